@@ -1,0 +1,3 @@
+module github.com/sdnfabric/sdnfabric/bgp
+
+go 1.26

@@ -1,0 +1,21 @@
+module github.com/sdnfabric/sdnfabric/fabric
+
+go 1.26
+
+require (
+	github.com/sdnfabric/sdnfabric/bgp v0.0.0
+	github.com/sdnfabric/sdnfabric/offload v0.0.0
+	github.com/sdnfabric/sdnfabric/provision v0.0.0
+	github.com/sdnfabric/sdnfabric/rras v0.0.0
+	github.com/sdnfabric/sdnfabric/slb v0.0.0
+	github.com/sdnfabric/sdnfabric/vxlan v0.0.0
+)
+
+replace (
+	github.com/sdnfabric/sdnfabric/bgp => ../bgp
+	github.com/sdnfabric/sdnfabric/offload => ../offload
+	github.com/sdnfabric/sdnfabric/provision => ../provision
+	github.com/sdnfabric/sdnfabric/rras => ../rras
+	github.com/sdnfabric/sdnfabric/slb => ../slb
+	github.com/sdnfabric/sdnfabric/vxlan => ../vxlan
+)

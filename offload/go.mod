@@ -1,0 +1,3 @@
+module github.com/sdnfabric/sdnfabric/offload
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sdnfabric/sdnfabric/provision
+
+go 1.26
