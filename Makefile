@@ -15,12 +15,12 @@ BENCHTIME ?= 1s
 COUNT     ?= 1
 GO        ?= go
 
-.PHONY: run test test-deps vet test-work test-alone bench fuzz cover tidy
+.PHONY: run test test-deps vet test-work test-purego test-alone bench fuzz cover tidy
 
 run:
 	$(GO) run ./fabric/cmd/fabric run
 
-test: test-deps vet test-work test-alone
+test: test-deps vet test-work test-purego test-alone
 
 # Debian packages for the interop tests (real peers). Needs root and apt;
 # elsewhere the tests that need them skip and say why.
@@ -32,6 +32,10 @@ vet:
 
 test-work:
 	@set -e; for m in $(MODULES); do echo "== test $$m (workspace, -race)"; (cd $$m && $(GO) test -race -count=1 ./...); done
+
+# The pure-Go fallbacks of assembly routines must stay correct too.
+test-purego:
+	@echo "== test offload (-tags purego)"; cd offload && $(GO) test -tags purego -count=1 ./...
 
 # Each module must build, vet and pass alone, as a user who `go get`s it sees it.
 test-alone:
