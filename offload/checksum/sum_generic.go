@@ -1,0 +1,3 @@
+package checksum
+
+func sum(b []byte) uint16 { return sumGeneric(b) }
