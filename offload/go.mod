@@ -2,4 +2,7 @@ module github.com/sdnfabric/sdnfabric/offload
 
 go 1.26
 
-require pgregory.net/rapid v1.3.0
+require (
+	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
+)
