@@ -1,0 +1,232 @@
+package gso
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
+)
+
+// plan is a validated super-packet: where its headers are and how it splits.
+type plan struct {
+	inner    ipLayer // the IP header of the segmented packet
+	outer    ipLayer // the outer IP header, when tunneled
+	tunneled bool
+	udp      int // offset of the outer UDP header, when tunneled
+	l4       int // offset of the (inner) transport header
+	proto    uint8
+	hdrEnd   int // offset of the first payload byte
+	end      int // end of the packet per the (outer) IP length
+	mss      int
+	nseg     int
+}
+
+// ipLayer is one IPv4 or IPv6 header of the super-packet.
+type ipLayer struct {
+	off      int
+	v6       bool
+	src, dst netip.Addr
+}
+
+// fix sets the length fields (and for IPv4 the ID and header checksum) of
+// this header in segment i.
+func (l *ipLayer) fix(seg []byte, i int, fixedID bool) {
+	h := seg[l.off:]
+	if l.v6 {
+		binary.BigEndian.PutUint16(h[4:], uint16(len(h)-40))
+		return
+	}
+	binary.BigEndian.PutUint16(h[2:], uint16(len(h)))
+	if !fixedID {
+		id := binary.BigEndian.Uint16(h[4:])
+		binary.BigEndian.PutUint16(h[4:], id+uint16(i))
+	}
+	ihl := int(h[0]&0x0f) * 4
+	binary.BigEndian.PutUint16(h[10:], 0)
+	binary.BigEndian.PutUint16(h[10:], ^checksum.Sum(h[:ihl], 0))
+}
+
+// parse validates pkt against h and opts and computes the plan.
+func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
+	var p plan
+	var wantProto uint8
+	var wantV6 int // 0 either, 1 IPv4, 2 IPv6
+	switch h.GSOKind() {
+	case virtio.GSOTCPv4:
+		wantProto, wantV6 = protoTCP, 1
+	case virtio.GSOTCPv6:
+		wantProto, wantV6 = protoTCP, 2
+	case virtio.GSOUDPL4:
+		wantProto = protoUDP
+	case virtio.GSOUDP:
+		return p, &Error{Field: "gso_type UDP (UFO)", Offset: -1, Err: ErrUnsupported}
+	default:
+		return p, metaErr("gso_type")
+	}
+	if h.GSOSize == 0 {
+		return p, metaErr("gso_size")
+	}
+	off := opts.NetworkOffset
+	if off < 0 || off > len(pkt) {
+		return p, metaErr("Options.NetworkOffset")
+	}
+	ip, l4, proto, end, err := parseIP(pkt, off, len(pkt))
+	if err != nil {
+		return p, err
+	}
+	p.end = end
+	if opts.Tunnel.Enabled {
+		if proto != protoUDP {
+			return p, malformed("outer protocol (want UDP)", off)
+		}
+		if l4+8 > end {
+			return p, malformed("outer udp", l4)
+		}
+		if int(binary.BigEndian.Uint16(pkt[l4+4:])) != end-l4 {
+			return p, malformed("outer udp.length", l4+4)
+		}
+		if opts.Tunnel.HeaderLen < 0 {
+			return p, metaErr("Tunnel.HeaderLen")
+		}
+		p.tunneled, p.outer, p.udp = true, ip, l4
+		eth := l4 + 8 + opts.Tunnel.HeaderLen
+		nh, err := innerNetwork(pkt, eth, end)
+		if err != nil {
+			return p, err
+		}
+		var innerEnd int
+		ip, l4, proto, innerEnd, err = parseIP(pkt, nh, end)
+		if err != nil {
+			return p, err
+		}
+		if innerEnd != end {
+			return p, malformed("inner ip length (differs from outer)", nh)
+		}
+	}
+	p.inner, p.l4, p.proto = ip, l4, proto
+	if proto != wantProto {
+		return p, metaErr("gso_type (transport protocol differs)")
+	}
+	if wantV6 != 0 && ip.v6 != (wantV6 == 2) {
+		return p, metaErr("gso_type (IP version differs)")
+	}
+	csumOff := 6
+	if proto == protoTCP {
+		csumOff = 16
+		if l4+20 > end {
+			return p, malformed("tcp header", l4)
+		}
+		doff := int(pkt[l4+12]>>4) * 4
+		if doff < 20 || l4+doff > end {
+			return p, malformed("tcp.data_offset", l4+12)
+		}
+		p.hdrEnd = l4 + doff
+	} else {
+		if l4+8 > end {
+			return p, malformed("udp header", l4)
+		}
+		if int(binary.BigEndian.Uint16(pkt[l4+4:])) != end-l4 {
+			return p, malformed("udp.length", l4+4)
+		}
+		p.hdrEnd = l4 + 8
+	}
+	if h.NeedsChecksum() {
+		if int(h.CsumStart) != l4 {
+			return p, metaErr("csum_start")
+		}
+		if int(h.CsumOffset) != csumOff {
+			return p, metaErr("csum_offset")
+		}
+	}
+	p.mss = int(h.GSOSize)
+	p.nseg = max(1, (end-p.hdrEnd+p.mss-1)/p.mss)
+	return p, nil
+}
+
+// innerNetwork returns the offset of the IP header inside the inner
+// Ethernet frame at eth (after at most one 802.1Q or 802.1ad tag).
+func innerNetwork(pkt []byte, eth, end int) (int, error) {
+	if eth+14 > end {
+		return 0, malformed("inner ethernet", eth)
+	}
+	typ := binary.BigEndian.Uint16(pkt[eth+12:])
+	nh := eth + 14
+	if typ == 0x8100 || typ == 0x88a8 {
+		if nh+4 > end {
+			return 0, malformed("inner 802.1Q tag", nh)
+		}
+		typ = binary.BigEndian.Uint16(pkt[nh+2:])
+		nh += 4
+	}
+	if typ != 0x0800 && typ != 0x86dd {
+		return 0, unsupported("inner ethertype", nh-2)
+	}
+	return nh, nil
+}
+
+// parseIP validates the IPv4 or IPv6 header at off (the packet must end by
+// limit) and returns it with the offset of its transport header, the
+// transport protocol and the end of the IP packet.
+func parseIP(pkt []byte, off, limit int) (l ipLayer, l4 int, proto uint8, end int, err error) {
+	l.off = off
+	if off >= limit {
+		return l, 0, 0, 0, malformed("ip header", off)
+	}
+	switch pkt[off] >> 4 {
+	case 4:
+		if off+20 > limit {
+			return l, 0, 0, 0, malformed("ipv4 header", off)
+		}
+		h := pkt[off:limit]
+		ihl := int(h[0]&0x0f) * 4
+		if ihl < 20 || ihl > len(h) {
+			return l, 0, 0, 0, malformed("ipv4.ihl", off)
+		}
+		tot := int(binary.BigEndian.Uint16(h[2:]))
+		if tot < ihl || tot > len(h) {
+			return l, 0, 0, 0, malformed("ipv4.total_length", off+2)
+		}
+		if binary.BigEndian.Uint16(h[6:])&0x3fff != 0 {
+			return l, 0, 0, 0, unsupported("ipv4 fragment", off+6)
+		}
+		l.src = netip.AddrFrom4([4]byte(h[12:16]))
+		l.dst = netip.AddrFrom4([4]byte(h[16:20]))
+		return l, off + ihl, h[9], off + tot, nil
+	case 6:
+		if off+40 > limit {
+			return l, 0, 0, 0, malformed("ipv6 header", off)
+		}
+		h := pkt[off:limit]
+		plen := int(binary.BigEndian.Uint16(h[4:]))
+		if plen == 0 {
+			return l, 0, 0, 0, unsupported("ipv6.payload_length 0 (jumbogram)", off+4)
+		}
+		if 40+plen > len(h) {
+			return l, 0, 0, 0, malformed("ipv6.payload_length", off+4)
+		}
+		l.v6 = true
+		l.src = netip.AddrFrom16([16]byte(h[8:24]))
+		l.dst = netip.AddrFrom16([16]byte(h[24:40]))
+		end = off + 40 + plen
+		nh, pos := h[6], off+40
+		for {
+			switch nh {
+			case 0, 43, 60: // hop-by-hop, routing, destination options
+				if pos+8 > end {
+					return l, 0, 0, 0, malformed("ipv6 extension header", pos)
+				}
+				nh = pkt[pos]
+				pos += (int(pkt[pos+1]) + 1) * 8
+				if pos > end {
+					return l, 0, 0, 0, malformed("ipv6 extension header length", pos)
+				}
+				continue
+			case 44:
+				return l, 0, 0, 0, unsupported("ipv6 fragment header", pos)
+			}
+			return l, pos, nh, end, nil
+		}
+	}
+	return l, 0, 0, 0, malformed("ip version", off)
+}
