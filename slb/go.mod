@@ -3,8 +3,8 @@ module github.com/sdnfabric/sdnfabric/slb
 go 1.26
 
 require (
-	github.com/sdnfabric/sdnfabric/offload v0.0.0
-	github.com/sdnfabric/sdnfabric/vxlan v0.0.0
+	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
 )
 
 replace (

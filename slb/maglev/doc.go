@@ -1,0 +1,59 @@
+// Package maglev builds Maglev consistent-hashing lookup tables (Eisenbud
+// et al., "Maglev: A Fast and Reliable Software Network Load Balancer",
+// NSDI 2016, section 3.4), implemented from the paper.
+//
+// A [Table] of prime size M maps a flow hash to one of N backends in O(1)
+// with no allocation ([Table.Lookup]). Every backend owns close to M/N
+// slots, and when the backend set changes most slots keep their owner, so
+// most flows keep their backend even on a Mux that has no connection
+// state for them.
+//
+// # Construction
+//
+// Each backend derives a permutation of the slots from two hashes of its
+// stable name: offset = h1(name) mod M and skip = h2(name) mod (M-1) + 1,
+// and its j-th preference is (offset + j*skip) mod M, which visits every
+// slot because M is prime. Backends then take turns: in each turn a
+// backend claims its most preferred slot that is still free, until all M
+// slots are owned.
+//
+// h1 and h2 are SipHash-2-4 (package flowhash) of the name's bytes under
+// two fixed 128-bit keys, the ASCII texts "maglev/offset/v1" and
+// "maglev/skip/v1.." read as little-endian words. The keys are constants,
+// not per-process seeds, so every Mux on every machine builds the same
+// table; a test pins a golden table so that any change to the hash or to
+// the fill order is caught.
+//
+// Backends are sorted by name before the turns start, so the table
+// depends only on the set of (name, weight) pairs and not on the order in
+// which a Mux learnt them.
+//
+// # Weights
+//
+// A backend of integer weight w takes w turns per round; weights are first
+// divided by their greatest common divisor, so {2, 4} builds the same
+// table as {1, 2}. Within a round the turns are interleaved: the first
+// turn goes to every backend, the second to every backend of weight at
+// least 2, and so on, heaviest first and by name among equal weights. With
+// all weights equal this is exactly the paper's round robin.
+//
+// Let W be the sum of the reduced weights and R = floor(M/W). A backend of
+// reduced weight w then owns between R*w and (R+1)*w slots; with equal
+// weights that is floor(M/N) or ceil(M/N). W may not exceed M. The paper
+// recommends M larger than 100*N, which bounds the imbalance near 1%.
+//
+// # Lookup and disruption
+//
+// [Table.Lookup] maps a 64-bit hash h to slot floor(h*M / 2^64) (the high
+// word of a 64x64-bit product, one multiplication instead of the paper's
+// h mod M) and returns the owner's index in name order.
+//
+// Rebuilding after a change moves the removed backend's slots plus a small
+// number of others whose owner's preferences were displaced; [Moved]
+// counts them. With M >= 100*N, removing one of N backends moves at most
+// 2*M/N slots (the ideal is M/N); the tests hold that bound and the
+// benchmarks report the measured fraction.
+//
+// [Current] publishes a new table to lock-free readers with an atomic
+// pointer swap, so packet-processing goroutines never block on a rebuild.
+package maglev

@@ -1,0 +1,277 @@
+package maglev
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+
+	"github.com/sdnfabric/sdnfabric/slb/flowhash"
+)
+
+const (
+	// DefaultSize is the table size used when New is given size 0; the
+	// paper uses 65537 for its smaller tables.
+	DefaultSize = 65537
+	// MaxSize bounds the table size (a table holds 4 bytes per slot).
+	MaxSize = 1 << 24
+)
+
+// The fixed keys of the two name hashes (see the package documentation).
+var (
+	offsetKey = flowhash.Key{K0: 0x6f2f76656c67616d, K1: 0x31762f7465736666} // "maglev/offset/v1"
+	skipKey   = flowhash.Key{K0: 0x732f76656c67616d, K1: 0x2e2e31762f70696b} // "maglev/skip/v1.."
+)
+
+// Errors returned by New, wrapped with the offending size or backend.
+var (
+	ErrSize          = errors.New("table size must be a prime between 2 and MaxSize")
+	ErrName          = errors.New("backend name is empty")
+	ErrDuplicateName = errors.New("duplicate backend name")
+	ErrWeight        = errors.New("backend weight must be at least 1")
+	ErrTotalWeight   = errors.New("total weight exceeds the table size")
+)
+
+// A Backend is one member of a table's backend set.
+type Backend struct {
+	// Name identifies the backend stably across Muxes and restarts (for
+	// example "pool/10.1.2.3"). The permutation is derived from it.
+	Name string
+	// Weight is the backend's relative share of the slots, at least 1.
+	Weight uint32
+}
+
+// A Table is an immutable Maglev lookup table. It is safe for concurrent
+// use; a nil *Table behaves as a table with no backends.
+type Table struct {
+	entries  []uint32  // slot -> index into backends; nil when there are none
+	backends []Backend // sorted by name
+	size     int
+}
+
+// New builds a table of size slots (0 means DefaultSize) for backends,
+// which it does not retain or modify. size must be prime. A table with no
+// backends is valid: its Lookup returns -1.
+func New(size int, backends []Backend) (*Table, error) {
+	if size == 0 {
+		size = DefaultSize
+	}
+	if size < 2 || size > MaxSize || !isPrime(uint32(size)) {
+		return nil, fmt.Errorf("maglev: size %d: %w", size, ErrSize)
+	}
+	sorted := slices.Clone(backends)
+	slices.SortFunc(sorted, func(a, b Backend) int { return cmp.Compare(a.Name, b.Name) })
+	var g uint32
+	for i, b := range sorted {
+		switch {
+		case b.Name == "":
+			return nil, fmt.Errorf("maglev: backend %d: %w", i, ErrName)
+		case i > 0 && sorted[i-1].Name == b.Name:
+			return nil, fmt.Errorf("maglev: backend %q: %w", b.Name, ErrDuplicateName)
+		case b.Weight == 0:
+			return nil, fmt.Errorf("maglev: backend %q: %w", b.Name, ErrWeight)
+		}
+		g = gcd(g, b.Weight)
+	}
+	var total uint64
+	for _, b := range sorted {
+		total += uint64(b.Weight / g)
+	}
+	if total > uint64(size) {
+		return nil, fmt.Errorf("maglev: total reduced weight %d, size %d: %w", total, size, ErrTotalWeight)
+	}
+	t := &Table{backends: sorted, size: size}
+	if len(sorted) > 0 {
+		t.entries = make([]uint32, size)
+		fill(t.entries, sorted, g, int(total))
+	}
+	return t, nil
+}
+
+// permutation is a backend's position in its preference list, kept as
+// the next slot to try rather than as an index, and the list's stride.
+type permutation struct {
+	next, skip uint32
+}
+
+// fill runs the turns of section 3.4 over the name-sorted backends whose
+// weights have greatest common divisor g and reduced sum total. Which
+// slots are taken is tracked in a bitmap (8 KiB for M = 65537, so it stays
+// in the L1 cache) because most of the work is probing taken slots.
+func fill(entries []uint32, backends []Backend, g uint32, total int) {
+	m := uint32(len(entries))
+	taken := make([]uint64, (m+63)/64)
+	perms := make([]permutation, len(backends))
+	for i, b := range backends {
+		perms[i] = permutation{
+			next: uint32(flowhash.SipHash24(offsetKey, b.Name) % uint64(m)),
+			skip: uint32(flowhash.SipHash24(skipKey, b.Name)%uint64(m-1)) + 1,
+		}
+	}
+	round := schedule(backends, g, total)
+	for filled := uint32(0); ; {
+		for _, i := range round {
+			p := &perms[i]
+			c := p.next
+			for taken[c/64]&(1<<(c%64)) != 0 {
+				c += p.skip
+				if c >= m {
+					c -= m
+				}
+			}
+			taken[c/64] |= 1 << (c % 64)
+			entries[c] = i
+			c += p.skip
+			if c >= m {
+				c -= m
+			}
+			p.next = c
+			if filled++; filled == m {
+				return
+			}
+		}
+	}
+}
+
+// schedule returns the order of the turns in one round: backend i appears
+// Weight/g times, interleaved heaviest first (see the package
+// documentation).
+func schedule(backends []Backend, g uint32, total int) []uint32 {
+	order := make([]uint32, len(backends))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	// Stable, so that equal weights keep name order.
+	slices.SortStableFunc(order, func(a, b uint32) int {
+		return cmp.Compare(backends[b].Weight, backends[a].Weight)
+	})
+	round := make([]uint32, 0, total)
+	k := len(order) // backends with reduced weight > turn
+	for turn := uint32(0); k > 0; turn++ {
+		for k > 0 && backends[order[k-1]].Weight/g <= turn {
+			k--
+		}
+		round = append(round, order[:k]...)
+	}
+	return round
+}
+
+// Lookup returns the index, in name order, of the backend that owns the
+// slot of hash, or -1 if the table has no backends. It is O(1) and does
+// not allocate.
+func (t *Table) Lookup(hash uint64) int {
+	if t == nil {
+		return -1
+	}
+	slot, _ := bits.Mul64(hash, uint64(len(t.entries)))
+	if slot >= uint64(len(t.entries)) {
+		return -1
+	}
+	return int(t.entries[slot])
+}
+
+// Size returns the number of slots, M.
+func (t *Table) Size() int {
+	if t == nil {
+		return 0
+	}
+	return t.size
+}
+
+// Len returns the number of backends.
+func (t *Table) Len() int {
+	if t == nil {
+		return 0
+	}
+	return len(t.backends)
+}
+
+// Backend returns the backend at index i in name order, the index that
+// Lookup returns.
+func (t *Table) Backend(i int) Backend {
+	return t.backends[i]
+}
+
+// Index returns the name-order index of the backend called name.
+func (t *Table) Index(name string) (int, bool) {
+	if t == nil {
+		return -1, false
+	}
+	return slices.BinarySearchFunc(t.backends, name, func(b Backend, name string) int {
+		return cmp.Compare(b.Name, name)
+	})
+}
+
+// Owner returns the index of the backend that owns slot, or -1 if the
+// table has no backends.
+func (t *Table) Owner(slot int) int {
+	if t.Len() == 0 {
+		return -1
+	}
+	return int(t.entries[slot])
+}
+
+// Shares returns how many slots each backend owns, by name-order index.
+func (t *Table) Shares() []int {
+	shares := make([]int, t.Len())
+	if t.Len() > 0 {
+		for _, e := range t.entries {
+			shares[e]++
+		}
+	}
+	return shares
+}
+
+// Moved returns how many slots have a different owner, compared by name,
+// in next than in prev: the number of hash values that a rebuild from
+// prev to next sends to another backend. Slots without an owner in either
+// table count as moved; tables of different sizes share no slots, so
+// every slot of next moves.
+func Moved(prev, next *Table) int {
+	if prev.Size() != next.Size() || next.Len() == 0 || prev.Len() == 0 {
+		return next.Size()
+	}
+	// Map prev's indexes to next's by merging the two sorted name lists.
+	same := make([]uint32, prev.Len())
+	for i, j := 0, 0; i < prev.Len(); i++ {
+		same[i] = ^uint32(0)
+		for j < next.Len() && next.backends[j].Name < prev.backends[i].Name {
+			j++
+		}
+		if j < next.Len() && next.backends[j].Name == prev.backends[i].Name {
+			same[i] = uint32(j)
+		}
+	}
+	n := 0
+	for s, e := range prev.entries {
+		if same[e] != next.entries[s] {
+			n++
+		}
+	}
+	return n
+}
+
+func gcd(a, b uint32) uint32 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// isPrime reports whether n is prime, by trial division (n <= MaxSize, so
+// at most sqrt(MaxSize)/2 divisions).
+func isPrime(n uint32) bool {
+	if n < 2 {
+		return false
+	}
+	if n%2 == 0 {
+		return n == 2
+	}
+	for d := uint32(3); d*d <= n; d += 2 {
+		if n%d == 0 {
+			return false
+		}
+	}
+	return true
+}
