@@ -26,13 +26,16 @@ func Combine(a, b uint16) uint16 {
 }
 
 // sumGeneric is the portable implementation of sum: it returns the folded
-// one's-complement sum of b as big-endian 16-bit words.
+// one's-complement sum of b as big-endian 16-bit words, plus acc, an
+// unfolded sum of little-endian 16-bit words gathered earlier (by the
+// assembly, over a prefix of even length).
 //
 // One's-complement addition commutes with byte swapping (RFC 1071 section
 // 2(B)), so it adds b as little-endian 64-bit words with end-around carry
 // and swaps the two bytes of the folded result once at the end.
-func sumGeneric(b []byte) uint16 {
-	var s0, s1, c uint64
+func sumGeneric(b []byte, acc uint64) uint16 {
+	var s1, c uint64
+	s0 := acc
 	for len(b) >= 64 {
 		s0, c = bits.Add64(s0, binary.LittleEndian.Uint64(b[0:8]), 0)
 		s0, c = bits.Add64(s0, binary.LittleEndian.Uint64(b[8:16]), c)
