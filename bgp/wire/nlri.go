@@ -1,0 +1,133 @@
+package wire
+
+import (
+	"encoding/binary"
+	"iter"
+	"net/netip"
+)
+
+// NLRI is one prefix with its ADD-PATH path identifier (RFC 7911; zero when
+// ADD-PATH is not in use for the family).
+type NLRI struct {
+	PathID uint32
+	Prefix netip.Prefix
+}
+
+// checkPrefixes validates a run of prefixes of family fam (RFC 4271 section
+// 4.3, RFC 4760 section 5, RFC 7911 section 3). It returns the byte offset in
+// b of the first bad prefix, or -1.
+func checkPrefixes(b []byte, fam Family, addPath bool) int {
+	maxBits := byte(fam.addrLen() * 8)
+	i := 0
+	for i < len(b) {
+		start := i
+		if addPath {
+			if len(b)-i < 5 {
+				return start
+			}
+			i += 4
+		}
+		bits := b[i]
+		if bits > maxBits {
+			return start
+		}
+		i += 1 + int(bits+7)/8
+		if i > len(b) {
+			return start
+		}
+	}
+	return -1
+}
+
+// readPrefix decodes the prefix at b[0:] (assumed valid: checkPrefixes ran)
+// and returns it with the number of bytes used, or n == 0 if b is malformed.
+func readPrefix(b []byte, fam Family, addPath bool) (p NLRI, n int) {
+	if addPath {
+		if len(b) < 5 {
+			return NLRI{}, 0
+		}
+		p.PathID = binary.BigEndian.Uint32(b)
+		b = b[4:]
+		n = 4
+	}
+	if len(b) == 0 {
+		return NLRI{}, 0
+	}
+	bits := int(b[0])
+	nb := (bits + 7) / 8
+	if fam.AFI == AFIIPv6 {
+		if bits > 128 || 1+nb > len(b) {
+			return NLRI{}, 0
+		}
+		var a [16]byte
+		copy(a[:], b[1:1+nb])
+		maskTail(a[:], bits, nb)
+		p.Prefix = netip.PrefixFrom(netip.AddrFrom16(a), bits)
+	} else {
+		if bits > 32 || 1+nb > len(b) {
+			return NLRI{}, 0
+		}
+		var a [4]byte
+		copy(a[:], b[1:1+nb])
+		maskTail(a[:], bits, nb)
+		p.Prefix = netip.PrefixFrom(netip.AddrFrom4(a), bits)
+	}
+	return p, n + 1 + nb
+}
+
+// maskTail clears the bits past the prefix length in the last prefix octet:
+// RFC 4271 says they are irrelevant, so the decoded prefix is canonical.
+func maskTail(a []byte, bits, nb int) {
+	if r := bits & 7; r != 0 {
+		a[nb-1] &= 0xff << (8 - r)
+	}
+}
+
+// prefixes yields the prefixes of b; it stops at the first malformed one
+// (ParseUpdate has already rejected those).
+func prefixes(b []byte, fam Family, addPath bool) iter.Seq[NLRI] {
+	return func(yield func(NLRI) bool) {
+		for len(b) > 0 {
+			p, n := readPrefix(b, fam, addPath)
+			if n == 0 || !yield(p) {
+				return
+			}
+			b = b[n:]
+		}
+	}
+}
+
+// Len is the encoded length of n, with a path identifier if addPath.
+func (n NLRI) Len(addPath bool) int {
+	l := 1 + (n.Prefix.Bits()+7)/8
+	if addPath {
+		l += 4
+	}
+	return l
+}
+
+// Append appends the wire form of n (RFC 4271 section 4.3; RFC 7911 when
+// addPath). Host bits past the prefix length are cleared.
+func (n NLRI) Append(dst []byte, addPath bool) []byte {
+	if addPath {
+		dst = binary.BigEndian.AppendUint32(dst, n.PathID)
+	}
+	bits := n.Prefix.Bits()
+	if bits < 0 {
+		bits = 0
+	}
+	nb := (bits + 7) / 8
+	dst = append(dst, byte(bits))
+	if nb == 0 {
+		return dst
+	}
+	if addr := n.Prefix.Addr(); addr.Is4() {
+		a := addr.As4()
+		dst = append(dst, a[:min(nb, 4)]...)
+	} else {
+		a := addr.As16()
+		dst = append(dst, a[:min(nb, 16)]...)
+	}
+	maskTail(dst[len(dst)-nb:], bits, nb)
+	return dst
+}
