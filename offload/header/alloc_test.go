@@ -1,12 +1,18 @@
 package header
 
-import "testing"
+import (
+	"net/netip"
+	"testing"
+)
 
 // sink keeps results alive so the compiler cannot drop the work.
 var sink int
 
 func TestZeroAllocs(t *testing.T) {
-	syn, data, v6 := synIPv4(), dataIPv4(), tcpIPv6Ext()
+	syn, data, v6, arp, ns := synIPv4(), dataIPv4(), tcpIPv6Ext(), arpRequest(), neighborSolicitation()
+	var reply [ARPSize]byte
+	var built [IPv4MinSize + TCPMinSize + 16]byte
+	src, dst := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
 	tests := []struct {
 		name string
 		f    func()
@@ -86,6 +92,61 @@ func TestZeroAllocs(t *testing.T) {
 			}
 			n += int(tcp.DestinationPort()) + int(tcp.Ack()) + int(ip.FlowLabel())
 			sink += n
+		}},
+		{"arp", func() {
+			eth, err := ParseEthernet(arp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := ParseARP(eth.Payload())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := int(a.Op()) + int(a.SenderMAC()[5]) + int(a.TargetMAC()[0])
+			if a.SenderIP().Is4() && a.TargetIP().Is4() && !a.IsGratuitous() && !a.IsProbe() {
+				n++
+			}
+			if _, err := InitARPReply(reply[:], a, MAC{2, 0, 0, 0, 0, 2}); err != nil {
+				t.Fatal(err)
+			}
+			sink += n
+		}},
+		{"icmpv6 ndp", func() {
+			m, err := ParseICMPv6(ns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := int(m.Type())
+			if m.Target().IsValid() {
+				n++
+			}
+			for o, err := range m.NDPOptions() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				mac, _ := o.LinkAddr()
+				n += int(mac[5])
+			}
+			sink += n
+		}},
+		{"build ipv4/tcp", func() {
+			ip, err := InitIPv4(built[:], IPv4MinSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ip.SetTTL(64)
+			ip.SetProtocol(ProtocolTCP)
+			ip.SetSource(src)
+			ip.SetDestination(dst)
+			tcp, err := InitTCP(ip.Payload(), TCPMinSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tcp.SetFlags(TCPFlagSYN)
+			tcp.SetChecksum(tcp.ComputeChecksum(pseudo(src, dst, ProtocolTCP, len(tcp))))
+			ip.SetChecksum(ip.ComputeChecksum())
+			ip.DecrementTTL()
+			sink += int(ip.Checksum())
 		}},
 	}
 	for _, tt := range tests {

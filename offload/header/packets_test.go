@@ -98,3 +98,85 @@ func dnsUDPIPv4() []byte {
 func pseudo(src, dst netip.Addr, proto uint8, n int) uint16 {
 	return checksum.PseudoHeader(src, dst, proto, n)
 }
+
+// arpRequest is "who has 10.0.0.2? tell 10.0.0.1" from 02:00:00:00:00:01,
+// in an Ethernet frame padded to the 60-byte minimum.
+func arpRequest() []byte {
+	return []byte{
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
+		0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x01,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x02,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	}
+}
+
+// icmpFragNeeded is an ICMPv4 "fragmentation needed, next-hop MTU 1400"
+// quoting the first 28 bytes of the offending datagram.
+func icmpFragNeeded() []byte {
+	b := []byte{
+		0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0x05, 0x78,
+		0x45, 0x00, 0x05, 0xdc, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
+		0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+		0x30, 0x39, 0x01, 0xbb, 0x00, 0x00, 0x10, 0x00,
+	}
+	m := ICMPv4(b)
+	m.SetChecksum(m.ComputeChecksum())
+	return b
+}
+
+// neighborSolicitation is an ICMPv6 Neighbor Solicitation for 2001:db8::2
+// with a Source Link-Layer Address option 02:00:00:00:00:01 (the ICMPv6
+// message only; the IPv6 header would go from 2001:db8::1 to the
+// solicited-node address ff02::1:ff00:2).
+func neighborSolicitation() []byte {
+	b := []byte{
+		0x87, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+		0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+	}
+	m := ICMPv6(b)
+	m.SetChecksum(m.ComputeChecksum(pseudo(netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("ff02::1:ff00:2"), ProtocolICMPv6, len(b))))
+	return b
+}
+
+// seeds returns every sample packet, for fuzz corpora and mutation-based
+// properties.
+func seeds() [][]byte {
+	syn, data, v6, udp, arp := synIPv4(), dataIPv4(), tcpIPv6Ext(), dnsUDPIPv4(), arpRequest()
+	return [][]byte{
+		syn, syn[14:], syn[34:], syn[54:],
+		data, data[18:], data[38:],
+		v6, v6[40:], v6[64:],
+		udp, udp[20:],
+		arp, arp[14:],
+		icmpFragNeeded(), neighborSolicitation(),
+	}
+}
+
+// ipv6Chain returns an IPv6 packet from 2001:db8::1 to 2001:db8::2 carrying
+// n Destination Options headers (8 bytes each, PadN) and then an 8-byte
+// UDP header.
+func ipv6Chain(n int) []byte {
+	b := make([]byte, IPv6Size+8*n+UDPSize)
+	h, _ := InitIPv6(b)
+	h.SetHopLimit(64)
+	h.SetSource(netip.MustParseAddr("2001:db8::1"))
+	h.SetDestination(netip.MustParseAddr("2001:db8::2"))
+	h.SetNextHeader(ProtocolDstOpts)
+	if n == 0 {
+		h.SetNextHeader(ProtocolUDP)
+	}
+	for i := range n {
+		e := b[IPv6Size+8*i:]
+		e[0] = ProtocolDstOpts
+		if i == n-1 {
+			e[0] = ProtocolUDP
+		}
+		e[1], e[2], e[3] = 0, 1, 4 // length 0, PadN of 4
+	}
+	u, _ := InitUDP(b[IPv6Size+8*n:])
+	u.SetSourcePort(5000)
+	u.SetDestinationPort(4789)
+	return b
+}
