@@ -227,6 +227,7 @@ func ReconcileAS4Path(dst []byte, asPath, as4Path ASPath) []byte {
 		m, as4Path = 0, ASPath{}
 	}
 	need := n - m
+	last := -1 // start of the last AS_SEQUENCE taken from AS_PATH
 	for s := range asPath.Segments() {
 		if !s.Type.confed() {
 			if need == 0 {
@@ -239,16 +240,30 @@ func ReconcileAS4Path(dst []byte, asPath, as4Path ASPath) []byte {
 				take = min(take, need)
 				need -= take
 			}
+			last = -1
+			if s.Type == ASSequence {
+				last = len(dst)
+			}
 			dst = appendSegmentView(dst, s, take)
 			continue
 		}
+		last = -1
 		dst = appendSegmentView(dst, s, s.Len())
 	}
 	for s := range as4Path.Segments() {
 		if s.Type.confed() {
 			continue
 		}
-		dst = appendSegmentView(dst, s, s.Len())
+		if last >= 0 && s.Type == ASSequence && int(dst[last+1])+s.Len() <= 255 {
+			// continue the AS_SEQUENCE the prepended ASes ended with
+			dst[last+1] += byte(s.Len())
+			for i := range s.Len() {
+				dst = binary.BigEndian.AppendUint32(dst, s.At(i))
+			}
+		} else {
+			dst = appendSegmentView(dst, s, s.Len())
+		}
+		last = -1
 	}
 	return dst
 }

@@ -73,17 +73,11 @@ func (a Attr) MPUnreach() (m MPUnreach, ok bool) {
 
 // NLRI yields the reachable prefixes.
 func (m MPReach) NLRI() iter.Seq[NLRI] {
-	if !m.Family.Known() {
-		return func(func(NLRI) bool) {}
-	}
 	return prefixes(m.RawNLRI, m.Family, m.addPath)
 }
 
 // NLRI yields the withdrawn prefixes.
 func (m MPUnreach) NLRI() iter.Seq[NLRI] {
-	if !m.Family.Known() {
-		return func(func(NLRI) bool) {}
-	}
 	return prefixes(m.RawNLRI, m.Family, m.addPath)
 }
 

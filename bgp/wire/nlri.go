@@ -84,9 +84,13 @@ func maskTail(a []byte, bits, nb int) {
 }
 
 // prefixes yields the prefixes of b; it stops at the first malformed one
-// (ParseUpdate has already rejected those).
+// (ParseUpdate has already rejected those). It yields nothing for a family
+// this package does not decode.
 func prefixes(b []byte, fam Family, addPath bool) iter.Seq[NLRI] {
 	return func(yield func(NLRI) bool) {
+		if !fam.Known() {
+			return
+		}
 		for len(b) > 0 {
 			p, n := readPrefix(b, fam, addPath)
 			if n == 0 || !yield(p) {
