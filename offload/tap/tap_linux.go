@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
@@ -244,6 +245,13 @@ func (d *Device) writev(fd uintptr) bool {
 	d.written, d.werr = n, err
 	return true
 }
+
+// SetReadDeadline sets the time after which a blocked ReadPacket returns
+// an error wrapping os.ErrDeadlineExceeded; the zero time means no
+// deadline. A receive loop that holds packets (for coalescing, say) uses a
+// short deadline to learn that the burst is over, like the end of a NAPI
+// poll.
+func (d *Device) SetReadDeadline(t time.Time) error { return d.f.SetReadDeadline(t) }
 
 // Close closes the device; a blocked ReadPacket returns os.ErrClosed.
 func (d *Device) Close() error { return d.f.Close() }

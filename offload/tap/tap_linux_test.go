@@ -218,3 +218,20 @@ func TestCloseUnblocksRead(t *testing.T) {
 		t.Fatal("ReadPacket still blocked 5 s after Close")
 	}
 }
+
+func TestReadDeadline(t *testing.T) {
+	needRootAndIP(t)
+	ns := newNetNS(t, "d")
+	d, err := Open(Config{NetNS: "/run/netns/" + ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.SetReadDeadline(time.Now().Add(10 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = d.ReadPacket(make([]byte, ReadBufferSize))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadPacket past the deadline = %v, want os.ErrDeadlineExceeded", err)
+	}
+}

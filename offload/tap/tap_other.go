@@ -4,6 +4,7 @@ package tap
 
 import (
 	"errors"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
@@ -33,6 +34,9 @@ func (d *Device) ReadPacket([]byte) (virtio.NetHdr, []byte, error) {
 
 // WritePacket is unsupported.
 func (d *Device) WritePacket(virtio.NetHdr, []byte) error { return errors.ErrUnsupported }
+
+// SetReadDeadline is unsupported.
+func (d *Device) SetReadDeadline(time.Time) error { return errors.ErrUnsupported }
 
 // Close does nothing.
 func (d *Device) Close() error { return nil }
