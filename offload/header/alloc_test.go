@@ -78,6 +78,12 @@ func TestZeroAllocs(t *testing.T) {
 				n += e.Offset + int(e.NextHeader())
 				off, _, id, _ := e.Fragment()
 				n += off + int(id)
+				for o, err := range e.Options() {
+					if err != nil {
+						t.Fatal(err)
+					}
+					n += int(o.Type) + len(o.Data)
+				}
 			}
 			proto, off, err := ip.Transport()
 			if err != nil || proto != ProtocolTCP {

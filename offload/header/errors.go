@@ -79,3 +79,17 @@ func fail(layer, field string, off int, err error) error {
 func failRel(layer, field string, off int, err error, value int, rel string, bound int) error {
 	return &Error{Layer: layer, Field: field, Offset: off, Err: err, Value: value, Rel: rel, Bound: bound}
 }
+
+// checkHeaderLen checks a header length given to an Init function: from
+// lo to hi and a multiple of 4.
+func checkHeaderLen(layer, field string, off, n, lo, hi int) error {
+	switch {
+	case n < lo:
+		return failRel(layer, field, off, ErrBadValue, n, "<", lo)
+	case n > hi:
+		return failRel(layer, field, off, ErrBadValue, n, ">", hi)
+	case n%4 != 0:
+		return failRel(layer, field, off, ErrBadValue, n, "not a multiple of", 4)
+	}
+	return nil
+}

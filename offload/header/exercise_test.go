@@ -78,6 +78,15 @@ func exerciseIPv6(t fataler, h IPv6) {
 		last = e.Offset + len(e.Bytes)
 		_, _ = e.NextHeader(), e.Data()
 		_, _, _, _ = e.Fragment()
+		for o, err := range e.Options() {
+			if err != nil {
+				break
+			}
+			if o.Offset < e.Offset+2 || o.Offset+2+len(o.Data) > e.Offset+len(e.Bytes) && o.Data != nil {
+				t.Fatalf("option at %d (%d bytes) outside header at %d (%d bytes)", o.Offset, len(o.Data), e.Offset, len(e.Bytes))
+			}
+			_ = o.Action()
+		}
 	}
 	if n > MaxIPv6Extensions {
 		t.Fatalf("walked %d extension headers", n)
@@ -157,6 +166,8 @@ func exerciseICMPv4(t fataler, m ICMPv4) {
 func exerciseICMPv6(t fataler, m ICMPv6) {
 	_, _, _, _, _ = m.Type(), m.Code(), m.Checksum(), m.Ident(), m.Seq()
 	_, _, _, _, _ = m.MTU(), m.Pointer(), m.NDPFlags(), m.Target(), m.Payload()
+	_ = m.RedirectDestination()
+	_, _, _, _, _, _ = m.RouterAdvertisement()
 	_, _ = m.ComputeChecksum(0), m.ValidChecksum(0)
 	for o, err := range m.NDPOptions() {
 		if err != nil {

@@ -135,6 +135,26 @@ func (m ICMPv6) Target() netip.Addr {
 	return netip.Addr{}
 }
 
+// RedirectDestination returns the Destination Address of a Redirect
+// message, or the zero Addr for other messages.
+func (m ICMPv6) RedirectDestination() netip.Addr {
+	if m[0] != ICMPv6Redirect || len(m) < 40 {
+		return netip.Addr{}
+	}
+	return netip.AddrFrom16([16]byte(m[24:40]))
+}
+
+// RouterAdvertisement returns the fixed fields of a Router Advertisement
+// (RFC 4861 section 4.2): the current hop limit, the flags byte (M 0x80, O
+// 0x40), the router lifetime in seconds, and the reachable time and
+// retransmission timer in milliseconds. ok is false for other messages.
+func (m ICMPv6) RouterAdvertisement() (hopLimit, flags uint8, lifetime uint16, reachable, retrans uint32, ok bool) {
+	if m[0] != ICMPv6RouterAdvertisement || len(m) < 16 {
+		return 0, 0, 0, 0, 0, false
+	}
+	return m[4], m[5], binary.BigEndian.Uint16(m[6:]), binary.BigEndian.Uint32(m[8:]), binary.BigEndian.Uint32(m[12:]), true
+}
+
 // Payload returns the body after the 8-byte header.
 func (m ICMPv6) Payload() []byte { return m[ICMPv6Size:] }
 

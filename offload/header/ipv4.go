@@ -88,8 +88,8 @@ func ParseIPv4(b []byte) (IPv4, error) {
 // The caller sets the remaining fields and the checksum. It fails if hdrLen
 // is invalid, b is shorter than hdrLen or longer than 65535 bytes.
 func InitIPv4(b []byte, hdrLen int) (IPv4, error) {
-	if hdrLen < IPv4MinSize || hdrLen > IPv4MaxSize || hdrLen%4 != 0 {
-		return nil, &Error{Layer: "ipv4", Field: "ihl", Err: ErrBadValue, Value: hdrLen, Rel: "is not a multiple of 4 in", Bound: IPv4MaxSize}
+	if err := checkHeaderLen("ipv4", "ihl", 0, hdrLen, IPv4MinSize, IPv4MaxSize); err != nil {
+		return nil, err
 	}
 	if len(b) < hdrLen {
 		return nil, failRel("ipv4", "header", 0, ErrTruncated, len(b), "<", hdrLen)

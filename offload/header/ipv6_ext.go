@@ -130,3 +130,61 @@ func (h IPv6) Transport() (proto uint8, offset int, err error) {
 	}
 	return h.walk(nil)
 }
+
+// IPv6 Hop-by-Hop and Destination option types (RFC 8200 section 4.2, the
+// IANA registry).
+const (
+	IPv6OptionPad1        = 0
+	IPv6OptionPadN        = 1
+	IPv6OptionJumbo       = 0xc2 // RFC 2675
+	IPv6OptionRouterAlert = 0x05 // RFC 2711
+)
+
+// IPv6Option is one option of a Hop-by-Hop or Destination Options header.
+type IPv6Option struct {
+	Type   uint8
+	Offset int    // offset of the type byte from the start of the IPv6 packet
+	Data   []byte // the option data; nil for Pad1
+}
+
+// Action returns the two high-order bits of the option type: what a node
+// that does not recognise the option must do (0 skip, 1 discard, 2 discard
+// and send ICMP, 3 discard and send ICMP unless multicast).
+func (o IPv6Option) Action() uint8 { return o.Type >> 6 }
+
+// Options iterates over the TLV-encoded options of a Hop-by-Hop or
+// Destination Options header (it yields nothing for other extension
+// headers). Pad1 and PadN are yielded like any other option. An option
+// whose length byte is missing or whose data run past the header yields a
+// final (IPv6Option{}, err) with field "option length" and ErrTruncated.
+func (e IPv6Extension) Options() iter.Seq2[IPv6Option, error] {
+	return func(yield func(IPv6Option, error) bool) {
+		if e.Type != ProtocolHopByHop && e.Type != ProtocolDstOpts {
+			return
+		}
+		b := e.Bytes
+		for off := 2; off < len(b); {
+			t := b[off]
+			if t == IPv6OptionPad1 {
+				if !yield(IPv6Option{Type: t, Offset: e.Offset + off}, nil) {
+					return
+				}
+				off++
+				continue
+			}
+			if off+2 > len(b) {
+				yield(IPv6Option{}, fail("ipv6", "option length", e.Offset+off+1, ErrTruncated))
+				return
+			}
+			n := 2 + int(b[off+1])
+			if off+n > len(b) {
+				yield(IPv6Option{}, failRel("ipv6", "option length", e.Offset+off+1, ErrTruncated, off+n, ">", len(b)))
+				return
+			}
+			if !yield(IPv6Option{Type: t, Offset: e.Offset + off, Data: b[off+2 : off+n]}, nil) {
+				return
+			}
+			off += n
+		}
+	}
+}

@@ -2,8 +2,11 @@ package header
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestARP(t *testing.T) {
@@ -208,6 +211,106 @@ func TestMalformedMore(t *testing.T) {
 				t.Fatalf("offset = %d, want %d (%v)", he.Offset, tt.offset, err)
 			}
 		})
+	}
+}
+
+func TestIPv6ExtensionOptions(t *testing.T) {
+	h, err := ParseIPv6(tcpIPv6Ext())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type opt struct {
+		ext, typ uint8
+		off, n   int
+	}
+	var got []opt
+	for e, err := range h.Extensions() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for o, err := range e.Options() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, opt{e.Type, o.Type, o.Offset, len(o.Data)})
+		}
+	}
+	want := []opt{{ProtocolHopByHop, IPv6OptionPadN, 42, 4}, {ProtocolDstOpts, IPv6OptionPadN, 50, 4}}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(opt{})); d != "" {
+		t.Fatal(d)
+	}
+
+	// A Router Alert then a PadN whose length runs past the header.
+	bad := tcpIPv6Ext()
+	copy(bad[42:48], []byte{IPv6OptionRouterAlert, 2, 0, 0, IPv6OptionPadN, 1})
+	h, _ = ParseIPv6(bad)
+	for e := range h.Extensions() {
+		var last error
+		n := 0
+		for _, err := range e.Options() {
+			last = err
+			n++
+		}
+		if e.Type == ProtocolHopByHop {
+			if n != 2 {
+				t.Fatalf("%d options", n)
+			}
+			wantErr(t, last, ErrTruncated, "option length")
+		}
+		break
+	}
+}
+
+func TestRouterAdvertisement(t *testing.T) {
+	b := []byte{
+		0x86, 0x00, 0x00, 0x00, 64, 0x40, 0x07, 0x08, 0, 0, 0x75, 0x30, 0, 0, 0x03, 0xe8,
+		// Source Link-Layer Address, MTU 9000
+		0x01, 0x01, 0x02, 0, 0, 0, 0, 0xfe, 0x05, 0x01, 0, 0, 0, 0, 0x23, 0x28,
+	}
+	m, err := ParseICMPv6(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hl, fl, life, reach, retrans, ok := m.RouterAdvertisement()
+	if !ok || hl != 64 || fl != 0x40 || life != 1800 || reach != 30000 || retrans != 1000 {
+		t.Fatalf("RA %d %#x %d %d %d %v", hl, fl, life, reach, retrans, ok)
+	}
+	var types []uint8
+	for o, err := range m.NDPOptions() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, o.Type)
+	}
+	if d := cmp.Diff([]uint8{NDPOptionSourceLinkAddr, NDPOptionMTU}, types); d != "" {
+		t.Fatal(d)
+	}
+	if _, err := ParseICMPv6(b[:15]); !errors.Is(err, ErrTruncated) {
+		t.Fatal(err)
+	}
+}
+
+func TestInitErrors(t *testing.T) {
+	for _, n := range []int{16, 22, 64} {
+		_, err := InitIPv4(make([]byte, 80), n)
+		wantErr(t, err, ErrBadValue, "ihl")
+		_, err = InitTCP(make([]byte, 80), n)
+		wantErr(t, err, ErrBadValue, "data offset")
+	}
+	_, err := InitIPv4(make([]byte, 22), 24)
+	wantErr(t, err, ErrTruncated, "header")
+	_, err = InitIPv4(make([]byte, 65536), 20)
+	wantErr(t, err, ErrBadLength, "total length")
+	_, err = InitIPv6(make([]byte, 40+65536))
+	wantErr(t, err, ErrBadLength, "payload length")
+	_, err = InitUDP(make([]byte, 7))
+	wantErr(t, err, ErrTruncated, "header")
+	_, err = InitEthernet(make([]byte, 60), MAC{}, MAC{}, EtherTypeIPv4, VLANTag{}, VLANTag{}, VLANTag{})
+	wantErr(t, err, ErrTooManyExtensions, "vlan tag")
+	_, err = InitICMPv6(make([]byte, 20), ICMPv6NeighborSolicitation, 0)
+	wantErr(t, err, ErrTruncated, "message")
+	if got := fmt.Sprint(checkHeaderLen("tcp", "data offset", 12, 22, 20, 60)); got != "header: tcp data offset at offset 12: bad value (22 not a multiple of 4)" {
+		t.Fatal(got)
 	}
 }
 

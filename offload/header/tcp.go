@@ -78,8 +78,8 @@ func ParseTCP(b []byte) (TCP, error) {
 // at the start of b: it zeroes the header (options become End of Option
 // List) and writes the data offset. The view is all of b.
 func InitTCP(b []byte, hdrLen int) (TCP, error) {
-	if hdrLen < TCPMinSize || hdrLen > TCPMaxSize || hdrLen%4 != 0 {
-		return nil, &Error{Layer: "tcp", Field: "data offset", Offset: 12, Err: ErrBadValue, Value: hdrLen, Rel: "is not a multiple of 4 in", Bound: TCPMaxSize}
+	if err := checkHeaderLen("tcp", "data offset", 12, hdrLen, TCPMinSize, TCPMaxSize); err != nil {
+		return nil, err
 	}
 	if len(b) < hdrLen {
 		return nil, failRel("tcp", "header", 0, ErrTruncated, len(b), "<", hdrLen)
