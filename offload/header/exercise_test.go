@@ -39,8 +39,9 @@ func exerciseARP(t fataler, a ARP) {
 	_, _ = a.IsGratuitous(), a.IsProbe()
 }
 
-func exerciseIPv4(t fataler, h IPv4) {
-	if h.Version() != 4 || h.HeaderLen() < IPv4MinSize || h.HeaderLen() > len(h) || int(h.TotalLength()) != len(h) {
+func exerciseIPv4(t fataler, h IPv4, partial bool) {
+	tlOK := int(h.TotalLength()) == len(h) || partial && int(h.TotalLength()) > len(h)
+	if h.Version() != 4 || h.HeaderLen() < IPv4MinSize || h.HeaderLen() > len(h) || !tlOK {
 		t.Fatalf("invariants: version %d header %d total %d len %d", h.Version(), h.HeaderLen(), h.TotalLength(), len(h))
 	}
 	_, _, _, _, _ = h.TOS(), h.DSCP(), h.ECN(), h.ID(), h.Checksum()
@@ -58,8 +59,9 @@ func exerciseIPv4(t fataler, h IPv4) {
 	}
 }
 
-func exerciseIPv6(t fataler, h IPv6) {
-	if h.Version() != 6 || len(h) != IPv6Size+int(h.PayloadLength()) || len(h.Payload()) != int(h.PayloadLength()) {
+func exerciseIPv6(t fataler, h IPv6, partial bool) {
+	lenOK := len(h) == IPv6Size+int(h.PayloadLength()) || partial && len(h) < IPv6Size+int(h.PayloadLength())
+	if h.Version() != 6 || !lenOK || len(h.Payload()) != len(h)-IPv6Size {
 		t.Fatalf("invariants: version %d len %d payload length %d", h.Version(), len(h), h.PayloadLength())
 	}
 	_, _, _, _ = h.TrafficClass(), h.FlowLabel(), h.NextHeader(), h.HopLimit()
@@ -190,11 +192,26 @@ func exerciseAll(t fataler, b []byte) {
 	if a, err := ParseARP(b); err == nil {
 		exerciseARP(t, a)
 	}
-	if h, err := ParseIPv4(b); err == nil {
-		exerciseIPv4(t, h)
+	h4, err4 := ParseIPv4(b)
+	if err4 == nil {
+		exerciseIPv4(t, h4, false)
 	}
-	if h, err := ParseIPv6(b); err == nil {
-		exerciseIPv6(t, h)
+	if h, err := ParseIPv4Partial(b); err == nil {
+		exerciseIPv4(t, h, true)
+		if err4 == nil && len(h) != len(h4) {
+			t.Fatalf("ParseIPv4Partial view %d bytes, ParseIPv4 %d", len(h), len(h4))
+		}
+	} else if err4 == nil {
+		t.Fatalf("ParseIPv4 accepts what ParseIPv4Partial rejects: %v", err)
+	}
+	h6, err6 := ParseIPv6(b)
+	if err6 == nil {
+		exerciseIPv6(t, h6, false)
+	}
+	if h, err := ParseIPv6Partial(b); err == nil {
+		exerciseIPv6(t, h, true)
+	} else if err6 == nil {
+		t.Fatalf("ParseIPv6 accepts what ParseIPv6Partial rejects: %v", err)
 	}
 	if s, err := ParseTCP(b); err == nil {
 		exerciseTCP(t, s)

@@ -40,7 +40,10 @@ func FuzzParseIPv4(f *testing.F) {
 	addSeeds(f, opts)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if h, err := ParseIPv4(b); err == nil {
-			exerciseIPv4(t, h)
+			exerciseIPv4(t, h, false)
+		}
+		if h, err := ParseIPv4Partial(b); err == nil {
+			exerciseIPv4(t, h, true)
 		}
 	})
 }
@@ -49,7 +52,10 @@ func FuzzParseIPv6(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if h, err := ParseIPv6(b); err == nil {
-			exerciseIPv6(t, h)
+			exerciseIPv6(t, h, false)
+		}
+		if h, err := ParseIPv6Partial(b); err == nil {
+			exerciseIPv6(t, h, true)
 		}
 	})
 }

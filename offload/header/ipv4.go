@@ -50,36 +50,59 @@ type IPv4 []byte
 // ValidChecksum). Total Length 0, which some stacks use for segmentation
 // super-packets above 64 KiB, is rejected as ErrBadLength.
 func ParseIPv4(b []byte) (IPv4, error) {
-	if len(b) < IPv4MinSize {
-		return nil, failRel("ipv4", "header", 0, ErrTruncated, len(b), "<", IPv4MinSize)
-	}
-	if v := b[0] >> 4; v != IPv4Version {
-		return nil, failRel("ipv4", "version", 0, ErrBadValue, int(v), "!=", IPv4Version)
-	}
-	ihl := int(b[0] & 0xf)
-	if ihl < 5 {
-		return nil, failRel("ipv4", "ihl", 0, ErrBadValue, ihl, "<", 5)
-	}
-	hl := ihl * 4
-	if hl > len(b) {
-		return nil, failRel("ipv4", "ihl", 0, ErrTruncated, hl, ">", len(b))
-	}
-	tl := int(binary.BigEndian.Uint16(b[2:]))
-	if tl < hl {
-		return nil, failRel("ipv4", "total length", 2, ErrBadLength, tl, "<", hl)
+	tl, err := parseIPv4(b)
+	if err != nil {
+		return nil, err
 	}
 	if tl > len(b) {
 		return nil, failRel("ipv4", "total length", 2, ErrTruncated, tl, ">", len(b))
 	}
-	h := IPv4(b[:tl])
+	return IPv4(b[:tl]), nil
+}
+
+// ParseIPv4Partial is ParseIPv4 for a datagram that may be cut short, such
+// as the one quoted in an ICMP error message (RFC 792, RFC 1812 section
+// 4.3.2.3). The header and its options must be complete and well formed
+// and Total Length at least the header length, but Total Length may exceed
+// len(b): the view is then all of b, shorter than TotalLength, and Payload
+// returns what there is.
+func ParseIPv4Partial(b []byte) (IPv4, error) {
+	tl, err := parseIPv4(b)
+	if err != nil {
+		return nil, err
+	}
+	return IPv4(b[:min(tl, len(b))]), nil
+}
+
+// parseIPv4 checks everything but Total Length <= len(b), and returns
+// Total Length.
+func parseIPv4(b []byte) (int, error) {
+	if len(b) < IPv4MinSize {
+		return 0, failRel("ipv4", "header", 0, ErrTruncated, len(b), "<", IPv4MinSize)
+	}
+	if v := b[0] >> 4; v != IPv4Version {
+		return 0, failRel("ipv4", "version", 0, ErrBadValue, int(v), "!=", IPv4Version)
+	}
+	ihl := int(b[0] & 0xf)
+	if ihl < 5 {
+		return 0, failRel("ipv4", "ihl", 0, ErrBadValue, ihl, "<", 5)
+	}
+	hl := ihl * 4
+	if hl > len(b) {
+		return 0, failRel("ipv4", "ihl", 0, ErrTruncated, hl, ">", len(b))
+	}
+	tl := int(binary.BigEndian.Uint16(b[2:]))
+	if tl < hl {
+		return 0, failRel("ipv4", "total length", 2, ErrBadLength, tl, "<", hl)
+	}
 	if hl > IPv4MinSize {
-		for _, err := range h.Options() {
+		for _, err := range IPv4(b[:hl]).Options() {
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
 		}
 	}
-	return h, nil
+	return tl, nil
 }
 
 // InitIPv4 lays out an IPv4 header of hdrLen bytes (20 to 60, a multiple of

@@ -38,6 +38,22 @@ func ParseIPv6(b []byte) (IPv6, error) {
 	return IPv6(b[:IPv6Size+pl]), nil
 }
 
+// ParseIPv6Partial is ParseIPv6 for a packet that may be cut short, such
+// as the one quoted in an ICMPv6 error message (RFC 4443 section 2.4): the
+// fixed header must be complete, but Payload Length may exceed what b
+// holds, in which case the view is all of b. Extensions and Transport then
+// report a header cut short as ErrTruncated.
+func ParseIPv6Partial(b []byte) (IPv6, error) {
+	if len(b) < IPv6Size {
+		return nil, failRel("ipv6", "header", 0, ErrTruncated, len(b), "<", IPv6Size)
+	}
+	if v := b[0] >> 4; v != IPv6Version {
+		return nil, failRel("ipv6", "version", 0, ErrBadValue, int(v), "!=", IPv6Version)
+	}
+	pl := int(binary.BigEndian.Uint16(b[4:]))
+	return IPv6(b[:min(IPv6Size+pl, len(b))]), nil
+}
+
 // InitIPv6 lays out an IPv6 fixed header at the start of b: it zeroes it,
 // writes the version and sets Payload Length to len(b) - 40. It fails if b
 // is shorter than 40 bytes or the payload longer than 65535.

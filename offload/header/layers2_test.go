@@ -52,11 +52,19 @@ func TestICMPv4FragNeeded(t *testing.T) {
 	if m.Type() != ICMPv4DestUnreach || m.Code() != ICMPv4FragNeededCode || m.MTU() != 1400 || !m.ValidChecksum() {
 		t.Fatalf("type %d code %d mtu %d", m.Type(), m.Code(), m.MTU())
 	}
-	inner, err := ParseIPv4(m.Payload())
-	if err == nil {
-		t.Fatal("quoted datagram is cut short, so a full parse must fail")
+	if _, err := ParseIPv4(m.Payload()); !errors.Is(err, ErrTruncated) {
+		t.Fatalf("quoted datagram is cut short, so a full parse must fail: %v", err)
 	}
-	_ = inner
+	inner, err := ParseIPv4Partial(m.Payload())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inner.TotalLength() != 1500 || len(inner.Payload()) != 8 || inner.Destination() != netip.MustParseAddr("10.0.0.2") {
+		t.Fatalf("quoted datagram: total %d payload %d dst %v", inner.TotalLength(), len(inner.Payload()), inner.Destination())
+	}
+	if q := TCP(inner.Payload()); q.SourcePort() != 12345 || q.DestinationPort() != 443 || q.Seq() != 0x1000 {
+		t.Fatalf("quoted ports %d %d seq %#x", q.SourcePort(), q.DestinationPort(), q.Seq())
+	}
 	echo, _ := InitICMPv4(make([]byte, 12), ICMPv4Echo, 0)
 	echo.SetIdent(7)
 	echo.SetSeq(9)
@@ -176,6 +184,17 @@ func TestMalformedMore(t *testing.T) {
 		}
 		return nil
 	}
+	transportPartial := func(b []byte) error {
+		h, err := ParseIPv6Partial(b)
+		if err != nil {
+			return err
+		}
+		if len(h) != len(b) {
+			return errors.New("partial view is not all of b")
+		}
+		_, _, err = h.Transport()
+		return err
+	}
 	ns := func(mod func(b []byte)) []byte { b := neighborSolicitation(); mod(b); return b }
 	tests := []malformed{
 		{"arp short", p(ParseARP), make([]byte, 27), ErrTruncated, "packet", 0},
@@ -194,6 +213,12 @@ func TestMalformedMore(t *testing.T) {
 		{"tcp ws len 4", tcpOpts, []byte{3, 4, 0, 0}, ErrBadLength, "option length", 1},
 		{"tcp sack len 11", tcpOpts, []byte{5, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0}, ErrBadLength, "option length", 1},
 		{"tcp ts len 8", tcpOpts, []byte{8, 8, 0, 0, 0, 0, 0, 0}, ErrBadLength, "option length", 1},
+		{"ipv4 partial ihl", p(ParseIPv4Partial), ipv4With(func(b []byte) { b[0] = 0x4f })[:40], ErrTruncated, "ihl", 0},
+		{"ipv4 partial total < ihl", p(ParseIPv4Partial), ipv4With(func(b []byte) { b[2], b[3] = 0, 4 }), ErrBadLength, "total length", 2},
+		{"ipv4 partial option", p(ParseIPv4Partial), ipv4With(func(b []byte) { b[0] = 0x46; copy(b[20:], []byte{1, 7, 1, 0}) }), ErrBadLength, "option length", 22},
+		{"ipv6 partial short", p(ParseIPv6Partial), make([]byte, 39), ErrTruncated, "header", 0},
+		{"ipv6 partial version", p(ParseIPv6Partial), make([]byte, 40), ErrBadValue, "version", 0},
+		{"ipv6 partial chain cut", transportPartial, tcpIPv6Ext()[:60], ErrTruncated, "extension header length", 57},
 		{"icmpv4 short", p(ParseICMPv4), make([]byte, 7), ErrTruncated, "header", 0},
 		{"icmpv6 short", p(ParseICMPv6), make([]byte, 7), ErrTruncated, "header", 0},
 		{"icmpv6 ns short", p(ParseICMPv6), neighborSolicitation()[:23], ErrTruncated, "message", 0},

@@ -54,6 +54,10 @@ func (f TCPFlags) Has(g TCPFlags) bool { return f&g == g }
 
 // TCP is a view of a TCP segment: header, options and payload. TCP has no
 // length field; the segment is the view (the IP payload).
+//
+// SourcePort, DestinationPort and Seq read only the first 8 bytes, so they
+// are safe on an unparsed view of at least 8 bytes, such as the start of a
+// TCP header quoted in an ICMP error message.
 type TCP []byte
 
 // ParseTCP validates the TCP header at the start of b: at least 20 bytes,

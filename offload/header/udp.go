@@ -11,6 +11,10 @@ import (
 const UDPSize = 8
 
 // UDP is a view of a UDP datagram: header and payload.
+//
+// Every accessor is safe on an unparsed view of at least 8 bytes (Payload
+// clamps to the view), such as a UDP header quoted in an ICMP error
+// message whose Length exceeds what was quoted.
 type UDP []byte
 
 // ParseUDP validates the UDP header at the start of b: at least 8 bytes
