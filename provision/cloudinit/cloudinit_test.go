@@ -175,3 +175,11 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSetupCommands(t *testing.T) {
+	c := &Config{RunCmd: []Command{{Argv: []string{"/opt/register.sh", "-v"}}, {Shell: "echo ok"}}}
+	got := c.SetupCommands()
+	if len(got) != 2 || got[0].ID != "runcmd/0" || got[0].Argv[1] != "-v" || got[1].Line != "echo ok" || got[1].Argv != nil {
+		t.Fatalf("%+v", got)
+	}
+}

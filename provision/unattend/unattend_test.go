@@ -190,3 +190,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSetupCommands(t *testing.T) {
+	b, _ := os.ReadFile("testdata/seed.xml")
+	f, err := ParseBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range append(f.SetupCommands(Specialize), f.SetupCommands(OOBESystem)...) {
+		ids = append(ids, c.ID+" "+c.Reboot.String())
+	}
+	want := []string{"specialize/RunSynchronous/1 Never", "specialize/RunSynchronous/2 OnRequest", "oobeSystem/FirstLogonCommands/1 Never", "oobeSystem/FirstLogonCommands/2 Never"}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Fatal(diff)
+	}
+}
