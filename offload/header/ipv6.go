@@ -128,6 +128,16 @@ func (h IPv6) SetNextHeader(p uint8) { h[6] = p }
 // SetHopLimit sets the Hop Limit.
 func (h IPv6) SetHopLimit(hl uint8) { h[7] = hl }
 
+// DecrementHopLimit lowers the Hop Limit by one, as a router does on
+// forwarding, and returns the new value; a Hop Limit of 0 is left
+// unchanged. IPv6 has no header checksum to update.
+func (h IPv6) DecrementHopLimit() uint8 {
+	if h[7] > 0 {
+		h[7]--
+	}
+	return h[7]
+}
+
 // SetSource sets the source address; an IPv4 address is stored in its
 // IPv4-mapped form. It panics if a is the zero Addr.
 func (h IPv6) SetSource(a netip.Addr) { b := a.As16(); copy(h[8:24], b[:]) }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 )
 
@@ -31,7 +32,10 @@ func TestParsersNeverPanic(t *testing.T) {
 	})
 }
 
-var cmpAddr = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+var (
+	cmpAddr  = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+	cmpEmpty = cmpopts.EquateEmpty()
+)
 
 func addr4(t *rapid.T, label string) netip.Addr {
 	return netip.AddrFrom4([4]byte(rapid.SliceOfN(rapid.Byte(), 4, 4).Draw(t, label)))
@@ -76,7 +80,7 @@ func TestEthernetRoundTrip(t *testing.T) {
 		for i := range e.Tags() {
 			got.Tags = append(got.Tags, e.Tag(i))
 		}
-		if d := cmp.Diff(want, got); d != "" {
+		if d := cmp.Diff(want, got, cmpEmpty); d != "" {
 			t.Fatalf("(-built +parsed):\n%s", d)
 		}
 		if e.HeaderLen() != EthernetMinSize+len(want.Tags)*VLANTagSize {
@@ -128,7 +132,7 @@ func TestIPv4RoundTrip(t *testing.T) {
 			TOS: p.TOS(), TTL: p.TTL(), Proto: p.Protocol(), ID: p.ID(), DF: p.DontFragment(), MF: p.MoreFragments(),
 			FragOff: p.FragmentOffset(), Src: p.Source(), Dst: p.Destination(), HeaderLen: p.HeaderLen(), PayloadLen: len(p.Payload()),
 		}
-		if d := cmp.Diff(want, got, cmpAddr); d != "" {
+		if d := cmp.Diff(want, got, cmpAddr, cmpEmpty); d != "" {
 			t.Fatalf("(-built +parsed):\n%s", d)
 		}
 		if !p.ValidChecksum() {
@@ -194,7 +198,7 @@ func TestIPv6RoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := ipv6Fields{TC: p.TrafficClass(), Flow: p.FlowLabel(), Next: p.NextHeader(), Hop: p.HopLimit(), Src: p.Source(), Dst: p.Destination(), Payload: len(p.Payload())}
-		if d := cmp.Diff(want, got, cmpAddr); d != "" {
+		if d := cmp.Diff(want, got, cmpAddr, cmpEmpty); d != "" {
 			t.Fatalf("(-built +parsed):\n%s", d)
 		}
 	})
@@ -291,7 +295,7 @@ func TestTCPRoundTrip(t *testing.T) {
 				got.SACK = append(got.SACK, [2]uint32{l, r})
 			}
 		}
-		if d := cmp.Diff(want, got); d != "" {
+		if d := cmp.Diff(want, got, cmpEmpty); d != "" {
 			t.Fatalf("(-built +parsed):\n%s", d)
 		}
 		if !p.ValidChecksum(ph) {
@@ -344,7 +348,7 @@ func TestUDPRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := udpFields{p.SourcePort(), p.DestinationPort(), p.Payload()}
-		if d := cmp.Diff(want, got); d != "" {
+		if d := cmp.Diff(want, got, cmpEmpty); d != "" {
 			t.Fatalf("(-built +parsed):\n%s", d)
 		}
 		if !p.ValidChecksum(pseudo(src, dst, ProtocolUDP, len(p))) {
@@ -377,7 +381,7 @@ func TestARPRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := arpFields{a.Op(), a.SenderMAC(), a.TargetMAC(), a.SenderIP(), a.TargetIP()}
-		if d := cmp.Diff(want, got, cmpAddr); d != "" {
+		if d := cmp.Diff(want, got, cmpAddr, cmpEmpty); d != "" {
 			t.Fatalf("(-built +parsed):\n%s", d)
 		}
 	})
@@ -389,6 +393,72 @@ func TestMACTextRoundTrip(t *testing.T) {
 		got, err := ParseMAC(m.String())
 		if err != nil || got != m {
 			t.Fatalf("ParseMAC(%q) = %v, %v", m.String(), got, err)
+		}
+	})
+}
+
+type icmpFields struct {
+	Type, Code uint8
+	Ident, Seq uint16
+	Target     netip.Addr
+	Flags      uint8
+	LinkAddr   MAC
+	Body       []byte
+}
+
+func TestICMPRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		if rapid.Bool().Draw(t, "v6") {
+			want := icmpFields{Type: ICMPv6NeighborAdvert, Target: addr6(t, "target"), Flags: rapid.SampledFrom([]uint8{0, NDPFlagRouter, NDPFlagSolicited | NDPFlagOverride}).Draw(t, "flags"), LinkAddr: mac(t, "lla")}
+			buf := make([]byte, NDPNASize, NDPNASize+8)
+			m, err := InitICMPv6(buf, want.Type, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.SetTarget(want.Target)
+			m.SetNDPFlags(want.Flags)
+			m = ICMPv6(AppendLinkAddrOption(m, NDPOptionTargetLinkAddr, want.LinkAddr))
+			src, dst := addr6(t, "src"), addr6(t, "dst")
+			m.SetChecksum(m.ComputeChecksum(pseudo(src, dst, ProtocolICMPv6, len(m))))
+			p, err := ParseICMPv6(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := icmpFields{Type: p.Type(), Code: p.Code(), Target: p.Target(), Flags: p.NDPFlags()}
+			for o, err := range p.NDPOptions() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got.LinkAddr, _ = o.LinkAddr()
+			}
+			if d := cmp.Diff(want, got, cmpAddr, cmpEmpty); d != "" {
+				t.Fatalf("(-built +parsed):\n%s", d)
+			}
+			if !p.ValidChecksum(pseudo(src, dst, ProtocolICMPv6, len(p))) {
+				t.Fatal("checksum")
+			}
+			return
+		}
+		want := icmpFields{Type: rapid.SampledFrom([]uint8{ICMPv4Echo, ICMPv4EchoReply}).Draw(t, "type"), Ident: rapid.Uint16().Draw(t, "id"), Seq: rapid.Uint16().Draw(t, "seq"), Body: rapid.SliceOfN(rapid.Byte(), 0, 32).Draw(t, "body")}
+		buf := make([]byte, ICMPv4Size+len(want.Body))
+		m, err := InitICMPv4(buf, want.Type, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.SetIdent(want.Ident)
+		m.SetSeq(want.Seq)
+		copy(m.Payload(), want.Body)
+		m.SetChecksum(m.ComputeChecksum())
+		p, err := ParseICMPv4(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := icmpFields{Type: p.Type(), Code: p.Code(), Ident: p.Ident(), Seq: p.Seq(), Body: p.Payload()}
+		if d := cmp.Diff(want, got, cmpAddr, cmpEmpty); d != "" {
+			t.Fatalf("(-built +parsed):\n%s", d)
+		}
+		if !p.ValidChecksum() {
+			t.Fatal("checksum")
 		}
 	})
 }
