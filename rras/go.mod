@@ -2,6 +2,9 @@ module github.com/sdnfabric/sdnfabric/rras
 
 go 1.26
 
-require github.com/sdnfabric/sdnfabric/offload v0.0.0
+require (
+	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
+)
 
 replace github.com/sdnfabric/sdnfabric/offload => ../offload

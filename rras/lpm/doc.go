@@ -1,0 +1,58 @@
+// Package lpm is a longest-prefix-match routing table for IPv4 and IPv6
+// (CIDR, RFC 4632; IPv6 prefixes, RFC 4291 section 2.3) that holds a full
+// Internet table and answers lookups without locks while routes change.
+//
+// # Structure
+//
+// Each address family has its own multibit trie with a stride of one
+// octet. A node stores the prefixes that end inside its octet as a
+// complete binary tree of 511 positions (the allotment-routing-table
+// numbering of Hariguchi's ART: the prefix of r bits with value x sits at
+// 1<<r | x, its parent at half that), kept as a 512-bit bitset and a
+// popcount-compressed value slice. Children and path-compressed leaves
+// (a subtree holding a single prefix stored inline) hang off two 256-bit
+// bitsets with their own compressed slices. A lookup walks down the child
+// nodes along the address, then checks the nodes it passed from the
+// deepest up; in each, the longest prefix covering the address is found
+// with three bit tests and one mask-and-count-leading-zeros against a
+// precomputed ancestor mask. Lookup does not allocate.
+//
+// # Concurrency and the memory model
+//
+// Readers (Lookup, LookupPrefix, Get, Len, All) take no lock and never
+// wait. Writers (Insert, Delete, Update) serialise on a mutex.
+//
+// A node a reader can reach is never modified, with one exception: the
+// slots of its child slice are atomic.Pointer values. Every change a
+// writer makes is prepared on private nodes (clones of the nodes it
+// changes, or new ones) and then published with exactly one atomic store:
+// into a child slot of a reachable node, or into the root pointer. Under
+// the Go memory model an atomic store is synchronized before the atomic
+// load that observes it, so everything the writer did to the private
+// nodes before the store (filling bitsets and slices) happens before a
+// reader that loaded the new pointer reads them: a reader sees either the
+// old subtree or the new one, each complete and consistent, never a
+// partly built node. Replaced nodes stay valid for readers still holding
+// them; the garbage collector frees them when the last reader is gone
+// (this is the role RCU grace periods play in a kernel).
+//
+// Consequently each Insert or Delete is atomic for readers: a lookup
+// returns the answer from before or from after it. A single Lookup that
+// overlaps several writes reads each node once, in order from the root,
+// so it sees each write either entirely or not at all, but it may see a
+// later write and miss an earlier one that changed a node it had already
+// passed. Update gives stronger grouping: all changes of a batch are
+// built privately (path-copying up to the root) and published with one
+// store of the root per address family, so readers see none or all of
+// them. All is weakly consistent: a prefix present for the whole
+// iteration is yielded exactly once; one added or removed meanwhile may
+// or may not be.
+//
+// # Writes
+//
+// A single Insert or Delete clones only the node whose contents change
+// and links the clone into the live trie with one atomic store; nodes
+// above it are untouched. Update clones each node it touches once and
+// then changes it in place, which is how a router should load a full
+// table.
+package lpm

@@ -1,0 +1,239 @@
+package lpm
+
+import (
+	"cmp"
+	"errors"
+	"net/netip"
+	"slices"
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"github.com/sdnfabric/sdnfabric/rras/lpm/lpmtest"
+)
+
+// model is the naive reference: a map scanned in full for every lookup.
+type model map[netip.Prefix]int
+
+func (m model) lookup(a netip.Addr) (netip.Prefix, int, bool) {
+	best, ok := netip.Prefix{}, false
+	for p := range m {
+		if p.Contains(a) && (!ok || p.Bits() > best.Bits()) {
+			best, ok = p, true
+		}
+	}
+	return best, m[best], ok
+}
+
+type entry struct {
+	P netip.Prefix
+	V int
+}
+
+// sorted returns the model's entries in the order All promises.
+func (m model) sorted() []entry {
+	var out []entry
+	for p, v := range m {
+		out = append(out, entry{p, v})
+	}
+	slices.SortFunc(out, func(a, b entry) int {
+		if a.P.Addr().Is4() != b.P.Addr().Is4() {
+			if a.P.Addr().Is4() {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(a.P.Addr().Compare(b.P.Addr()), cmp.Compare(a.P.Bits(), b.P.Bits()))
+	})
+	return out
+}
+
+func entries(t *Table[int]) []entry {
+	var out []entry
+	for p, v := range t.All() {
+		out = append(out, entry{p, v})
+	}
+	return out
+}
+
+var cmpPrefix = gocmp.Comparer(func(a, b netip.Prefix) bool { return a == b })
+
+// genAddr draws addresses from a small space, so that random prefixes
+// overlap, nest and collide often: a few fixed high bytes, then random.
+func genAddr(is4 bool) *rapid.Generator[netip.Addr] {
+	return rapid.Custom(func(t *rapid.T) netip.Addr {
+		n := 16
+		if is4 {
+			n = 4
+		}
+		b := make([]byte, n)
+		b[0] = rapid.SampledFrom([]byte{0x0a, 0x20, 0xc0}).Draw(t, "b0")
+		for i := 1; i < n; i++ {
+			b[i] = rapid.SampledFrom([]byte{0, 1, 0x80, 0xff, byte(i)}).Draw(t, "b")
+		}
+		a, _ := netip.AddrFromSlice(b)
+		return a
+	})
+}
+
+func genPrefix(is4 bool) *rapid.Generator[netip.Prefix] {
+	return rapid.Custom(func(t *rapid.T) netip.Prefix {
+		a := genAddr(is4).Draw(t, "addr")
+		p, _ := a.Prefix(rapid.IntRange(0, a.BitLen()).Draw(t, "bits"))
+		return p
+	})
+}
+
+func TestLookupEqualsLinearScan(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var tab Table[int]
+		m := model{}
+		ops := rapid.IntRange(1, 200).Draw(t, "ops")
+		for i := range ops {
+			is4 := rapid.Bool().Draw(t, "is4")
+			p := genPrefix(is4).Draw(t, "prefix")
+			if rapid.IntRange(0, 3).Draw(t, "op") == 0 {
+				_, had := m[p]
+				delete(m, p)
+				if got := tab.Delete(p); got != had {
+					t.Fatalf("Delete(%v) = %v, want %v", p, got, had)
+				}
+				continue
+			}
+			m[p] = i
+			if err := tab.Insert(p, i); err != nil {
+				t.Fatalf("Insert(%v): %v", p, err)
+			}
+		}
+		for range 50 {
+			a := genAddr(rapid.Bool().Draw(t, "is4")).Draw(t, "lookup")
+			wp, wv, wok := m.lookup(a)
+			gp, gv, gok := tab.LookupPrefix(a)
+			if gp != wp || gv != wv || gok != wok {
+				t.Fatalf("LookupPrefix(%v) = %v %v %v, want %v %v %v", a, gp, gv, gok, wp, wv, wok)
+			}
+			if v, ok := tab.Lookup(a); v != wv || ok != wok {
+				t.Fatalf("Lookup(%v) = %v %v, want %v %v", a, v, ok, wv, wok)
+			}
+		}
+		if tab.Len() != len(m) {
+			t.Fatalf("Len = %d, want %d", tab.Len(), len(m))
+		}
+		if d := gocmp.Diff(m.sorted(), entries(&tab), cmpPrefix); d != "" {
+			t.Fatalf("All differs from the model (-want +got):\n%s", d)
+		}
+	})
+}
+
+func TestInsertGetDeleteRoundTrip(t *testing.T) {
+	var tab Table[int]
+	m := model{}
+	prefixes := append(lpmtest.Table4(20000, 7), lpmtest.Table6(5000, 7)...)
+	for i, p := range prefixes {
+		if err := tab.Insert(p, i); err != nil {
+			t.Fatal(err)
+		}
+		m[p] = i
+	}
+	if d := gocmp.Diff(m.sorted(), entries(&tab), cmpPrefix); d != "" {
+		t.Fatalf("All after inserts (-want +got):\n%s", d)
+	}
+	for i, p := range prefixes {
+		if v, ok := tab.Get(p); !ok || v != i {
+			t.Fatalf("Get(%v) = %v %v, want %v true", p, v, ok, i)
+		}
+	}
+	for _, a := range lpmtest.Addrs(prefixes[:1000], 300, 3) {
+		wp, wv, wok := m.lookup(a)
+		if gp, gv, gok := tab.LookupPrefix(a); gp != wp || gv != wv || gok != wok {
+			t.Fatalf("LookupPrefix(%v) = %v %v %v, want %v %v %v", a, gp, gv, gok, wp, wv, wok)
+		}
+	}
+	// Replace every other value, delete every third prefix.
+	for i, p := range prefixes {
+		switch {
+		case i%3 == 0:
+			if !tab.Delete(p) {
+				t.Fatalf("Delete(%v) = false for a present prefix", p)
+			}
+			delete(m, p)
+		case i%2 == 0:
+			tab.Insert(p, -i)
+			m[p] = -i
+		}
+	}
+	if d := gocmp.Diff(m.sorted(), entries(&tab), cmpPrefix); d != "" {
+		t.Fatalf("All after deletes (-want +got):\n%s", d)
+	}
+	for _, p := range prefixes {
+		tab.Delete(p)
+	}
+	if tab.Len() != 0 || tab.root4.Load() != nil || tab.root6.Load() != nil {
+		t.Fatalf("after deleting everything: Len = %d, roots %p %p", tab.Len(), tab.root4.Load(), tab.root6.Load())
+	}
+}
+
+func TestHostBitsIgnoredAndInvalidRejected(t *testing.T) {
+	var tab Table[string]
+	if err := tab.Insert(netip.MustParsePrefix("10.1.2.3/8"), "ten"); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := tab.Get(netip.MustParsePrefix("10.0.0.0/8")); !ok || v != "ten" {
+		t.Fatalf("Get(10.0.0.0/8) = %q %v, want ten true", v, ok)
+	}
+	for _, p := range []netip.Prefix{{}, netip.PrefixFrom(netip.MustParseAddr("10.0.0.0"), 33)} {
+		err := tab.Insert(p, "bad")
+		var pe *PrefixError
+		if !errors.Is(err, ErrInvalidPrefix) || !errors.As(err, &pe) || pe.Prefix != p {
+			t.Fatalf("Insert(%v) = %v, want a *PrefixError wrapping ErrInvalidPrefix", p, err)
+		}
+		if tab.Delete(p) {
+			t.Fatalf("Delete(%v) = true", p)
+		}
+		if _, ok := tab.Get(p); ok {
+			t.Fatalf("Get(%v) found something", p)
+		}
+	}
+	if _, ok := tab.Lookup(netip.Addr{}); ok {
+		t.Fatal("Lookup of the zero Addr found something")
+	}
+	if tab.Len() != 1 {
+		t.Fatalf("Len = %d, want 1", tab.Len())
+	}
+}
+
+func TestLookupDoesNotAllocate(t *testing.T) {
+	var tab Table[int]
+	prefixes := append(lpmtest.Table4(10000, 1), lpmtest.Table6(5000, 1)...)
+	for i, p := range prefixes {
+		tab.Insert(p, i)
+	}
+	addrs := append(lpmtest.Addrs(prefixes[:10000], 100, 1), lpmtest.Addrs(prefixes[10000:], 100, 1)...)
+	var sink int
+	for name, f := range map[string]func(){
+		"Lookup": func() {
+			for _, a := range addrs {
+				v, _ := tab.Lookup(a)
+				sink += v
+			}
+		},
+		"LookupPrefix": func() {
+			for _, a := range addrs {
+				p, _, _ := tab.LookupPrefix(a)
+				sink += p.Bits()
+			}
+		},
+		"Get": func() {
+			for _, p := range prefixes[:200] {
+				v, _ := tab.Get(p)
+				sink += v
+			}
+		},
+	} {
+		if n := testing.AllocsPerRun(10, f); n != 0 {
+			t.Errorf("%s allocates %v times per run, want 0", name, n)
+		}
+	}
+	_ = sink
+}

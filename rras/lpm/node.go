@@ -1,0 +1,149 @@
+package lpm
+
+import (
+	"math/bits"
+	"slices"
+	"sync/atomic"
+)
+
+// node is one level of the trie: it consumes one octet of the address.
+// It stores the prefixes whose last significant bit falls in its octet
+// (as ART indexes in prefixes, with their values in vals), the child
+// nodes for longer prefixes (children / kids) and, where a subtree holds
+// exactly one prefix, that prefix inline as a leaf (leaves / lvs): path
+// compression, which keeps sparse IPv6 space from costing a chain of nodes
+// per route.
+//
+// A published node (one a reader can reach) is immutable, except for its
+// kids slots, which the writer replaces with atomic stores of fully built
+// nodes. Any other change is made on a private clone, which is then
+// published through its parent's slot or the root.
+type node[V any] struct {
+	prefixes bitset512
+	children bitset256
+	leaves   bitset256
+	vals     []V
+	kids     []atomic.Pointer[node[V]]
+	lvs      []leaf[V]
+	owner    uint64 // the batch that built this node and may still change it in place
+}
+
+// leaf is a prefix stored in place of a subtree that holds only it.
+type leaf[V any] struct {
+	k    key
+	bits uint8
+	val  V
+}
+
+func (n *node[V]) empty() bool {
+	return n.prefixes.empty() && n.children.empty() && n.leaves.empty()
+}
+
+// clone returns a private deep copy of n owned by the given batch. The
+// copies have room for one more element, since a change usually follows.
+func (n *node[V]) clone(owner uint64) *node[V] {
+	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, owner: owner}
+	if len(n.vals) > 0 {
+		c.vals = append(make([]V, 0, len(n.vals)+1), n.vals...)
+	}
+	if len(n.lvs) > 0 {
+		c.lvs = append(make([]leaf[V], 0, len(n.lvs)+1), n.lvs...)
+	}
+	if len(n.kids) > 0 {
+		c.kids = make([]atomic.Pointer[node[V]], len(n.kids), len(n.kids)+1)
+		copy(c.kids, n.kids) // the clone is private: no reader can race with this
+	}
+	return c
+}
+
+// trim drops spare capacity a batch left in n's slices.
+func (n *node[V]) trim() {
+	if cap(n.vals) > len(n.vals) {
+		n.vals = slices.Clip(slices.Clone(n.vals))
+	}
+	if cap(n.lvs) > len(n.lvs) {
+		n.lvs = slices.Clip(slices.Clone(n.lvs))
+	}
+	if cap(n.kids) > len(n.kids) {
+		kids := make([]atomic.Pointer[node[V]], len(n.kids))
+		copy(kids, n.kids)
+		n.kids = kids
+	}
+}
+
+// single returns the only prefix of a node at depth d reached through
+// path, when the node holds exactly one prefix and no children, so that
+// the parent can keep it as a leaf instead.
+func (n *node[V]) single(path key, d int) (leaf[V], bool) {
+	if len(n.kids) != 0 || len(n.vals)+len(n.lvs) != 1 {
+		return leaf[V]{}, false
+	}
+	if len(n.lvs) == 1 {
+		return n.lvs[0], true
+	}
+	for w, x := range n.prefixes {
+		if x != 0 {
+			k, plen := prefixKey(path, d, uint(w)*64+uint(bits.TrailingZeros64(x)))
+			return leaf[V]{k: k, bits: uint8(plen), val: n.vals[0]}, true
+		}
+	}
+	panic("lpm: prefix count and bitset disagree")
+}
+
+// The methods below change n in place: only for private nodes, which is
+// also why they may move kids slots with plain copies.
+
+// setPrefix stores v at ART index idx and reports whether idx was set.
+func (n *node[V]) setPrefix(idx uint, v V) bool {
+	i := n.prefixes.rank(idx)
+	if n.prefixes.test(idx) {
+		n.vals[i] = v
+		return true
+	}
+	n.prefixes.set(idx)
+	n.vals = slices.Insert(n.vals, i, v)
+	return false
+}
+
+func (n *node[V]) clearPrefix(idx uint) {
+	n.vals = slices.Delete(n.vals, n.prefixes.rank(idx), n.prefixes.rank(idx)+1)
+	n.prefixes.clear(idx)
+}
+
+func (n *node[V]) setLeaf(o uint8, l leaf[V]) {
+	i := n.leaves.rank(o)
+	if n.leaves.test(o) {
+		n.lvs[i] = l
+		return
+	}
+	n.leaves.set(o)
+	n.lvs = slices.Insert(n.lvs, i, l)
+}
+
+func (n *node[V]) clearLeaf(o uint8) {
+	i := n.leaves.rank(o)
+	n.leaves.clear(o)
+	n.lvs = slices.Delete(n.lvs, i, i+1)
+}
+
+// addChild links child at octet o, which must be free.
+func (n *node[V]) addChild(o uint8, child *node[V]) {
+	i := n.children.rank(o)
+	n.children.set(o)
+	if len(n.kids) == cap(n.kids) {
+		kids := make([]atomic.Pointer[node[V]], len(n.kids), 2*len(n.kids)+1)
+		copy(kids, n.kids)
+		n.kids = kids
+	}
+	n.kids = n.kids[:len(n.kids)+1]
+	copy(n.kids[i+1:], n.kids[i:])
+	n.kids[i].Store(child)
+}
+
+func (n *node[V]) clearChild(o uint8) {
+	i := n.children.rank(o)
+	n.children.clear(o)
+	copy(n.kids[i:], n.kids[i+1:])
+	n.kids[len(n.kids)-1].Store(nil)
+	n.kids = n.kids[:len(n.kids)-1]
+}
