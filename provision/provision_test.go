@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"strings"
@@ -199,4 +200,61 @@ func TestScaleDownRemovesHighest(t *testing.T) {
 	if diff := cmp.Diff([]string{"WEB-005", "WEB-004"}, got); diff != "" {
 		t.Fatal(diff)
 	}
+}
+
+type flakyRotation struct{ failBusy, failReady bool }
+
+func (f flakyRotation) SetBusy(context.Context, netip.Addr) error {
+	if f.failBusy {
+		return errors.New("host agent unreachable")
+	}
+	return nil
+}
+
+func (f flakyRotation) SetReady(context.Context, netip.Addr) error {
+	if f.failReady {
+		return errors.New("probe failed")
+	}
+	return nil
+}
+
+// Property: whatever fails (rotation, setup, or nothing), every instance
+// ends Ready, or Failed with a reason, and Ready only via Busy.
+func TestPropertyBringUpEndsReadyOrFailed(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := newCatalog(t, "10.99.0.0/24")
+		added, _, err := c.Scale(rapid.IntRange(1, 20).Draw(t, "n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := &fixedClock{}
+		for _, in := range added {
+			for _, s := range []State{Cloning, Specializing, FirstLogon} {
+				if err := in.To(s, clock.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rot := flakyRotation{failBusy: rapid.Bool().Draw(t, "failBusy"), failReady: rapid.Bool().Draw(t, "failReady")}
+			failSetup := rapid.Bool().Draw(t, "failSetup")
+			BringUp(context.Background(), in, rot, clock, func(context.Context, *Instance) error {
+				if failSetup {
+					return errors.New("registration refused")
+				}
+				return nil
+			})
+			switch in.State() {
+			case Ready:
+				h := in.History()
+				if h[len(h)-2].To != Busy {
+					t.Fatalf("Ready not via Busy: %v", h)
+				}
+			case Failed:
+				if in.Reason() == "" {
+					t.Fatal("failed without reason")
+				}
+			default:
+				t.Fatalf("ended in %v", in.State())
+			}
+		}
+	})
 }

@@ -125,7 +125,7 @@ func Run(cfg Config, s Strategy) (Result, error) {
 		r.inst[i] = in
 		r.q.push(event{at: 0, kind: evAsk, inst: int32(i)})
 	}
-	for r.q.h.Len() > 0 {
+	for r.q.len() > 0 {
 		e := r.q.pop()
 		r.now = e.at
 		if err := r.step(e); err != nil {

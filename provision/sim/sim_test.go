@@ -132,3 +132,54 @@ func TestSVGIsWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// Property: the queue pops events in (at, kind, seq) order.
+func TestPropertyQueueOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var q queue
+		for _, at := range rapid.SliceOf(rapid.Int64Range(0, 20)).Draw(t, "ats") {
+			q.push(event{at: time.Duration(at), kind: eventKind(rapid.IntRange(1, 3).Draw(t, "kind"))})
+		}
+		var prev event
+		for i := 0; q.len() > 0; i++ {
+			e := q.pop()
+			if i > 0 && e.before(prev) {
+				t.Fatalf("%+v popped after %+v", e, prev)
+			}
+			prev = e
+		}
+	})
+}
+
+func TestQueueNoAllocs(t *testing.T) {
+	var q queue
+	for range 64 {
+		q.push(event{at: 1})
+	}
+	for q.len() > 0 {
+		q.pop()
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		q.push(event{at: 3})
+		q.push(event{at: 1})
+		q.pop()
+		q.pop()
+	}); n != 0 {
+		t.Fatalf("%v allocs", n)
+	}
+}
+
+// BenchmarkStorm simulates the README's N=1000, C=20 storm under
+// admission control (a semaphore) and under full jitter.
+func BenchmarkStorm(b *testing.B) {
+	for _, s := range []Strategy{Semaphore(storm), FullJitter()} {
+		b.Run(s.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(storm, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
