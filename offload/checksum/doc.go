@@ -32,6 +32,19 @@
 // this wrong): they never return 0xFFFF, and return 0x0000 exactly where a
 // full recompute would.
 //
+// # Incremental update
+//
+// Update16, Update32 and UpdateAddr adjust a checksum field as stored in a
+// header after part of the covered data changed, without reading the data
+// again, by RFC 1624 equation 3:
+//
+//	HC' = ~(~HC + ~m + m')
+//
+// where HC is the old field, m the old value and m' the new one, added with
+// end-around carry. The changed value must lie at an even offset from the
+// start of the checksummed data, as every 16- and 32-bit field and every
+// address in the IPv4, IPv6, TCP, UDP and ICMP headers does.
+//
 // # UDP's zero
 //
 // UDP (RFC 768) gives the field value 0x0000 a special meaning, "no checksum
@@ -45,7 +58,9 @@
 //
 // # Speed
 //
-// On amd64, Sum uses assembly; elsewhere, or when built with the purego
-// build tag, it uses a portable Go loop over 64-bit words. Both give
-// identical results, and neither allocates.
+// On amd64, Sum hands buffers of 256 bytes or more to an assembly kernel
+// chosen at start-up from what the CPU and operating system support: AVX-512
+// (F and BW) or AVX2. Shorter buffers, other architectures and builds with
+// the purego build tag use a portable Go loop that adds 64-bit words with
+// carry. Every path gives identical results, and none allocates.
 package checksum

@@ -15,8 +15,7 @@ import "net/netip"
 //
 // The length is summed as a 32-bit value in both cases, which for IPv4
 // lengths (at most 65535) equals summing it as a 16-bit field; negative
-// lengths are taken modulo 1<<32. The IPv4 and IPv6 layouts place the same
-// fields at even offsets, so the sum does not depend on their order.
+// lengths are taken modulo 1<<32.
 //
 // The TCP or UDP checksum field is ^Sum(segment, PseudoHeader(...)) with the
 // field itself zeroed while summing.

@@ -8,7 +8,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestUpdate16RFC1624Example is the example of RFC 1624 section 4: the new
+// TestUpdate16RFC1624Example follows the example of RFC 1624 section 4: the new
 // data sum to -0, so a full recompute gives a field of 0x0000. Equation 2
 // of RFC 1624 gives 0xFFFF here; equation 3 gives 0x0000.
 func TestUpdate16RFC1624Example(t *testing.T) {
@@ -27,6 +27,33 @@ func TestUpdate16RFC1624Example(t *testing.T) {
 	if a, b := Update16(0xffff, 1, 2), Update16(0x0000, 1, 2); a != b {
 		t.Fatalf("Update16 from 0xffff = %#04x, from 0x0000 = %#04x", a, b)
 	}
+}
+
+// TestUpdateUnchanged: rewriting a value with itself leaves the field as it
+// was (the case of RFC 1624 erratum 4782, field 0x0000 and m = m' = 0x5555),
+// except that a field of 0xFFFF comes back as the equal 0x0000.
+func TestUpdateUnchanged(t *testing.T) {
+	if got := Update16(0x0000, 0x5555, 0x5555); got != 0x0000 {
+		t.Fatalf("Update16(0, 0x5555, 0x5555) = %#04x, want 0x0000", got)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		field := rapid.Uint16().Draw(t, "field")
+		want := field
+		if want == 0xffff {
+			want = 0
+		}
+		v := rapid.Uint32().Draw(t, "value")
+		a := drawAddr(t, "addr", rapid.Bool().Draw(t, "v6"))
+		if got := Update16(field, uint16(v), uint16(v)); got != want {
+			t.Fatalf("Update16(%#04x, x, x) = %#04x, want %#04x", field, got, want)
+		}
+		if got := Update32(field, v, v); got != want {
+			t.Fatalf("Update32(%#04x, x, x) = %#04x, want %#04x", field, got, want)
+		}
+		if got := UpdateAddr(field, a, a); got != want {
+			t.Fatalf("UpdateAddr(%#04x, a, a) = %#04x, want %#04x", field, got, want)
+		}
+	})
 }
 
 // packet draws a buffer of even length with a checksum field at an even
