@@ -30,7 +30,8 @@
 // header or for TCP/UDP with their pseudo-header). The Update functions
 // follow the same rule (RFC 1624 section 3 explains why equation 2 got
 // this wrong): they never return 0xFFFF, and return 0x0000 exactly where a
-// full recompute would.
+// full recompute would. Rewriting a value with itself leaves a field
+// unchanged, apart from turning 0xFFFF into the equal 0x0000.
 //
 // # Incremental update
 //
