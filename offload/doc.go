@@ -8,6 +8,13 @@
 // software whatever an adapter does not, so a data path can always hand the
 // wire a correct packet and always hand the stack a verified one.
 //
+// In this package, Features is the set of properties an adapter claims, one
+// bit each (Parse reads Windows keyword and display names and Linux ethtool
+// names), and a Pipeline does the rest in software: Pipeline.Tx segments
+// super-packets the adapter cannot (package gso) and finishes checksums it
+// does not compute; Pipeline.Rx verifies the checksums the adapter did not
+// and coalesces what the stack wants coalesced (package gro).
+//
 // Sub-packages:
 //
 //   - checksum: the Internet checksum (RFC 1071), pseudo-header sums
@@ -22,4 +29,7 @@
 //     VXLAN tunnel (RFC 7348), as Linux's GSO does.
 //   - gro: receive coalescing of TCP (and optionally UDP) segments under
 //     Linux's GRO rules.
+//   - tap: Linux TAP devices opened with IFF_VNET_HDR and TUNSETOFFLOAD, so
+//     the kernel exchanges super-packets and partial checksums with user
+//     space.
 package offload

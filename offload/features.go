@@ -13,9 +13,10 @@ import (
 // independent adapter property. "TCP checksum offload is not equal to TCP
 // task offload": each bit is enabled and disabled on its own, and clearing
 // one never clears another (LSO does not imply checksum offload in this
-// type even though an NDIS miniport that segments also checksums the
-// segments it makes: that is what the adapter does with an LSO packet, not
-// a separate property).
+// type; an adapter that segments does compute the checksums of the
+// segments it makes, as NDIS requires, but that is part of what it does
+// with an LSO packet, not the checksum property, which is about packets it
+// does not segment).
 //
 // The bits follow the Windows (NDIS) standardized INF keywords, which have
 // one property per protocol, IP version and direction:
@@ -366,36 +367,37 @@ func (f Features) Coalesces(ipv6 bool) bool {
 }
 
 // AcceptsHeader reports whether an adapter with f can be handed, as is, a
-// packet whose virtio-net header is h: a partial checksum needs the
-// transmit checksum property of its protocol (told by csum_offset: 16 TCP,
-// 6 UDP) and IP version, and a GSO type the matching LSO or USO property.
-// A packet AcceptsHeader refuses is made whole in software by the
-// pipeline's Tx. ipv6 is the IP version of the packet.
+// packet whose virtio-net header is h (ipv6 is the packet's IP version). A
+// super-packet (a GSO type) needs the matching LSO or USO property and
+// nothing else: an adapter that segments also computes the checksums of
+// the segments it makes, as NDIS requires of LSO. A plain packet with a
+// partial checksum needs the transmit checksum property of its protocol
+// (told by csum_offset: 16 TCP, 6 UDP) and IP version. Whatever
+// AcceptsHeader refuses, Pipeline.Tx finishes in software.
 func (f Features) AcceptsHeader(h virtio.NetHdr, ipv6 bool) bool {
-	if h.NeedsChecksum() {
-		proto := uint8(0)
-		switch h.CsumOffset {
-		case 16:
-			proto = protoTCP
-		case 6:
-			proto = protoUDP
-		}
-		need := ChecksumTxFor(ipv6, proto)
-		if need == 0 || !f.Has(need) {
-			return false
-		}
-	}
 	switch h.GSOKind() {
 	case virtio.GSONone:
-		return true
 	case virtio.GSOTCPv4:
 		return !ipv6 && f.SegmentsTCP(false)
 	case virtio.GSOTCPv6:
 		return ipv6 && f.SegmentsTCP(true)
 	case virtio.GSOUDPL4:
 		return f.SegmentsUDP(ipv6)
+	default:
+		return false // UFO and unknown types
 	}
-	return false // UFO and unknown types
+	if !h.NeedsChecksum() {
+		return true
+	}
+	var proto uint8
+	switch h.CsumOffset {
+	case 16:
+		proto = protoTCP
+	case 6:
+		proto = protoUDP
+	}
+	need := ChecksumTxFor(ipv6, proto)
+	return need != 0 && f.Has(need)
 }
 
 // TAPOffload returns the TUN_F_* flags to give a TAP device (TUNSETOFFLOAD)

@@ -56,6 +56,10 @@ func TestChecksumIsNotTaskOffload(t *testing.T) {
 	if !csumOnly.AcceptsHeader(partialTCP, false) || lsoOnly.AcceptsHeader(partialTCP, false) {
 		t.Error("AcceptsHeader mixes checksum and segmentation properties")
 	}
+	tso := virtio.NetHdr{Flags: virtio.FlagNeedsCsum, GSOType: virtio.GSOTCPv4, GSOSize: 1448, CsumStart: 34, CsumOffset: 16}
+	if csumOnly.AcceptsHeader(tso, false) || !lsoOnly.AcceptsHeader(tso, false) {
+		t.Error("AcceptsHeader: TSO packets depend on LSO alone")
+	}
 }
 
 func TestStringParseRoundTrip(t *testing.T) {
@@ -237,7 +241,7 @@ func TestAcceptsHeader(t *testing.T) {
 		{TCPv4ChecksumTx | LSOv1IPv4, tso4, false, true},
 		{TCPv4ChecksumTx | LSOv2IPv4, tso4, false, true},
 		{TCPv4ChecksumTx, tso4, false, false},
-		{LSOv2IPv4, tso4, false, false}, // partial checksum left undone
+		{LSOv2IPv4, tso4, false, true}, // LSO checksums the segments it makes
 		{LSOv2IPv4, virtio.NetHdr{GSOType: virtio.GSOTCPv4, GSOSize: 1448}, false, true},
 		{TCPv6ChecksumTx | LSOv2IPv4, tso6, true, false},
 		{TCPv6ChecksumTx | LSOv2IPv6, tso6, true, true},

@@ -1,0 +1,322 @@
+//go:build linux
+
+package tap
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/offload/gro"
+	"github.com/sdnfabric/sdnfabric/offload/gso"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
+)
+
+// TestKernelTSOThroughGSOAndGRO puts this module between two Linux TCP
+// stacks. Namespace A has tapa, opened with TSO so A's kernel hands over
+// TCP super-segments with virtio-net headers; namespace B has tapb, opened
+// without offloads, so B's kernel only takes and sends plain, fully
+// checksummed frames, like a NIC without task offload. A forwarder
+// splits A's super-segments with package gso into MSS-sized frames for B,
+// and coalesces B's frames with package gro into super-segments for A.
+// A and B exchange a bulk stream in each direction; both must arrive
+// intact, and neither kernel may count a checksum or header error.
+func TestKernelTSOThroughGSOAndGRO(t *testing.T) {
+	needRootAndIP(t)
+	aToB, bToA := 16<<20, 4<<20
+	if raceEnabled || testing.Short() {
+		aToB, bToA = 4<<20, 1<<20
+	}
+	nsA, nsB := newNetNS(t, "a"), newNetNS(t, "b")
+	tapa, err := Open(Config{Name: "tapa", Offload: OffloadCsum | OffloadTSO4 | OffloadTSO6 | OffloadTSOECN, NetNS: "/run/netns/" + nsA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tapa.Close() })
+	tapb, err := Open(Config{Name: "tapb", NetNS: "/run/netns/" + nsA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tapb.Close() })
+	ipCmd(t, "-n", nsA, "link", "set", "tapb", "netns", nsB) // the open fd follows
+	ipCmd(t, "-n", nsA, "addr", "add", "10.99.5.1/24", "dev", "tapa")
+	ipCmd(t, "-n", nsB, "addr", "add", "10.99.5.2/24", "dev", "tapb")
+	ipCmd(t, "-n", nsA, "link", "set", "tapa", "up")
+	ipCmd(t, "-n", nsB, "link", "set", "tapb", "up")
+	snmpA0, snmpB0 := readSNMP(t, nsA), readSNMP(t, nsB)
+
+	fw := &forwarder{a: tapa, b: tapb}
+	coal, err := gro.NewCoalescer(gro.Config{NetworkOffset: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); fw.errAB = fw.splitAToB() }()
+	go func() { defer wg.Done(); fw.errBA = fw.coalesceBToA(coal) }()
+
+	var ln net.Listener
+	if err := inNetNS(nsB, func() (err error) {
+		ln, err = net.Listen("tcp4", "10.99.5.2:0")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var ca net.Conn
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := inNetNS(nsA, func() (err error) {
+		ca, err = (&net.Dialer{}).DialContext(ctx, "tcp4", ln.Addr().String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close()
+	cb, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close()
+	deadline, _ := ctx.Deadline()
+	ca.SetDeadline(deadline)
+	cb.SetDeadline(deadline)
+
+	start := time.Now()
+	type result struct {
+		sum [32]byte
+		n   int64
+		err error
+	}
+	recv := func(c net.Conn, res chan<- result) {
+		h := sha256.New()
+		n, err := io.Copy(h, c)
+		var r result
+		copy(r.sum[:], h.Sum(nil))
+		r.n, r.err = n, err
+		res <- r
+	}
+	send := func(c net.Conn, data []byte, errc chan<- error) {
+		_, err := c.Write(data)
+		if err == nil {
+			err = c.(*net.TCPConn).CloseWrite()
+		}
+		errc <- err
+	}
+	dataAB, dataBA := streamData(aToB, 1), streamData(bToA, 2)
+	resB, resA := make(chan result, 1), make(chan result, 1)
+	errc := make(chan error, 2)
+	go recv(cb, resB)
+	go recv(ca, resA)
+	go send(ca, dataAB, errc)
+	go send(cb, dataBA, errc)
+	for range 2 {
+		if err := <-errc; err != nil {
+			t.Errorf("send: %v", err)
+		}
+	}
+	gotB, gotA := <-resB, <-resA
+	elapsed := time.Since(start)
+	if gotB.err != nil || gotB.n != int64(aToB) || gotB.sum != sha256.Sum256(dataAB) {
+		t.Errorf("A->B stream: %d bytes, err %v, hash match %v", gotB.n, gotB.err, gotB.sum == sha256.Sum256(dataAB))
+	}
+	if gotA.err != nil || gotA.n != int64(bToA) || gotA.sum != sha256.Sum256(dataBA) {
+		t.Errorf("B->A stream: %d bytes, err %v, hash match %v", gotA.n, gotA.err, gotA.sum == sha256.Sum256(dataBA))
+	}
+
+	tapa.Close()
+	tapb.Close()
+	wg.Wait()
+	for _, err := range []error{fw.errAB, fw.errBA} {
+		if err != nil && !errors.Is(err, os.ErrClosed) {
+			t.Errorf("forwarder: %v", err)
+		}
+	}
+	st := coal.Stats()
+	t.Logf("A->B %d MiB + B->A %d MiB in %v (A->B %.0f Mbit/s)", aToB>>20, bToA>>20, elapsed.Round(time.Millisecond),
+		float64(aToB)*8/elapsed.Seconds()/1e6)
+	t.Logf("from tapa: %d frames, %d super-segments (> 1514 B, largest %d B), %d with a GSO type, split by gso into %d frames for tapb",
+		fw.framesA.Load(), fw.superA.Load(), fw.maxA.Load(), fw.gsoA.Load(), fw.segsToB.Load())
+	t.Logf("from tapb: %d frames (largest %d B); gro merged %d into %d super-segments for tapa, passed %d through, %d bad checksums",
+		fw.framesB.Load(), fw.maxB.Load(), st.Merged, fw.mergedToA.Load(), st.PassThrough, st.BadChecksum)
+
+	if fw.superA.Load() == 0 {
+		t.Error("A's kernel handed over no TSO super-segments")
+	}
+	if fw.mergedToA.Load() == 0 {
+		t.Error("gro merged none of B's segments")
+	}
+	if fw.maxB.Load() > 1514 {
+		t.Errorf("tapb (no offloads) handed over a %d-byte frame", fw.maxB.Load())
+	}
+	snmpA, snmpB := readSNMP(t, nsA), readSNMP(t, nsB)
+	for _, c := range []struct {
+		ns         string
+		before, at map[string]int64
+	}{{"A", snmpA0, snmpA}, {"B", snmpB0, snmpB}} {
+		for _, k := range []string{"Ip.InHdrErrors", "Ip.InDiscards", "Tcp.InErrs", "Tcp.InCsumErrors"} {
+			if d := c.at[k] - c.before[k]; d != 0 {
+				t.Errorf("kernel in %s counted %d %s", c.ns, d, k)
+			}
+		}
+		t.Logf("kernel %s: Tcp.InSegs %d, Tcp.OutSegs %d, Tcp.RetransSegs %d", c.ns,
+			c.at["Tcp.InSegs"]-c.before["Tcp.InSegs"], c.at["Tcp.OutSegs"]-c.before["Tcp.OutSegs"],
+			c.at["Tcp.RetransSegs"]-c.before["Tcp.RetransSegs"])
+	}
+	// Every frame gso made reached B's TCP (B's InSegs also counts the
+	// handshake and A's pure ACKs).
+	if in := snmpB["Tcp.InSegs"] - snmpB0["Tcp.InSegs"]; in < fw.segsToB.Load() {
+		t.Errorf("B's TCP took in %d segments, gso wrote %d", in, fw.segsToB.Load())
+	}
+	if st.BadChecksum != 0 {
+		t.Errorf("gro found %d bad checksums in B's frames", st.BadChecksum)
+	}
+}
+
+// forwarder moves frames between the two devices.
+type forwarder struct {
+	a, b         *Device
+	errAB, errBA error
+
+	framesA, superA, maxA, gsoA, segsToB atomic.Int64
+	framesB, maxB, mergedToA             atomic.Int64
+}
+
+// splitAToB reads A's frames, segments super-segments with gso, finishes
+// partial checksums, and writes plain frames to B.
+func (fw *forwarder) splitAToB() error {
+	buf := make([]byte, ReadBufferSize)
+	segs := make([][]byte, 64)
+	for i := range segs {
+		segs[i] = make([]byte, 1514)
+	}
+	sizes := make([]int, len(segs))
+	for {
+		h, frame, err := fw.a.ReadPacket(buf)
+		if err != nil {
+			return err
+		}
+		fw.framesA.Add(1)
+		if n := int64(len(frame)); n > 1514 {
+			fw.superA.Add(1)
+			if n > fw.maxA.Load() {
+				fw.maxA.Store(n)
+			}
+		}
+		if !h.IsGSO() {
+			if err := h.FinishChecksum(frame); err != nil {
+				return err
+			}
+			if err := fw.b.WritePacket(virtio.NetHdr{}, frame); err != nil {
+				return err
+			}
+			continue
+		}
+		fw.gsoA.Add(1)
+		n, err := gso.Segment(segs, sizes, frame, h, gso.Options{NetworkOffset: 14})
+		if err != nil {
+			return fmt.Errorf("gso.Segment(%+v, %d bytes): %w", h, len(frame), err)
+		}
+		for i := range n {
+			if err := fw.b.WritePacket(virtio.NetHdr{}, segs[i][:sizes[i]]); err != nil {
+				return err
+			}
+		}
+		fw.segsToB.Add(int64(n))
+	}
+}
+
+// coalesceBToA reads B's frames into a gro.Coalescer and writes what it
+// emits to A. A burst ends when no frame arrives for 200 µs; then the
+// Coalescer is flushed, as Linux flushes GRO at the end of a NAPI poll.
+func (fw *forwarder) coalesceBToA(c *gro.Coalescer) error {
+	buf := make([]byte, ReadBufferSize)
+	emit := func(h virtio.NetHdr, pkt []byte) error {
+		if h.IsGSO() {
+			fw.mergedToA.Add(1)
+		}
+		return fw.a.WritePacket(h, pkt)
+	}
+	for {
+		if c.Held() > 0 {
+			fw.b.SetReadDeadline(time.Now().Add(200 * time.Microsecond))
+		} else {
+			fw.b.SetReadDeadline(time.Time{})
+		}
+		h, frame, err := fw.b.ReadPacket(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if err := c.Flush(emit); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		fw.framesB.Add(1)
+		if n := int64(len(frame)); n > fw.maxB.Load() {
+			fw.maxB.Store(n)
+		}
+		if err := c.Add(h, frame, emit); err != nil {
+			return err
+		}
+	}
+}
+
+// streamData returns n pseudo-random bytes.
+func streamData(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := 0; i+8 <= n; i += 8 {
+		v := r.Uint64()
+		for j := range 8 {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	return b
+}
+
+// readSNMP returns the Ip and Tcp counters of /proc/net/snmp in namespace
+// ns, keyed "Ip.InHdrErrors", "Tcp.InCsumErrors" and so on.
+func readSNMP(t *testing.T, ns string) map[string]int64 {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp").Output()
+	if err != nil {
+		t.Fatalf("reading /proc/net/snmp in %s: %v", ns, err)
+	}
+	m := map[string]int64{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	var names []string
+	for sc.Scan() {
+		proto, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (proto != "Ip" && proto != "Tcp") {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) > 0 && fields[0] != "" && (fields[0][0] < '0' || fields[0][0] > '9') && fields[0][0] != '-' {
+			names = fields
+			continue
+		}
+		for i, f := range fields {
+			if i < len(names) {
+				v, _ := strconv.ParseInt(f, 10, 64)
+				m[proto+"."+names[i]] = v
+			}
+		}
+	}
+	return m
+}
