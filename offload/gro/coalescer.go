@@ -62,8 +62,6 @@ const (
 	defaultFlows  = 16
 	maxIPLen      = 65535
 	udpMaxSegs    = 64
-	protoTCP      = 6
-	protoUDP      = 17
 	csumOffsetTCP = 16
 	csumOffsetUDP = 6
 )

@@ -5,32 +5,29 @@ import (
 	"net/netip"
 
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
 
-// TCP flags (RFC 9293 section 3.1).
+// TCP flags (RFC 9293 section 3.1, RFC 3168) as bytes.
 const (
-	flagFIN = 0x01
-	flagSYN = 0x02
-	flagRST = 0x04
-	flagPSH = 0x08
-	flagURG = 0x20
-	flagCWR = 0x80
+	flagFIN = uint8(header.TCPFlagFIN)
+	flagPSH = uint8(header.TCPFlagPSH)
+	flagCWR = uint8(header.TCPFlagCWR)
 
 	// flagsNoHold: a packet with any of these is never held; one that
 	// joins a held packet ends it.
-	flagsNoHold = flagURG | flagPSH | flagRST | flagSYN | flagFIN
+	flagsNoHold = uint8(header.TCPFlagURG | header.TCPFlagPSH | header.TCPFlagRST | header.TCPFlagSYN | header.TCPFlagFIN)
 	// flagsMayDiffer: the flags a joining segment may have that the held
 	// packet has not (or the other way round).
-	flagsMayDiffer = flagCWR | flagFIN | flagPSH
+	flagsMayDiffer = uint8(header.TCPFlagCWR | header.TCPFlagFIN | header.TCPFlagPSH)
 )
 
 // flowKey identifies a flow, together with the link-layer header bytes.
 type flowKey struct {
-	src, dst [16]byte
-	ports    uint32
+	src, dst netip.Addr
+	ports    uint32 // source and destination port
 	proto    uint8
-	v6       bool
 }
 
 // seg is a parsed received packet.
@@ -40,8 +37,8 @@ type seg struct {
 	l4       int    // offset of the transport header
 	hdrEnd   int    // offset of the payload
 	key      flowKey
-	src, dst netip.Addr
-	attr     uint64 // IP fields that must match: TOS, TTL, DF; or the IPv6 first word and hop limit
+	v6       bool
+	attr     uint64 // IP fields that must match: TOS, TTL, DF; or traffic class, flow label, hop limit
 	id       uint16
 	df       bool
 	flags    uint8
@@ -57,72 +54,56 @@ func (c *Coalescer) parse(s *seg, h virtio.NetHdr, pkt []byte) bool {
 		return false
 	}
 	off := c.cfg.NetworkOffset
-	if len(pkt) < off+20 {
+	if len(pkt) <= off {
 		return false
 	}
 	s.ip = off
-	iph := pkt[off:]
-	var end int
-	switch iph[0] >> 4 {
-	case 4:
+	var l4 []byte // the transport header and payload
+	switch pkt[off] >> 4 {
+	case header.IPv4Version:
 		// Linux's inet_gro_receive takes only option-less, unfragmented
 		// headers with a valid checksum.
-		if iph[0] != 0x45 || binary.BigEndian.Uint16(iph[6:])&0x3fff != 0 {
+		ip, err := header.ParseIPv4(pkt[off:])
+		if err != nil || ip.HeaderLen() != header.IPv4MinSize || ip.IsFragment() || !ip.ValidChecksum() {
 			return false
 		}
-		tot := int(binary.BigEndian.Uint16(iph[2:]))
-		if tot < 20 || tot > len(iph) || checksum.Sum(iph[:20], 0) != 0xffff {
+		s.key.src, s.key.dst, s.key.proto = ip.Source(), ip.Destination(), ip.Protocol()
+		s.id, s.df = ip.ID(), ip.DontFragment()
+		s.attr = uint64(ip.TOS())<<16 | uint64(ip.TTL())<<8 | uint64(ip[6]&0x40)
+		l4, s.l4 = ip.Payload(), off+header.IPv4MinSize
+	case header.IPv6Version:
+		// Only TCP or UDP right after the fixed header.
+		ip, err := header.ParseIPv6(pkt[off:])
+		if err != nil || ip.PayloadLength() == 0 {
 			return false
 		}
-		end, s.l4 = off+tot, off+20
-		s.key.proto = iph[9]
-		copy(s.key.src[:], iph[12:16])
-		copy(s.key.dst[:], iph[16:20])
-		s.src, s.dst = netip.AddrFrom4([4]byte(iph[12:16])), netip.AddrFrom4([4]byte(iph[16:20]))
-		s.id = binary.BigEndian.Uint16(iph[4:])
-		s.df = iph[6]&0x40 != 0
-		s.attr = uint64(iph[1])<<16 | uint64(iph[8])<<8 | uint64(iph[6]&0x40)
-	case 6:
-		if len(iph) < 40 {
-			return false
-		}
-		plen := int(binary.BigEndian.Uint16(iph[4:]))
-		if plen == 0 || 40+plen > len(iph) {
-			return false
-		}
-		end, s.l4 = off+40+plen, off+40
-		s.key.proto, s.key.v6 = iph[6], true
-		copy(s.key.src[:], iph[8:24])
-		copy(s.key.dst[:], iph[24:40])
-		s.src, s.dst = netip.AddrFrom16(s.key.src), netip.AddrFrom16(s.key.dst)
-		s.attr = uint64(binary.BigEndian.Uint32(iph))<<8 | uint64(iph[7])
+		s.key.src, s.key.dst, s.key.proto, s.v6 = ip.Source(), ip.Destination(), ip.NextHeader(), true
+		s.attr = uint64(ip.TrafficClass())<<28 | uint64(ip.FlowLabel())<<8 | uint64(ip.HopLimit())
+		l4, s.l4 = ip.Payload(), off+header.IPv6Size
 	default:
 		return false
 	}
+	end := s.l4 + len(l4)
 	switch s.key.proto {
-	case protoTCP:
-		if s.l4+20 > end {
+	case header.ProtocolTCP:
+		t, err := header.ParseTCP(l4)
+		if err != nil {
 			return false
 		}
-		th := pkt[s.l4:end]
-		doff := int(th[12]>>4) * 4
-		if doff < 20 || doff > len(th) {
+		s.hdrEnd = s.l4 + t.HeaderLen()
+		s.flags, s.seq, s.ack = uint8(t.Flags()), t.Seq(), t.Ack()
+		s.key.ports = uint32(t.SourcePort())<<16 | uint32(t.DestinationPort())
+	case header.ProtocolUDP:
+		u, err := header.ParseUDP(l4)
+		if !c.cfg.UDP || err != nil || len(u) != len(l4) {
 			return false
 		}
-		s.hdrEnd = s.l4 + doff
-		s.flags = th[13]
-		s.seq = binary.BigEndian.Uint32(th[4:])
-		s.ack = binary.BigEndian.Uint32(th[8:])
-	case protoUDP:
-		if !c.cfg.UDP || s.l4+8 > end || int(binary.BigEndian.Uint16(pkt[s.l4+4:])) != end-s.l4 {
-			return false
-		}
-		s.hdrEnd = s.l4 + 8
-		s.udpCk = binary.BigEndian.Uint16(pkt[s.l4+6:]) != 0 || s.key.v6
+		s.hdrEnd = s.l4 + header.UDPSize
+		s.udpCk = u.Checksum() != 0 || s.v6
+		s.key.ports = uint32(u.SourcePort())<<16 | uint32(u.DestinationPort())
 	default:
 		return false
 	}
-	s.key.ports = binary.BigEndian.Uint32(pkt[s.l4:])
 	s.pkt = pkt[:end]
 	return true
 }
@@ -133,11 +114,11 @@ func (s *seg) verify(h virtio.NetHdr) bool {
 	if h.Flags&(virtio.FlagDataValid|virtio.FlagNeedsCsum) != 0 {
 		return true
 	}
-	if s.key.proto == protoUDP && !s.udpCk {
+	if s.key.proto == header.ProtocolUDP && !s.udpCk {
 		return true
 	}
 	l4 := s.pkt[s.l4:]
-	return checksum.Sum(l4, checksum.PseudoHeader(s.src, s.dst, s.key.proto, len(l4))) == 0xffff
+	return checksum.Sum(l4, checksum.PseudoHeader(s.key.src, s.key.dst, s.key.proto, len(l4))) == 0xffff
 }
 
 // ID modes of an IPv4 flow, fixed by its second segment.
@@ -149,30 +130,30 @@ const (
 
 // flow is one held packet and what later segments must match.
 type flow struct {
-	buf      []byte // the held packet; capacity NetworkOffset+MaxSize
-	used     bool
-	born     uint64
-	h0       virtio.NetHdr // the header of the first segment
-	key      flowKey
-	src, dst netip.Addr
-	ip       int
-	l4       int
-	hdrEnd   int
-	attr     uint64
-	id0      uint16
-	idMode   int
-	ack      uint32
-	nextSeq  uint32
-	mss      int // payload length of the first segment: gso_size
-	count    int
-	udpCk    bool
+	buf     []byte // the held packet; capacity NetworkOffset+MaxSize
+	used    bool
+	born    uint64
+	h0      virtio.NetHdr // the header of the first segment
+	key     flowKey
+	v6      bool
+	ip      int
+	l4      int
+	hdrEnd  int
+	attr    uint64
+	id0     uint16
+	idMode  int
+	ack     uint32
+	nextSeq uint32
+	mss     int // payload length of the first segment: gso_size
+	count   int
+	udpCk   bool
 }
 
 // start makes s the held packet of f.
 func (f *flow) start(s *seg, h virtio.NetHdr, now uint64) {
 	f.buf = append(f.buf[:0], s.pkt...)
 	f.used, f.born, f.h0 = true, now, h
-	f.key, f.src, f.dst = s.key, s.src, s.dst
+	f.key, f.v6 = s.key, s.v6
 	f.ip, f.l4, f.hdrEnd = s.ip, s.l4, s.hdrEnd
 	f.attr, f.id0, f.idMode = s.attr, s.id, idUnknown
 	f.ack, f.nextSeq = s.ack, s.seq+uint32(s.payload())
@@ -181,7 +162,7 @@ func (f *flow) start(s *seg, h virtio.NetHdr, now uint64) {
 
 // maxSegments is the segment cap for f's protocol.
 func (c *Coalescer) maxSegments(f *flow) int {
-	if c.cfg.MaxSegments == 0 && f.key.proto == protoUDP {
+	if c.cfg.MaxSegments == 0 && f.key.proto == header.ProtocolUDP {
 		return udpMaxSegs
 	}
 	return c.cfg.MaxSegments
@@ -199,7 +180,7 @@ func (c *Coalescer) canMerge(f *flow, s *seg) bool {
 	if m := c.maxSegments(f); m > 0 && f.count >= m {
 		return false
 	}
-	if !f.key.v6 {
+	if !f.v6 {
 		inc := s.id == f.id0+uint16(f.count)
 		fixed := s.df && s.id == f.id0
 		switch f.idMode {
@@ -217,7 +198,7 @@ func (c *Coalescer) canMerge(f *flow, s *seg) bool {
 			}
 		}
 	}
-	if f.key.proto == protoUDP {
+	if f.key.proto == header.ProtocolUDP {
 		return s.udpCk == f.udpCk
 	}
 	held := f.buf[f.l4:f.hdrEnd]
@@ -231,7 +212,7 @@ func (c *Coalescer) canMerge(f *flow, s *seg) bool {
 
 // merge appends s's payload to f's packet.
 func (f *flow) merge(s *seg) {
-	if !f.key.v6 && f.idMode == idUnknown {
+	if !f.v6 && f.idMode == idUnknown {
 		f.idMode = idIncrementing
 		if s.id == f.id0 {
 			f.idMode = idFixed
@@ -239,7 +220,7 @@ func (f *flow) merge(s *seg) {
 	}
 	f.buf = append(f.buf, s.pkt[s.hdrEnd:]...)
 	f.count++
-	if f.key.proto == protoTCP {
+	if f.key.proto == header.ProtocolTCP {
 		f.nextSeq += uint32(s.payload())
 		f.buf[f.l4+13] |= s.flags & (flagFIN | flagPSH)
 	}
@@ -265,7 +246,7 @@ func (f *flow) finish() (virtio.NetHdr, []byte) {
 	}
 	b := f.buf
 	iph := b[f.ip:]
-	if f.key.v6 {
+	if f.v6 {
 		binary.BigEndian.PutUint16(iph[4:], uint16(len(iph)-40))
 	} else {
 		binary.BigEndian.PutUint16(iph[2:], uint16(len(iph)))
@@ -279,13 +260,13 @@ func (f *flow) finish() (virtio.NetHdr, []byte) {
 		GSOSize:   uint16(f.mss),
 		CsumStart: uint16(f.l4),
 	}
-	ph := checksum.PseudoHeader(f.src, f.dst, f.key.proto, len(l4))
-	if f.key.proto == protoUDP {
+	ph := checksum.PseudoHeader(f.key.src, f.key.dst, f.key.proto, len(l4))
+	if f.key.proto == header.ProtocolUDP {
 		h.GSOType, h.CsumOffset = virtio.GSOUDPL4, csumOffsetUDP
 		binary.BigEndian.PutUint16(l4[4:], uint16(len(l4)))
 	} else {
 		h.GSOType, h.CsumOffset = virtio.GSOTCPv4, csumOffsetTCP
-		if f.key.v6 {
+		if f.v6 {
 			h.GSOType = virtio.GSOTCPv6
 		}
 		if l4[13]&flagCWR != 0 {

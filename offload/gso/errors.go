@@ -25,7 +25,7 @@ var (
 // Error describes why a packet could not be segmented.
 type Error struct {
 	// Field names the offending header field or metadata, for example
-	// "gso_size", "ipv4.total_length" or "dst[3]".
+	// "gso_size", "ipv4 total length" or "dst[3]".
 	Field string
 	// Offset is the byte offset of Field in the packet, or -1 when the
 	// field is virtio-net metadata or a destination buffer.

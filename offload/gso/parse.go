@@ -2,9 +2,11 @@ package gso
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
 
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
 
@@ -54,11 +56,11 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 	var wantV6 int // 0 either, 1 IPv4, 2 IPv6
 	switch h.GSOKind() {
 	case virtio.GSOTCPv4:
-		wantProto, wantV6 = protoTCP, 1
+		wantProto, wantV6 = header.ProtocolTCP, 1
 	case virtio.GSOTCPv6:
-		wantProto, wantV6 = protoTCP, 2
+		wantProto, wantV6 = header.ProtocolTCP, 2
 	case virtio.GSOUDPL4:
-		wantProto = protoUDP
+		wantProto = header.ProtocolUDP
 	case virtio.GSOUDP:
 		return p, &Error{Field: "gso_type UDP (UFO)", Offset: -1, Err: ErrUnsupported}
 	default:
@@ -77,14 +79,14 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 	}
 	p.end = end
 	if opts.Tunnel.Enabled {
-		if proto != protoUDP {
+		if proto != header.ProtocolUDP {
 			return p, malformed("outer protocol (want UDP)", off)
 		}
 		if l4+8 > end {
 			return p, malformed("outer udp", l4)
 		}
 		if int(binary.BigEndian.Uint16(pkt[l4+4:])) != end-l4 {
-			return p, malformed("outer udp.length", l4+4)
+			return p, malformed("outer udp length", l4+4)
 		}
 		if opts.Tunnel.HeaderLen < 0 {
 			return p, metaErr("Tunnel.HeaderLen")
@@ -112,14 +114,14 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 		return p, metaErr("gso_type (IP version differs)")
 	}
 	csumOff := 6
-	if proto == protoTCP {
+	if proto == header.ProtocolTCP {
 		csumOff = 16
 		if l4+20 > end {
 			return p, malformed("tcp header", l4)
 		}
 		doff := int(pkt[l4+12]>>4) * 4
 		if doff < 20 || l4+doff > end {
-			return p, malformed("tcp.data_offset", l4+12)
+			return p, malformed("tcp data offset", l4+12)
 		}
 		p.hdrEnd = l4 + doff
 	} else {
@@ -127,7 +129,7 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 			return p, malformed("udp header", l4)
 		}
 		if int(binary.BigEndian.Uint16(pkt[l4+4:])) != end-l4 {
-			return p, malformed("udp.length", l4+4)
+			return p, malformed("udp length", l4+4)
 		}
 		p.hdrEnd = l4 + 8
 	}
@@ -173,60 +175,53 @@ func parseIP(pkt []byte, off, limit int) (l ipLayer, l4 int, proto uint8, end in
 	if off >= limit {
 		return l, 0, 0, 0, malformed("ip header", off)
 	}
-	switch pkt[off] >> 4 {
-	case 4:
-		if off+20 > limit {
-			return l, 0, 0, 0, malformed("ipv4 header", off)
+	b := pkt[off:limit]
+	switch b[0] >> 4 {
+	case header.IPv4Version:
+		h, err := header.ParseIPv4(b)
+		if err != nil {
+			return l, 0, 0, 0, headerErr(err, off)
 		}
-		h := pkt[off:limit]
-		ihl := int(h[0]&0x0f) * 4
-		if ihl < 20 || ihl > len(h) {
-			return l, 0, 0, 0, malformed("ipv4.ihl", off)
-		}
-		tot := int(binary.BigEndian.Uint16(h[2:]))
-		if tot < ihl || tot > len(h) {
-			return l, 0, 0, 0, malformed("ipv4.total_length", off+2)
-		}
-		if binary.BigEndian.Uint16(h[6:])&0x3fff != 0 {
+		if h.IsFragment() {
 			return l, 0, 0, 0, unsupported("ipv4 fragment", off+6)
 		}
-		l.src = netip.AddrFrom4([4]byte(h[12:16]))
-		l.dst = netip.AddrFrom4([4]byte(h[16:20]))
-		return l, off + ihl, h[9], off + tot, nil
-	case 6:
-		if off+40 > limit {
-			return l, 0, 0, 0, malformed("ipv6 header", off)
+		l.src, l.dst = h.Source(), h.Destination()
+		return l, off + h.HeaderLen(), h.Protocol(), off + len(h), nil
+	case header.IPv6Version:
+		h, err := header.ParseIPv6(b)
+		if err != nil {
+			return l, 0, 0, 0, headerErr(err, off)
 		}
-		h := pkt[off:limit]
-		plen := int(binary.BigEndian.Uint16(h[4:]))
-		if plen == 0 {
-			return l, 0, 0, 0, unsupported("ipv6.payload_length 0 (jumbogram)", off+4)
+		if h.PayloadLength() == 0 {
+			return l, 0, 0, 0, unsupported("ipv6 payload length 0 (jumbogram)", off+4)
 		}
-		if 40+plen > len(h) {
-			return l, 0, 0, 0, malformed("ipv6.payload_length", off+4)
+		if header.IsIPv6Extension(h.NextHeader()) {
+			for e, err := range h.Extensions() {
+				if err != nil {
+					return l, 0, 0, 0, headerErr(err, off)
+				}
+				if e.Type == header.ProtocolFragment || e.Type == header.ProtocolAH {
+					return l, 0, 0, 0, unsupported("ipv6 fragment or AH header", off+e.Offset)
+				}
+			}
+		}
+		proto, t, err := h.Transport()
+		if err != nil {
+			return l, 0, 0, 0, headerErr(err, off)
 		}
 		l.v6 = true
-		l.src = netip.AddrFrom16([16]byte(h[8:24]))
-		l.dst = netip.AddrFrom16([16]byte(h[24:40]))
-		end = off + 40 + plen
-		nh, pos := h[6], off+40
-		for {
-			switch nh {
-			case 0, 43, 60: // hop-by-hop, routing, destination options
-				if pos+8 > end {
-					return l, 0, 0, 0, malformed("ipv6 extension header", pos)
-				}
-				nh = pkt[pos]
-				pos += (int(pkt[pos+1]) + 1) * 8
-				if pos > end {
-					return l, 0, 0, 0, malformed("ipv6 extension header length", pos)
-				}
-				continue
-			case 44:
-				return l, 0, 0, 0, unsupported("ipv6 fragment header", pos)
-			}
-			return l, pos, nh, end, nil
-		}
+		l.src, l.dst = h.Source(), h.Destination()
+		return l, off + t, proto, off + len(h), nil
 	}
 	return l, 0, 0, 0, malformed("ip version", off)
+}
+
+// headerErr wraps an error of the header package for a header at off.
+func headerErr(err error, off int) error {
+	e := &Error{Field: "ip header", Offset: off, Err: ErrMalformed, Cause: err}
+	var he *header.Error
+	if errors.As(err, &he) {
+		e.Field, e.Offset = he.Layer+" "+he.Field, off+he.Offset
+	}
+	return e
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
 
@@ -56,12 +57,9 @@ type Tunnel struct {
 var VXLAN = Tunnel{Enabled: true, HeaderLen: 8}
 
 const (
-	protoTCP = 6
-	protoUDP = 17
-
-	tcpFlagFIN = 0x01
-	tcpFlagPSH = 0x08
-	tcpFlagCWR = 0x80
+	tcpFlagFIN = uint8(header.TCPFlagFIN)
+	tcpFlagPSH = uint8(header.TCPFlagPSH)
+	tcpFlagCWR = uint8(header.TCPFlagCWR)
 )
 
 // Count returns how many segments Segment would produce for pkt, after
@@ -155,7 +153,7 @@ func (p *plan) write(b, pkt []byte, i int, opts *Options) int {
 	p.inner.fix(seg, i, opts.FixedID)
 	l4 := seg[p.l4:]
 	var csumOff int
-	if p.proto == protoTCP {
+	if p.proto == header.ProtocolTCP {
 		csumOff = 16
 		seq := binary.BigEndian.Uint32(l4[4:])
 		binary.BigEndian.PutUint32(l4[4:], seq+uint32(i*p.mss))
@@ -175,7 +173,7 @@ func (p *plan) write(b, pkt []byte, i int, opts *Options) int {
 		binary.BigEndian.PutUint16(l4[csumOff:], ph)
 	} else {
 		c := ^checksum.Sum(l4, ph)
-		if c == 0 && p.proto == protoUDP {
+		if c == 0 && p.proto == header.ProtocolUDP {
 			c = 0xffff
 		}
 		binary.BigEndian.PutUint16(l4[csumOff:], c)
@@ -201,7 +199,7 @@ func (p *plan) write(b, pkt []byte, i int, opts *Options) int {
 // need summing.
 func (p *plan) outerChecksum(seg []byte, innerPH uint16) uint16 {
 	udp := seg[p.udp:]
-	ph := checksum.PseudoHeader(p.outer.src, p.outer.dst, protoUDP, len(udp))
+	ph := checksum.PseudoHeader(p.outer.src, p.outer.dst, header.ProtocolUDP, len(udp))
 	inner := ^innerPH
 	if (p.l4-p.udp)%2 == 1 {
 		inner = bits.ReverseBytes16(inner) // RFC 1071 section 2(B)

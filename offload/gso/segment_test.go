@@ -1,13 +1,16 @@
 package gso_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
 
 	"pgregory.net/rapid"
 
+	"github.com/sdnfabric/sdnfabric/offload/checksum"
 	"github.com/sdnfabric/sdnfabric/offload/gso"
+	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
 
@@ -133,10 +136,10 @@ func TestSegmentErrors(t *testing.T) {
 		{"csum_start", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { h.CsumStart = 14; return p }, gso.ErrMetadata, "csum_start"},
 		{"csum_offset", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { h.CsumOffset = 6; return p }, gso.ErrMetadata, "csum_offset"},
 		{"network offset", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { o.NetworkOffset = 1 << 20; return p }, gso.ErrMetadata, "Options.NetworkOffset"},
-		{"truncated", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { return p[:len(p)-1] }, gso.ErrMalformed, "ipv4.total_length"},
-		{"ihl", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { p[14] = 0x44; return p }, gso.ErrMalformed, "ipv4.ihl"},
+		{"truncated", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { return p[:len(p)-1] }, gso.ErrMalformed, "ipv4 total length"},
+		{"ihl", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { p[14] = 0x44; return p }, gso.ErrMalformed, "ipv4 ihl"},
 		{"fragment", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { p[14+6] |= 0x20; return p }, gso.ErrUnsupported, "ipv4 fragment"},
-		{"data offset", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { p[34+12] = 0x40; return p }, gso.ErrMalformed, "tcp.data_offset"},
+		{"data offset", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { p[34+12] = 0x40; return p }, gso.ErrMalformed, "tcp data offset"},
 		{"version", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { p[14] = 0x55; return p }, gso.ErrMalformed, "ip version"},
 		{"tunnel on plain TCP", func(p []byte, h *virtio.NetHdr, o *gso.Options) []byte { o.Tunnel = gso.VXLAN; return p }, gso.ErrMalformed, "outer protocol (want UDP)"},
 	}
@@ -156,6 +159,17 @@ func TestSegmentErrors(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("header package cause", func(t *testing.T) {
+		p := append([]byte(nil), pkt...)
+		p[14] = 0x44
+		dst, sizes := buffers(10, 2000)
+		_, err := gso.Segment(dst, sizes, p, h, opts)
+		var he *header.Error
+		if !errors.As(err, &he) || !errors.Is(err, header.ErrBadValue) {
+			t.Fatalf("err = %v, want a *header.Error cause", err)
+		}
+	})
 
 	t.Run("short dst", func(t *testing.T) {
 		dst, sizes := buffers(4, 2000)
@@ -267,5 +281,40 @@ func TestSegmentNoneBadChecksumOffset(t *testing.T) {
 	var ve *virtio.Error
 	if !errors.Is(err, gso.ErrMetadata) || !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want ErrMetadata caused by a *virtio.Error", err)
+	}
+}
+
+// IPv6 extension headers (here Destination Options) are copied into every
+// segment and walked to find TCP; a Fragment header is refused.
+func TestSegmentIPv6Extensions(t *testing.T) {
+	s := spec{V6: true, Payload: payload(5000, 1), MSS: 1000, Flags: flagPSH}
+	pkt, h, opts := build(s)
+	ext := []byte{6, 0, 1, 4, 0, 0, 0, 0} // next TCP, 8 bytes, PadN
+	pkt = append(pkt[:40:40], append(ext, pkt[40:]...)...)
+	pkt[6] = 60
+	binary.BigEndian.PutUint16(pkt[4:], uint16(len(pkt)-40))
+	h.CsumStart += 8
+	segs := segmentAll(t, pkt, h, opts)
+	if len(segs) != 5 {
+		t.Fatalf("%d segments, want 5", len(segs))
+	}
+	for i, seg := range segs {
+		if string(seg[40:48]) != string(ext) || int(binary.BigEndian.Uint16(seg[4:])) != len(seg)-40 {
+			t.Fatalf("segment %d: extension header or payload length wrong", i)
+		}
+		if checksum.Sum(seg[48:], checksum.PseudoHeader(src6, dst6, 6, len(seg)-48)) != 0xffff {
+			t.Fatalf("segment %d: TCP checksum does not verify", i)
+		}
+	}
+	dst, sizes := buffers(5, 1200)
+	if a := testing.AllocsPerRun(10, func() { _, _ = gso.Segment(dst, sizes, pkt, h, opts) }); a != 0 {
+		t.Fatalf("Segment with an extension header allocates %v times", a)
+	}
+
+	// The same bytes as a Fragment header (offset 0, id 1) instead.
+	copy(pkt[40:], []byte{6, 0, 0, 0, 0, 0, 0, 1})
+	pkt[6] = 44
+	if _, err := gso.Segment(dst, sizes, pkt, h, opts); !errors.Is(err, gso.ErrUnsupported) {
+		t.Fatalf("fragment header: err = %v, want ErrUnsupported", err)
 	}
 }
