@@ -77,3 +77,27 @@ func ExampleUpdateAddr() {
 	// Output:
 	// 192.0.2.1 -> 203.0.113.9 checksum 0xb824 valid: true
 }
+
+// Sum a datagram held in two buffers, as a segmentation offload does for a
+// header and a payload that live apart. The first buffer has even length,
+// so the second one's words line up.
+func ExampleCombine() {
+	hdr := []byte{0x30, 0x39, 0x00, 0x35, 0x00, 0x0c, 0x00, 0x00}
+	payload := []byte("ping")
+	whole := append(append([]byte(nil), hdr...), payload...)
+	split := checksum.Combine(checksum.Sum(hdr, 0), checksum.Sum(payload, 0))
+	chained := checksum.Sum(payload, checksum.Sum(hdr, 0))
+	fmt.Printf("%#04x %#04x %#04x\n", checksum.Sum(whole, 0), split, chained)
+	// Output:
+	// 0x0f4b 0x0f4b 0x0f4b
+}
+
+// Shift a TCP sequence number, as a proxy that splices connections does,
+// and patch the checksum field to match.
+func ExampleUpdate32() {
+	const field = 0xb1e6 // checksum of the segment as received
+	oldSeq, newSeq := uint32(0x01020304), uint32(0x01020304+1000)
+	fmt.Printf("%#04x\n", checksum.Update32(field, oldSeq, newSeq))
+	// Output:
+	// 0xadfe
+}
