@@ -5,8 +5,9 @@
 // Microsoft-Windows-Deployment, ComputerName, AutoLogon, RunSynchronous
 // (Order, Path, WillReboot Always / Never / OnRequest) and
 // FirstLogonCommands (SynchronousCommand: Order 1-500, CommandLine,
-// Description, RequiresUserInput). Elements outside that model are skipped
-// on parse and not written back.
+// Description, RequiresUserInput). Other children of <unattend> and
+// <component> (OOBE, UserAccounts, ...) are kept verbatim and written
+// back; see [File].
 //
 // Parsing is token by token over encoding/xml, so every error is an *Error
 // naming the element (as a path from the root) and its line. Input is

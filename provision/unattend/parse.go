@@ -34,15 +34,19 @@ func ParseBytes(b []byte) (*File, error) {
 	}
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = true
-	p := &parser{d: d}
+	p := &parser{d: d, src: b}
 	return p.file()
 }
 
 type parser struct {
-	d    *xml.Decoder
-	path []string
-	line int // position of the element being parsed (after its start tag)
-	col  int
+	d   *xml.Decoder
+	src []byte
+	// elemStart is the input offset of the start tag of the element being
+	// handed to a children callback.
+	elemStart int64
+	path      []string
+	line      int // position of the element being parsed (after its start tag)
+	col       int
 }
 
 func (p *parser) fail(sentinel error, detail string) *Error {
@@ -91,10 +95,17 @@ func (p *parser) file() (*File, error) {
 			return nil, p.fail(ErrNamespace, fmt.Sprintf("xmlns %q, want %q", se.Name.Space, Namespace))
 		}
 		f := &File{}
+		for _, ns := range namespaces(se) {
+			if ns.Prefix != "wcm" {
+				f.Namespaces = append(f.Namespaces, ns)
+			}
+		}
 		seen := map[Pass]bool{}
 		err = p.children(func(se xml.StartElement) error {
 			if se.Name.Local != "settings" {
-				return p.skip()
+				raw, err := p.raw()
+				f.Extra = append(f.Extra, raw)
+				return err
 			}
 			s, err := p.settings(se)
 			if err != nil {
@@ -157,6 +168,7 @@ func (p *parser) trailer() error {
 func (p *parser) children(fn func(xml.StartElement) error) error {
 	parentLine, parentCol := p.line, p.col
 	for {
+		start := p.d.InputOffset()
 		t, err := p.next()
 		if err != nil {
 			return err
@@ -169,6 +181,7 @@ func (p *parser) children(fn func(xml.StartElement) error) error {
 			}
 			p.path = append(p.path, t.Name.Local)
 			p.line, p.col = p.d.InputPos()
+			p.elemStart = start
 			if err := fn(t); err != nil {
 				return err
 			}
@@ -183,6 +196,26 @@ func (p *parser) children(fn func(xml.StartElement) error) error {
 // skip consumes an element this package does not model.
 func (p *parser) skip() error {
 	return p.children(func(xml.StartElement) error { return p.skip() })
+}
+
+// raw consumes the element just opened and returns it verbatim.
+func (p *parser) raw() (RawXML, error) {
+	start := p.elemStart
+	if err := p.skip(); err != nil {
+		return "", err
+	}
+	return RawXML(p.src[start:p.d.InputOffset()]), nil
+}
+
+// namespaces returns the xmlns:prefix declarations of se.
+func namespaces(se xml.StartElement) []XMLNS {
+	var out []XMLNS
+	for _, a := range se.Attr {
+		if a.Name.Space == "xmlns" {
+			out = append(out, XMLNS{Prefix: a.Name.Local, URI: a.Value})
+		}
+	}
+	return out
 }
 
 // text returns the character data of a leaf element.
@@ -255,6 +288,7 @@ func (p *parser) component(se xml.StartElement) (Component, error) {
 	c.PublicKeyToken, _ = attr(se, "publicKeyToken")
 	c.Language, _ = attr(se, "language")
 	c.VersionScope, _ = attr(se, "versionScope")
+	c.Namespaces = namespaces(se)
 	seen := map[string]bool{}
 	err := p.children(func(se xml.StartElement) error {
 		name := se.Name.Local
@@ -279,7 +313,9 @@ func (p *parser) component(se xml.StartElement) (Component, error) {
 		case "FirstLogonCommands":
 			c.FirstLogonCommands, err = p.firstLogonCommands()
 		default:
-			err = p.skip()
+			var raw RawXML
+			raw, err = p.raw()
+			c.Extra = append(c.Extra, raw)
 		}
 		return err
 	})

@@ -33,11 +33,27 @@ func (p Pass) valid() bool {
 	return false
 }
 
-// File is an answer file: the parts this package models. Elements it does
-// not model are skipped on parse and not written back.
+// File is an answer file. The parts the package models are fields;
+// unknown children of <unattend> and of <component> (OOBE, UserAccounts,
+// RegisteredOwner...) are kept verbatim in Extra and written back, with
+// the namespace prefixes declared on those elements. Unknown children of
+// <settings> and of the modeled elements themselves are dropped. Write
+// puts kept elements after the modeled ones (Windows Setup does not
+// depend on the order of a component's children).
 type File struct {
-	Settings []Settings
+	Settings   []Settings
+	Namespaces []XMLNS  // xmlns:prefix declarations on <unattend> besides wcm
+	Extra      []RawXML // unknown children of <unattend>, verbatim
 }
+
+// XMLNS is an xmlns:Prefix="URI" declaration.
+type XMLNS struct {
+	Prefix, URI string
+}
+
+// RawXML is one element exactly as it appeared in the input, from its
+// start tag through its end tag.
+type RawXML string
 
 // Settings is one <settings pass="..."> block.
 type Settings struct {
@@ -59,6 +75,9 @@ type Component struct {
 	AutoLogon          *AutoLogon
 	RunSynchronous     []RunSynchronousCommand
 	FirstLogonCommands []SynchronousCommand
+
+	Namespaces []XMLNS  // xmlns:prefix declarations on <component>
+	Extra      []RawXML // unknown children, verbatim, in order
 }
 
 // AutoLogon logs an account on automatically (the seed uses it so that

@@ -37,6 +37,13 @@ func TestParseSeed(t *testing.T) {
 	if c := f.Component(Specialize, "Microsoft-Windows-Shell-Setup"); c == nil || c.ComputerName != "*" {
 		t.Fatal("ComputerName")
 	}
+	// Elements outside the model are kept verbatim, with the root's prefixes.
+	if len(shell.Extra) != 1 || !strings.HasPrefix(string(shell.Extra[0]), "<OOBE>") || !strings.HasSuffix(string(shell.Extra[0]), "</OOBE>") || !strings.Contains(string(shell.Extra[0]), "<HideEULAPage>true</HideEULAPage>") {
+		t.Fatalf("extra %q", shell.Extra)
+	}
+	if diff := cmp.Diff([]XMLNS{{Prefix: "xsi", URI: "http://www.w3.org/2001/XMLSchema-instance"}}, f.Namespaces); diff != "" {
+		t.Fatal(diff)
+	}
 	out, err := Marshal(f)
 	if err != nil {
 		t.Fatal(err)

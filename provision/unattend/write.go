@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Marshal returns f as an answer file: UTF-8, four-space indentation,
@@ -27,10 +28,11 @@ func Write(w io.Writer, f *File) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
-	e := &writer{enc: xml.NewEncoder(w)}
+	e := &writer{enc: xml.NewEncoder(w), w: w}
 	e.enc.Indent("", "    ")
-	e.open("unattend", xml.Attr{Name: xml.Name{Local: "xmlns"}, Value: Namespace},
-		xml.Attr{Name: xml.Name{Local: "xmlns:wcm"}, Value: WCMNamespace})
+	rootAttrs := []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: Namespace},
+		{Name: xml.Name{Local: "xmlns:wcm"}, Value: WCMNamespace}}
+	e.open("unattend", append(rootAttrs, nsAttrs(f.Namespaces)...)...)
 	for _, s := range f.Settings {
 		e.open("settings", xml.Attr{Name: xml.Name{Local: "pass"}, Value: string(s.Pass)})
 		for _, c := range s.Components {
@@ -38,6 +40,7 @@ func Write(w io.Writer, f *File) error {
 		}
 		e.close("settings")
 	}
+	e.raw(1, f.Extra)
 	e.close("unattend")
 	if e.err == nil {
 		e.err = e.enc.Flush()
@@ -102,7 +105,28 @@ func checkCommand(where string, orders map[int]bool, order int, body string) err
 
 type writer struct {
 	enc *xml.Encoder
+	w   io.Writer
 	err error
+}
+
+func nsAttrs(ns []XMLNS) []xml.Attr {
+	var out []xml.Attr
+	for _, n := range ns {
+		out = append(out, xml.Attr{Name: xml.Name{Local: "xmlns:" + n.Prefix}, Value: n.URI})
+	}
+	return out
+}
+
+// raw writes verbatim elements at the given indentation depth.
+func (e *writer) raw(depth int, elems []RawXML) {
+	for _, r := range elems {
+		if e.err == nil {
+			e.err = e.enc.Flush()
+		}
+		if e.err == nil {
+			_, e.err = io.WriteString(e.w, "\n"+strings.Repeat("    ", depth)+string(r))
+		}
+	}
 }
 
 func (e *writer) open(name string, attrs ...xml.Attr) {
@@ -144,7 +168,7 @@ func (e *writer) component(c Component) {
 			attrs = append(attrs, xml.Attr{Name: xml.Name{Local: a.k}, Value: a.v})
 		}
 	}
-	e.open("component", attrs...)
+	e.open("component", append(attrs, nsAttrs(c.Namespaces)...)...)
 	if c.ComputerName != "" {
 		e.leaf("ComputerName", c.ComputerName)
 	}
@@ -196,5 +220,6 @@ func (e *writer) component(c Component) {
 		}
 		e.close("FirstLogonCommands")
 	}
+	e.raw(3, c.Extra)
 	e.close("component")
 }
