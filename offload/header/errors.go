@@ -28,8 +28,11 @@ var (
 //
 // Parsers return *Error, allocated only on the error path; the success path
 // never allocates. Offset is the byte offset of the offending field from the
-// start of the buffer the parser or iterator was given (for option and
-// extension-header iterators, from the start of the enclosing header).
+// start of the buffer the parser was given; iterators count from the start
+// of the header they belong to (IPv4 options from the IPv4 header, IPv6
+// extension headers and their options from the IPv6 header, NDP options
+// from the ICMPv6 message), except TCPOptions.All, which counts from the
+// start of the options area it was given.
 type Error struct {
 	Layer  string // "ethernet", "arp", "ipv4", "ipv6", "tcp", "udp", "icmpv4", "icmpv6"
 	Field  string // the field or element at fault, e.g. "ihl", "option length"

@@ -181,7 +181,10 @@ type Ethernet []byte
 // ParseEthernet validates the Ethernet header at the start of b: at least
 // EthernetMinSize bytes, plus VLANTagSize for each tag announced by a TPID
 // of 0x8100 or 0x88a8. At most MaxVLANTags tags are walked; a frame with
-// more is rejected with ErrTooManyExtensions. The returned view is all of b.
+// more is rejected with ErrTooManyExtensions. The returned view is all of b
+// (the frame check sequence, if the caller's buffer holds one, is payload).
+// A type field below 0x0600 is an IEEE 802.3 length (an LLC frame); it is
+// returned by EtherType as is.
 func ParseEthernet(b []byte) (Ethernet, error) {
 	if len(b) < EthernetMinSize {
 		return nil, failRel("ethernet", "header", 0, ErrTruncated, len(b), "<", EthernetMinSize)

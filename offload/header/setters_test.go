@@ -1,53 +1,12 @@
 package header
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/netip"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
-
-func TestIPv6AHAndESP(t *testing.T) {
-	// IPv6 / AH (Payload Len 4: (4+2)*4 = 24 bytes, 12-byte ICV) / TCP.
-	b := make([]byte, IPv6Size+24+TCPMinSize)
-	h, _ := InitIPv6(b)
-	h.SetNextHeader(ProtocolAH)
-	ah := b[IPv6Size:]
-	ah[0], ah[1] = ProtocolTCP, 4
-	copy(ah[4:12], []byte{0, 0, 0x10, 0x01, 0, 0, 0, 7}) // SPI, sequence
-	if _, err := InitTCP(b[IPv6Size+24:], TCPMinSize); err != nil {
-		t.Fatal(err)
-	}
-	p, err := ParseIPv6(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for e, err := range p.Extensions() {
-		if err != nil || e.Type != ProtocolAH || len(e.Bytes) != 24 || e.NextHeader() != ProtocolTCP {
-			t.Fatalf("AH: %+v %v", e, err)
-		}
-	}
-	if proto, off, err := p.Transport(); err != nil || proto != ProtocolTCP || off != IPv6Size+24 {
-		t.Fatalf("Transport = %d, %d, %v", proto, off, err)
-	}
-
-	// AH then ESP: the walk stops at ESP.
-	ah[0] = ProtocolESP
-	if proto, off, err := p.Transport(); err != nil || proto != ProtocolESP || off != IPv6Size+24 {
-		t.Fatalf("Transport = %d, %d, %v", proto, off, err)
-	}
-	// No Next Header straight after the fixed header.
-	p.SetNextHeader(ProtocolNoNext)
-	if proto, off, err := p.Transport(); err != nil || proto != ProtocolNoNext || off != IPv6Size {
-		t.Fatalf("Transport = %d, %d, %v", proto, off, err)
-	}
-	// An AH length that runs past the packet.
-	p.SetNextHeader(ProtocolAH)
-	ah[0], ah[1] = ProtocolTCP, 20
-	_, _, err = p.Transport()
-	wantErr(t, err, ErrTruncated, "extension header length")
-}
 
 func TestSetters(t *testing.T) {
 	// Ethernet: rewrite everything of a QinQ frame in place.
@@ -145,23 +104,27 @@ func TestSetters(t *testing.T) {
 	}
 }
 
-func TestMACText(t *testing.T) {
-	type doc struct{ MAC MAC }
-	in := doc{MAC{0x02, 0, 0x5e, 0x10, 0, 1}}
-	js, err := json.Marshal(in)
-	if err != nil || string(js) != `{"MAC":"02:00:5e:10:00:01"}` {
-		t.Fatalf("%s %v", js, err)
+func TestInitErrors(t *testing.T) {
+	for _, n := range []int{16, 22, 64} {
+		_, err := InitIPv4(make([]byte, 80), n)
+		wantErr(t, err, ErrBadValue, "ihl")
+		_, err = InitTCP(make([]byte, 80), n)
+		wantErr(t, err, ErrBadValue, "data offset")
 	}
-	var out doc
-	if err := json.Unmarshal(js, &out); err != nil || out != in {
-		t.Fatalf("%+v %v", out, err)
-	}
-	if err := json.Unmarshal([]byte(`{"MAC":"nonsense"}`), &out); err == nil {
-		t.Fatal("bad MAC accepted")
-	}
-	b, _ := in.MAC.AppendText([]byte("mac="))
-	if string(b) != "mac=02:00:5e:10:00:01" {
-		t.Fatal(string(b))
+	_, err := InitIPv4(make([]byte, 22), 24)
+	wantErr(t, err, ErrTruncated, "header")
+	_, err = InitIPv4(make([]byte, 65536), 20)
+	wantErr(t, err, ErrBadLength, "total length")
+	_, err = InitIPv6(make([]byte, 40+65536))
+	wantErr(t, err, ErrBadLength, "payload length")
+	_, err = InitUDP(make([]byte, 7))
+	wantErr(t, err, ErrTruncated, "header")
+	_, err = InitEthernet(make([]byte, 60), MAC{}, MAC{}, EtherTypeIPv4, VLANTag{}, VLANTag{}, VLANTag{})
+	wantErr(t, err, ErrTooManyExtensions, "vlan tag")
+	_, err = InitICMPv6(make([]byte, 20), ICMPv6NeighborSolicitation, 0)
+	wantErr(t, err, ErrTruncated, "message")
+	if got := fmt.Sprint(checkHeaderLen("tcp", "data offset", 12, 22, 20, 60)); got != "header: tcp data offset at offset 12: bad value (22 not a multiple of 4)" {
+		t.Fatal(got)
 	}
 }
 
@@ -174,5 +137,13 @@ func TestStringers(t *testing.T) {
 	}
 	if !(TCPFlagSYN | TCPFlagACK).Has(TCPFlagACK) || TCPFlagACK.Has(TCPFlagSYN|TCPFlagACK) {
 		t.Fatal("Has")
+	}
+}
+
+func TestTCPFlagsString(t *testing.T) {
+	for f, want := range map[TCPFlags]string{0: "[]", TCPFlagSYN | TCPFlagACK: "[S.]", TCPFlagFIN | TCPFlagPSH | TCPFlagACK: "[FP.]", 0xff: "[FSRPUEW.]"} {
+		if f.String() != want {
+			t.Errorf("%#x: %q, want %q", uint8(f), f.String(), want)
+		}
 	}
 }

@@ -233,3 +233,101 @@ func TestMalformed(t *testing.T) {
 		})
 	}
 }
+
+func TestMalformedOptionsAndChains(t *testing.T) {
+	arp := func(mod func(b []byte)) []byte { b := arpRequest()[14:42]; mod(b); return b }
+	v6 := func(mod func(b []byte)) []byte { b := tcpIPv6Ext(); mod(b); return b }
+	transport := func(b []byte) error {
+		h, err := ParseIPv6(b)
+		if err != nil {
+			return err
+		}
+		_, _, err = h.Transport()
+		return err
+	}
+	extensions := func(b []byte) error {
+		h, err := ParseIPv6(b)
+		if err != nil {
+			return err
+		}
+		for _, err := range h.Extensions() {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tcpOpts := func(b []byte) error {
+		for _, err := range TCPOptions(b).All() {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ndp := func(b []byte) error {
+		m, err := ParseICMPv6(b)
+		if err != nil {
+			return err
+		}
+		for _, err := range m.NDPOptions() {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	transportPartial := func(b []byte) error {
+		h, err := ParseIPv6Partial(b)
+		if err != nil {
+			return err
+		}
+		if len(h) != len(b) {
+			return errors.New("partial view is not all of b")
+		}
+		_, _, err = h.Transport()
+		return err
+	}
+	ns := func(mod func(b []byte)) []byte { b := neighborSolicitation(); mod(b); return b }
+	tests := []malformed{
+		{"arp short", p(ParseARP), make([]byte, 27), ErrTruncated, "packet", 0},
+		{"arp htype", p(ParseARP), arp(func(b []byte) { b[1] = 6 }), ErrBadValue, "hardware type", 0},
+		{"arp ptype", p(ParseARP), arp(func(b []byte) { b[2] = 0x86; b[3] = 0xdd }), ErrBadValue, "protocol type", 2},
+		{"arp hlen", p(ParseARP), arp(func(b []byte) { b[4] = 8 }), ErrBadLength, "hardware length", 4},
+		{"arp plen", p(ParseARP), arp(func(b []byte) { b[5] = 16 }), ErrBadLength, "protocol length", 5},
+		{"ipv6 hbh not first", transport, v6(func(b []byte) { b[40] = ProtocolHopByHop }), ErrBadValue, "hop-by-hop header", 48},
+		{"ipv6 ext length past end", transport, v6(func(b []byte) { b[49] = 9 }), ErrTruncated, "extension header length", 49},
+		{"ipv6 ext cut", extensions, v6(func(b []byte) { b[4], b[5] = 0, 17 }), ErrTruncated, "extension header", 56},
+		{"ipv6 chain too long", transport, ipv6Chain(MaxIPv6Extensions + 1), ErrTooManyExtensions, "extension header", IPv6Size + 8*MaxIPv6Extensions},
+		{"tcp option len 1", tcpOpts, []byte{1, 2, 1}, ErrBadLength, "option length", 2},
+		{"tcp option len missing", tcpOpts, []byte{1, 1, 8}, ErrTruncated, "option length", 3},
+		{"tcp option past end", tcpOpts, []byte{8, 10, 0, 0}, ErrTruncated, "option length", 1},
+		{"tcp mss len 5", tcpOpts, []byte{2, 5, 0, 0, 0}, ErrBadLength, "option length", 1},
+		{"tcp ws len 4", tcpOpts, []byte{3, 4, 0, 0}, ErrBadLength, "option length", 1},
+		{"tcp sack len 11", tcpOpts, []byte{5, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0}, ErrBadLength, "option length", 1},
+		{"tcp ts len 8", tcpOpts, []byte{8, 8, 0, 0, 0, 0, 0, 0}, ErrBadLength, "option length", 1},
+		{"ipv4 partial ihl", p(ParseIPv4Partial), ipv4With(func(b []byte) { b[0] = 0x4f })[:40], ErrTruncated, "ihl", 0},
+		{"ipv4 partial total < ihl", p(ParseIPv4Partial), ipv4With(func(b []byte) { b[2], b[3] = 0, 4 }), ErrBadLength, "total length", 2},
+		{"ipv4 partial option", p(ParseIPv4Partial), ipv4With(func(b []byte) { b[0] = 0x46; copy(b[20:], []byte{1, 7, 1, 0}) }), ErrBadLength, "option length", 22},
+		{"ipv6 partial short", p(ParseIPv6Partial), make([]byte, 39), ErrTruncated, "header", 0},
+		{"ipv6 partial version", p(ParseIPv6Partial), make([]byte, 40), ErrBadValue, "version", 0},
+		{"ipv6 partial chain cut", transportPartial, tcpIPv6Ext()[:60], ErrTruncated, "extension header length", 57},
+		{"icmpv4 short", p(ParseICMPv4), make([]byte, 7), ErrTruncated, "header", 0},
+		{"icmpv6 short", p(ParseICMPv6), make([]byte, 7), ErrTruncated, "header", 0},
+		{"icmpv6 ns short", p(ParseICMPv6), neighborSolicitation()[:23], ErrTruncated, "message", 0},
+		{"ndp option len 0", ndp, ns(func(b []byte) { b[25] = 0 }), ErrBadLength, "ndp option length", 25},
+		{"ndp option past end", ndp, ns(func(b []byte) { b[25] = 2 }), ErrTruncated, "ndp option length", 25},
+		{"ndp option cut", ndp, neighborSolicitation()[:25], ErrTruncated, "ndp option length", 25},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.parse(tt.in)
+			wantErr(t, err, tt.sentinel, tt.field)
+			var he *Error
+			errors.As(err, &he)
+			if he.Offset != tt.offset {
+				t.Fatalf("offset = %d, want %d (%v)", he.Offset, tt.offset, err)
+			}
+		})
+	}
+}
