@@ -13,10 +13,11 @@ const (
 	// sumGeneric (measured with BenchmarkSum): below it their set-up and
 	// final reduction cost more than they save.
 	vectorMin = 256
-	// vectorBlock is the most one kernel call takes: no 32-bit lane adds
-	// more than one 16-bit word per 64 bytes, so 4 MiB keeps every lane
-	// below 1<<32.
-	vectorBlock = 64 << 16
+	// vectorBlock is the most one kernel call takes. Per 32 bytes (64 for
+	// sumAVX512) a kernel adds one 16-bit word to each 32-bit lane of one of
+	// its two accumulator pairs, taking turns, so 1 MiB keeps every lane at
+	// 1<<14 words or fewer, which the kernels' final reduction relies on.
+	vectorBlock = 1 << 20
 )
 
 // sum is short so that the common small-packet case costs one extra call.
@@ -49,7 +50,7 @@ func sumVector(b []byte) uint16 {
 
 // sumAVX2 returns the sum, unfolded, of b as little-endian 16-bit words.
 // len(b) must be a multiple of 32 and at most vectorBlock. The result is
-// below 1<<40.
+// below 1<<35.
 //
 //go:noescape
 func sumAVX2(b []byte) uint64

@@ -6,11 +6,13 @@
 // lanes, each holding two little-endian 16-bit words. ALL accumulates the
 // lanes as they are (wrapping mod 1<<32) and HI accumulates the lanes
 // shifted right by 16, that is the upper words. The lower words then sum to
-// ALL - HI<<16 (mod 1<<32), which is exact while that sum stays below 1<<32;
-// the caller bounds len(b) so that no lane adds more than 1<<16 words. Two
-// independent ALL/HI pairs keep the adders busy. The lanes are finally
-// widened to 64 bits and added into one result: the unfolded sum of b as
-// little-endian 16-bit words.
+// ALL - HI<<16 (mod 1<<32). Two independent ALL/HI pairs keep the adders
+// busy. The caller bounds len(b) (vectorBlock) so that no lane of any pair
+// adds more than 1<<14 words: then each lane's lower-word and upper-word
+// sums stay below 1<<30, the subtraction is exact, and the four per-lane
+// sums (lower and upper words of both pairs) add up to less than 1<<32 in
+// one 32-bit lane. Those lanes are finally widened to 64 bits and added
+// into the result: the unfolded sum of b as little-endian 16-bit words.
 
 // func sumAVX2(b []byte) uint64
 //
@@ -70,29 +72,20 @@ avx2tail32:
 	VPADDD  Y8, Y1, Y1
 
 avx2reduce:
-	// Lower words: ALL - HI<<16.
+	// Per lane: (ALL - HI<<16) + HI for each pair, then both pairs.
 	VPSLLD $16, Y1, Y8
 	VPSUBD Y8, Y0, Y0
 	VPSLLD $16, Y3, Y9
 	VPSUBD Y9, Y2, Y2
+	VPADDD Y1, Y0, Y0
+	VPADDD Y3, Y2, Y2
+	VPADDD Y2, Y0, Y0
 
-	// Widen the 32 lanes of Y0..Y3 to 64 bits and add them up.
+	// Widen the eight lanes to 64 bits and add them up.
 	VPXOR        Y15, Y15, Y15
 	VPUNPCKLDQ   Y15, Y0, Y4
 	VPUNPCKHDQ   Y15, Y0, Y5
-	VPUNPCKLDQ   Y15, Y1, Y6
-	VPUNPCKHDQ   Y15, Y1, Y7
-	VPUNPCKLDQ   Y15, Y2, Y8
-	VPUNPCKHDQ   Y15, Y2, Y9
-	VPUNPCKLDQ   Y15, Y3, Y10
-	VPUNPCKHDQ   Y15, Y3, Y11
 	VPADDQ       Y4, Y5, Y4
-	VPADDQ       Y6, Y7, Y6
-	VPADDQ       Y8, Y9, Y8
-	VPADDQ       Y10, Y11, Y10
-	VPADDQ       Y4, Y6, Y4
-	VPADDQ       Y8, Y10, Y8
-	VPADDQ       Y4, Y8, Y4
 	VEXTRACTI128 $1, Y4, X5
 	VPADDQ       X4, X5, X4
 	VPSHUFD      $0x4e, X4, X5
@@ -171,32 +164,20 @@ avx512tail:
 	VPADDD    Z8, Z3, Z3
 
 avx512reduce:
-	// Lower words: ALL - HI<<16.
+	// Per lane: (ALL - HI<<16) + HI for each pair, then both pairs.
 	VPSLLD $16, Z1, Z8
 	VPSUBD Z8, Z0, Z0
 	VPSLLD $16, Z3, Z9
 	VPSUBD Z9, Z2, Z2
+	VPADDD Z1, Z0, Z0
+	VPADDD Z3, Z2, Z2
+	VPADDD Z2, Z0, Z0
 
-	// Widen the 64 lanes of Z0..Z3 to 64 bits and add them up.
+	// Widen the sixteen lanes to 64 bits and add them up.
 	VPMOVZXDQ     Y0, Z4
 	VEXTRACTI64X4 $1, Z0, Y5
 	VPMOVZXDQ     Y5, Z5
-	VPMOVZXDQ     Y1, Z6
-	VEXTRACTI64X4 $1, Z1, Y7
-	VPMOVZXDQ     Y7, Z7
-	VPMOVZXDQ     Y2, Z8
-	VEXTRACTI64X4 $1, Z2, Y9
-	VPMOVZXDQ     Y9, Z9
-	VPMOVZXDQ     Y3, Z10
-	VEXTRACTI64X4 $1, Z3, Y11
-	VPMOVZXDQ     Y11, Z11
 	VPADDQ        Z4, Z5, Z4
-	VPADDQ        Z6, Z7, Z6
-	VPADDQ        Z8, Z9, Z8
-	VPADDQ        Z10, Z11, Z10
-	VPADDQ        Z4, Z6, Z4
-	VPADDQ        Z8, Z10, Z8
-	VPADDQ        Z4, Z8, Z4
 	VEXTRACTI64X4 $1, Z4, Y5
 	VPADDQ        Y4, Y5, Y4
 	VEXTRACTI128  $1, Y4, X5

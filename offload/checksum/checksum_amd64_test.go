@@ -58,7 +58,7 @@ func TestSumKernels(t *testing.T) {
 // TestSumKernelBlocks drives each kernel to its 32-bit lane limit with the
 // worst case (all 0xff) and over lengths that need more than one call.
 func TestSumKernelBlocks(t *testing.T) {
-	n := vectorBlock + 300
+	n := 2*vectorBlock + 300
 	ones := make([]byte, n)
 	for i := range ones {
 		ones[i] = 0xff
