@@ -183,3 +183,17 @@ func TestSetupCommands(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+func TestAliasExpansionBounded(t *testing.T) {
+	list := "[" + strings.Repeat("x,", 5000) + "x]"
+	in := "#cloud-config\na: &a " + list + "\nruncmd: [" + strings.Repeat("*a,", 5000) + "*a]\n"
+	_, err := ParseBytes([]byte(in))
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("got %v", err)
+	}
+	// A modest, honest use of an anchor still works.
+	c, err := ParseBytes([]byte("#cloud-config\nkeys: &k [ssh-ed25519 AAAA a@b]\nusers:\n  - name: a\n    ssh_authorized_keys: *k\n"))
+	if err != nil || len(c.Users[0].SSHAuthorizedKeys) != 1 {
+		t.Fatal(c, err)
+	}
+}

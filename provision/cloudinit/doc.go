@@ -11,8 +11,9 @@
 // and flow styles, quoting, literal blocks, anchors), and a hand-written
 // subset would disagree with cloud-init on real files. The parser's node
 // positions give every *Error its key path and line. Input is bounded to
-// MaxSize bytes before parsing; yaml.v3 itself bounds nesting depth and
-// alias expansion.
+// MaxSize bytes before parsing; yaml.v3 bounds nesting depth, and the
+// walker charges one visit per node reached, aliases included, so a file
+// cannot expand to more values than it has bytes.
 //
 // No RFC governs this format; it is specified by the cloud-init
 // documentation ("Cloud config examples", module reference).

@@ -52,31 +52,32 @@ func ParseBytes(b []byte) (*Config, error) {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return c, nil
 	}
-	err := mapping("(top)", root, func(key string, v *yaml.Node) error {
+	wk := &walker{budget: len(b)}
+	err := wk.mapping("(top)", root, func(key string, v *yaml.Node) error {
 		var err error
 		switch key {
 		case "hostname":
-			c.Hostname, err = scalar(key, v)
+			c.Hostname, err = wk.scalar(key, v)
 			if err == nil {
 				err = checkHostname(key, v, c.Hostname)
 			}
 		case "fqdn":
-			c.FQDN, err = scalar(key, v)
+			c.FQDN, err = wk.scalar(key, v)
 		case "users":
-			err = sequence(key, v, func(path string, n *yaml.Node) error {
-				u, err := user(path, n)
+			err = wk.sequence(key, v, func(path string, n *yaml.Node) error {
+				u, err := wk.user(path, n)
 				c.Users = append(c.Users, u)
 				return err
 			})
 		case "write_files":
-			err = sequence(key, v, func(path string, n *yaml.Node) error {
-				w, err := writeFile(path, n)
+			err = wk.sequence(key, v, func(path string, n *yaml.Node) error {
+				w, err := wk.writeFile(path, n)
 				c.WriteFiles = append(c.WriteFiles, w)
 				return err
 			})
 		case "runcmd":
-			err = sequence(key, v, func(path string, n *yaml.Node) error {
-				cmd, err := command(path, n)
+			err = wk.sequence(key, v, func(path string, n *yaml.Node) error {
+				cmd, err := wk.command(path, n)
 				c.RunCmd = append(c.RunCmd, cmd)
 				return err
 			})
@@ -93,22 +94,40 @@ func fail(path string, n *yaml.Node, err error, detail string) *Error {
 	return &Error{Key: path, Line: n.Line, Column: n.Column, Err: err, Detail: detail}
 }
 
-// resolve follows an alias to its anchor.
-func resolve(n *yaml.Node) *yaml.Node {
+// walker walks the document with a budget of node visits. Aliases let a
+// small file name the same large list many times; the budget (one visit
+// per input byte) keeps what a file can expand to no larger than the file.
+type walker struct {
+	budget int
+}
+
+var errBudget = &Error{Key: "(file)", Err: ErrTooLarge, Detail: "aliases expand to more nodes than the file has bytes"}
+
+// resolve follows an alias to its anchor and charges one visit.
+func (wk *walker) resolve(n *yaml.Node) *yaml.Node {
+	wk.budget--
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	return n
 }
 
-func mapping(path string, n *yaml.Node, fn func(key string, v *yaml.Node) error) error {
-	n = resolve(n)
+func (wk *walker) spent() error {
+	if wk.budget < 0 {
+		e := *errBudget
+		return &e
+	}
+	return nil
+}
+
+func (wk *walker) mapping(path string, n *yaml.Node, fn func(key string, v *yaml.Node) error) error {
+	n = wk.resolve(n)
 	if n.Kind != yaml.MappingNode {
 		return fail(path, n, ErrType, "want a mapping")
 	}
 	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := resolve(n.Content[i])
+		k := wk.resolve(n.Content[i])
 		if k.Kind != yaml.ScalarNode {
 			return fail(path, k, ErrType, "mapping key is not a string")
 		}
@@ -127,29 +146,33 @@ func mapping(path string, n *yaml.Node, fn func(key string, v *yaml.Node) error)
 	return nil
 }
 
-func sequence(path string, n *yaml.Node, fn func(path string, n *yaml.Node) error) error {
-	n = resolve(n)
+func (wk *walker) sequence(path string, n *yaml.Node, fn func(path string, n *yaml.Node) error) error {
+	n = wk.resolve(n)
 	if n.Kind != yaml.SequenceNode {
 		return fail(path, n, ErrType, "want a list")
 	}
 	for i, item := range n.Content {
-		if err := fn(fmt.Sprintf("%s[%d]", path, i), resolve(item)); err != nil {
+		item = wk.resolve(item)
+		if err := wk.spent(); err != nil {
+			return err
+		}
+		if err := fn(fmt.Sprintf("%s[%d]", path, i), item); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func scalar(path string, n *yaml.Node) (string, error) {
-	n = resolve(n)
+func (wk *walker) scalar(path string, n *yaml.Node) (string, error) {
+	n = wk.resolve(n)
 	if n.Kind != yaml.ScalarNode {
 		return "", fail(path, n, ErrType, "want a string")
 	}
 	return n.Value, nil
 }
 
-func boolean(path string, n *yaml.Node) (bool, error) {
-	n = resolve(n)
+func (wk *walker) boolean(path string, n *yaml.Node) (bool, error) {
+	n = wk.resolve(n)
 	if n.Kind == yaml.ScalarNode {
 		switch strings.ToLower(n.Value) {
 		case "true", "yes", "on":
@@ -163,8 +186,8 @@ func boolean(path string, n *yaml.Node) (bool, error) {
 
 // stringList accepts a list of strings or, when commaString, one
 // comma-separated string.
-func stringList(path string, n *yaml.Node, commaString bool) ([]string, error) {
-	n = resolve(n)
+func (wk *walker) stringList(path string, n *yaml.Node, commaString bool) ([]string, error) {
+	n = wk.resolve(n)
 	if n.Kind == yaml.ScalarNode {
 		if !commaString {
 			return []string{n.Value}, nil
@@ -178,8 +201,8 @@ func stringList(path string, n *yaml.Node, commaString bool) ([]string, error) {
 		return out, nil
 	}
 	var out []string
-	err := sequence(path, n, func(p string, item *yaml.Node) error {
-		s, err := scalar(p, item)
+	err := wk.sequence(path, n, func(p string, item *yaml.Node) error {
+		s, err := wk.scalar(p, item)
 		out = append(out, s)
 		return err
 	})
@@ -207,7 +230,7 @@ func hostnameProblem(h string) string {
 	return ""
 }
 
-func user(path string, n *yaml.Node) (User, error) {
+func (wk *walker) user(path string, n *yaml.Node) (User, error) {
 	var u User
 	if n.Kind == yaml.ScalarNode {
 		switch n.Value {
@@ -219,33 +242,33 @@ func user(path string, n *yaml.Node) (User, error) {
 		u.Name = n.Value
 		return u, nil
 	}
-	err := mapping(path, n, func(key string, v *yaml.Node) error {
+	err := wk.mapping(path, n, func(key string, v *yaml.Node) error {
 		var err error
 		kp := path + "." + key
 		switch key {
 		case "name":
-			u.Name, err = scalar(kp, v)
+			u.Name, err = wk.scalar(kp, v)
 		case "gecos":
-			u.Gecos, err = scalar(kp, v)
+			u.Gecos, err = wk.scalar(kp, v)
 		case "primary_group":
-			u.PrimaryGroup, err = scalar(kp, v)
+			u.PrimaryGroup, err = wk.scalar(kp, v)
 		case "groups":
-			u.Groups, err = stringList(kp, v, true)
+			u.Groups, err = wk.stringList(kp, v, true)
 		case "shell":
-			u.Shell, err = scalar(kp, v)
+			u.Shell, err = wk.scalar(kp, v)
 		case "homedir":
-			u.HomeDir, err = scalar(kp, v)
+			u.HomeDir, err = wk.scalar(kp, v)
 		case "sudo":
-			if b, berr := boolean(kp, v); berr == nil && !b {
+			if b, berr := wk.boolean(kp, v); berr == nil && !b {
 				return nil // sudo: false means no rule
 			}
-			u.Sudo, err = stringList(kp, v, false)
+			u.Sudo, err = wk.stringList(kp, v, false)
 		case "lock_passwd":
 			var b bool
-			b, err = boolean(kp, v)
+			b, err = wk.boolean(kp, v)
 			u.LockPasswd = &b
 		case "ssh_authorized_keys":
-			u.SSHAuthorizedKeys, err = stringList(kp, v, false)
+			u.SSHAuthorizedKeys, err = wk.stringList(kp, v, false)
 		}
 		return err
 	})
@@ -255,30 +278,30 @@ func user(path string, n *yaml.Node) (User, error) {
 	return u, err
 }
 
-func writeFile(path string, n *yaml.Node) (WriteFile, error) {
+func (wk *walker) writeFile(path string, n *yaml.Node) (WriteFile, error) {
 	var w WriteFile
-	err := mapping(path, n, func(key string, v *yaml.Node) error {
+	err := wk.mapping(path, n, func(key string, v *yaml.Node) error {
 		var err error
 		kp := path + "." + key
 		switch key {
 		case "path":
-			w.Path, err = scalar(kp, v)
+			w.Path, err = wk.scalar(kp, v)
 			if err == nil && !strings.HasPrefix(w.Path, "/") {
 				err = fail(kp, v, ErrValue, fmt.Sprintf("%q is not absolute", w.Path))
 			}
 		case "content":
-			w.Content, err = scalar(kp, v)
+			w.Content, err = wk.scalar(kp, v)
 		case "owner":
-			w.Owner, err = scalar(kp, v)
+			w.Owner, err = wk.scalar(kp, v)
 		case "permissions":
-			w.Permissions, err = scalar(kp, v)
+			w.Permissions, err = wk.scalar(kp, v)
 			if err == nil {
 				if _, perr := strconv.ParseUint(w.Permissions, 8, 12); perr != nil {
 					err = fail(kp, v, ErrValue, fmt.Sprintf("%q: want octal such as '0644'", w.Permissions))
 				}
 			}
 		case "encoding":
-			w.Encoding, err = scalar(kp, v)
+			w.Encoding, err = wk.scalar(kp, v)
 			if err == nil {
 				switch w.Encoding {
 				case "", "b64", "base64", "gzip", "gz", "gz+b64", "gzip+base64", "gz+base64", "gzip+b64", "text/plain":
@@ -287,9 +310,9 @@ func writeFile(path string, n *yaml.Node) (WriteFile, error) {
 				}
 			}
 		case "append":
-			w.Append, err = boolean(kp, v)
+			w.Append, err = wk.boolean(kp, v)
 		case "defer":
-			w.Defer, err = boolean(kp, v)
+			w.Defer, err = wk.boolean(kp, v)
 		}
 		return err
 	})
@@ -299,14 +322,14 @@ func writeFile(path string, n *yaml.Node) (WriteFile, error) {
 	return w, err
 }
 
-func command(path string, n *yaml.Node) (Command, error) {
+func (wk *walker) command(path string, n *yaml.Node) (Command, error) {
 	if n.Kind == yaml.ScalarNode {
 		if n.Value == "" {
 			return Command{}, fail(path, n, ErrValue, "empty command")
 		}
 		return Command{Shell: n.Value}, nil
 	}
-	argv, err := stringList(path, n, false)
+	argv, err := wk.stringList(path, n, false)
 	if err == nil && len(argv) == 0 {
 		err = fail(path, n, ErrValue, "empty argument list")
 	}
