@@ -11,6 +11,8 @@ var sink int
 func TestZeroAllocs(t *testing.T) {
 	syn, data, v6, arp, ns := synIPv4(), dataIPv4(), tcpIPv6Ext(), arpRequest(), neighborSolicitation()
 	var reply [ARPSize]byte
+	var vlanBuf [VLANTagSize + 60]byte
+	copy(vlanBuf[VLANTagSize:], syn)
 	var built [IPv4MinSize + TCPMinSize + 16]byte
 	src, dst := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
 	tests := []struct {
@@ -98,6 +100,14 @@ func TestZeroAllocs(t *testing.T) {
 			}
 			n += int(tcp.DestinationPort()) + int(tcp.Ack()) + int(ip.FlowLabel())
 			sink += n
+		}},
+		{"vlan push/pop", func() {
+			e, err := PushTag(vlanBuf[:], NewVLANTag(EtherTypeVLAN, 0, false, 42))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, tag, _ := e.PopTag()
+			sink += int(tag.ID())
 		}},
 		{"arp", func() {
 			eth, err := ParseEthernet(arp)

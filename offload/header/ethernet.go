@@ -298,3 +298,42 @@ func (e Ethernet) HeaderLen() int { return EthernetMinSize + e.Tags()*VLANTagSiz
 
 // Payload returns the bytes after the header.
 func (e Ethernet) Payload() []byte { return e[e.HeaderLen():] }
+
+// PopTag removes the outermost VLAN tag in place: it moves the two
+// addresses 4 bytes forward over the tag and returns the shorter frame,
+// which starts 4 bytes into e, with the removed tag. For an untagged frame
+// it returns e unchanged and false.
+func (e Ethernet) PopTag() (Ethernet, VLANTag, bool) {
+	if e.Tags() == 0 {
+		return e, VLANTag{}, false
+	}
+	t := e.Tag(0)
+	copy(e[VLANTagSize:VLANTagSize+12], e[:12])
+	return e[VLANTagSize:], t, true
+}
+
+// PushTag adds tag as the new outermost VLAN tag of the frame that starts
+// 4 bytes into b (the caller leaves that headroom), moving the addresses 4
+// bytes back, and returns the longer frame, all of b. It fails if b does
+// not hold a valid frame after the headroom, if the frame already carries
+// MaxVLANTags tags (ErrTooManyExtensions), or if tag.TPID is not
+// EtherTypeVLAN or EtherTypeQinQ (ErrBadValue).
+func PushTag(b []byte, tag VLANTag) (Ethernet, error) {
+	if !isTagType(tag.TPID) {
+		return nil, failRel("ethernet", "vlan tpid", 12, ErrBadValue, int(tag.TPID), "!=", int(EtherTypeVLAN))
+	}
+	if len(b) < VLANTagSize {
+		return nil, failRel("ethernet", "header", 0, ErrTruncated, len(b), "<", VLANTagSize+EthernetMinSize)
+	}
+	inner, err := ParseEthernet(b[VLANTagSize:])
+	if err != nil {
+		return nil, err
+	}
+	if n := inner.Tags(); n == MaxVLANTags {
+		return nil, failRel("ethernet", "vlan tag", 12, ErrTooManyExtensions, n+1, ">", MaxVLANTags)
+	}
+	copy(b[:12], b[VLANTagSize:VLANTagSize+12])
+	binary.BigEndian.PutUint16(b[12:], uint16(tag.TPID))
+	binary.BigEndian.PutUint16(b[14:], tag.TCI)
+	return Ethernet(b), nil
+}

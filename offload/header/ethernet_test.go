@@ -3,6 +3,8 @@ package header
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestParseMAC(t *testing.T) {
@@ -39,5 +41,50 @@ func TestMACText(t *testing.T) {
 	b, _ := in.MAC.AppendText([]byte("mac="))
 	if string(b) != "mac=02:00:5e:10:00:01" {
 		t.Fatal(string(b))
+	}
+}
+
+func TestPushPopTag(t *testing.T) {
+	frame := synIPv4()
+	orig := string(frame)
+	buf := append(make([]byte, 2*VLANTagSize), frame...)
+	inner := NewVLANTag(EtherTypeVLAN, 5, false, 100)
+	outer := NewVLANTag(EtherTypeQinQ, 0, true, 7)
+	e, err := PushTag(buf[VLANTagSize:], inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err = PushTag(buf, outer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseEthernet(e)
+	if err != nil || p.Tags() != 2 || p.Tag(0) != outer || p.Tag(1) != inner || p.EtherType() != EtherTypeIPv4 {
+		t.Fatalf("pushed frame % x: %v", []byte(e[:22]), err)
+	}
+	if _, err := ParseIPv4(p.Payload()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = PushTag(append(make([]byte, VLANTagSize), e...), inner)
+	wantErr(t, err, ErrTooManyExtensions, "vlan tag")
+	_, err = PushTag(buf, VLANTag{TPID: EtherTypeIPv4})
+	wantErr(t, err, ErrBadValue, "vlan tpid")
+	_, err = PushTag(buf[:VLANTagSize+10], inner)
+	wantErr(t, err, ErrTruncated, "header")
+
+	var tags []VLANTag
+	for {
+		var tag VLANTag
+		var ok bool
+		if e, tag, ok = e.PopTag(); !ok {
+			break
+		}
+		tags = append(tags, tag)
+	}
+	if d := cmp.Diff([]VLANTag{outer, inner}, tags); d != "" {
+		t.Fatal(d)
+	}
+	if string(e) != orig {
+		t.Fatalf("pop after push did not restore the frame:\n% x\n% x", []byte(e), []byte(orig))
 	}
 }

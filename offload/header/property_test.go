@@ -86,6 +86,18 @@ func TestEthernetRoundTrip(t *testing.T) {
 		if e.HeaderLen() != EthernetMinSize+len(want.Tags)*VLANTagSize {
 			t.Fatalf("header length %d", e.HeaderLen())
 		}
+		// Pushing a tag and popping it restores the frame.
+		if len(want.Tags) < MaxVLANTags {
+			tag := NewVLANTag(EtherTypeVLAN, 0, false, rapid.Uint16Range(0, 4095).Draw(t, "push"))
+			pushed, err := PushTag(append(make([]byte, VLANTagSize), buf...), tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			popped, got, ok := pushed.PopTag()
+			if !ok || got != tag || !bytes.Equal(popped, buf) {
+				t.Fatalf("push/pop: %v %v % x", ok, got, []byte(popped))
+			}
+		}
 	})
 }
 
