@@ -55,6 +55,8 @@ func TestKernelTSOThroughGSOAndGRO(t *testing.T) {
 	ipCmd(t, "-n", nsA, "link", "set", "tapb", "netns", nsB) // the open fd follows
 	ipCmd(t, "-n", nsA, "addr", "add", "10.99.5.1/24", "dev", "tapa")
 	ipCmd(t, "-n", nsB, "addr", "add", "10.99.5.2/24", "dev", "tapb")
+	ipCmd(t, "-n", nsA, "addr", "add", "fd00:99:5::1/64", "dev", "tapa", "nodad")
+	ipCmd(t, "-n", nsB, "addr", "add", "fd00:99:5::2/64", "dev", "tapb", "nodad")
 	ipCmd(t, "-n", nsA, "link", "set", "tapa", "up")
 	ipCmd(t, "-n", nsB, "link", "set", "tapb", "up")
 	snmpA0, snmpB0 := readSNMP(t, nsA), readSNMP(t, nsB)
@@ -68,10 +70,77 @@ func TestKernelTSOThroughGSOAndGRO(t *testing.T) {
 	wg.Add(2)
 	go func() { defer wg.Done(); fw.errAB = fw.splitAToB() }()
 	go func() { defer wg.Done(); fw.errBA = fw.coalesceBToA(coal) }()
+	stop := func() {
+		tapa.Close()
+		tapb.Close()
+		wg.Wait()
+	}
+	defer stop()
 
+	for i, fam := range []struct{ network, server string }{{"tcp4", "10.99.5.2:0"}, {"tcp6", "[fd00:99:5::2]:0"}} {
+		elapsed := exchange(t, nsA, nsB, fam.network, fam.server, aToB, bToA)
+		t.Logf("%s: A->B %d MiB + B->A %d MiB in %v (A->B %.0f Mbit/s)", fam.network, aToB>>20, bToA>>20,
+			elapsed.Round(time.Millisecond), float64(aToB)*8/elapsed.Seconds()/1e6)
+		c := &fw.fam[i]
+		t.Logf("%s from tapa: %d frames, %d super-segments (> 1514 B, largest %d B), %d with a GSO type, split by gso into %d frames for tapb",
+			fam.network, c.framesA.Load(), c.superA.Load(), c.maxA.Load(), c.gsoA.Load(), c.segsToB.Load())
+		t.Logf("%s from tapb: %d frames (largest %d B); gro made %d super-segments for tapa",
+			fam.network, c.framesB.Load(), c.maxB.Load(), c.mergedToA.Load())
+		if c.superA.Load() == 0 {
+			t.Errorf("%s: A's kernel handed over no TSO super-segments", fam.network)
+		}
+		if c.mergedToA.Load() == 0 {
+			t.Errorf("%s: gro merged none of B's segments", fam.network)
+		}
+		if c.maxB.Load() > 1514 {
+			t.Errorf("%s: tapb (no offloads) handed over a %d-byte frame", fam.network, c.maxB.Load())
+		}
+	}
+
+	stop()
+	for _, err := range []error{fw.errAB, fw.errBA} {
+		if err != nil && !errors.Is(err, os.ErrClosed) {
+			t.Errorf("forwarder: %v", err)
+		}
+	}
+	st := coal.Stats()
+	t.Logf("gro: %d packets, merged %d, passed %d through, %d bad checksums", st.Packets, st.Merged, st.PassThrough, st.BadChecksum)
+	if st.BadChecksum != 0 {
+		t.Errorf("gro found %d bad checksums in B's frames", st.BadChecksum)
+	}
+	snmpA, snmpB := readSNMP(t, nsA), readSNMP(t, nsB)
+	for _, c := range []struct {
+		ns         string
+		before, at map[string]int64
+	}{{"A", snmpA0, snmpA}, {"B", snmpB0, snmpB}} {
+		for _, k := range []string{"Ip.InHdrErrors", "Ip.InDiscards", "Ip6.InHdrErrors", "Ip6.InDiscards", "Tcp.InErrs", "Tcp.InCsumErrors"} {
+			if _, ok := c.at[k]; !ok {
+				t.Errorf("no %s counter in namespace %s", k, c.ns)
+			}
+			if d := c.at[k] - c.before[k]; d != 0 {
+				t.Errorf("kernel in %s counted %d %s", c.ns, d, k)
+			}
+		}
+		t.Logf("kernel %s: Tcp.InSegs %d, Tcp.OutSegs %d, Tcp.RetransSegs %d", c.ns,
+			c.at["Tcp.InSegs"]-c.before["Tcp.InSegs"], c.at["Tcp.OutSegs"]-c.before["Tcp.OutSegs"],
+			c.at["Tcp.RetransSegs"]-c.before["Tcp.RetransSegs"])
+	}
+	// Every frame gso made reached B's TCP (B's InSegs also counts the
+	// handshakes and A's pure ACKs).
+	segs := fw.fam[0].segsToB.Load() + fw.fam[1].segsToB.Load()
+	if in := snmpB["Tcp.InSegs"] - snmpB0["Tcp.InSegs"]; in < segs {
+		t.Errorf("B's TCP took in %d segments, gso wrote %d", in, segs)
+	}
+}
+
+// exchange connects from A to a listener in B and sends aToB bytes one way
+// and bToA the other at the same time; both must arrive intact. It
+// returns how long that took.
+func exchange(t *testing.T, nsA, nsB, network, server string, aToB, bToA int) time.Duration {
+	t.Helper()
 	var ln net.Listener
 	if err := inNetNS(nsB, func() (err error) {
-		ln, err = net.Listen("tcp4", "10.99.5.2:0")
+		ln, err = net.Listen(network, server)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -81,7 +150,7 @@ func TestKernelTSOThroughGSOAndGRO(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := inNetNS(nsA, func() (err error) {
-		ca, err = (&net.Dialer{}).DialContext(ctx, "tcp4", ln.Addr().String())
+		ca, err = (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -126,74 +195,46 @@ func TestKernelTSOThroughGSOAndGRO(t *testing.T) {
 	go send(cb, dataBA, errc)
 	for range 2 {
 		if err := <-errc; err != nil {
-			t.Errorf("send: %v", err)
+			t.Errorf("%s send: %v", network, err)
 		}
 	}
 	gotB, gotA := <-resB, <-resA
 	elapsed := time.Since(start)
 	if gotB.err != nil || gotB.n != int64(aToB) || gotB.sum != sha256.Sum256(dataAB) {
-		t.Errorf("A->B stream: %d bytes, err %v, hash match %v", gotB.n, gotB.err, gotB.sum == sha256.Sum256(dataAB))
+		t.Errorf("%s A->B stream: %d bytes, err %v, hash match %v", network, gotB.n, gotB.err, gotB.sum == sha256.Sum256(dataAB))
 	}
 	if gotA.err != nil || gotA.n != int64(bToA) || gotA.sum != sha256.Sum256(dataBA) {
-		t.Errorf("B->A stream: %d bytes, err %v, hash match %v", gotA.n, gotA.err, gotA.sum == sha256.Sum256(dataBA))
+		t.Errorf("%s B->A stream: %d bytes, err %v, hash match %v", network, gotA.n, gotA.err, gotA.sum == sha256.Sum256(dataBA))
 	}
-
-	tapa.Close()
-	tapb.Close()
-	wg.Wait()
-	for _, err := range []error{fw.errAB, fw.errBA} {
-		if err != nil && !errors.Is(err, os.ErrClosed) {
-			t.Errorf("forwarder: %v", err)
-		}
-	}
-	st := coal.Stats()
-	t.Logf("A->B %d MiB + B->A %d MiB in %v (A->B %.0f Mbit/s)", aToB>>20, bToA>>20, elapsed.Round(time.Millisecond),
-		float64(aToB)*8/elapsed.Seconds()/1e6)
-	t.Logf("from tapa: %d frames, %d super-segments (> 1514 B, largest %d B), %d with a GSO type, split by gso into %d frames for tapb",
-		fw.framesA.Load(), fw.superA.Load(), fw.maxA.Load(), fw.gsoA.Load(), fw.segsToB.Load())
-	t.Logf("from tapb: %d frames (largest %d B); gro merged %d into %d super-segments for tapa, passed %d through, %d bad checksums",
-		fw.framesB.Load(), fw.maxB.Load(), st.Merged, fw.mergedToA.Load(), st.PassThrough, st.BadChecksum)
-
-	if fw.superA.Load() == 0 {
-		t.Error("A's kernel handed over no TSO super-segments")
-	}
-	if fw.mergedToA.Load() == 0 {
-		t.Error("gro merged none of B's segments")
-	}
-	if fw.maxB.Load() > 1514 {
-		t.Errorf("tapb (no offloads) handed over a %d-byte frame", fw.maxB.Load())
-	}
-	snmpA, snmpB := readSNMP(t, nsA), readSNMP(t, nsB)
-	for _, c := range []struct {
-		ns         string
-		before, at map[string]int64
-	}{{"A", snmpA0, snmpA}, {"B", snmpB0, snmpB}} {
-		for _, k := range []string{"Ip.InHdrErrors", "Ip.InDiscards", "Tcp.InErrs", "Tcp.InCsumErrors"} {
-			if d := c.at[k] - c.before[k]; d != 0 {
-				t.Errorf("kernel in %s counted %d %s", c.ns, d, k)
-			}
-		}
-		t.Logf("kernel %s: Tcp.InSegs %d, Tcp.OutSegs %d, Tcp.RetransSegs %d", c.ns,
-			c.at["Tcp.InSegs"]-c.before["Tcp.InSegs"], c.at["Tcp.OutSegs"]-c.before["Tcp.OutSegs"],
-			c.at["Tcp.RetransSegs"]-c.before["Tcp.RetransSegs"])
-	}
-	// Every frame gso made reached B's TCP (B's InSegs also counts the
-	// handshake and A's pure ACKs).
-	if in := snmpB["Tcp.InSegs"] - snmpB0["Tcp.InSegs"]; in < fw.segsToB.Load() {
-		t.Errorf("B's TCP took in %d segments, gso wrote %d", in, fw.segsToB.Load())
-	}
-	if st.BadChecksum != 0 {
-		t.Errorf("gro found %d bad checksums in B's frames", st.BadChecksum)
-	}
+	return elapsed
 }
 
 // forwarder moves frames between the two devices.
 type forwarder struct {
 	a, b         *Device
 	errAB, errBA error
+	fam          [2]counters // IPv4, IPv6
+}
 
+// counters describe the frames of one IP version.
+type counters struct {
 	framesA, superA, maxA, gsoA, segsToB atomic.Int64
 	framesB, maxB, mergedToA             atomic.Int64
+}
+
+// family returns the counters for frame's IP version (IPv6 for IPv6,
+// IPv4 for everything else, ARP included).
+func (fw *forwarder) family(frame []byte) *counters {
+	if len(frame) >= 14 && frame[12] == 0x86 && frame[13] == 0xdd {
+		return &fw.fam[1]
+	}
+	return &fw.fam[0]
+}
+
+func storeMax(v *atomic.Int64, n int64) {
+	if n > v.Load() {
+		v.Store(n)
+	}
 }
 
 // splitAToB reads A's frames, segments super-segments with gso, finishes
@@ -210,12 +251,11 @@ func (fw *forwarder) splitAToB() error {
 		if err != nil {
 			return err
 		}
-		fw.framesA.Add(1)
+		c := fw.family(frame)
+		c.framesA.Add(1)
 		if n := int64(len(frame)); n > 1514 {
-			fw.superA.Add(1)
-			if n > fw.maxA.Load() {
-				fw.maxA.Store(n)
-			}
+			c.superA.Add(1)
+			storeMax(&c.maxA, n)
 		}
 		if !h.IsGSO() {
 			if err := h.FinishChecksum(frame); err != nil {
@@ -226,7 +266,7 @@ func (fw *forwarder) splitAToB() error {
 			}
 			continue
 		}
-		fw.gsoA.Add(1)
+		c.gsoA.Add(1)
 		n, err := gso.Segment(segs, sizes, frame, h, gso.Options{NetworkOffset: 14})
 		if err != nil {
 			return fmt.Errorf("gso.Segment(%+v, %d bytes): %w", h, len(frame), err)
@@ -236,7 +276,7 @@ func (fw *forwarder) splitAToB() error {
 				return err
 			}
 		}
-		fw.segsToB.Add(int64(n))
+		c.segsToB.Add(int64(n))
 	}
 }
 
@@ -247,7 +287,7 @@ func (fw *forwarder) coalesceBToA(c *gro.Coalescer) error {
 	buf := make([]byte, ReadBufferSize)
 	emit := func(h virtio.NetHdr, pkt []byte) error {
 		if h.IsGSO() {
-			fw.mergedToA.Add(1)
+			fw.family(pkt).mergedToA.Add(1)
 		}
 		return fw.a.WritePacket(h, pkt)
 	}
@@ -267,10 +307,9 @@ func (fw *forwarder) coalesceBToA(c *gro.Coalescer) error {
 		if err != nil {
 			return err
 		}
-		fw.framesB.Add(1)
-		if n := int64(len(frame)); n > fw.maxB.Load() {
-			fw.maxB.Store(n)
-		}
+		fc := fw.family(frame)
+		fc.framesB.Add(1)
+		storeMax(&fc.maxB, int64(len(frame)))
 		if err := c.Add(h, frame, emit); err != nil {
 			return err
 		}
@@ -290,8 +329,9 @@ func streamData(n int, seed uint64) []byte {
 	return b
 }
 
-// readSNMP returns the Ip and Tcp counters of /proc/net/snmp in namespace
-// ns, keyed "Ip.InHdrErrors", "Tcp.InCsumErrors" and so on.
+// readSNMP returns the Ip and Tcp counters of /proc/net/snmp and the Ip6
+// counters of /proc/net/snmp6 in namespace ns, keyed "Ip.InHdrErrors",
+// "Tcp.InCsumErrors", "Ip6.InDiscards" and so on.
 func readSNMP(t *testing.T, ns string) map[string]int64 {
 	t.Helper()
 	out, err := exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp").Output()
@@ -316,6 +356,17 @@ func readSNMP(t *testing.T, ns string) map[string]int64 {
 				v, _ := strconv.ParseInt(f, 10, 64)
 				m[proto+"."+names[i]] = v
 			}
+		}
+	}
+	out, err = exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp6").Output()
+	if err != nil {
+		t.Fatalf("reading /proc/net/snmp6 in %s: %v", ns, err)
+	}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) == 2 && strings.HasPrefix(f[0], "Ip6") {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			m["Ip6."+strings.TrimPrefix(f[0], "Ip6")] = v
 		}
 	}
 	return m

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -23,6 +24,7 @@ type Device struct {
 	rc      syscall.RawConn
 	name    string
 	offload Offload
+	closed  atomic.Bool
 
 	mu      sync.Mutex // guards the write state below
 	hdr     [virtio.NetHdrLen]byte
@@ -227,6 +229,9 @@ func (d *Device) WritePacket(hdr virtio.NetHdr, frame []byte) error {
 		err = d.werr
 	}
 	if err != nil {
+		if d.closed.Load() {
+			err = os.ErrClosed // RawConn reports the poller's own error
+		}
 		return &Error{Op: "write", Name: d.name, Err: err}
 	}
 	if d.written != virtio.NetHdrLen+len(frame) {
@@ -253,5 +258,9 @@ func (d *Device) writev(fd uintptr) bool {
 // poll.
 func (d *Device) SetReadDeadline(t time.Time) error { return d.f.SetReadDeadline(t) }
 
-// Close closes the device; a blocked ReadPacket returns os.ErrClosed.
-func (d *Device) Close() error { return d.f.Close() }
+// Close closes the device. A blocked ReadPacket returns os.ErrClosed, and
+// so do later calls of ReadPacket and WritePacket.
+func (d *Device) Close() error {
+	d.closed.Store(true)
+	return d.f.Close()
+}

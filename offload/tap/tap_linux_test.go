@@ -214,6 +214,9 @@ func TestCloseUnblocksRead(t *testing.T) {
 		if !errors.Is(err, os.ErrClosed) {
 			t.Errorf("ReadPacket after Close = %v, want os.ErrClosed", err)
 		}
+		if err := d.WritePacket(virtio.NetHdr{}, make([]byte, 60)); !errors.Is(err, os.ErrClosed) {
+			t.Errorf("WritePacket after Close = %v, want os.ErrClosed", err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("ReadPacket still blocked 5 s after Close")
 	}
