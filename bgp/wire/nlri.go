@@ -54,24 +54,40 @@ func readPrefix(b []byte, fam Family, addPath bool) (p NLRI, n int) {
 		return NLRI{}, 0
 	}
 	bits := int(b[0])
-	nb := (bits + 7) / 8
+	nb := (bits + 7) >> 3
+	if 1+nb > len(b) {
+		return NLRI{}, 0
+	}
 	if fam.AFI == AFIIPv6 {
-		if bits > 128 || 1+nb > len(b) {
+		if bits > 128 {
 			return NLRI{}, 0
 		}
 		var a [16]byte
 		copy(a[:], b[1:1+nb])
 		maskTail(a[:], bits, nb)
 		p.Prefix = netip.PrefixFrom(netip.AddrFrom16(a), bits)
-	} else {
-		if bits > 32 || 1+nb > len(b) {
-			return NLRI{}, 0
-		}
-		var a [4]byte
-		copy(a[:], b[1:1+nb])
-		maskTail(a[:], bits, nb)
-		p.Prefix = netip.PrefixFrom(netip.AddrFrom4(a), bits)
+		return p, n + 1 + nb
 	}
+	if bits > 32 {
+		return NLRI{}, 0
+	}
+	// IPv4 without a variable-length copy: the common /24 and /32 cost a
+	// load and a mask.
+	var v uint32
+	switch nb {
+	case 4:
+		v = binary.BigEndian.Uint32(b[1:5])
+	case 3:
+		v = uint32(b[1])<<24 | uint32(b[2])<<16 | uint32(b[3])<<8
+	case 2:
+		v = uint32(b[1])<<24 | uint32(b[2])<<16
+	case 1:
+		v = uint32(b[1]) << 24
+	}
+	if bits < 32 {
+		v &^= 0xffffffff >> bits
+	}
+	p.Prefix = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
 	return p, n + 1 + nb
 }
 

@@ -50,7 +50,12 @@ func (u *Update) validate() *Error {
 			continue
 		}
 		seen[w] |= m
-		haveMP = haveMP || a.Type == AttrMPReachNLRI || a.Type == AttrMPUnreachNLRI
+		switch a.Type {
+		case AttrMPReachNLRI:
+			haveMP, u.mpReach = true, at-u.attrsOff+1
+		case AttrMPUnreachNLRI:
+			haveMP, u.mpUnreach = true, at-u.attrsOff+1
+		}
 		a.as4, a.addPath = u.opts.AS4, u.opts.AddPath
 		if e := u.checkAttr(a, at); e != nil {
 			if e.Action == ActionSessionReset {

@@ -41,6 +41,11 @@ type Update struct {
 	attrsOff  int // offset of attrs in the message
 	opts      DecodeOptions
 
+	// offsets in attrs of MP_REACH_NLRI and MP_UNREACH_NLRI, plus one
+	// (0: absent), recorded by validate so Reachable and Unreachable need
+	// no search.
+	mpReach, mpUnreach int
+
 	action  Action
 	err     error     // every problem found, errors.Join'ed
 	discard [4]uint64 // attribute types to skip (attribute discard)
@@ -166,18 +171,22 @@ func (u *Update) Attr(t AttrType) (Attr, bool) {
 
 // MPReach returns the MP_REACH_NLRI attribute, if present.
 func (u *Update) MPReach() (MPReach, bool) {
-	if a, ok := u.Attr(AttrMPReachNLRI); ok {
-		return a.MPReach()
+	if u.mpReach == 0 {
+		return MPReach{}, false
 	}
-	return MPReach{}, false
+	a, _ := readAttr(u.attrs[u.mpReach-1:])
+	a.addPath = u.opts.AddPath
+	return a.MPReach()
 }
 
 // MPUnreach returns the MP_UNREACH_NLRI attribute, if present.
 func (u *Update) MPUnreach() (MPUnreach, bool) {
-	if a, ok := u.Attr(AttrMPUnreachNLRI); ok {
-		return a.MPUnreach()
+	if u.mpUnreach == 0 {
+		return MPUnreach{}, false
 	}
-	return MPUnreach{}, false
+	a, _ := readAttr(u.attrs[u.mpUnreach-1:])
+	a.addPath = u.opts.AddPath
+	return a.MPUnreach()
 }
 
 // Reachable yields every prefix the UPDATE announces with its family: the
