@@ -81,10 +81,10 @@ func interopMessages(t *testing.T) [][]byte {
 	add(open.Append(nil))
 	add(AppendKeepalive(nil), nil)
 	full := &Attributes{
-		Origin:              OriginEGP,
-		ASPath:              []Segment{{ASConfedSequence, []uint32{65010}}, {ASSequence, []uint32{65001, 4200000001}}, {ASSet, []uint32{7, 8}}},
-		NextHop:             netip.MustParseAddr("192.0.2.1"),
-		MED:                 5, HasMED: true, LocalPref: 200, HasLocalPref: true, AtomicAggregate: true,
+		Origin:  OriginEGP,
+		ASPath:  []Segment{{ASConfedSequence, []uint32{65010}}, {ASSequence, []uint32{65001, 4200000001}}, {ASSet, []uint32{7, 8}}},
+		NextHop: netip.MustParseAddr("192.0.2.1"),
+		MED:     5, HasMED: true, LocalPref: 200, HasLocalPref: true, AtomicAggregate: true,
 		Aggregator:          Aggregator{ASN: 4200000002, Addr: netip.MustParseAddr("192.0.2.3")},
 		Communities:         []Community{CommunityNoExport, 0xfde90064},
 		OriginatorID:        netip.MustParseAddr("10.0.0.9"),
