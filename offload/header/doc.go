@@ -11,14 +11,19 @@
 //
 // A view obtained from a ParseXxx function has been checked for everything
 // its accessors rely on: after a successful parse, no accessor, iterator or
-// Payload call can panic, whatever the bytes were. Malformed input yields an
-// [*Error] naming the layer, field and byte offset, wrapping one of
-// [ErrTruncated], [ErrBadLength], [ErrBadValue] or [ErrTooManyExtensions].
+// Payload call can panic, whatever the bytes were (only methods documented
+// to panic on a bad argument, such as [Ethernet.Tag] with an index out of
+// range, do). Malformed input yields an [*Error] naming the layer, field and
+// byte offset, wrapping one of [ErrTruncated], [ErrBadLength], [ErrBadValue]
+// or [ErrTooManyExtensions]. Parsing and reading never allocate; only the
+// error path allocates its *Error.
 //
 // Where a header carries its own length (IPv4 Total Length, IPv6 Payload
 // Length, UDP Length), the parser returns a view cut to that length, so
 // trailing bytes such as Ethernet padding are not part of the view and
 // Payload never includes them. The caller's original slice still holds them.
+// [ParseIPv4Partial] and [ParseIPv6Partial] accept a packet cut short, as
+// quoted in ICMP error messages.
 //
 // Variable-length parts are walked by iterators (range-over-func) over the
 // buffer: IPv4 options, IPv6 extension headers, TCP options, NDP options.
