@@ -30,6 +30,7 @@ type Catalog struct {
 	ips    *IPPool
 	clock  Clock
 	byIdx  map[int]*Instance
+	sorted []*Instance // byIdx in naming order, rebuilt by Scale
 }
 
 // NewCatalog validates cfg. A specialized image is refused.
@@ -68,21 +69,30 @@ func (c *Catalog) Len() int { return len(c.byIdx) }
 // Instances yields the instances in naming order.
 func (c *Catalog) Instances() iter.Seq[*Instance] {
 	return func(yield func(*Instance) bool) {
-		for _, i := range c.indices() {
-			if !yield(c.byIdx[i]) {
+		for _, in := range c.sorted {
+			if !yield(in) {
 				return
 			}
 		}
 	}
 }
 
-func (c *Catalog) indices() []int {
-	idx := make([]int, 0, len(c.byIdx))
-	for i := range c.byIdx {
-		idx = append(idx, i)
+// Instance returns the instance with the given hostname, or nil.
+func (c *Catalog) Instance(name string) *Instance {
+	for _, in := range c.sorted {
+		if in.Name == name {
+			return in
+		}
 	}
-	slices.Sort(idx)
-	return idx
+	return nil
+}
+
+func (c *Catalog) resort() {
+	c.sorted = c.sorted[:0]
+	for _, in := range c.byIdx {
+		c.sorted = append(c.sorted, in)
+	}
+	slices.SortFunc(c.sorted, func(a, b *Instance) int { return a.Index - b.Index })
 }
 
 // Scale brings the catalog to n instances. Scaling up fills the lowest
@@ -94,6 +104,7 @@ func (c *Catalog) Scale(n int) (added, removed []*Instance, err error) {
 		return nil, nil, &PoolError{Pool: "hostname", Value: fmt.Sprintf("count %d, scheme %s names at most %d", n, c.scheme, c.scheme.Max()), Err: ErrPoolExhausted}
 	}
 	now := c.clock.Now()
+	defer c.resort()
 	for i := 1; len(c.byIdx) < n; i++ {
 		if c.byIdx[i] != nil {
 			continue
@@ -110,9 +121,9 @@ func (c *Catalog) Scale(n int) (added, removed []*Instance, err error) {
 		added = append(added, in)
 	}
 	if len(c.byIdx) > n {
-		idx := c.indices()
-		for _, i := range slices.Backward(idx[n:]) {
-			in := c.byIdx[i]
+		c.resort()
+		for _, in := range slices.Backward(c.sorted[n:]) {
+			i := in.Index
 			if err := in.To(Deleted, now); err != nil {
 				return added, removed, err // unreachable: every live state may be deleted
 			}

@@ -15,6 +15,7 @@ var (
 	ErrDuplicate         = errors.New("provision: duplicate identity")
 	ErrBadScheme         = errors.New("provision: bad naming scheme")
 	ErrBadMAC            = errors.New("provision: bad MAC address")
+	ErrBadSubnet         = errors.New("provision: bad subnet or reserved address")
 )
 
 // ImageError is returned when an image operation is refused.

@@ -10,10 +10,11 @@ import (
 // address 02:pp:pp:ss:ss:ss under the pool's 16-bit prefix. No address is
 // handed out twice while in use.
 type MACPool struct {
-	prefix uint16
-	static map[string]MAC
-	inUse  map[MAC]bool
-	next   uint32
+	prefix    uint16
+	static    map[string]MAC
+	staticSet map[MAC]bool
+	inUse     map[MAC]bool
+	next      uint32
 }
 
 const macSeqLimit = 1 << 24
@@ -21,7 +22,7 @@ const macSeqLimit = 1 << 24
 // NewMACPool returns a pool generating under prefix, with static addresses
 // by hostname. Static addresses must be unicast, non-zero and distinct.
 func NewMACPool(prefix uint16, static map[string]MAC) (*MACPool, error) {
-	p := &MACPool{prefix: prefix, static: make(map[string]MAC, len(static)), inUse: make(map[MAC]bool)}
+	p := &MACPool{prefix: prefix, static: make(map[string]MAC, len(static)), staticSet: make(map[MAC]bool, len(static)), inUse: make(map[MAC]bool)}
 	seen := make(map[MAC]string, len(static))
 	for host, m := range static {
 		if m.IsZero() || m.IsMulticast() {
@@ -32,6 +33,7 @@ func NewMACPool(prefix uint16, static map[string]MAC) (*MACPool, error) {
 		}
 		seen[m] = host
 		p.static[host] = m
+		p.staticSet[m] = true
 	}
 	return p, nil
 }
@@ -48,21 +50,12 @@ func (p *MACPool) Allocate(host string) (MAC, error) {
 	for range macSeqLimit {
 		m := localMAC(p.prefix, p.next)
 		p.next = (p.next + 1) % macSeqLimit
-		if !p.inUse[m] && !p.isStatic(m) {
+		if !p.inUse[m] && !p.staticSet[m] {
 			p.inUse[m] = true
 			return m, nil
 		}
 	}
 	return MAC{}, &PoolError{Pool: "mac", Err: ErrPoolExhausted}
-}
-
-func (p *MACPool) isStatic(m MAC) bool {
-	for _, s := range p.static {
-		if s == m {
-			return true
-		}
-	}
-	return false
 }
 
 // Release returns m to the pool.
@@ -76,18 +69,20 @@ type IPPool struct {
 	subnet   netip.Prefix
 	reserved map[netip.Addr]bool
 	inUse    map[netip.Addr]bool
+	low      netip.Addr // every address below low is unavailable
 }
 
 // NewIPPool returns a pool over subnet. Reserved addresses outside the
 // subnet are an error.
 func NewIPPool(subnet netip.Prefix, reserved ...netip.Addr) (*IPPool, error) {
 	if !subnet.IsValid() {
-		return nil, &PoolError{Pool: "ip", Value: subnet.String(), Err: ErrPoolExhausted}
+		return nil, &PoolError{Pool: "ip", Value: subnet.String(), Err: ErrBadSubnet}
 	}
 	p := &IPPool{subnet: subnet.Masked(), reserved: make(map[netip.Addr]bool), inUse: make(map[netip.Addr]bool)}
+	p.low = p.subnet.Addr()
 	for _, a := range reserved {
 		if !p.subnet.Contains(a) {
-			return nil, &PoolError{Pool: "ip", Value: fmt.Sprintf("reserved %s outside %s", a, p.subnet), Err: ErrDuplicate}
+			return nil, &PoolError{Pool: "ip", Value: fmt.Sprintf("reserved %s outside %s", a, p.subnet), Err: ErrBadSubnet}
 		}
 		p.reserved[a] = true
 	}
@@ -109,19 +104,21 @@ func (p *IPPool) usable(a netip.Addr) bool {
 	return true
 }
 
-// Allocate returns the lowest free usable address.
+// Allocate returns the lowest free usable address. It scans from a
+// low-water mark, so filling a pool is linear, not quadratic.
 func (p *IPPool) Allocate() (netip.Addr, error) {
 	// At most len(inUse)+len(reserved)+2 addresses are unavailable, so the
 	// lowest free one is within that many steps: the scan is bounded even
 	// for a /64.
 	limit := len(p.inUse) + len(p.reserved) + 3
-	a := p.subnet.Addr()
+	a := p.low
 	for range limit {
 		if !a.IsValid() || !p.subnet.Contains(a) {
 			break
 		}
 		if p.usable(a) && !p.inUse[a] {
 			p.inUse[a] = true
+			p.low = a.Next()
 			return a, nil
 		}
 		a = a.Next()
@@ -130,4 +127,11 @@ func (p *IPPool) Allocate() (netip.Addr, error) {
 }
 
 // Release returns a to the pool.
-func (p *IPPool) Release(a netip.Addr) { delete(p.inUse, a) }
+func (p *IPPool) Release(a netip.Addr) {
+	if p.inUse[a] {
+		delete(p.inUse, a)
+		if a.Less(p.low) {
+			p.low = a
+		}
+	}
+}

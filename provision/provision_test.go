@@ -258,3 +258,46 @@ func TestPropertyBringUpEndsReadyOrFailed(t *testing.T) {
 		}
 	})
 }
+
+func TestIPPoolReusesLowest(t *testing.T) {
+	p, _ := NewIPPool(netip.MustParsePrefix("10.99.0.0/16"))
+	var got []netip.Addr
+	for range 5000 {
+		a, err := p.Allocate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a)
+	}
+	p.Release(got[10])
+	p.Release(got[3])
+	for _, want := range []netip.Addr{got[3], got[10], got[4999].Next()} {
+		if a, _ := p.Allocate(); a != want {
+			t.Fatalf("got %v want %v", a, want)
+		}
+	}
+	if _, err := NewIPPool(netip.MustParsePrefix("10.99.0.0/24"), netip.MustParseAddr("10.98.0.1")); !errors.Is(err, ErrBadSubnet) {
+		t.Fatal(err)
+	}
+}
+
+func TestCatalogInstanceLookup(t *testing.T) {
+	c := newCatalog(t, "10.99.0.0/24")
+	c.Scale(3)
+	if in := c.Instance("WEB-002"); in == nil || in.Index != 2 {
+		t.Fatal(in)
+	}
+	if c.Instance("WEB-009") != nil {
+		t.Fatal("found a missing instance")
+	}
+}
+
+func BenchmarkCatalogScale999(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		c := newCatalog(b, "10.99.0.0/20")
+		if _, _, err := c.Scale(999); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
