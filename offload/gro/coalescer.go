@@ -138,7 +138,7 @@ func (c *Coalescer) Add(h virtio.NetHdr, pkt []byte, emit Emit) error {
 			return err
 		}
 	}
-	if s.payload() == 0 || s.flags&flagsNoHold != 0 {
+	if s.payload() == 0 || s.flags&flagsNoHold != 0 || len(s.pkt)-s.ip > c.cfg.MaxSize {
 		return c.pass(h, pkt, emit)
 	}
 	f, err := c.slot(emit)

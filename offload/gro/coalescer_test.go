@@ -28,7 +28,10 @@ func (c *collector) emit(h virtio.NetHdr, pkt []byte) error {
 	return nil
 }
 
-func newCoalescer(t testing.TB, cfg gro.Config) *gro.Coalescer {
+func newCoalescer(t interface {
+	Helper()
+	Fatal(...any)
+}, cfg gro.Config) *gro.Coalescer {
 	t.Helper()
 	if cfg.NetworkOffset == 0 {
 		cfg.NetworkOffset = 14
