@@ -131,3 +131,31 @@ func TestAdmitAllocs(t *testing.T) {
 		t.Fatalf("%v allocs", n)
 	}
 }
+
+// fakeClock advances virtual time whenever a caller waits on it.
+type fakeClock struct{ now time.Time }
+
+func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.now = c.now.Add(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
+func TestWaitVirtualTime(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	b := NewTokenBucket(10*time.Millisecond, 1)
+	for range 5 {
+		if err := Wait(context.Background(), clock, b, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := clock.now.Sub(t0); got != 40*time.Millisecond {
+		t.Fatalf("five admissions took %v of virtual time, want 40ms", got)
+	}
+	w := Window{Min: time.Minute, Max: time.Minute}
+	if err := Wait(context.Background(), clock, w, 0); err != nil || clock.now.Sub(t0) != 40*time.Millisecond+time.Minute {
+		t.Fatal(err, clock.now.Sub(t0))
+	}
+}
