@@ -24,3 +24,20 @@ func TestSimulate(t *testing.T) {
 		t.Fatal("no subcommand accepted")
 	}
 }
+
+// The README's table is this command's output: keep them in step.
+func TestREADMETableIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skip("README.md not found next to the module")
+	}
+	var out, errb bytes.Buffer
+	if err := run([]string{"simulate"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if !bytes.Contains(readme, []byte(line)) {
+			t.Errorf("README.md lacks the current simulator line:\n%s", line)
+		}
+	}
+}
