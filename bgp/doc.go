@@ -7,4 +7,8 @@
 // next hop (RFC 8950), communities (RFC 1997, RFC 4360, RFC 8092), route
 // reflection attributes (RFC 4456), shutdown communication (RFC 9003) and
 // revised error handling (RFC 7606).
+//
+// Package wire (bgp/wire) is the message codec: zero-allocation views over
+// received messages, append-style encoders, and the RFC 7606 decision of what
+// to do with a malformed UPDATE. bgp/peerbench compares it with GoBGP.
 package bgp

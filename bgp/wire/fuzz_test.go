@@ -14,6 +14,9 @@ func seedMessages(f *testing.F) [][]byte {
 	for _, h := range []string{keepaliveHex, openHex, updateHex, withdrawHex, updateV6Hex, notificationHex, routeRefreshHex} {
 		seeds = append(seeds, mustHex(f, h))
 	}
+	for _, c := range loadCaptures(f) {
+		seeds = append(seeds, c.msg)
+	}
 	at := &Attributes{
 		Origin:      OriginIGP,
 		ASPath:      []Segment{{ASSequence, []uint32{65001, 4200000000}}},
