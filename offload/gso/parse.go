@@ -88,7 +88,7 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 		if int(binary.BigEndian.Uint16(pkt[l4+4:])) != end-l4 {
 			return p, malformed("outer udp length", l4+4)
 		}
-		if opts.Tunnel.HeaderLen < 0 {
+		if opts.Tunnel.HeaderLen < 0 || opts.Tunnel.HeaderLen > end-l4-8 {
 			return p, metaErr("Tunnel.HeaderLen")
 		}
 		p.tunneled, p.outer, p.udp = true, ip, l4
@@ -147,24 +147,19 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 }
 
 // innerNetwork returns the offset of the IP header inside the inner
-// Ethernet frame at eth (after at most one 802.1Q or 802.1ad tag).
+// Ethernet frame at eth (after up to two 802.1Q/802.1ad tags).
 func innerNetwork(pkt []byte, eth, end int) (int, error) {
-	if eth+14 > end {
+	if eth > end {
 		return 0, malformed("inner ethernet", eth)
 	}
-	typ := binary.BigEndian.Uint16(pkt[eth+12:])
-	nh := eth + 14
-	if typ == 0x8100 || typ == 0x88a8 {
-		if nh+4 > end {
-			return 0, malformed("inner 802.1Q tag", nh)
-		}
-		typ = binary.BigEndian.Uint16(pkt[nh+2:])
-		nh += 4
+	e, err := header.ParseEthernet(pkt[eth:end])
+	if err != nil {
+		return 0, headerErr(err, eth)
 	}
-	if typ != 0x0800 && typ != 0x86dd {
-		return 0, unsupported("inner ethertype", nh-2)
+	if t := e.EtherType(); t != header.EtherTypeIPv4 && t != header.EtherTypeIPv6 {
+		return 0, unsupported("inner ethertype", eth+e.HeaderLen()-2)
 	}
-	return nh, nil
+	return eth + e.HeaderLen(), nil
 }
 
 // parseIP validates the IPv4 or IPv6 header at off (the packet must end by
@@ -218,7 +213,7 @@ func parseIP(pkt []byte, off, limit int) (l ipLayer, l4 int, proto uint8, end in
 
 // headerErr wraps an error of the header package for a header at off.
 func headerErr(err error, off int) error {
-	e := &Error{Field: "ip header", Offset: off, Err: ErrMalformed, Cause: err}
+	e := &Error{Field: "header", Offset: off, Err: ErrMalformed, Cause: err}
 	var he *header.Error
 	if errors.As(err, &he) {
 		e.Field, e.Offset = he.Layer+" "+he.Field, off+he.Offset

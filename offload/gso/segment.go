@@ -100,7 +100,7 @@ func Segment(dst [][]byte, sizes []int, pkt []byte, h virtio.NetHdr, opts Option
 		return 0, &Error{Field: "dst: need " + strconv.Itoa(p.nseg) + " segments", Offset: -1, Err: ErrShortBuffer}
 	}
 	for i := range p.nseg {
-		if len(dst[i]) < opts.Headroom+p.segLen(i) {
+		if len(dst[i])-opts.Headroom < p.segLen(i) {
 			return 0, &Error{Field: "dst[" + strconv.Itoa(i) + "]", Offset: -1, Err: ErrShortBuffer}
 		}
 	}
@@ -116,7 +116,7 @@ func copyOne(dst [][]byte, sizes []int, pkt []byte, h virtio.NetHdr, opts *Optio
 	if len(dst) < 1 || len(sizes) < 1 {
 		return 0, &Error{Field: "dst: need 1 segment", Offset: -1, Err: ErrShortBuffer}
 	}
-	if len(dst[0]) < opts.Headroom+len(pkt) {
+	if len(dst[0])-opts.Headroom < len(pkt) {
 		return 0, &Error{Field: "dst[0]", Offset: -1, Err: ErrShortBuffer}
 	}
 	finish := h.NeedsChecksum() && !opts.PartialChecksum

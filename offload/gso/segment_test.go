@@ -215,13 +215,13 @@ func FuzzSegment(f *testing.F) {
 		{Tunnel: true, Payload: payload(2000, 1), MSS: 600},
 	} {
 		pkt, h, opts := build(s)
-		f.Add(pkt, h.Flags, h.GSOType, h.GSOSize, h.CsumStart, h.CsumOffset, opts.NetworkOffset, opts.Tunnel.Enabled)
+		f.Add(pkt, h.Flags, h.GSOType, h.GSOSize, h.CsumStart, h.CsumOffset, opts.NetworkOffset, opts.Tunnel.Enabled, opts.Tunnel.HeaderLen, 0, false)
 	}
-	f.Fuzz(func(t *testing.T, pkt []byte, flags, gsoType uint8, gsoSize, csumStart, csumOffset uint16, netOff int, tunnel bool) {
+	f.Fuzz(func(t *testing.T, pkt []byte, flags, gsoType uint8, gsoSize, csumStart, csumOffset uint16, netOff int, tunnel bool, tunLen, headroom int, partial bool) {
 		h := virtio.NetHdr{Flags: flags, GSOType: gsoType, GSOSize: gsoSize, CsumStart: csumStart, CsumOffset: csumOffset}
-		opts := gso.Options{NetworkOffset: netOff}
+		opts := gso.Options{NetworkOffset: netOff, Headroom: headroom, PartialChecksum: partial}
 		if tunnel {
-			opts.Tunnel = gso.VXLAN
+			opts.Tunnel = gso.Tunnel{Enabled: true, HeaderLen: tunLen}
 		}
 		dst, sizes := buffers(8, 1600)
 		n, err := gso.Segment(dst, sizes, pkt, h, opts)
@@ -233,7 +233,7 @@ func FuzzSegment(f *testing.F) {
 			return
 		}
 		for i := range n {
-			if sizes[i] > len(dst[i]) || sizes[i] > len(pkt) {
+			if sizes[i] > len(dst[i])-headroom || sizes[i] > len(pkt) {
 				t.Fatalf("segment %d: size %d out of range", i, sizes[i])
 			}
 		}
@@ -316,5 +316,30 @@ func TestSegmentIPv6Extensions(t *testing.T) {
 	pkt[6] = 44
 	if _, err := gso.Segment(dst, sizes, pkt, h, opts); !errors.Is(err, gso.ErrUnsupported) {
 		t.Fatalf("fragment header: err = %v, want ErrUnsupported", err)
+	}
+}
+
+// An inner frame with an 802.1Q tag segments like an untagged one.
+func TestSegmentTunnelInnerVLAN(t *testing.T) {
+	s := spec{Tunnel: true, Payload: payload(4000, 1), MSS: 1000}
+	pkt, h, opts := build(s)
+	eth := 14 + 20 + 8 + 8 // inner Ethernet
+	tagged := append(append(append([]byte(nil), pkt[:eth+12]...), 0x81, 0x00, 0x00, 0x2a), pkt[eth+12:]...)
+	setIPLen(tagged, 14, false)
+	binary.BigEndian.PutUint16(tagged[14+20+4:], uint16(len(tagged)-14-20))
+	h.CsumStart += 4
+	segs := segmentAll(t, tagged, h, opts)
+	if len(segs) != 4 {
+		t.Fatalf("%d segments, want 4", len(segs))
+	}
+	for i, seg := range segs {
+		l4 := eth + 18 + 20
+		if checksum.Sum(seg[l4:], checksum.PseudoHeader(src4, dst4, 6, len(seg)-l4)) != 0xffff {
+			t.Fatalf("segment %d: inner TCP checksum does not verify", i)
+		}
+		udp := 14 + 20
+		if checksum.Sum(seg[udp:], checksum.PseudoHeader(osrc, odst, 17, len(seg)-udp)) != 0xffff {
+			t.Fatalf("segment %d: outer UDP checksum does not verify", i)
+		}
 	}
 }
