@@ -95,6 +95,13 @@ type permutation struct {
 	next, skip uint32
 }
 
+// endgame is the number of free slots below which fill stops probing.
+// With F slots free a turn probes about M/F slots, but it can instead
+// compute its preference rank of each free slot and take the best, at
+// a cost of F ranks; the two cost the same near F = sqrt(M*probe/rank),
+// about 50 for M = 65537.
+const endgame = 48
+
 // fill runs the turns of section 3.4 over the name-sorted backends whose
 // weights have greatest common divisor g and reduced sum total. Which
 // slots are taken is tracked in a bitmap (8 KiB for M = 65537, so it stays
@@ -110,17 +117,26 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 		}
 	}
 	round := schedule(backends, g, total)
+	var free []uint32 // the free slots, in the end game
 	for filled := uint32(0); ; {
 		for _, i := range round {
 			p := &perms[i]
-			c := p.next
-			for taken[c/64]&(1<<(c%64)) != 0 {
-				c += p.skip
-				if c >= m {
-					c -= m
+			var c uint32
+			if m-filled > endgame {
+				c = p.next
+				for taken[c/64]&(1<<(c%64)) != 0 {
+					c += p.skip
+					if c >= m {
+						c -= m
+					}
 				}
+				taken[c/64] |= 1 << (c % 64)
+			} else {
+				if free == nil {
+					free = freeSlots(taken, m)
+				}
+				c, free = takeFirst(free, *p, m)
 			}
-			taken[c/64] |= 1 << (c % 64)
 			entries[c] = i
 			c += p.skip
 			if c >= m {
@@ -132,6 +148,50 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 			}
 		}
 	}
+}
+
+// freeSlots lists the slots that taken does not mark.
+func freeSlots(taken []uint64, m uint32) []uint32 {
+	free := make([]uint32, 0, endgame)
+	for c := range m {
+		if taken[c/64]&(1<<(c%64)) == 0 {
+			free = append(free, c)
+		}
+	}
+	return free
+}
+
+// takeFirst removes from free, and returns, the free slot that p's walk
+// reaches first: the one the fewest skips after p.next. Every slot before
+// p.next in p's permutation is taken, so that is exactly the slot that
+// probing would find.
+func takeFirst(free []uint32, p permutation, m uint32) (uint32, []uint32) {
+	inv := modInverse(uint64(p.skip), uint64(m))
+	best, bestSteps := 0, uint64(m)
+	for k, s := range free {
+		if steps := uint64((s+m-p.next)%m) * inv % uint64(m); steps < bestSteps {
+			best, bestSteps = k, steps
+		}
+	}
+	c := free[best]
+	free[best] = free[len(free)-1]
+	return c, free[:len(free)-1]
+}
+
+// modInverse returns the inverse of a modulo the prime m (0 < a < m), by
+// the extended Euclidean algorithm.
+func modInverse(a, m uint64) uint64 {
+	r0, r1 := int64(m), int64(a)
+	t0, t1 := int64(0), int64(1)
+	for r1 != 0 {
+		q := r0 / r1
+		r0, r1 = r1, r0-q*r1
+		t0, t1 = t1, t0-q*t1
+	}
+	if t0 < 0 {
+		t0 += int64(m)
+	}
+	return uint64(t0)
 }
 
 // schedule returns the order of the turns in one round: backend i appears
