@@ -1,6 +1,9 @@
 package lpm
 
-import "net/netip"
+import (
+	"encoding/binary"
+	"net/netip"
+)
 
 // Lookup returns the value of the longest prefix that contains a. IPv4
 // addresses are matched against IPv4 prefixes only, everything else
@@ -8,15 +11,13 @@ import "net/netip"
 // of a is ignored. It never blocks and does not allocate.
 func (t *Table[V]) Lookup(a netip.Addr) (V, bool) {
 	if a.Is4() {
-		v, _, _, ok := lookup(t.root4.Load(), keyOf(a))
-		return v, ok
+		return lookup4(t.root4.Load(), a.As4())
 	}
 	if !a.IsValid() {
 		var zero V
 		return zero, false
 	}
-	v, _, _, ok := lookup(t.root6.Load(), keyOf(a))
-	return v, ok
+	return lookup6(t.root6.Load(), a.As16())
 }
 
 // LookupPrefix is Lookup that also returns the matching prefix.
@@ -70,4 +71,76 @@ func lookup[V any](nd *node[V], k key) (v V, m key, n int, ok bool) {
 		}
 	}
 	return v, m, 0, false
+}
+
+// lookup4 is lookup specialised for IPv4, where the trie is at most four
+// levels deep and the address fits in 32 bits.
+func lookup4[V any](nd *node[V], b [4]byte) (v V, ok bool) {
+	if nd == nil {
+		return v, false
+	}
+	var stack [4]*node[V] // the nodes passed that hold prefixes; node i is at depth i
+	d := 0
+	for {
+		stack[d&3] = nd
+		o := b[d&3]
+		if nd.children.test(o) {
+			nd = nd.kids[nd.children.rank(o)].Load()
+			d++
+			continue
+		}
+		if nd.leaves.test(o) {
+			l := &nd.lvs[nd.leaves.rank(o)]
+			a := uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32
+			if (a^l.k.hi)&^(^uint64(0)>>l.bits) == 0 {
+				return l.val, true
+			}
+		}
+		break
+	}
+	for ; d >= 0; d-- {
+		nd = stack[d&3]
+		if idx := nd.prefixes.longest(b[d&3]); idx != 0 {
+			return nd.vals[nd.prefixes.rank(idx)], true
+		}
+	}
+	return v, false
+}
+
+// lookup6 is lookup specialised for IPv6. It remembers only the nodes
+// that hold prefixes, so that the way back up skips the (many) IPv6 nodes
+// that only lead further down.
+func lookup6[V any](nd *node[V], b [16]byte) (v V, ok bool) {
+	if nd == nil {
+		return v, false
+	}
+	var stack [16]*node[V]
+	var depth [16]uint8
+	sp := 0
+	for d := 0; ; d++ {
+		if nd.npfx != 0 {
+			stack[sp&15], depth[sp&15] = nd, uint8(d)
+			sp++
+		}
+		o := b[d&15]
+		if nd.children.test(o) {
+			nd = nd.kids[nd.children.rank(o)].Load()
+			continue
+		}
+		if nd.leaves.test(o) {
+			l := &nd.lvs[nd.leaves.rank(o)]
+			k := key{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:])}
+			if k.matches(l.k, int(l.bits)) {
+				return l.val, true
+			}
+		}
+		break
+	}
+	for sp--; sp >= 0; sp-- {
+		nd = stack[sp&15]
+		if idx := nd.prefixes.longest(b[depth[sp&15]&15]); idx != 0 {
+			return nd.vals[nd.prefixes.rank(idx)], true
+		}
+	}
+	return v, false
 }

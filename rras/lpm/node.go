@@ -18,14 +18,21 @@ import (
 // kids slots, which the writer replaces with atomic stores of fully built
 // nodes. Any other change is made on a private clone, which is then
 // published through its parent's slot or the root.
+//
+// The field order is for the cache: a node is 256 bytes, which the Go
+// allocator aligns to 64, so a lookup passing through reads only the
+// first line (children, kids and npfx), and one ending here the second
+// (prefixes) and third (leaves and vals).
 type node[V any] struct {
-	prefixes bitset512
 	children bitset256
+	kids     []atomic.Pointer[node[V]]
+	npfx     uint32 // len(vals), kept here so a lookup can skip a node without prefixes
+	prefixes bitset512
 	leaves   bitset256
 	vals     []V
-	kids     []atomic.Pointer[node[V]]
-	lvs      []leaf[V]
 	owner    uint64 // the batch that built this node and may still change it in place
+	lvs      []leaf[V]
+	_        [40]byte
 }
 
 // leaf is a prefix stored in place of a subtree that holds only it.
@@ -39,20 +46,36 @@ func (n *node[V]) empty() bool {
 	return n.prefixes.empty() && n.children.empty() && n.leaves.empty()
 }
 
-// clone returns a private deep copy of n owned by the given batch. The
-// copies have room for one more element, since a change usually follows.
+// clone returns a private deep copy of n owned by the given batch (0 for
+// a single Insert or Delete).
 func (n *node[V]) clone(owner uint64) *node[V] {
-	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, owner: owner}
-	if len(n.vals) > 0 {
-		c.vals = append(make([]V, 0, len(n.vals)+1), n.vals...)
-	}
-	if len(n.lvs) > 0 {
-		c.lvs = append(make([]leaf[V], 0, len(n.lvs)+1), n.lvs...)
-	}
+	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, owner: owner, npfx: n.npfx}
+	c.vals = slices.Clone(n.vals)
+	c.lvs = slices.Clone(n.lvs)
 	if len(n.kids) > 0 {
-		c.kids = make([]atomic.Pointer[node[V]], len(n.kids), len(n.kids)+1)
+		c.kids = make([]atomic.Pointer[node[V]], len(n.kids))
 		copy(c.kids, n.kids) // the clone is private: no reader can race with this
 	}
+	return c
+}
+
+// insertAt inserts v at s[i]. A batch grows slices geometrically (and
+// trims them when it commits); a single write allocates the exact size,
+// as the node is published right away.
+func insertAt[T any](s []T, i int, v T, batch bool) []T {
+	switch {
+	case len(s) < cap(s):
+		s = s[:len(s)+1]
+		copy(s[i+1:], s[i:])
+		s[i] = v
+		return s
+	case batch:
+		return slices.Insert(s, i, v)
+	}
+	c := make([]T, len(s)+1)
+	copy(c, s[:i])
+	c[i] = v
+	copy(c[i+1:], s[i:])
 	return c
 }
 
@@ -101,13 +124,15 @@ func (n *node[V]) setPrefix(idx uint, v V) bool {
 		return true
 	}
 	n.prefixes.set(idx)
-	n.vals = slices.Insert(n.vals, i, v)
+	n.vals = insertAt(n.vals, i, v, n.owner != 0)
+	n.npfx++
 	return false
 }
 
 func (n *node[V]) clearPrefix(idx uint) {
 	n.vals = slices.Delete(n.vals, n.prefixes.rank(idx), n.prefixes.rank(idx)+1)
 	n.prefixes.clear(idx)
+	n.npfx--
 }
 
 func (n *node[V]) setLeaf(o uint8, l leaf[V]) {
@@ -117,7 +142,7 @@ func (n *node[V]) setLeaf(o uint8, l leaf[V]) {
 		return
 	}
 	n.leaves.set(o)
-	n.lvs = slices.Insert(n.lvs, i, l)
+	n.lvs = insertAt(n.lvs, i, l, n.owner != 0)
 }
 
 func (n *node[V]) clearLeaf(o uint8) {
@@ -131,7 +156,11 @@ func (n *node[V]) addChild(o uint8, child *node[V]) {
 	i := n.children.rank(o)
 	n.children.set(o)
 	if len(n.kids) == cap(n.kids) {
-		kids := make([]atomic.Pointer[node[V]], len(n.kids), 2*len(n.kids)+1)
+		c := len(n.kids) + 1
+		if n.owner != 0 {
+			c = 2*len(n.kids) + 1
+		}
+		kids := make([]atomic.Pointer[node[V]], len(n.kids), c)
 		copy(kids, n.kids)
 		n.kids = kids
 	}
