@@ -197,3 +197,17 @@ func TestAliasExpansionBounded(t *testing.T) {
 		t.Fatal(c, err)
 	}
 }
+
+func TestForInstance(t *testing.T) {
+	b, _ := os.ReadFile("testdata/web.yaml")
+	c, _ := ParseBytes(b)
+	g := c.ForInstance("WEB-042", "fabric.example")
+	if g.Hostname != "WEB-042" || g.FQDN != "WEB-042.fabric.example" || c.Hostname != "WEB-001" {
+		t.Fatal(g.Hostname, g.FQDN, c.Hostname)
+	}
+	g.Users[1].Groups[0] = "x"
+	g.RunCmd[0].Argv[0] = "y"
+	if c.Users[1].Groups[0] != "adm" || c.RunCmd[0].Argv[0] != "/opt/tanzanite/register.sh" {
+		t.Fatal("Clone shares slices")
+	}
+}

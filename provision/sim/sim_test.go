@@ -183,3 +183,18 @@ func BenchmarkStorm(b *testing.B) {
 		})
 	}
 }
+
+func TestQueueAbsorbsOverload(t *testing.T) {
+	cfg := storm
+	r0, _ := Run(cfg, FullJitter())
+	cfg.Queue = 200
+	r1, _ := Run(cfg, FullJitter())
+	if r1.Overloads >= r0.Overloads {
+		t.Fatalf("a queue of 200 did not reduce overloads: %d -> %d", r0.Overloads, r1.Overloads)
+	}
+	cfg.Queue = cfg.N
+	r2, _ := Run(cfg, NoWait())
+	if r2.Overloads != 0 || r2.Max != cfg.Ideal() {
+		t.Fatalf("unbounded queue: %d overloads, max %v", r2.Overloads, r2.Max)
+	}
+}

@@ -213,3 +213,47 @@ func TestSetupCommands(t *testing.T) {
 		t.Fatal(diff)
 	}
 }
+
+func TestForInstance(t *testing.T) {
+	b, _ := os.ReadFile("testdata/seed.xml")
+	f, _ := ParseBytes(b)
+	g := f.ForInstance("WEB-042")
+	if c := g.Component(Specialize, ShellSetup); c.ComputerName != "WEB-042" {
+		t.Fatal(c.ComputerName)
+	}
+	if c := f.Component(Specialize, ShellSetup); c.ComputerName != "*" {
+		t.Fatal("ForInstance changed the catalog's file")
+	}
+	g.Component(OOBESystem, ShellSetup).AutoLogon.Password.Value = "changed"
+	if f.Component(OOBESystem, ShellSetup).AutoLogon.Password.Value == "changed" {
+		t.Fatal("Clone shares the password")
+	}
+	empty := (&File{}).ForInstance("WEB-001")
+	if c := empty.Component(Specialize, ShellSetup); c == nil || c.ComputerName != "WEB-001" {
+		t.Fatal("pass not added")
+	}
+	if _, err := Marshal(empty); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPasswordEncoding(t *testing.T) {
+	// The example value from Microsoft's UserAccounts/AdministratorPassword
+	// reference page: "pw" with the element name appended.
+	const ms = "cAB3AEEAZABtAGkAbgBpAHMAdAByAGEAdABvAHIAUABhAHMAcwB3AG8AcgBkAA=="
+	if got, err := RevealPassword(ms, "AdministratorPassword"); err != nil || got != "pw" {
+		t.Fatalf("%q %v", got, err)
+	}
+	if HidePassword("pw", "AdministratorPassword") != ms {
+		t.Fatal("HidePassword does not match the reference value")
+	}
+	a := &AutoLogon{Password: &Password{Value: HidePassword("Pa55w.rd€", "Password")}}
+	if got, err := a.Plain(); err != nil || got != "Pa55w.rd€" {
+		t.Fatal(got, err)
+	}
+	for _, bad := range []string{"!!", "cAA=", HidePassword("x", "Other")} {
+		if _, err := RevealPassword(bad, "Password"); !errors.Is(err, ErrValue) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
