@@ -58,6 +58,7 @@ type GracefulRestartFamily struct {
 }
 
 // RawCapability is a capability this package does not decode, kept as is.
+// A decoded Value aliases the OPEN message.
 type RawCapability struct {
 	Code  CapabilityCode
 	Value []byte
@@ -162,8 +163,26 @@ func (c *Capabilities) parse(b []byte, off int, asn *uint32) error {
 	return nil
 }
 
-// append appends the capabilities, each as one capability TLV.
-func (c *Capabilities) append(dst []byte, asn uint32) []byte {
+// append appends the capabilities, each as one capability TLV. It fails if
+// a capability value would not fit its one-octet length.
+func (c *Capabilities) append(dst []byte, asn uint32) ([]byte, error) {
+	tooLong := func(what string, n int) error {
+		return fmt.Errorf("bgp: %s capability of %d bytes exceeds 255: %w", what, n, ErrTooLarge)
+	}
+	if n := 6 * len(c.ExtendedNextHop); n > 255 {
+		return dst, tooLong("extended next hop", n)
+	}
+	if g := c.GracefulRestart; g != nil && 2+4*len(g.Families) > 255 {
+		return dst, tooLong("graceful restart", 2+4*len(g.Families))
+	}
+	if n := 4 * len(c.AddPath); n > 255 {
+		return dst, tooLong("ADD-PATH", n)
+	}
+	for _, u := range c.Unknown {
+		if len(u.Value) > 255 {
+			return dst, tooLong(fmt.Sprintf("code %d", u.Code), len(u.Value))
+		}
+	}
 	for _, f := range c.Multiprotocol {
 		dst = append(dst, byte(CapMultiprotocol), 4, byte(f.AFI>>8), byte(f.AFI), 0, byte(f.SAFI))
 	}
@@ -216,7 +235,7 @@ func (c *Capabilities) append(dst []byte, asn uint32) []byte {
 		dst = append(dst, byte(u.Code), byte(len(u.Value)))
 		dst = append(dst, u.Value...)
 	}
-	return dst
+	return dst, nil
 }
 
 // Negotiate derives the session state from our OPEN and the peer's (RFC

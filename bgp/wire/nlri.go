@@ -117,6 +117,26 @@ func prefixes(b []byte, fam Family, addPath bool) iter.Seq[NLRI] {
 	}
 }
 
+// walkPrefixes yields the prefixes of b with their family, like prefixes
+// but without a closure between the loop and the caller's yield. It
+// returns false if yield asked to stop.
+func walkPrefixes(b []byte, fam Family, addPath bool, yield func(Family, NLRI) bool) bool {
+	if !fam.Known() {
+		return true
+	}
+	for len(b) > 0 {
+		p, n := readPrefix(b, fam, addPath)
+		if n == 0 {
+			return true
+		}
+		if !yield(fam, p) {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
 // Len is the encoded length of n, with a path identifier if addPath.
 func (n NLRI) Len(addPath bool) int {
 	l := 1 + (n.Prefix.Bits()+7)/8

@@ -99,7 +99,10 @@ func (o *Open) Append(dst []byte) ([]byte, error) {
 	if o.ASN > 0xffff && !o.FourOctetAS {
 		return dst, fmt.Errorf("bgp: OPEN with AS %d needs the 4-octet AS capability: %w", o.ASN, ErrValue)
 	}
-	if !o.RouterID.Is4() {
+	if o.HoldTime == 1 || o.HoldTime == 2 {
+		return dst, fmt.Errorf("bgp: OPEN hold time %d s: must be 0 or at least 3: %w", o.HoldTime, ErrValue)
+	}
+	if !o.RouterID.Is4() || o.RouterID.IsUnspecified() {
 		return dst, fmt.Errorf("bgp: OPEN router ID %v is not IPv4: %w", o.RouterID, ErrValue)
 	}
 	start := len(dst)
@@ -116,7 +119,10 @@ func (o *Open) Append(dst []byte) ([]byte, error) {
 	pl := len(dst)
 	dst = append(dst, 0, 2, 0) // params length, Capabilities type, length
 	caps := len(dst)
-	dst = o.Capabilities.append(dst, o.ASN)
+	dst, err := o.Capabilities.append(dst, o.ASN)
+	if err != nil {
+		return dst[:start], err
+	}
 	n := len(dst) - caps
 	switch {
 	case n == 0:

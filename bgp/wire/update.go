@@ -224,17 +224,11 @@ func (u *Update) Unreachable() iter.Seq2[Family, NLRI] {
 }
 
 func (u *Update) walkReach(yield func(Family, NLRI) bool) bool {
-	for p := range u.NLRI() {
-		if !yield(IPv4Unicast, p) {
-			return false
-		}
+	if !walkPrefixes(u.nlri, IPv4Unicast, u.opts.AddPath.Has(IPv4Unicast), yield) {
+		return false
 	}
 	if m, ok := u.MPReach(); ok {
-		for p := range m.NLRI() {
-			if !yield(m.Family, p) {
-				return false
-			}
-		}
+		return walkPrefixes(m.RawNLRI, m.Family, m.addPath, yield)
 	}
 	return true
 }
