@@ -301,3 +301,18 @@ func BenchmarkCatalogScale999(b *testing.B) {
 		}
 	}
 }
+
+type countingRotation struct{ busy int }
+
+func (r *countingRotation) SetBusy(context.Context, netip.Addr) error  { r.busy++; return nil }
+func (r *countingRotation) SetReady(context.Context, netip.Addr) error { return nil }
+
+func TestBringUpRefusesWrongState(t *testing.T) {
+	c := &fixedClock{}
+	in := NewInstance("WEB-001", 1, MAC{2}, netip.MustParseAddr("10.99.0.2"), c.Now())
+	rot := &countingRotation{}
+	err := BringUp(context.Background(), in, rot, c, func(context.Context, *Instance) error { return nil })
+	if !errors.Is(err, ErrIllegalTransition) || rot.busy != 0 || in.State() != Requested {
+		t.Fatalf("%v busy=%d state=%v", err, rot.busy, in.State())
+	}
+}

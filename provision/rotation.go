@@ -28,6 +28,9 @@ func BringUp(ctx context.Context, in *Instance, rot Rotation, clock Clock, setup
 		_ = in.Fail(fmt.Sprintf("%s: %v", what, err), clock.Now())
 		return fmt.Errorf("provision: %s: %s: %w", in.Name, what, err)
 	}
+	if !CanTransition(in.State(), Busy) {
+		return &TransitionError{Instance: in.Name, From: in.State(), To: Busy}
+	}
 	if err := rot.SetBusy(ctx, in.Addr); err != nil {
 		return fail("set busy", err)
 	}

@@ -325,13 +325,21 @@ func (p *parser) component(se xml.StartElement) (Component, error) {
 // checkComputerName enforces the NetBIOS limit Setup applies: at most 15
 // characters, no spaces or reserved punctuation; "*" means a random name.
 func checkComputerName(p *parser, s string) error {
-	if s == "*" {
-		return nil
-	}
-	if s == "" || len(s) > 15 || strings.ContainsAny(s, ` \/:*?"<>|,~!@#$%^&'.(){}_`) {
-		return p.fail(ErrValue, fmt.Sprintf("computer name %q: 1 to 15 characters, letters, digits and '-'", s))
+	if why := computerNameProblem(s); why != "" {
+		return p.fail(ErrValue, why)
 	}
 	return nil
+}
+
+// computerNameProblem says what is wrong with a computer name, or "".
+func computerNameProblem(s string) string {
+	if s == "*" {
+		return ""
+	}
+	if s == "" || len(s) > 15 || strings.ContainsAny(s, ` \/:*?"<>|,~!@#$%^&'.(){}_`) {
+		return fmt.Sprintf("computer name %q: 1 to 15 characters, letters, digits and '-'", s)
+	}
+	return ""
 }
 
 func (p *parser) autoLogon() (*AutoLogon, error) {

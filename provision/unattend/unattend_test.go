@@ -257,3 +257,10 @@ func TestPasswordEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestMarshalRefusesBadComputerName(t *testing.T) {
+	f := (&File{}).ForInstance("WEB 001")
+	if _, err := Marshal(f); !errors.Is(err, ErrValue) {
+		t.Fatal(err)
+	}
+}

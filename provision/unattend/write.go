@@ -70,6 +70,11 @@ func (f *File) Validate() error {
 			if c.Name == "" {
 				return &Error{Element: where, Err: ErrMissing, Detail: `attribute "name"`}
 			}
+			if c.ComputerName != "" {
+				if why := computerNameProblem(c.ComputerName); why != "" {
+					return &Error{Element: where + "/ComputerName", Err: ErrValue, Detail: why}
+				}
+			}
 			orders := map[int]bool{}
 			for _, r := range c.RunSynchronous {
 				if err := checkCommand(where+"/RunSynchronous/RunSynchronousCommand", orders, r.Order, r.Path); err != nil {
