@@ -57,6 +57,22 @@ var (
 	ErrTooManySegments = errors.New("offload: too many segments")
 )
 
+// ErrConfig is wrapped by *ConfigError.
+var ErrConfig = errors.New("offload: invalid config")
+
+// ConfigError names the Config field NewPipeline refused.
+type ConfigError struct {
+	Field string
+	Value int
+}
+
+func (e *ConfigError) Error() string {
+	return ErrConfig.Error() + ": " + e.Field + " = " + strconv.Itoa(e.Value)
+}
+
+// Unwrap returns ErrConfig.
+func (e *ConfigError) Unwrap() error { return ErrConfig }
+
 // PacketError says why a packet was refused or dropped.
 type PacketError struct {
 	Dir   string // "tx" or "rx"
@@ -111,8 +127,13 @@ const (
 
 // NewPipeline allocates a Pipeline and every buffer it uses.
 func NewPipeline(cfg Config) (*Pipeline, error) {
-	if cfg.MaxSegments < 0 || cfg.MaxLSOSize < 0 {
-		return nil, &PacketError{Dir: "config", Field: "MaxSegments/MaxLSOSize", Err: errors.New("negative")}
+	switch {
+	case cfg.MaxSegments < 0:
+		return nil, &ConfigError{Field: "MaxSegments", Value: cfg.MaxSegments}
+	case cfg.MaxLSOSize < 0:
+		return nil, &ConfigError{Field: "MaxLSOSize", Value: cfg.MaxLSOSize}
+	case cfg.Flows < 0:
+		return nil, &ConfigError{Field: "Flows", Value: cfg.Flows}
 	}
 	if cfg.MaxSegments == 0 {
 		cfg.MaxSegments = defaultMaxSegments
@@ -183,9 +204,15 @@ func parse(frame []byte, pk *packet) error {
 		}
 		pk.isIP, pk.ipv6, pk.ipv6hdr = true, true, ip
 		pk.proto, pk.l4, pk.ipLen = proto, pk.l3+off, len(ip)
-		// A Fragment header makes Transport stop at a payload that may
-		// not start a transport header.
-		pk.frag = proto == ipv6Fragment
+		// Transport walks past a Fragment header; a fragment's transport
+		// checksum covers bytes this frame does not hold.
+		if header.IsIPv6Extension(ip.NextHeader()) {
+			for ext := range ip.Extensions() {
+				if _, _, _, ok := ext.Fragment(); ok {
+					pk.frag = true
+				}
+			}
+		}
 	default:
 		return nil
 	}
@@ -208,8 +235,6 @@ func parse(frame []byte, pk *packet) error {
 	}
 	return nil
 }
-
-const ipv6Fragment = 44
 
 // Tx takes one frame as a stack built it assuming full task offload, with
 // its virtio-net header (partial checksum, GSO type), and emits what the

@@ -323,6 +323,27 @@ func TestRxDropsBadChecksums(t *testing.T) {
 	}
 }
 
+// An IPv6 first fragment carries a TCP header whose checksum covers bytes
+// in other fragments: Rx must not verify (and drop) it.
+func TestRxIPv6Fragment(t *testing.T) {
+	frame, h := stackPacket(true, protoTCP, make([]byte, 200), 1400, 1, false)
+	h.FinishChecksum(frame)
+	// Insert a Fragment header (offset 0, M set) after the IPv6 header
+	// and truncate, as the first fragment of a larger datagram.
+	frag := []byte{protoTCP, 0, 0, 1, 0, 0, 0, 42}
+	f := append(append(append([]byte{}, frame[:54]...), frag...), frame[54:54+100]...)
+	f[14+6] = 44
+	binary.BigEndian.PutUint16(f[14+4:], uint16(8+100))
+	p, _ := NewPipeline(Config{RxCoalesce: RSC})
+	var got []virtio.NetHdr
+	if err := p.Rx(virtio.NetHdr{}, f, func(h virtio.NetHdr, _ []byte) error { got = append(got, h); return nil }); err != nil {
+		t.Fatalf("Rx of a first fragment: %v", err)
+	}
+	if len(got) != 1 || got[0].Flags&virtio.FlagDataValid != 0 {
+		t.Fatalf("emitted %+v, want the fragment unverified", got)
+	}
+}
+
 func TestTxLeavesToAdapter(t *testing.T) {
 	frame, h := stackPacket(false, protoTCP, make([]byte, 20000), 1448, 1, true)
 	p, _ := NewPipeline(Config{Adapter: LSOv2IPv4})
@@ -373,8 +394,11 @@ func TestTxErrors(t *testing.T) {
 	if err := p.Tx(h, frame, emit); !errors.As(err, &ve) {
 		t.Errorf("TCP GSO with csum_offset 6: %v", err)
 	}
-	if _, err := NewPipeline(Config{MaxSegments: -1}); err == nil {
-		t.Error("negative MaxSegments accepted")
+	for _, cfg := range []Config{{MaxSegments: -1}, {MaxLSOSize: -1}, {Flows: -2}} {
+		var ce *ConfigError
+		if _, err := NewPipeline(cfg); !errors.Is(err, ErrConfig) || !errors.As(err, &ce) {
+			t.Errorf("NewPipeline(%+v) = %v, want ErrConfig", cfg, err)
+		}
 	}
 }
 
