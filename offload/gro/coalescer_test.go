@@ -333,6 +333,10 @@ func TestConfigErrors(t *testing.T) {
 			t.Fatalf("%+v: err = %v", cfg, err)
 		}
 	}
+	_, err := gro.NewCoalescer(gro.Config{MaxSize: 70000})
+	if got, want := err.Error(), "gro: invalid config: MaxSize = 70000"; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
 }
 
 // segments44 returns 44 frames of 1448 payload bytes of one flow (with

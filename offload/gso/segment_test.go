@@ -343,3 +343,49 @@ func TestSegmentTunnelInnerVLAN(t *testing.T) {
 		}
 	}
 }
+
+// A tunnel header of odd length puts the inner transport header at an odd
+// offset from the outer UDP header, so the inner checksum's contribution to
+// the outer one must be byte-swapped (RFC 1071 section 2(B)).
+func TestSegmentTunnelOddHeader(t *testing.T) {
+	for _, partial := range []bool{false, true} {
+		s := spec{Tunnel: true, Payload: payload(3001, 1), MSS: 1000}
+		pkt, h, opts := build(s)
+		vx := 14 + 20 + 8 + 8 // end of the VXLAN header
+		pkt = append(pkt[:vx:vx], append([]byte{0xab}, pkt[vx:]...)...)
+		setIPLen(pkt, 14, false)
+		binary.BigEndian.PutUint16(pkt[14+20+4:], uint16(len(pkt)-14-20))
+		h.CsumStart++
+		opts.Tunnel.HeaderLen = 9
+		opts.PartialChecksum = partial
+		for i, seg := range segmentAll(t, pkt, h, opts) {
+			l4 := vx + 1 + 14 + 20
+			if partial {
+				binary.BigEndian.PutUint16(seg[l4+16:], ^checksum.Sum(seg[l4:], 0))
+			}
+			if checksum.Sum(seg[l4:], checksum.PseudoHeader(src4, dst4, 6, len(seg)-l4)) != 0xffff {
+				t.Fatalf("segment %d: inner TCP checksum does not verify", i)
+			}
+			udp := 14 + 20
+			if checksum.Sum(seg[udp:], checksum.PseudoHeader(osrc, odst, 17, len(seg)-udp)) != 0xffff {
+				t.Fatalf("partial=%v segment %d: outer UDP checksum does not verify", partial, i)
+			}
+		}
+	}
+}
+
+func TestErrorString(t *testing.T) {
+	pkt, h, opts := build(spec{Payload: payload(100, 1), MSS: 50})
+	h.GSOSize = 0
+	dst, sizes := buffers(4, 200)
+	_, err := gso.Segment(dst, sizes, pkt, h, opts)
+	if got, want := err.Error(), "gso: virtio-net header inconsistent with packet: gso_size"; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	pkt[0] = 0x44
+	h.GSOSize = 50
+	_, err = gso.Segment(dst, sizes, pkt, h, opts)
+	if got, want := err.Error(), "gso: malformed packet: ipv4 ihl at offset 0: header: ipv4 ihl at offset 0: bad value (4 < 5)"; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+}
