@@ -69,7 +69,7 @@ func WriteSVG(w io.Writer, cfg Config, results []Result) error {
 		yc := y0 + panelH - cfg.C*panelH/ymax
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#c00" stroke-dasharray="4 3"/><text x="%d" y="%d" fill="#c00" text-anchor="end">C=%d</text>`+"\n",
 			left, yc, left+plotW, yc, left-4, yc+4, cfg.C)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%d</text>`+"\n", left-4, y0+10, ymax-1)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%d</text><text x="%d" y="%d" text-anchor="end">0</text>`+"\n", left-4, y0+10, ymax-1, left-4, y0+panelH)
 		b.WriteString(`<polyline fill="none" stroke="#1f5fa8" stroke-width="1" points="`)
 		for x, v := range cols {
 			fmt.Fprintf(&b, "%d,%d ", left+x, y0+panelH-v*panelH/ymax)
@@ -77,7 +77,7 @@ func WriteSVG(w io.Writer, cfg Config, results []Result) error {
 		b.WriteString("\"/>\n")
 		for i := 0; i <= 4; i++ {
 			x := left + i*plotW/4
-			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", x, y0+panelH+14, round(end*time.Duration(i)/4))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%v</text>`+"\n", x, y0+panelH+14, (end * time.Duration(i) / 4).Round(10*time.Millisecond))
 		}
 	}
 	b.WriteString("</svg>\n")
