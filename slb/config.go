@@ -3,6 +3,7 @@ package slb
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -288,7 +289,9 @@ func (p BackendPool) MaglevBackends() []maglev.Backend {
 
 // ParseLoadBalancer decodes a LoadBalancer from JSON, strictly (unknown
 // fields and trailing data are errors, input longer than MaxConfigBytes is
-// refused), and validates it. A validation failure returns the decoded
+// refused), and validates it. A JSON value of the wrong type (a string
+// port, a negative weight) is reported as a *FieldError whose Path is the
+// decoder's dotted field path, without array indexes. A validation failure returns the decoded
 // configuration together with the joined *FieldError values.
 func ParseLoadBalancer(data []byte) (*LoadBalancer, error) {
 	if len(data) > MaxConfigBytes {
@@ -298,6 +301,11 @@ func ParseLoadBalancer(data []byte) (*LoadBalancer, error) {
 	dec.DisallowUnknownFields()
 	lb := new(LoadBalancer)
 	if err := dec.Decode(lb); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return nil, &FieldError{Path: ute.Field, Err: ErrInvalid,
+				Msg: fmt.Sprintf("JSON %s at byte %d does not fit a Go %s", ute.Value, ute.Offset, ute.Type)}
+		}
 		return nil, fmt.Errorf("slb: decoding configuration: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {

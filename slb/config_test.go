@@ -360,6 +360,8 @@ func TestParseLoadBalancerStrict(t *testing.T) {
 		{"trailing data", `{"name":"x"} {}`, "data after the object"},
 		{"bad address", `{"frontendIPConfigurations":[{"name":"f","vip":"300.1.1.1"}]}`, "ParseAddr"},
 		{"too large", `{"name":"` + strings.Repeat("x", MaxConfigBytes) + `"}`, "more than"},
+		{"wrong type", `{"probes":[{"name":"p","port":"80"}]}`, `slb: probes.port: JSON string at byte 34 does not fit a Go int`},
+		{"negative weight", `{"backendAddressPools":[{"backends":[{"weight":-1}]}]}`, `slb: backendAddressPools.backends.weight: JSON number -1 at byte`},
 	} {
 		if _, err := ParseLoadBalancer([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
