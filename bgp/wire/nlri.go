@@ -63,30 +63,38 @@ func readPrefix(b []byte, fam Family, addPath bool) (p NLRI, n int) {
 			return NLRI{}, 0
 		}
 		var a [16]byte
-		copy(a[:], b[1:1+nb])
-		maskTail(a[:], bits, nb)
+		if len(b) >= 17 {
+			// Two loads and a mask; bytes past the prefix belong to the
+			// next one and are masked off.
+			hi, lo := binary.BigEndian.Uint64(b[1:9]), binary.BigEndian.Uint64(b[9:17])
+			if bits <= 64 {
+				hi &= ^uint64(0) << (64 - bits)
+				lo = 0
+			} else {
+				lo &= ^uint64(0) << (128 - bits)
+			}
+			binary.BigEndian.PutUint64(a[:8], hi)
+			binary.BigEndian.PutUint64(a[8:], lo)
+		} else {
+			copy(a[:], b[1:1+nb])
+			maskTail(a[:], bits, nb)
+		}
 		p.Prefix = netip.PrefixFrom(netip.AddrFrom16(a), bits)
 		return p, n + 1 + nb
 	}
 	if bits > 32 {
 		return NLRI{}, 0
 	}
-	// IPv4 without a variable-length copy: the common /24 and /32 cost a
-	// load and a mask.
+	// IPv4: one load and a mask where 4 bytes follow the length octet.
 	var v uint32
-	switch nb {
-	case 4:
+	if len(b) >= 5 {
 		v = binary.BigEndian.Uint32(b[1:5])
-	case 3:
-		v = uint32(b[1])<<24 | uint32(b[2])<<16 | uint32(b[3])<<8
-	case 2:
-		v = uint32(b[1])<<24 | uint32(b[2])<<16
-	case 1:
-		v = uint32(b[1]) << 24
+	} else {
+		for i := range nb {
+			v |= uint32(b[1+i]) << (24 - 8*i)
+		}
 	}
-	if bits < 32 {
-		v &^= 0xffffffff >> bits
-	}
+	v &= ^uint32(0) << (32 - bits)
 	p.Prefix = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
 	return p, n + 1 + nb
 }
