@@ -50,7 +50,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // ReadBufferSize is the smallest buffer ReadPacket accepts: a virtio-net
 // header and the largest packet a TAP device hands over (an IP packet of
 // 65535 bytes, so a 64 KiB GSO packet, behind an Ethernet header with one
-// 802.1Q tag).
+// 802.1Q tag). Raising the device's gso_max_size above 64 KiB (BIG TCP)
+// would let the kernel hand over larger packets; this package does not
+// support that.
 const ReadBufferSize = 10 + 18 + 65535
 
 // maxNameLen is IFNAMSIZ less the terminating NUL.
