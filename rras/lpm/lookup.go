@@ -118,7 +118,7 @@ func lookup6[V any](nd *node[V], b [16]byte) (v V, ok bool) {
 	var depth [16]uint8
 	sp := 0
 	for d := 0; ; d++ {
-		if nd.npfx != 0 {
+		if nd.npfx() != 0 {
 			stack[sp&15], depth[sp&15] = nd, uint8(d)
 			sp++
 		}

@@ -21,16 +21,16 @@ import (
 //
 // The field order is for the cache: a node is 256 bytes, which the Go
 // allocator aligns to 64, so a lookup passing through reads only the
-// first line (children, kids and npfx), and one ending here the second
+// first line (children, kids and meta), and one ending here the second
 // (prefixes) and third (leaves and vals).
 type node[V any] struct {
 	children bitset256
 	kids     []atomic.Pointer[node[V]]
-	npfx     uint32 // len(vals), kept here so a lookup can skip a node without prefixes
+	meta     uint64 // len(vals) in the low 16 bits, the owner batch above: see npfx and owner
 	prefixes bitset512
 	leaves   bitset256
 	vals     []V
-	owner    uint64 // the batch that built this node and may still change it in place
+	_        uint64
 	lvs      []leaf[V]
 	_        [40]byte
 }
@@ -42,6 +42,15 @@ type leaf[V any] struct {
 	val  V
 }
 
+// npfx returns len(vals); a lookup reads it from the node's first cache
+// line to skip nodes without prefixes.
+func (n *node[V]) npfx() uint64 { return n.meta & 0xffff }
+
+// owner returns the batch that built n and may still change it in place
+// (0: none). Batch numbers have 48 bits, enough for an Update every
+// microsecond for eight years.
+func (n *node[V]) owner() uint64 { return n.meta >> 16 }
+
 func (n *node[V]) empty() bool {
 	return n.prefixes.empty() && n.children.empty() && n.leaves.empty()
 }
@@ -49,7 +58,7 @@ func (n *node[V]) empty() bool {
 // clone returns a private deep copy of n owned by the given batch (0 for
 // a single Insert or Delete).
 func (n *node[V]) clone(owner uint64) *node[V] {
-	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, owner: owner, npfx: n.npfx}
+	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, meta: owner<<16 | n.npfx()}
 	c.vals = slices.Clone(n.vals)
 	c.lvs = slices.Clone(n.lvs)
 	if len(n.kids) > 0 {
@@ -124,15 +133,15 @@ func (n *node[V]) setPrefix(idx uint, v V) bool {
 		return true
 	}
 	n.prefixes.set(idx)
-	n.vals = insertAt(n.vals, i, v, n.owner != 0)
-	n.npfx++
+	n.vals = insertAt(n.vals, i, v, n.owner() != 0)
+	n.meta++
 	return false
 }
 
 func (n *node[V]) clearPrefix(idx uint) {
 	n.vals = slices.Delete(n.vals, n.prefixes.rank(idx), n.prefixes.rank(idx)+1)
 	n.prefixes.clear(idx)
-	n.npfx--
+	n.meta--
 }
 
 func (n *node[V]) setLeaf(o uint8, l leaf[V]) {
@@ -142,7 +151,7 @@ func (n *node[V]) setLeaf(o uint8, l leaf[V]) {
 		return
 	}
 	n.leaves.set(o)
-	n.lvs = insertAt(n.lvs, i, l, n.owner != 0)
+	n.lvs = insertAt(n.lvs, i, l, n.owner() != 0)
 }
 
 func (n *node[V]) clearLeaf(o uint8) {
@@ -157,7 +166,7 @@ func (n *node[V]) addChild(o uint8, child *node[V]) {
 	n.children.set(o)
 	if len(n.kids) == cap(n.kids) {
 		c := len(n.kids) + 1
-		if n.owner != 0 {
+		if n.owner() != 0 {
 			c = 2*len(n.kids) + 1
 		}
 		kids := make([]atomic.Pointer[node[V]], len(n.kids), c)

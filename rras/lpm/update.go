@@ -10,7 +10,7 @@ type writer[V any] struct {
 }
 
 // owns reports whether nd is private to this write and may change in place.
-func (w *writer[V]) owns(nd *node[V]) bool { return w.batch != 0 && nd.owner == w.batch }
+func (w *writer[V]) owns(nd *node[V]) bool { return w.batch != 0 && nd.owner() == w.batch }
 
 // own returns nd when this write owns it, else a private clone.
 func (w *writer[V]) own(nd *node[V]) *node[V] {
