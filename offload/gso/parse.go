@@ -82,11 +82,8 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 		if proto != header.ProtocolUDP {
 			return p, malformed("outer protocol (want UDP)", off)
 		}
-		if l4+8 > end {
-			return p, malformed("outer udp", l4)
-		}
-		if int(binary.BigEndian.Uint16(pkt[l4+4:])) != end-l4 {
-			return p, malformed("outer udp length", l4+4)
+		if err := checkUDP(pkt, l4, end); err != nil {
+			return p, err
 		}
 		if opts.Tunnel.HeaderLen < 0 || opts.Tunnel.HeaderLen > end-l4-8 {
 			return p, metaErr("Tunnel.HeaderLen")
@@ -116,22 +113,16 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 	csumOff := 6
 	if proto == header.ProtocolTCP {
 		csumOff = 16
-		if l4+20 > end {
-			return p, malformed("tcp header", l4)
+		t, err := header.ParseTCP(pkt[l4:end])
+		if err != nil {
+			return p, headerErr(err, l4)
 		}
-		doff := int(pkt[l4+12]>>4) * 4
-		if doff < 20 || l4+doff > end {
-			return p, malformed("tcp data offset", l4+12)
-		}
-		p.hdrEnd = l4 + doff
+		p.hdrEnd = l4 + t.HeaderLen()
 	} else {
-		if l4+8 > end {
-			return p, malformed("udp header", l4)
+		if err := checkUDP(pkt, l4, end); err != nil {
+			return p, err
 		}
-		if int(binary.BigEndian.Uint16(pkt[l4+4:])) != end-l4 {
-			return p, malformed("udp length", l4+4)
-		}
-		p.hdrEnd = l4 + 8
+		p.hdrEnd = l4 + header.UDPSize
 	}
 	if h.NeedsChecksum() {
 		if int(h.CsumStart) != l4 {
@@ -144,6 +135,18 @@ func parse(pkt []byte, h virtio.NetHdr, opts *Options) (plan, error) {
 	p.mss = int(h.GSOSize)
 	p.nseg = max(1, (end-p.hdrEnd+p.mss-1)/p.mss)
 	return p, nil
+}
+
+// checkUDP validates the UDP header at l4 of a datagram ending at end.
+func checkUDP(pkt []byte, l4, end int) error {
+	u, err := header.ParseUDP(pkt[l4:end])
+	if err != nil {
+		return headerErr(err, l4)
+	}
+	if len(u) != end-l4 {
+		return malformed("udp length (short of the IP length)", l4+4)
+	}
+	return nil
 }
 
 // innerNetwork returns the offset of the IP header inside the inner
