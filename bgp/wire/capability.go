@@ -276,8 +276,8 @@ func Negotiate(local, remote *Open) (DecodeOptions, EncodeOptions) {
 			e.ExtendedNextHop = e.ExtendedNextHop.With(x.Family)
 		}
 	}
-	if local.ASN != remote.ASN {
-		d.EBGP = true
-	}
+	// eBGP when the AS numbers differ. A peer in another member AS of our
+	// confederation is internal for RFC 7606 purposes: clear EBGP for it.
+	d.EBGP = local.ASN != remote.ASN
 	return d, e
 }

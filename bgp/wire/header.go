@@ -166,9 +166,6 @@ func checkMessage(b []byte, t MessageType, maxLen int) error {
 	return nil
 }
 
-// KeepaliveLen is the length of a KEEPALIVE message (a bare header).
-const KeepaliveLen = HeaderLen
-
 // AppendKeepalive appends a KEEPALIVE message.
 func AppendKeepalive(dst []byte) []byte {
 	dst = appendHeader(dst, TypeKeepalive)

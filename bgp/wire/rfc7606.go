@@ -6,10 +6,16 @@ import "net/netip"
 // revised by RFC 7606, with the attribute-specific rules of RFC 4456, RFC
 // 4760, RFC 6793, RFC 8092 and RFC 8950.
 
-// attrError builds an *Error about attribute a at message offset off.
+// attrError builds an *Error about attribute a at message offset off. The
+// NOTIFICATION Data is the attribute (type, length, value), except for the
+// subcodes RFC 4271 section 6.3 sends without data.
 func attrError(a Attr, off int, action Action, field string, sub uint8, err error) *Error {
+	data := a.Raw
+	if sub == SubMalformedASPath || sub == SubMalformedAttributeList {
+		data = nil
+	}
 	return &Error{Msg: TypeUpdate, Field: field, Attr: a.Type, Offset: off, Action: action,
-		Code: CodeUpdate, Subcode: sub, Data: a.Raw, Err: err}
+		Code: CodeUpdate, Subcode: sub, Data: data, Err: err}
 }
 
 // validate walks the path attributes once, checking each, and returns the
@@ -129,6 +135,11 @@ func (u *Update) checkAttr(a Attr, off int) *Error {
 			return taw("confederation segment from external peer", SubMalformedASPath, ErrValue)
 		}
 	case AttrNextHop: // RFC 7606 section 7.3, RFC 4271 section 6.3
+		if len(u.nlri) == 0 {
+			// RFC 4760 section 3: without prefixes in the NLRI field the
+			// attribute is to be ignored, so a bad one is only discarded.
+			taw = discard
+		}
 		if l != 4 {
 			return taw("length", SubAttributeLength, ErrLength)
 		}

@@ -57,6 +57,7 @@ func TestRFC7606(t *testing.T) {
 		{"NEXT_HOP 0.0.0.0", buildUpdate(nil, cat(aOrigin, aASPath, []byte{0x40, 3, 4, 0, 0, 0, 0}), nlri10), ibgp, ActionTreatAsWithdraw, AttrNextHop, SubInvalidNextHop, ErrValue},
 		{"NEXT_HOP multicast", buildUpdate(nil, cat(aOrigin, aASPath, []byte{0x40, 3, 4, 224, 0, 0, 1}), nlri10), ibgp, ActionTreatAsWithdraw, AttrNextHop, SubInvalidNextHop, ErrValue},
 		{"NEXT_HOP is us", buildUpdate(nil, cat(aOrigin, aASPath, []byte{0x40, 3, 4, 192, 0, 2, 9}), nlri10), ebgp, ActionTreatAsWithdraw, AttrNextHop, SubInvalidNextHop, ErrValue},
+		{"bad NEXT_HOP beside MP_REACH only", buildUpdate(nil, cat(mpV6, aOrigin, aASPath, []byte{0x40, 3, 4, 0, 0, 0, 0}), nil), ibgp, ActionAttributeDiscard, AttrNextHop, SubInvalidNextHop, ErrValue},
 		{"MED length", buildUpdate(nil, cat(base, []byte{0x80, 4, 3, 0, 0, 0}), nlri10), ibgp, ActionTreatAsWithdraw, AttrMED, SubAttributeLength, ErrLength},
 		{"LOCAL_PREF from eBGP", buildUpdate(nil, cat(base, []byte{0x40, 5, 4, 0, 0, 0, 100}), nlri10), ebgp, ActionAttributeDiscard, AttrLocalPref, SubAttributeFlags, ErrValue},
 		{"LOCAL_PREF length", buildUpdate(nil, cat(base, []byte{0x40, 5, 3, 0, 0, 100}), nlri10), ibgp, ActionTreatAsWithdraw, AttrLocalPref, SubAttributeLength, ErrLength},
