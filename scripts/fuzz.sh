@@ -9,7 +9,7 @@ for m in "$@"; do
 		for pkg in $(go list ./...); do
 			for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
 				echo "== fuzz $pkg $f ($t)"
-				go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg"
+				go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" -fuzzminimizetime 5s "$pkg"
 			done
 		done
 	)
