@@ -3,13 +3,11 @@ module github.com/sdnfabric/sdnfabric/fabric
 go 1.26
 
 require (
-	github.com/sdnfabric/sdnfabric/bgp v0.0.0
 	github.com/sdnfabric/sdnfabric/offload v0.0.0
 	github.com/sdnfabric/sdnfabric/provision v0.0.0
-	github.com/sdnfabric/sdnfabric/rras v0.0.0
-	github.com/sdnfabric/sdnfabric/slb v0.0.0
-	github.com/sdnfabric/sdnfabric/vxlan v0.0.0
 )
+
+require golang.org/x/sys v0.47.0 // indirect
 
 replace (
 	github.com/sdnfabric/sdnfabric/bgp => ../bgp

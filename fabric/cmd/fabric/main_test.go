@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -11,8 +12,10 @@ func TestRunDefault(t *testing.T) {
 	if err := run(context.Background(), []string{"run"}, &out); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if out.Len() == 0 {
-		t.Fatal("run printed nothing")
+	for _, want := range []string{"Task offload", "admission: semaphore"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("run output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 
