@@ -85,18 +85,30 @@ func readPrefix(b []byte, fam Family, addPath bool) (p NLRI, n int) {
 	if bits > 32 {
 		return NLRI{}, 0
 	}
-	// IPv4: one load and a mask where 4 bytes follow the length octet.
+	p.Prefix = prefix4(b[1:min(5, len(b))], bits)
+	return p, n + 1 + nb
+}
+
+// prefix4 builds the IPv4 prefix of bits whose address octets start b:
+// one load and a mask when 4 bytes are there (bytes past the prefix belong
+// to the next one and are masked off).
+func prefix4(b []byte, bits int) netip.Prefix {
 	var v uint32
-	if len(b) >= 5 {
-		v = binary.BigEndian.Uint32(b[1:5])
+	if len(b) >= 4 {
+		v = binary.BigEndian.Uint32(b)
 	} else {
-		for i := range nb {
-			v |= uint32(b[1+i]) << (24 - 8*i)
-		}
+		v = short4(b)
 	}
 	v &= ^uint32(0) << (32 - bits)
-	p.Prefix = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
-	return p, n + 1 + nb
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
+}
+
+// short4 reads fewer than 4 bytes as the high bytes of an address.
+func short4(b []byte) (v uint32) {
+	for i, x := range b {
+		v |= uint32(x) << (24 - 8*i)
+	}
+	return v
 }
 
 // maskTail clears the bits past the prefix length in the last prefix octet:
@@ -112,16 +124,7 @@ func maskTail(a []byte, bits, nb int) {
 // this package does not decode.
 func prefixes(b []byte, fam Family, addPath bool) iter.Seq[NLRI] {
 	return func(yield func(NLRI) bool) {
-		if !fam.Known() {
-			return
-		}
-		for len(b) > 0 {
-			p, n := readPrefix(b, fam, addPath)
-			if n == 0 || !yield(p) {
-				return
-			}
-			b = b[n:]
-		}
+		walkPrefixes(b, fam, addPath, func(_ Family, p NLRI) bool { return yield(p) })
 	}
 }
 
@@ -130,6 +133,21 @@ func prefixes(b []byte, fam Family, addPath bool) iter.Seq[NLRI] {
 // returns false if yield asked to stop.
 func walkPrefixes(b []byte, fam Family, addPath bool, yield func(Family, NLRI) bool) bool {
 	if !fam.Known() {
+		return true
+	}
+	if fam.AFI == AFIIPv4 && !addPath {
+		// The common case, without a call per prefix.
+		for i := 0; i < len(b); {
+			bits := int(b[i])
+			nb := (bits + 7) >> 3
+			if bits > 32 || i+1+nb > len(b) {
+				return true
+			}
+			if !yield(fam, NLRI{Prefix: prefix4(b[i+1:i+1+min(4, len(b)-i-1)], bits)}) {
+				return false
+			}
+			i += 1 + nb
+		}
 		return true
 	}
 	for len(b) > 0 {
