@@ -2,6 +2,10 @@ module github.com/sdnfabric/sdnfabric/vxlan
 
 go 1.26
 
-require github.com/sdnfabric/sdnfabric/offload v0.0.0
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/sdnfabric/sdnfabric/offload v0.0.0
+	pgregory.net/rapid v1.3.0
+)
 
 replace github.com/sdnfabric/sdnfabric/offload => ../offload
