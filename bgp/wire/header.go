@@ -74,11 +74,13 @@ func ParseHeader(b []byte, maxLen int) (Header, error) {
 		return Header{}, &Error{Field: "header", Offset: len(b), Action: ActionSessionReset,
 			Code: CodeMessageHeader, Subcode: SubBadMessageLength, Err: ErrShort}
 	}
-	for i := 0; i < 16; i++ {
-		if b[i] != 0xff {
-			return Header{}, &Error{Field: "marker", Offset: i, Action: ActionSessionReset,
-				Code: CodeMessageHeader, Subcode: SubConnectionNotSynchronized, Err: ErrMarker}
+	if binary.LittleEndian.Uint64(b[:8])&binary.LittleEndian.Uint64(b[8:16]) != ^uint64(0) {
+		i := 0
+		for b[i] == 0xff {
+			i++
 		}
+		return Header{}, &Error{Field: "marker", Offset: i, Action: ActionSessionReset,
+			Code: CodeMessageHeader, Subcode: SubConnectionNotSynchronized, Err: ErrMarker}
 	}
 	h := Header{Length: binary.BigEndian.Uint16(b[16:]), Type: MessageType(b[18])}
 	min := h.Type.minLen()
