@@ -40,7 +40,8 @@
 // Let W be the sum of the reduced weights and R = floor(M/W). A backend of
 // reduced weight w then owns between R*w and (R+1)*w slots; with equal
 // weights that is floor(M/N) or ceil(M/N). W may not exceed M. The paper
-// recommends M larger than 100*N, which bounds the imbalance near 1%.
+// recommends M larger than 100*N; with W <= M/100 the rounding above is at
+// most 1% of any backend's share.
 //
 // # Lookup and disruption
 //
