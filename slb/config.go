@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/netip"
 	"time"
 
@@ -173,6 +174,29 @@ type InboundNatRule struct {
 // IdleTimeout returns the rule's idle timeout.
 func (r InboundNatRule) IdleTimeout() time.Duration {
 	return idleTimeout(r.IdleTimeoutInMinutes)
+}
+
+// Mappings yields each frontend port of the rule with the DIP it forwards
+// to: one pair for the single form, one per DIP of pool (the rule's
+// BackendPool) for the pool form. It assumes a valid configuration and
+// allocates nothing.
+func (r InboundNatRule) Mappings(pool BackendPool) iter.Seq2[int, Backend] {
+	return func(yield func(int, Backend) bool) {
+		if r.FrontendPort != 0 {
+			for _, b := range pool.Backends {
+				if b.DIP == r.DIP {
+					yield(r.FrontendPort, b)
+					return
+				}
+			}
+			return
+		}
+		for i, b := range pool.Backends {
+			if r.FrontendPortRangeStart+i > r.FrontendPortRangeEnd || !yield(r.FrontendPortRangeStart+i, b) {
+				return
+			}
+		}
+	}
 }
 
 // An OutboundRule gives the DIPs of a pool outbound connectivity by SNAT

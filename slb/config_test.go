@@ -402,3 +402,36 @@ func FuzzParseLoadBalancer(f *testing.F) {
 		}
 	})
 }
+
+func TestInboundNatMappings(t *testing.T) {
+	lb := webFarm()
+	pool := lb.BackendAddressPools[0]
+	type m struct {
+		Port int
+		DIP  string
+	}
+	collect := func(r InboundNatRule) []m {
+		var got []m
+		for port, b := range r.Mappings(pool) {
+			got = append(got, m{port, b.DIP.String()})
+		}
+		return got
+	}
+	if diff := cmp.Diff([]m{{8080, "10.1.0.5"}}, collect(lb.InboundNatRules[0])); diff != "" {
+		t.Errorf("single form (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]m{{50000, "10.1.0.5"}, {50001, "10.1.0.6"}, {50002, "10.1.0.7"}}, collect(lb.InboundNatRules[1])); diff != "" {
+		t.Errorf("pool form (-want +got):\n%s", diff)
+	}
+	for range lb.InboundNatRules[1].Mappings(pool) {
+		break // stopping early must not panic
+	}
+	r := lb.InboundNatRules[1]
+	if n := testing.AllocsPerRun(100, func() {
+		for port := range r.Mappings(pool) {
+			_ = port
+		}
+	}); n != 0 {
+		t.Errorf("Mappings allocates %v times", n)
+	}
+}
