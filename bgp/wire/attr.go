@@ -107,9 +107,6 @@ type Attr struct {
 	Flags AttrFlags
 	Type  AttrType
 	Value []byte
-	// Raw is the whole attribute, flags to value: the Data field of an
-	// RFC 4271 attribute error.
-	Raw []byte
 
 	as4     bool      // AS numbers in AS_PATH and AGGREGATOR are 4 octets
 	addPath FamilySet // families whose NLRI carry path identifiers
@@ -135,7 +132,6 @@ func readAttr(b []byte) (a Attr, n int) {
 		return a, -1
 	}
 	a.Value = b[h : h+l : h+l]
-	a.Raw = b[: h+l : h+l]
 	return a, h + l
 }
 

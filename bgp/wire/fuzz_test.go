@@ -207,7 +207,7 @@ func FuzzAttr(f *testing.F) {
 		if h, err := ParseHeader(s, MaxMessageLen); err == nil && h.Type == TypeUpdate {
 			if u, err := ParseUpdate(s, &DecodeOptions{AS4: true}); err == nil {
 				for a := range u.Attrs() {
-					f.Add(a.Raw)
+					f.Add(appendAttr(nil, a.Flags, a.Type, a.Value))
 				}
 			}
 		}

@@ -6,11 +6,12 @@ import "net/netip"
 // revised by RFC 7606, with the attribute-specific rules of RFC 4456, RFC
 // 4760, RFC 6793, RFC 8092 and RFC 8950.
 
-// attrError builds an *Error about attribute a at message offset off. The
-// NOTIFICATION Data is the attribute (type, length, value), except for the
-// subcodes RFC 4271 section 6.3 sends without data.
-func attrError(a Attr, off int, action Action, field string, sub uint8, err error) *Error {
-	data := a.Raw
+// attrError builds an *Error about attribute a, whose bytes (flags to
+// value) are raw, at message offset off. The NOTIFICATION Data is the
+// attribute, except for the subcodes RFC 4271 section 6.3 sends without
+// data.
+func attrError(a Attr, raw []byte, off int, action Action, field string, sub uint8, err error) *Error {
+	data := raw
 	if sub == SubMalformedASPath || sub == SubMalformedAttributeList {
 		data = nil
 	}
@@ -33,8 +34,7 @@ func (u *Update) validate() *Error {
 			// UPDATE is treated as withdraw, provided we know every prefix
 			// it carries: if no MP_REACH/MP_UNREACH_NLRI came before the
 			// damage, one may hide in it, and only a reset is safe.
-			a.Raw = b[off:]
-			e := attrError(a, u.attrsOff+off, ActionTreatAsWithdraw, "attribute length", SubAttributeLength, ErrLength)
+			e := attrError(a, b[off:], u.attrsOff+off, ActionTreatAsWithdraw, "attribute length", SubAttributeLength, ErrLength)
 			u.attrs = b[:off]
 			if !haveMP && len(u.nlri) == 0 {
 				e.Action, e.Subcode, e.Data = ActionSessionReset, SubMalformedAttributeList, nil
@@ -44,15 +44,16 @@ func (u *Update) validate() *Error {
 			break
 		}
 		at := u.attrsOff + off
+		raw := b[off : off+n]
 		off += n
 		w, m := a.Type>>6, uint64(1)<<(a.Type&63)
 		if seen[w]&m != 0 {
 			if a.Type == AttrMPReachNLRI || a.Type == AttrMPUnreachNLRI {
-				return attrError(a, at, ActionSessionReset, "repeated attribute", SubMalformedAttributeList, ErrDuplicate)
+				return attrError(a, raw, at, ActionSessionReset, "repeated attribute", SubMalformedAttributeList, ErrDuplicate)
 			}
 			// Only the first occurrence counts (RFC 7606 section 3(g));
 			// Attrs skips the others.
-			u.note(attrError(a, at, ActionAttributeDiscard, "repeated attribute", SubMalformedAttributeList, ErrDuplicate))
+			u.note(attrError(a, raw, at, ActionAttributeDiscard, "repeated attribute", SubMalformedAttributeList, ErrDuplicate))
 			continue
 		}
 		seen[w] |= m
@@ -63,7 +64,7 @@ func (u *Update) validate() *Error {
 			haveMP, u.mpUnreach = true, at-u.attrsOff+1
 		}
 		a.as4, a.addPath = u.opts.AS4, u.opts.AddPath
-		if e := u.checkAttr(a, at); e != nil {
+		if e := u.checkAttr(a, raw, at); e != nil {
 			if e.Action == ActionSessionReset {
 				return e
 			}
@@ -94,29 +95,29 @@ func (u *Update) validate() *Error {
 }
 
 // checkAttr applies the rules for one attribute.
-func (u *Update) checkAttr(a Attr, off int) *Error {
+func (u *Update) checkAttr(a Attr, raw []byte, off int) *Error {
 	want, known := a.Type.wantFlags()
 	if !known {
 		if a.Flags&FlagOptional == 0 {
 			// RFC 4271 section 6.3, unchanged by RFC 7606.
-			return attrError(a, off, ActionSessionReset, "flags", SubUnrecognizedWellKnown, ErrType)
+			return attrError(a, raw, off, ActionSessionReset, "flags", SubUnrecognizedWellKnown, ErrType)
 		}
 		return nil // unknown optional: kept (transitive) or ignored
 	}
 	var flagsErr *Error
 	if a.Flags&(FlagOptional|FlagTransitive) != want {
 		// RFC 7606 section 3(c).
-		flagsErr = attrError(a, off, ActionTreatAsWithdraw, "flags", SubAttributeFlags, ErrFlags)
+		flagsErr = attrError(a, raw, off, ActionTreatAsWithdraw, "flags", SubAttributeFlags, ErrFlags)
 		if a.Type != AttrMPReachNLRI && a.Type != AttrMPUnreachNLRI {
 			return flagsErr
 		}
 	}
 	l := len(a.Value)
 	taw := func(field string, sub uint8, err error) *Error {
-		return attrError(a, off, ActionTreatAsWithdraw, field, sub, err)
+		return attrError(a, raw, off, ActionTreatAsWithdraw, field, sub, err)
 	}
 	discard := func(field string, sub uint8, err error) *Error {
-		return attrError(a, off, ActionAttributeDiscard, field, sub, err)
+		return attrError(a, raw, off, ActionAttributeDiscard, field, sub, err)
 	}
 	switch a.Type {
 	case AttrOrigin: // RFC 7606 section 7.1
@@ -129,7 +130,7 @@ func (u *Update) checkAttr(a Attr, off int) *Error {
 	case AttrASPath: // RFC 7606 section 7.2
 		bad, confed := a.ASPath().check()
 		if bad >= 0 {
-			return attrError(a, off+bad, ActionTreatAsWithdraw, "segment", SubMalformedASPath, ErrValue)
+			return attrError(a, raw, off+bad, ActionTreatAsWithdraw, "segment", SubMalformedASPath, ErrValue)
 		}
 		if confed && u.opts.EBGP {
 			return taw("confederation segment from external peer", SubMalformedASPath, ErrValue)
@@ -188,24 +189,24 @@ func (u *Update) checkAttr(a Attr, off int) *Error {
 	case AttrMPReachNLRI: // RFC 7606 section 7.11, RFC 4760 section 7
 		m, ok := a.MPReach()
 		if !ok {
-			return attrError(a, off, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
+			return attrError(a, raw, off, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
 		}
 		if !m.nextHopOK(u.opts.ExtendedNextHop) {
-			return attrError(a, off+4, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
+			return attrError(a, raw, off+4, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
 		}
 		if m.Family.Known() {
 			if bad := checkPrefixes(m.RawNLRI, m.Family, m.addPath); bad >= 0 {
-				return attrError(a, off+len(a.Raw)-len(m.RawNLRI)+bad, ActionSessionReset, "NLRI", SubOptionalAttribute, ErrValue)
+				return attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "NLRI", SubOptionalAttribute, ErrValue)
 			}
 		}
 	case AttrMPUnreachNLRI:
 		m, ok := a.MPUnreach()
 		if !ok {
-			return attrError(a, off, ActionSessionReset, "length", SubOptionalAttribute, ErrLength)
+			return attrError(a, raw, off, ActionSessionReset, "length", SubOptionalAttribute, ErrLength)
 		}
 		if m.Family.Known() {
 			if bad := checkPrefixes(m.RawNLRI, m.Family, m.addPath); bad >= 0 {
-				return attrError(a, off+len(a.Raw)-len(m.RawNLRI)+bad, ActionSessionReset, "withdrawn NLRI", SubOptionalAttribute, ErrValue)
+				return attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "withdrawn NLRI", SubOptionalAttribute, ErrValue)
 			}
 		}
 	case AttrExtendedCommunities: // RFC 7606 section 7.14
