@@ -104,6 +104,8 @@ func prefix4(b []byte, bits int) netip.Prefix {
 }
 
 // short4 reads fewer than 4 bytes as the high bytes of an address.
+//
+//go:noinline
 func short4(b []byte) (v uint32) {
 	for i, x := range b {
 		v |= uint32(x) << (24 - 8*i)
@@ -143,7 +145,15 @@ func walkPrefixes(b []byte, fam Family, addPath bool, yield func(Family, NLRI) b
 			if bits > 32 || i+1+nb > len(b) {
 				return true
 			}
-			if !yield(fam, NLRI{Prefix: prefix4(b[i+1:i+1+min(4, len(b)-i-1)], bits)}) {
+			var v uint32
+			if i+5 <= len(b) {
+				v = binary.BigEndian.Uint32(b[i+1:])
+			} else {
+				v = short4(b[i+1:])
+			}
+			v &= ^uint32(0) << (32 - bits)
+			a := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+			if !yield(fam, NLRI{Prefix: netip.PrefixFrom(a, bits)}) {
 				return false
 			}
 			i += 1 + nb
