@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
 
@@ -324,4 +325,47 @@ func TestEndOfRIB(t *testing.T) {
 			t.Errorf("%v: EndOfRIB = %v %v", f, got, ok)
 		}
 	}
+}
+
+// TestCorruptedUpdate: any corruption of a valid UPDATE decodes to a
+// usable view or to typed errors that point inside the message, never to a
+// panic; each error names the attribute when it is about one.
+func TestCorruptedUpdate(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		fam := rapid.SampledFrom([]Family{IPv4Unicast, IPv6Unicast}).Draw(t, "family")
+		o := EncodeOptions{AS4: rapid.Bool().Draw(t, "as4")}
+		d := DecodeOptions{AS4: o.AS4, EBGP: rapid.Bool().Draw(t, "ebgp")}
+		b := UpdateBuilder{Family: fam, Attrs: genAttributes(t, fam, o.AS4, fam.AFI), NLRI: genNLRIs(t, fam, false, 20, "nlri")}
+		if len(b.NLRI) == 0 {
+			b.NLRI = []NLRI{{Prefix: genPrefix(t, fam, "p")}}
+		}
+		out, _, err := b.Append(nil, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := ParseHeader(out, MaxMessageLen)
+		msg := out[:h.Length]
+		for range rapid.IntRange(1, 4).Draw(t, "flips") {
+			i := rapid.IntRange(HeaderLen, len(msg)-1).Draw(t, "at")
+			msg[i] = rapid.Byte().Draw(t, "value")
+		}
+		checkErr := func(err error) {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("untyped error %v", err)
+			}
+			if e.Offset < 0 || e.Offset > len(msg) || e.Code == 0 || e.Field == "" {
+				t.Fatalf("error %+v outside the message of %d bytes", e, len(msg))
+			}
+		}
+		u, err := ParseUpdate(msg, &d)
+		if err != nil {
+			checkErr(err)
+			return
+		}
+		if u.Action() != ActionNone {
+			checkErr(u.Err())
+		}
+		walkUpdate(&u)
+	})
 }
