@@ -26,6 +26,9 @@
 // the lesser outcomes of RFC 7606 are reported by Update.Action and Update.Err:
 // attribute discard (Attrs already skips the attribute) and treat-as-withdraw
 // (Reachable is then empty and Unreachable yields the announced prefixes).
+// A malformed MP_REACH_NLRI or MP_UNREACH_NLRI resets the session, and its
+// error carries the Family a receiver may disable instead (RFC 7606 section
+// 7.11, "AFI/SAFI disable").
 //
 // # Encoding
 //

@@ -80,7 +80,12 @@ type Error struct {
 	Code    ErrorCode   // NOTIFICATION error code for ActionSessionReset
 	Subcode uint8       // NOTIFICATION error subcode
 	Data    []byte      // NOTIFICATION Data field the RFC says to send
-	Err     error       // one of the sentinel errors above
+	// Family is set for a malformed MP_REACH_NLRI or MP_UNREACH_NLRI whose
+	// AFI/SAFI could be read: RFC 7606 section 7.11 lets the receiver
+	// disable that family (dropping its routes from the peer) instead of
+	// resetting the session.
+	Family Family
+	Err    error // one of the sentinel errors above
 }
 
 func (e *Error) Error() string {

@@ -192,11 +192,15 @@ func (u *Update) checkAttr(a Attr, raw []byte, off int) *Error {
 			return attrError(a, raw, off, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
 		}
 		if !m.nextHopOK(u.opts.ExtendedNextHop) {
-			return attrError(a, raw, off+4, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
+			e := attrError(a, raw, off+len(raw)-len(a.Value)+3, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
+			e.Family = m.Family
+			return e
 		}
 		if m.Family.Known() {
 			if bad := checkPrefixes(m.RawNLRI, m.Family, m.addPath); bad >= 0 {
-				return attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "NLRI", SubOptionalAttribute, ErrValue)
+				e := attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "NLRI", SubOptionalAttribute, ErrValue)
+				e.Family = m.Family
+				return e
 			}
 		}
 	case AttrMPUnreachNLRI:
@@ -206,7 +210,9 @@ func (u *Update) checkAttr(a Attr, raw []byte, off int) *Error {
 		}
 		if m.Family.Known() {
 			if bad := checkPrefixes(m.RawNLRI, m.Family, m.addPath); bad >= 0 {
-				return attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "withdrawn NLRI", SubOptionalAttribute, ErrValue)
+				e := attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "withdrawn NLRI", SubOptionalAttribute, ErrValue)
+				e.Family = m.Family
+				return e
 			}
 		}
 	case AttrExtendedCommunities: // RFC 7606 section 7.14

@@ -130,6 +130,9 @@ func TestRFC7606(t *testing.T) {
 			if e.Action == ActionSessionReset && e.Notification().Code != CodeUpdate {
 				t.Fatalf("notification %v", e.Notification())
 			}
+			if (c.attr == AttrMPReachNLRI && c.want != ErrDuplicate) != e.Family.Known() {
+				t.Fatalf("family %v for %v", e.Family, c.attr)
+			}
 			if e.Offset < 0 || e.Offset > len(msg) {
 				t.Fatalf("offset %d outside message of %d", e.Offset, len(msg))
 			}
