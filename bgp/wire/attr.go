@@ -117,10 +117,9 @@ type Attr struct {
 // octets"), or n < 0 if the value overruns b.
 func readAttr(b []byte) (a Attr, n int) {
 	if len(b) < 3 {
-		return Attr{}, 0
+		return a, 0
 	}
-	a.Flags = AttrFlags(b[0])
-	a.Type = AttrType(b[1])
+	a.Flags, a.Type = AttrFlags(b[0]), AttrType(b[1])
 	h, l := 3, int(b[2])
 	if a.Flags&FlagExtendedLength != 0 {
 		if len(b) < 4 {
@@ -128,11 +127,11 @@ func readAttr(b []byte) (a Attr, n int) {
 		}
 		h, l = 4, int(binary.BigEndian.Uint16(b[2:]))
 	}
-	if h+l > len(b) {
+	if n = h + l; n > len(b) {
 		return a, -1
 	}
-	a.Value = b[h : h+l : h+l]
-	return a, h + l
+	a.Value = b[h:n]
+	return a, n
 }
 
 // Origin reads ORIGIN.
