@@ -8,4 +8,9 @@ require (
 	pgregory.net/rapid v1.3.0
 )
 
+require (
+	golang.org/x/net v0.58.0
+	golang.org/x/sys v0.47.0 // indirect
+)
+
 replace github.com/sdnfabric/sdnfabric/offload => ../offload
