@@ -41,6 +41,7 @@ func (t *Table[V]) Update(fn func(b *Batch[V]) error) error {
 	}
 	t.len4.Add(b.len4)
 	t.len6.Add(b.len6)
+	t.syncIndex(&b.w)
 	b.w = writer[V]{} // a Batch kept past Update must not change published nodes
 	return nil
 }
@@ -69,6 +70,7 @@ func (b *Batch[V]) Insert(p netip.Prefix, v V) error {
 	if b.w.batch == 0 {
 		panic("lpm: Batch used after Update returned")
 	}
+	b.w.is4 = is4
 	r, count := b.root(is4)
 	if r == nil {
 		r = b.w.fresh()
@@ -90,6 +92,7 @@ func (b *Batch[V]) Delete(p netip.Prefix) bool {
 	if b.w.batch == 0 {
 		panic("lpm: Batch used after Update returned")
 	}
+	b.w.is4 = is4
 	r, count := b.root(is4)
 	if r == nil {
 		return false

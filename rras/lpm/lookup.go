@@ -11,7 +11,16 @@ import (
 // of a is ignored. It never blocks and does not allocate.
 func (t *Table[V]) Lookup(a netip.Addr) (V, bool) {
 	if a.Is4() {
-		return lookup4(t.root4.Load(), a.As4())
+		b := a.As4()
+		if ix := t.idx4.Load(); ix != nil {
+			if nd := ix[uint16(b[0])<<8|uint16(b[1])].Load(); nd != nil {
+				if v, ok := lookup4(nd, 2, b, 4); ok {
+					return v, true
+				}
+			}
+			return lookup4(t.root4.Load(), 0, b, 2)
+		}
+		return lookup4(t.root4.Load(), 0, b, 4)
 	}
 	if !a.IsValid() {
 		var zero V
@@ -74,17 +83,19 @@ func lookup[V any](nd *node[V], k key) (v V, m key, n int, ok bool) {
 }
 
 // lookup4 is lookup specialised for IPv4, where the trie is at most four
-// levels deep and the address fits in 32 bits.
-func lookup4[V any](nd *node[V], b [4]byte) (v V, ok bool) {
+// levels deep and the address fits in 32 bits. It starts at nd, a node at
+// depth d, and follows child nodes only above depth stop, so that with
+// the index it can search the levels below /16 and the ones above apart.
+func lookup4[V any](nd *node[V], d int, b [4]byte, stop int) (v V, ok bool) {
 	if nd == nil {
 		return v, false
 	}
-	var stack [4]*node[V] // the nodes passed that hold prefixes; node i is at depth i
-	d := 0
+	var stack [4]*node[V] // the nodes passed; node i is at depth i
+	start := d
 	for {
 		stack[d&3] = nd
 		o := b[d&3]
-		if nd.children.test(o) {
+		if d+1 < stop && nd.children.test(o) {
 			nd = nd.kids[nd.children.rank(o)].Load()
 			d++
 			continue
@@ -98,7 +109,7 @@ func lookup4[V any](nd *node[V], b [4]byte) (v V, ok bool) {
 		}
 		break
 	}
-	for ; d >= 0; d-- {
+	for ; d >= start; d-- {
 		nd = stack[d&3]
 		if idx := nd.prefixes.longest(b[d&3]); idx != 0 {
 			return nd.vals[nd.prefixes.rank(idx)], true

@@ -85,26 +85,56 @@ func genPrefix(is4 bool) *rapid.Generator[netip.Prefix] {
 	})
 }
 
+// withIndexThreshold sets index4Threshold for one test.
+func withIndexThreshold(t testing.TB, n int) {
+	old := index4Threshold
+	index4Threshold = n
+	t.Cleanup(func() { index4Threshold = old })
+}
+
+// tableOps is what Table and Batch have in common.
+type tableOps interface {
+	Insert(netip.Prefix, int) error
+	Delete(netip.Prefix) bool
+}
+
 func TestLookupEqualsLinearScan(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
+		// Exercise the IPv4 index from the start, after a while, or never.
+		old := index4Threshold
+		defer func() { index4Threshold = old }()
+		index4Threshold = rapid.SampledFrom([]int{0, 20, 1 << 30}).Draw(t, "index threshold")
 		var tab Table[int]
 		m := model{}
-		ops := rapid.IntRange(1, 200).Draw(t, "ops")
-		for i := range ops {
+		apply := func(w tableOps, i int) {
 			is4 := rapid.Bool().Draw(t, "is4")
 			p := genPrefix(is4).Draw(t, "prefix")
 			if rapid.IntRange(0, 3).Draw(t, "op") == 0 {
 				_, had := m[p]
 				delete(m, p)
-				if got := tab.Delete(p); got != had {
+				if got := w.Delete(p); got != had {
 					t.Fatalf("Delete(%v) = %v, want %v", p, got, had)
 				}
-				continue
+				return
 			}
 			m[p] = i
-			if err := tab.Insert(p, i); err != nil {
+			if err := w.Insert(p, i); err != nil {
 				t.Fatalf("Insert(%v): %v", p, err)
 			}
+		}
+		ops := rapid.IntRange(1, 200).Draw(t, "ops")
+		for i := 0; i < ops; i++ {
+			if rapid.IntRange(0, 9).Draw(t, "batch?") != 0 {
+				apply(&tab, i)
+				continue
+			}
+			n := rapid.IntRange(1, 30).Draw(t, "batch size")
+			tab.Update(func(b *Batch[int]) error {
+				for j := range n {
+					apply(b, i*1000+j)
+				}
+				return nil
+			})
 		}
 		for range 50 {
 			a := genAddr(rapid.Bool().Draw(t, "is4")).Draw(t, "lookup")
@@ -236,4 +266,29 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		}
 	}
 	_ = sink
+}
+
+// TestIndexFollowsCollapse covers the IPv4 index through a node's life:
+// created by a second route in a /16, collapsed into a leaf when one of
+// them goes, gone with the last.
+func TestIndexFollowsCollapse(t *testing.T) {
+	withIndexThreshold(t, 0)
+	var tab Table[int]
+	a, b := netip.MustParsePrefix("10.1.2.0/24"), netip.MustParsePrefix("10.1.3.0/24")
+	tab.Insert(netip.MustParsePrefix("10.0.0.0/8"), 8)
+	tab.Insert(a, 1)
+	tab.Insert(b, 2)
+	for _, step := range []struct {
+		del  netip.Prefix
+		addr string
+		want int
+	}{
+		{b, "10.1.3.1", 8},
+		{a, "10.1.2.1", 8},
+	} {
+		tab.Delete(step.del)
+		if v, _ := tab.Lookup(netip.MustParseAddr(step.addr)); v != step.want {
+			t.Fatalf("after deleting %v: Lookup(%s) = %d, want %d", step.del, step.addr, v, step.want)
+		}
+	}
 }

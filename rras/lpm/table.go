@@ -19,6 +19,7 @@ type Table[V any] struct {
 	root6 atomic.Pointer[node[V]]
 	len4  atomic.Int64
 	len6  atomic.Int64
+	idx4  atomic.Pointer[index4[V]]
 	batch uint64 // the last batch number handed out; writers only
 }
 
@@ -58,7 +59,7 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var w writer[V]
+	w := writer[V]{is4: is4}
 	r := t.root(is4)
 	old := r.Load()
 	if old == nil {
@@ -70,6 +71,9 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) error {
 	}
 	if !existed {
 		t.count(is4, 1)
+	}
+	if is4 {
+		t.syncIndex(&w)
 	}
 	return nil
 }
@@ -83,7 +87,7 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var w writer[V]
+	w := writer[V]{is4: is4}
 	r := t.root(is4)
 	old := r.Load()
 	if old == nil {
@@ -97,6 +101,9 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 		r.Store(nw)
 	}
 	t.count(is4, -1)
+	if is4 {
+		t.syncIndex(&w)
+	}
 	return true
 }
 
