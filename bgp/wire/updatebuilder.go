@@ -131,6 +131,26 @@ func (b *UpdateBuilder) Append(dst []byte, o *EncodeOptions) (out []byte, count 
 // rest. It fails if not even the first fits, or a prefix is not of fam.
 func appendPrefixes(dst []byte, ps []NLRI, fam Family, addPath bool, room int) ([]byte, []NLRI, error) {
 	i := 0
+	if fam.AFI == AFIIPv4 && !addPath {
+		// The common case: append the length and four address octets, then
+		// cut back to the octets the prefix length needs.
+		for ; i < len(ps); i++ {
+			pf := ps[i].Prefix
+			if !pf.IsValid() || !pf.Addr().Is4() {
+				return dst, nil, fmt.Errorf("bgp: prefix %v is not %v: %w", pf, fam, ErrValue)
+			}
+			bits := pf.Bits()
+			nb := (bits + 7) >> 3
+			if 1+nb > room {
+				break
+			}
+			room -= 1 + nb
+			a := pf.Addr().As4()
+			v := binary.BigEndian.Uint32(a[:]) & (^uint32(0) << (32 - bits))
+			dst = append(dst, byte(bits), byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+			dst = dst[:len(dst)-4+nb]
+		}
+	}
 	for ; i < len(ps); i++ {
 		p := ps[i]
 		a := p.Prefix.Addr()
