@@ -17,6 +17,16 @@
 // with three bit tests and one mask-and-count-leading-zeros against a
 // precomputed ancestor mask. Lookup does not allocate.
 //
+// Nodes are 256 bytes laid out by cache line: the first line holds what a
+// lookup passing through needs (the child bitset, the child slice and the
+// prefix count), so a walk touches one line per level.
+//
+// An IPv4 table that grows past a few thousand routes also keeps a direct
+// index of its depth-2 nodes by the first 16 address bits (512 KiB, half a
+// byte per route at full size): a lookup starts there, skipping two levels
+// and their child arrays, and falls back to the first two levels of the
+// trie only when nothing below /16 matches.
+//
 // # Concurrency and the memory model
 //
 // Readers (Lookup, LookupPrefix, Get, Len, All) take no lock and never
@@ -35,6 +45,11 @@
 // partly built node. Replaced nodes stay valid for readers still holding
 // them; the garbage collector frees them when the last reader is gone
 // (this is the role RCU grace periods play in a kernel).
+//
+// The IPv4 index entries are atomic pointers too. The writer updates
+// them only after it has published the trie change they reflect, and a
+// lookup that finds no match through an entry completes its search in the
+// trie; so a stale entry can only give the answer from before the write.
 //
 // Consequently each Insert or Delete is atomic for readers: a lookup
 // returns the answer from before or from after it. A single Lookup that

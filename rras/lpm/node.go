@@ -22,16 +22,16 @@ import (
 // The field order is for the cache: a node is 256 bytes, which the Go
 // allocator aligns to 64, so a lookup passing through reads only the
 // first line (children, kids and meta), and one ending here the second
-// (prefixes) and third (leaves and vals).
+// (prefixes), third (leaves and lvs) and fourth (vals).
 type node[V any] struct {
 	children bitset256
 	kids     []atomic.Pointer[node[V]]
 	meta     uint64 // len(vals) in the low 16 bits, the owner batch above: see npfx and owner
 	prefixes bitset512
 	leaves   bitset256
-	vals     []V
-	_        uint64
 	lvs      []leaf[V]
+	_        uint64
+	vals     []V
 	_        [40]byte
 }
 
