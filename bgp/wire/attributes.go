@@ -86,7 +86,7 @@ func (u *Update) Attributes() Attributes {
 		default:
 			if a.Flags&(FlagOptional|FlagTransitive) == FlagOptional|FlagTransitive {
 				v := append([]byte(nil), a.Value...)
-				at.Unknown = append(at.Unknown, RawAttr{Flags: (a.Flags | FlagPartial) &^ FlagExtendedLength, Type: a.Type, Value: v})
+				at.Unknown = append(at.Unknown, RawAttr{Flags: (a.Flags | FlagPartial) & attrFlagsPassed, Type: a.Type, Value: v})
 			}
 		}
 	}
@@ -100,6 +100,11 @@ func (u *Update) Attributes() Attributes {
 	}
 	return at
 }
+
+// attrFlagsPassed are the flags an unknown attribute keeps when passed on:
+// the length form is chosen anew and the unused low bits are sent as zero
+// (RFC 4271 section 4.3).
+const attrFlagsPassed = FlagOptional | FlagTransitive | FlagPartial
 
 // EncodeOptions is the negotiated session state encoding depends on.
 type EncodeOptions struct {
@@ -218,7 +223,7 @@ func (at *Attributes) appendAttrs(dst []byte, o *EncodeOptions, withNextHop bool
 		if len(r.Value) > 0xffff {
 			return dst, fmt.Errorf("bgp: %v of %d bytes: %w", r.Type, len(r.Value), ErrTooLarge)
 		}
-		dst = appendAttr(dst, r.Flags|FlagPartial, r.Type, r.Value)
+		dst = appendAttr(dst, (r.Flags|FlagPartial)&attrFlagsPassed, r.Type, r.Value)
 	}
 	return dst, nil
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net/netip"
@@ -211,5 +212,25 @@ func TestReconcileAS4Path(t *testing.T) {
 		if string(got) != string(c.want) {
 			t.Errorf("%s: got % x, want % x", c.name, got, c.want)
 		}
+	}
+}
+
+// TestUnknownAttributePassedOn: an unknown optional transitive attribute is
+// kept with the Partial bit set and its unused flag bits cleared; an unknown
+// optional non-transitive one is dropped (RFC 4271 section 5).
+func TestUnknownAttributePassedOn(t *testing.T) {
+	msg := buildUpdate(nil, cat(base, []byte{0xc3, 99, 2, 1, 2}, []byte{0x80, 98, 1, 7}), nlri10)
+	u, err := ParseUpdate(msg, &DecodeOptions{AS4: true})
+	if err != nil || u.Action() != ActionNone {
+		t.Fatal(err, u.Err())
+	}
+	at := u.Attributes()
+	if len(at.Unknown) != 1 || at.Unknown[0].Type != 99 || at.Unknown[0].Flags != FlagOptional|FlagTransitive|FlagPartial ||
+		string(at.Unknown[0].Value) != "\x01\x02" {
+		t.Fatalf("unknown = %+v", at.Unknown)
+	}
+	out, _, err := (&UpdateBuilder{Family: IPv4Unicast, Attrs: &at, NLRI: []NLRI{{Prefix: netip.MustParsePrefix("10.0.0.0/8")}}}).Append(nil, &EncodeOptions{AS4: true})
+	if err != nil || !bytes.Contains(out, []byte{0xe0, 99, 2, 1, 2}) {
+		t.Fatalf("% x %v", out, err)
 	}
 }
