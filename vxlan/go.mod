@@ -10,7 +10,7 @@ require (
 
 require (
 	golang.org/x/net v0.58.0
-	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/sys v0.47.0
 )
 
 replace github.com/sdnfabric/sdnfabric/offload => ../offload
