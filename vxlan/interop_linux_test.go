@@ -3,6 +3,7 @@
 package vxlan
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -256,17 +257,29 @@ func TestInteropKernel(t *testing.T) {
 			t.Cleanup(func() { os.RemoveAll(dir) })
 			pcap = filepath.Join(dir, "vxlan.pcap")
 			dump = exec.Command("ip", "netns", "exec", nsG, "tcpdump", "-i", "vg", "-n", "-U", "-w", pcap, "udp port 4789")
-			var stderr bytes.Buffer
-			dump.Stderr = &stderr
+			stderr, err := dump.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := dump.Start(); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { dump.Process.Kill(); dump.Wait() })
-			for deadline := time.Now().Add(3 * time.Second); !strings.Contains(stderr.String(), "listening on"); {
-				if time.Now().After(deadline) {
-					t.Fatalf("tcpdump did not start: %s", stderr.String())
+			listening := make(chan struct{})
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				for sc.Scan() {
+					if strings.Contains(sc.Text(), "listening on") {
+						close(listening)
+						break
+					}
 				}
-				time.Sleep(20 * time.Millisecond)
+				io.Copy(io.Discard, stderr)
+			}()
+			select {
+			case <-listening:
+			case <-time.After(3 * time.Second):
+				t.Fatal("tcpdump did not start listening")
 			}
 		}
 	}
