@@ -55,10 +55,17 @@ func (n *node[V]) empty() bool {
 	return n.prefixes.empty() && n.children.empty() && n.leaves.empty()
 }
 
-// clone returns a private deep copy of n owned by the given batch (0 for
-// a single Insert or Delete).
+// clone returns a private copy of n owned by the given batch, or by no
+// batch (0) for a single Insert or Delete. A batch changes its nodes in
+// place, so it gets its own slices. A single write shares n's slices
+// (clipped, so that no append can write into them); the methods below
+// never write into a shared slice but build a new one.
 func (n *node[V]) clone(owner uint64) *node[V] {
 	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, meta: owner<<16 | n.npfx()}
+	if owner == 0 {
+		c.vals, c.lvs, c.kids = slices.Clip(n.vals), slices.Clip(n.lvs), slices.Clip(n.kids)
+		return c
+	}
 	c.vals = slices.Clone(n.vals)
 	c.lvs = slices.Clone(n.lvs)
 	if len(n.kids) > 0 {
@@ -68,17 +75,12 @@ func (n *node[V]) clone(owner uint64) *node[V] {
 	return c
 }
 
-// insertAt inserts v at s[i]. A batch grows slices geometrically (and
-// trims them when it commits); a single write allocates the exact size,
-// as the node is published right away.
+// insertAt returns s with v inserted at i. A batch owns s and grows it
+// geometrically (trimming when it commits); a single write builds an
+// exact-size new slice, as s may be shared and the node is published
+// right away.
 func insertAt[T any](s []T, i int, v T, batch bool) []T {
-	switch {
-	case len(s) < cap(s):
-		s = s[:len(s)+1]
-		copy(s[i+1:], s[i:])
-		s[i] = v
-		return s
-	case batch:
+	if batch {
 		return slices.Insert(s, i, v)
 	}
 	c := make([]T, len(s)+1)
@@ -86,6 +88,31 @@ func insertAt[T any](s []T, i int, v T, batch bool) []T {
 	c[i] = v
 	copy(c[i+1:], s[i:])
 	return c
+}
+
+// removeAt returns s without s[i], in place for a batch, as a new slice
+// (nil when empty) for a single write.
+func removeAt[T any](s []T, i int, batch bool) []T {
+	if batch {
+		return slices.Delete(s, i, i+1)
+	}
+	if len(s) == 1 {
+		return nil
+	}
+	c := make([]T, len(s)-1)
+	copy(c, s[:i])
+	copy(c[i:], s[i+1:])
+	return c
+}
+
+// replaceAt returns s with s[i] = v, in place for a batch, as a new slice
+// for a single write.
+func replaceAt[T any](s []T, i int, v T, batch bool) []T {
+	if !batch {
+		s = slices.Clone(s)
+	}
+	s[i] = v
+	return s
 }
 
 // trim drops spare capacity a batch left in n's slices.
@@ -122,24 +149,28 @@ func (n *node[V]) single(path key, d int) (leaf[V], bool) {
 	panic("lpm: prefix count and bitset disagree")
 }
 
-// The methods below change n in place: only for private nodes, which is
-// also why they may move kids slots with plain copies.
+// The methods below change n, which must be private (a clone or a new
+// node); they move kids slots with plain copies for that reason.
+
+// batch reports whether n belongs to a batch, which may change n's slices
+// in place.
+func (n *node[V]) batch() bool { return n.owner() != 0 }
 
 // setPrefix stores v at ART index idx and reports whether idx was set.
 func (n *node[V]) setPrefix(idx uint, v V) bool {
 	i := n.prefixes.rank(idx)
 	if n.prefixes.test(idx) {
-		n.vals[i] = v
+		n.vals = replaceAt(n.vals, i, v, n.batch())
 		return true
 	}
 	n.prefixes.set(idx)
-	n.vals = insertAt(n.vals, i, v, n.owner() != 0)
+	n.vals = insertAt(n.vals, i, v, n.batch())
 	n.meta++
 	return false
 }
 
 func (n *node[V]) clearPrefix(idx uint) {
-	n.vals = slices.Delete(n.vals, n.prefixes.rank(idx), n.prefixes.rank(idx)+1)
+	n.vals = removeAt(n.vals, n.prefixes.rank(idx), n.batch())
 	n.prefixes.clear(idx)
 	n.meta--
 }
@@ -147,26 +178,26 @@ func (n *node[V]) clearPrefix(idx uint) {
 func (n *node[V]) setLeaf(o uint8, l leaf[V]) {
 	i := n.leaves.rank(o)
 	if n.leaves.test(o) {
-		n.lvs[i] = l
+		n.lvs = replaceAt(n.lvs, i, l, n.batch())
 		return
 	}
 	n.leaves.set(o)
-	n.lvs = insertAt(n.lvs, i, l, n.owner() != 0)
+	n.lvs = insertAt(n.lvs, i, l, n.batch())
 }
 
 func (n *node[V]) clearLeaf(o uint8) {
 	i := n.leaves.rank(o)
 	n.leaves.clear(o)
-	n.lvs = slices.Delete(n.lvs, i, i+1)
+	n.lvs = removeAt(n.lvs, i, n.batch())
 }
 
 // addChild links child at octet o, which must be free.
 func (n *node[V]) addChild(o uint8, child *node[V]) {
 	i := n.children.rank(o)
 	n.children.set(o)
-	if len(n.kids) == cap(n.kids) {
+	if !n.batch() || len(n.kids) == cap(n.kids) {
 		c := len(n.kids) + 1
-		if n.owner() != 0 {
+		if n.batch() {
 			c = 2*len(n.kids) + 1
 		}
 		kids := make([]atomic.Pointer[node[V]], len(n.kids), c)
@@ -181,6 +212,13 @@ func (n *node[V]) addChild(o uint8, child *node[V]) {
 func (n *node[V]) clearChild(o uint8) {
 	i := n.children.rank(o)
 	n.children.clear(o)
+	if !n.batch() {
+		kids := make([]atomic.Pointer[node[V]], len(n.kids)-1)
+		copy(kids, n.kids[:i])
+		copy(kids[i:], n.kids[i+1:])
+		n.kids = kids
+		return
+	}
 	copy(n.kids[i:], n.kids[i+1:])
 	n.kids[len(n.kids)-1].Store(nil)
 	n.kids = n.kids[:len(n.kids)-1]
