@@ -12,7 +12,7 @@ const (
 	// vectorMin is the length from which the vector kernels beat
 	// sumGeneric (measured with BenchmarkSum): below it their set-up and
 	// final reduction cost more than they save.
-	vectorMin = 256
+	vectorMin = 192
 	// vectorBlock is the most one kernel call takes. Per 32 bytes (64 for
 	// sumAVX512) a kernel adds one 16-bit word to each 32-bit lane of one of
 	// its two accumulator pairs, taking turns, so 1 MiB keeps every lane at

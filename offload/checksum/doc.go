@@ -59,7 +59,7 @@
 //
 // # Speed
 //
-// On amd64, Sum hands buffers of 256 bytes or more to an assembly kernel
+// On amd64, Sum hands buffers of 192 bytes or more to an assembly kernel
 // chosen at start-up from what the CPU and operating system support: AVX-512
 // (F and BW) or AVX2. Shorter buffers, other architectures and builds with
 // the purego build tag use a portable Go loop that adds 64-bit words with
