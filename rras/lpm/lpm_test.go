@@ -265,6 +265,14 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 			t.Errorf("%s allocates %v times per run, want 0", name, n)
 		}
 	}
+	// Iterating allocates at most the iterator itself, not per route.
+	if n := testing.AllocsPerRun(5, func() {
+		for _, v := range tab.All() {
+			sink += v
+		}
+	}); n > 1 {
+		t.Errorf("ranging over All (%d routes) allocates %v times, want at most 1", tab.Len(), n)
+	}
 	_ = sink
 }
 
