@@ -255,10 +255,13 @@ func (d *Decap) DecapsulateGPE(b []byte) (GPEPacket, error) {
 	return GPEPacket{Src: src, Dst: dst, Header: h, Payload: b[off+HeaderSize : end]}, nil
 }
 
-// rebase adds off to the offset of an *Error from a decoder given b[off:].
+// rebase returns err, from a decoder given b[off:], with its offset
+// counted from the start of b. It copies the *Error: Decode's are shared.
 func rebase(err error, off int) error {
-	if e, ok := err.(*Error); ok && e.Offset >= 0 {
-		e.Offset += off
+	if e, ok := err.(*Error); ok && e.Offset >= 0 && off != 0 {
+		c := *e
+		c.Offset += off
+		return &c
 	}
 	return err
 }

@@ -53,22 +53,24 @@ type Header struct {
 // It never allocates except for the returned *Error.
 func Decode(b []byte) (Header, error) {
 	if len(b) < HeaderSize {
-		return Header{}, &Error{Layer: "vxlan", Field: "header", Offset: len(b), Err: ErrTruncated}
+		return Header{}, errHeaderShort
 	}
 	if b[0]&flagI == 0 {
-		return Header{}, &Error{Layer: "vxlan", Field: "flags (I bit clear)", Offset: 0, Err: ErrBadValue}
+		return Header{}, errHeaderNoI
 	}
-	h := Header{VNI: VNI(binary.BigEndian.Uint32(b[4:8]) >> 8)}
+	h := Header{VNI: VNI(binary.BigEndian.Uint32(b[4:]) >> 8)}
 	if b[0]&flagG != 0 {
-		h.Policy = GroupPolicy{
-			Present:   true,
-			DontLearn: b[1]&gbpD != 0,
-			Applied:   b[1]&gbpA != 0,
-			ID:        binary.BigEndian.Uint16(b[2:4]),
-		}
+		h.Policy = decodeGBP(b)
 	}
 	return h, nil
 }
+
+// Decode's errors are allocated once, so that Decode is small enough to
+// inline into its callers. Callers must not modify them.
+var (
+	errHeaderShort = &Error{Layer: "vxlan", Field: "header", Offset: 0, Err: ErrTruncated}
+	errHeaderNoI   = &Error{Layer: "vxlan", Field: "flags (I bit clear)", Offset: 0, Err: ErrBadValue}
+)
 
 // Put writes h into the first HeaderSize bytes of b. It fails, writing
 // nothing, if b is too short or the VNI does not fit in 24 bits.
