@@ -9,7 +9,7 @@ import (
 // Counters are packet and byte counts of one VNI or one peer VTEP. Bytes
 // are inner Ethernet frame bytes.
 type Counters struct {
-	RxPackets, RxBytes uint64 // frames decapsulated and delivered (VNI) or received (peer)
+	RxPackets, RxBytes uint64 // VNI: frames delivered to the local port (decapsulated, or suppression replies); peer: frames received
 	TxPackets, TxBytes uint64 // frames encapsulated and sent (one per remote for flooded frames)
 	RxDrops            uint64 // received frames dropped: no local port, port write failed
 	TxDrops            uint64 // frames not sent: no remote, send failed

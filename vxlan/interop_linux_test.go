@@ -206,29 +206,44 @@ func tcpStream(t *testing.T, from, to string, addr netip.AddrPort, n int) {
 // TestInteropKernel runs a Linux kernel VXLAN device in one namespace and
 // our VTEP, behind a TAP device, in another, joined by a veth pair:
 //
-//	nsK: vx0 (VNI 42, 10.99.41.1/24) --- vk 10.99.40.1 ==veth== vg 10.99.40.2 --- VTEP --- TAP (10.99.41.2/24) :nsG
+//	nsK: vx0 (VNI 42, 10.99.41.1/24, fd99:41::1/64) --- vk 10.99.40.1 ==veth== vg 10.99.40.2 --- VTEP --- TAP (10.99.41.2/24, fd99:41::2/64) :nsG
 //
-// Ping and a TCP stream pass both ways, each side's FDB learns the other's
-// MAC, and tshark (when installed) decodes every frame on the wire as VXLAN
-// with VNI 42 and no malformed packets.
+// over an IPv4 underlay and again over an IPv6 one (fd99:40::1, ::2). Ping
+// (IPv4 and IPv6) and a TCP stream pass both ways, each side's FDB learns
+// the other's MAC, and tshark (when installed) decodes every frame we send
+// as VXLAN with VNI 42 and no malformed packets. Our VTEP suppresses ARP
+// and ND for the kernel side's addresses (a neighbor table filled with
+// vx0's MAC), so the TAP side's kernel must accept our replies; the
+// kernel's own requests cross the tunnel.
 func TestInteropKernel(t *testing.T) {
 	needNetNS(t)
 	if testing.Short() {
 		t.Skip("kernel interop takes a few seconds")
 	}
+	t.Run("underlay=ipv4", func(t *testing.T) { testInteropKernel(t, "10.99.40.1", "10.99.40.2", 24) })
+	t.Run("underlay=ipv6", func(t *testing.T) { testInteropKernel(t, "fd99:40::1", "fd99:40::2", 64) })
+}
+
+func testInteropKernel(t *testing.T, addrK, addrG string, bits int) {
 	const vni = 42
+	remoteK, localG := netip.MustParseAddr(addrK), netip.MustParseAddr(addrG)
+	ipField := "ip.src"
+	if localG.Is6() {
+		ipField = "ipv6.src"
+	}
 	nsK, nsG := newNS(t, "k"), newNS(t, "g")
 	veth := fmt.Sprintf("vx%dk", os.Getpid()%100000)
 	run(t, "ip", "link", "add", veth, "type", "veth", "peer", "name", veth+"g")
 	run(t, "ip", "link", "set", veth, "netns", nsK, "name", "vk")
 	run(t, "ip", "link", "set", veth+"g", "netns", nsG, "name", "vg")
-	run(t, "ip", "-n", nsK, "addr", "add", "10.99.40.1/24", "dev", "vk")
-	run(t, "ip", "-n", nsG, "addr", "add", "10.99.40.2/24", "dev", "vg")
+	run(t, "ip", "-n", nsK, "addr", "add", fmt.Sprintf("%s/%d", addrK, bits), "dev", "vk", "nodad")
+	run(t, "ip", "-n", nsG, "addr", "add", fmt.Sprintf("%s/%d", addrG, bits), "dev", "vg", "nodad")
 	run(t, "ip", "-n", nsK, "link", "set", "vk", "up")
 	run(t, "ip", "-n", nsG, "link", "set", "vg", "up")
 	run(t, "ip", "-n", nsK, "link", "add", "vx0", "type", "vxlan", "id", fmt.Sprint(vni), "dstport", "4789",
-		"local", "10.99.40.1", "remote", "10.99.40.2", "dev", "vk")
+		"local", addrK, "remote", addrG, "dev", "vk")
 	run(t, "ip", "-n", nsK, "addr", "add", "10.99.41.1/24", "dev", "vx0")
+	run(t, "ip", "-n", nsK, "addr", "add", "fd99:41::1/64", "dev", "vx0", "nodad")
 	run(t, "ip", "-n", nsK, "link", "set", "vx0", "up")
 	txChecksumOff(t, nsK, "vx0")
 
@@ -238,11 +253,12 @@ func TestInteropKernel(t *testing.T) {
 	}
 	defer dev.Close()
 	run(t, "ip", "-n", nsG, "addr", "add", "10.99.41.2/24", "dev", "vxtap0")
+	run(t, "ip", "-n", nsG, "addr", "add", "fd99:41::2/64", "dev", "vxtap0", "nodad")
 	run(t, "ip", "-n", nsG, "link", "set", "vxtap0", "mtu", "1450", "up")
 
 	var tr *Transport
 	if err := inNS(nsG, func() (err error) {
-		tr, err = ListenTransport(context.Background(), netip.MustParseAddrPort("10.99.40.2:4789"), DefaultBatch)
+		tr, err = ListenTransport(context.Background(), netip.AddrPortFrom(localG, Port), DefaultBatch)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -284,11 +300,15 @@ func TestInteropKernel(t *testing.T) {
 		}
 	}
 
-	v, err := New(Config{Transport: tr, Ports: map[VNI]LocalPort{vni: dev}})
+	kernelMAC, ourMAC := linkMAC(t, nsK, "vx0"), linkMAC(t, nsG, "vxtap0")
+	nb := NewNeighbors()
+	nb.Set(vni, netip.MustParseAddr("10.99.41.1"), kernelMAC)
+	nb.Set(vni, netip.MustParseAddr("fd99:41::1"), kernelMAC)
+	v, err := New(Config{Transport: tr, Ports: map[VNI]LocalPort{vni: dev}, Neighbors: nb})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.FDB().Add(vni, header.MAC{}, netip.MustParseAddr("10.99.40.1"))
+	v.FDB().Add(vni, header.MAC{}, remoteK)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -300,13 +320,16 @@ func TestInteropKernel(t *testing.T) {
 	}()
 	defer func() { cancel(); wg.Wait() }()
 
-	run(t, "ip", "netns", "exec", nsK, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.99.41.2")
+	// The TAP side pings first, so its ARP request and Neighbor
+	// Solicitation are ours to answer.
 	run(t, "ip", "netns", "exec", nsG, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.99.41.1")
+	run(t, "ip", "netns", "exec", nsG, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "fd99:41::1")
+	run(t, "ip", "netns", "exec", nsK, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.99.41.2")
+	run(t, "ip", "netns", "exec", nsK, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", "fd99:41::2")
 	tcpStream(t, nsK, nsG, netip.MustParseAddrPort("10.99.41.2:5001"), 1<<20)
 	tcpStream(t, nsG, nsK, netip.MustParseAddrPort("10.99.41.1:5002"), 1<<20)
 
-	kernelMAC, ourMAC := linkMAC(t, nsK, "vx0"), linkMAC(t, nsG, "vxtap0")
-	if r, ok := v.FDB().Lookup(vni, kernelMAC); !ok || r != netip.MustParseAddr("10.99.40.1") {
+	if r, ok := v.FDB().Lookup(vni, kernelMAC); !ok || r != remoteK {
 		t.Errorf("our FDB: kernel MAC %v -> %v, %v", kernelMAC, r, ok)
 	}
 	var fdb []struct {
@@ -318,18 +341,18 @@ func TestInteropKernel(t *testing.T) {
 	}
 	learned := false
 	for _, e := range fdb {
-		if e.MAC == ourMAC.String() && e.Dst == "10.99.40.2" {
+		if e.MAC == ourMAC.String() && e.Dst == addrG {
 			learned = true
 		}
 	}
 	if !learned {
-		t.Errorf("kernel FDB did not learn %v behind 10.99.40.2: %+v", ourMAC, fdb)
+		t.Errorf("kernel FDB did not learn %v behind %s: %+v", ourMAC, addrG, fdb)
 	}
 	cs, _ := v.VNIStats(vni)
-	ps, _ := v.PeerStats(netip.MustParseAddr("10.99.40.1"))
-	t.Logf("VNI %d: %+v; peer 10.99.40.1: %+v; %+v", vni, cs, ps, v.Stats())
-	if s := v.Stats(); s.Malformed != 0 || s.UnknownVNI != 0 {
-		t.Errorf("kernel packets rejected: %+v", s)
+	ps, _ := v.PeerStats(remoteK)
+	t.Logf("VNI %d: %+v; peer %s: %+v; %+v", vni, cs, addrK, ps, v.Stats())
+	if s := v.Stats(); s.Malformed != 0 || s.UnknownVNI != 0 || s.Suppressed < 2 {
+		t.Errorf("kernel packets rejected, or no ARP and NS suppressed: %+v", s)
 	}
 
 	if dump == nil {
@@ -342,7 +365,7 @@ func TestInteropKernel(t *testing.T) {
 	if out := tshark(t, "-r", pcap, "-Y", "_ws.malformed"); strings.TrimSpace(out) != "" {
 		t.Errorf("tshark reports malformed frames:\n%s", out)
 	}
-	out := tshark(t, "-r", pcap, "-Y", "vxlan && ip.src == 10.99.40.2", "-T", "fields", "-e", "vxlan.vni")
+	out := tshark(t, "-r", pcap, "-Y", "vxlan && "+ipField+" == "+addrG, "-T", "fields", "-e", "vxlan.vni")
 	lines := strings.Fields(out)
 	if len(lines) < 10 {
 		t.Errorf("tshark decoded only %d of our frames as VXLAN", len(lines))
@@ -352,7 +375,7 @@ func TestInteropKernel(t *testing.T) {
 			t.Fatalf("tshark sees VNI %q in our frames", l)
 		}
 	}
-	all := strings.Fields(tshark(t, "-r", pcap, "-Y", "ip.src == 10.99.40.2", "-T", "fields", "-e", "frame.number"))
+	all := strings.Fields(tshark(t, "-r", pcap, "-Y", ipField+" == "+addrG, "-T", "fields", "-e", "frame.number"))
 	if len(all) != len(lines) {
 		t.Errorf("%d of our frames on the wire, %d decoded as VXLAN", len(all), len(lines))
 	}
