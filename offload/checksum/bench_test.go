@@ -27,6 +27,12 @@ func benchmarkSum(b *testing.B, sum func([]byte, uint16) uint16) {
 
 func BenchmarkSum(b *testing.B) { benchmarkSum(b, Sum) }
 
+// BenchmarkSumGeneric measures the portable loop, the one purego builds and
+// other architectures use.
+func BenchmarkSumGeneric(b *testing.B) {
+	benchmarkSum(b, func(buf []byte, s uint16) uint16 { return Combine(sumGeneric(buf, 0), s) })
+}
+
 func BenchmarkPseudoHeader(b *testing.B) {
 	for _, a := range []struct{ name, src, dst string }{
 		{"ipv4", "192.0.2.1", "198.51.100.7"},

@@ -8,24 +8,32 @@ import "math/bits"
 // are set. Tests clear them to cover every path on one machine.
 var useAVX2, useAVX512 = cpuFeatures()
 
-func init() {
-	if useAVX2 || useAVX512 {
-		vectorPrefix = sumVector
+const (
+	// vectorMin is the length from which the vector kernels beat
+	// sumGeneric (measured with BenchmarkSum): below it their set-up and
+	// final reduction cost more than they save.
+	vectorMin = 192
+	// vectorBlock is the most one kernel call takes. Per 32 bytes (64 for
+	// sumAVX512) a kernel adds one 16-bit word to each 32-bit lane of one of
+	// its two accumulator pairs, taking turns, so 1 MiB keeps every lane at
+	// 1<<14 words or fewer, which the kernels' final reduction relies on.
+	vectorBlock = 1 << 20
+)
+
+// sum is short so that the common small-packet case costs one extra call.
+func sum(b []byte) uint16 {
+	if len(b) >= vectorMin && (useAVX512 || useAVX2) {
+		return sumVector(b)
 	}
+	return sumGeneric(b, 0)
 }
 
-// vectorBlock is the most one kernel call takes. Per 32 bytes (64 for
-// sumAVX512) a kernel adds one 16-bit word to each 32-bit lane of one of
-// its two accumulator pairs, taking turns, so 1 MiB keeps every lane at
-// 1<<14 words or fewer, which the kernels' final reduction relies on.
-const vectorBlock = 1 << 20
-
-// sumVector is vectorPrefix on amd64. It sums b with the best kernel, in
-// calls of at most vectorBlock bytes (an even number, so every call starts
-// on a word). sumAVX2 leaves fewer than 32 bytes; sumAVX512 takes all.
-func sumVector(b []byte) (acc uint64, rest []byte) {
-	var c, s uint64
-	for len(b) >= 32 && (useAVX512 || useAVX2) {
+// sumVector sums b with the best vector kernel, in calls of at most
+// vectorBlock bytes (an even number, so every call starts on a word).
+// sumAVX2 leaves fewer than 32 bytes to sumGeneric; sumAVX512 takes all.
+func sumVector(b []byte) uint16 {
+	var acc, c, s uint64
+	for len(b) >= 32 {
 		n := min(len(b), vectorBlock)
 		if useAVX512 {
 			s = sumAVX512(b[:n])
@@ -37,7 +45,10 @@ func sumVector(b []byte) (acc uint64, rest []byte) {
 		acc += c // cannot overflow: a carry leaves acc at most 1<<64-2
 		b = b[n:]
 	}
-	return acc, b
+	if len(b) == 0 { // always so after sumAVX512: skip a call
+		return bits.ReverseBytes16(fold64(acc))
+	}
+	return sumGeneric(b, acc)
 }
 
 // sumAVX2 returns the sum, unfolded, of b as little-endian 16-bit words.

@@ -24,10 +24,3 @@ func allZero(b []byte) bool {
 	}
 	return true
 }
-
-// sumScalar runs sum without a vector kernel, whatever the CPU has.
-func sumScalar(b []byte) uint16 {
-	defer func(v func([]byte) (uint64, []byte)) { vectorPrefix = v }(vectorPrefix)
-	vectorPrefix = nil
-	return sum(b)
-}

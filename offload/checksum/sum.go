@@ -25,33 +25,20 @@ func Combine(a, b uint16) uint16 {
 	return uint16(s + s>>16)
 }
 
-// vectorMin is the length from which sum hands b to vectorPrefix: below
-// it a vector kernel's set-up and final reduction cost more than they save
-// (measured with BenchmarkSumKernel on amd64).
-const vectorMin = 192
-
-// vectorPrefix, when set, sums most of b with a vector kernel and returns
-// that part's unfolded sum as little-endian 16-bit words and the rest of b,
-// which starts at an even offset. checksum_amd64.go sets it when the CPU
-// has a kernel; it stays nil elsewhere and under the purego build tag.
-var vectorPrefix func(b []byte) (acc uint64, rest []byte)
-
-// sum returns the folded one's-complement sum of b as big-endian 16-bit
-// words.
+// sumGeneric is the portable implementation of sum: it returns the folded
+// one's-complement sum of b as big-endian 16-bit words, plus acc, an
+// unfolded sum of little-endian 16-bit words gathered earlier (by the
+// assembly, over a prefix of even length).
 //
 // One's-complement addition commutes with byte swapping (RFC 1071 section
 // 2(B)), so it adds b as little-endian 64-bit words with end-around carry
 // and swaps the two bytes of the folded result once at the end. Two
 // add-with-carry chains (s0 and s1) run side by side, since the CPU renames
 // the carry flag and overlaps them; their carries are counted in k. Below
-// 64 bytes, fixed steps of 32, 16 and 8 bytes replace a loop. The scalar
-// code and the vector hook share one function so that short buffers pay
-// for a single call.
-func sum(b []byte) uint16 {
-	var s0, s1, k, c0, c1 uint64
-	if len(b) >= vectorMin && vectorPrefix != nil {
-		s0, b = vectorPrefix(b)
-	}
+// 64 bytes, fixed steps of 32, 16 and 8 bytes replace a loop.
+func sumGeneric(b []byte, acc uint64) uint16 {
+	var s1, k, c0, c1 uint64
+	s0 := acc
 	for len(b) >= 64 {
 		s0, c0 = bits.Add64(s0, binary.LittleEndian.Uint64(b[0:8]), 0)
 		s0, c0 = bits.Add64(s0, binary.LittleEndian.Uint64(b[8:16]), c0)
