@@ -29,6 +29,8 @@ var (
 
 // Error describes malformed input or an invalid argument: which layer,
 // which field, and at which byte offset of the buffer the function was given.
+// Decode returns shared *Error values (so that it inlines and never
+// allocates); treat every *Error as read-only.
 type Error struct {
 	Layer  string // "vxlan", "vxlan-gpe", "ethernet", "ipv4", "ipv6", "udp", "inner ethernet", "fdb"
 	Field  string // the field at fault, e.g. "flags", "vni", "destination port"

@@ -25,7 +25,13 @@ const DefaultBatch = 64
 // (recvmmsg and sendmmsg through golang.org/x/net/ipv4 and ipv6); on other
 // systems, or without batching, they fall back to one datagram per call.
 //
+// The socket's own port is the UDP source port of everything sent, so the
+// per-flow source port of RFC 7348 section 5 (FlowHash) applies only to
+// packets built with Outer.Encapsulate for TAP or raw sockets.
+//
 // One goroutine may read while others write; writes are serialised.
+// Reading without batching allocates nothing; a batched read allocates
+// each sender's address (golang.org/x/net returns a *net.UDPAddr).
 type Transport struct {
 	conn  *net.UDPConn
 	v6    bool
