@@ -1,0 +1,438 @@
+package router
+
+import (
+	"cmp"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+)
+
+// NeighborState is the state of a neighbor cache entry (RFC 4861 section
+// 7.3.2; ARP entries go through the same states).
+type NeighborState uint32
+
+// Neighbor cache states.
+const (
+	StateIncomplete NeighborState = iota + 1 // resolution in progress
+	StateReachable                           // recently confirmed
+	StateStale                               // usable, not confirmed lately
+	StateDelay                               // used while stale; waiting before probing
+	StateProbe                               // being confirmed by unicast solicitations
+	StateFailed                              // resolution failed; a new packet restarts it
+)
+
+func (s NeighborState) String() string {
+	switch s {
+	case StateIncomplete:
+		return "INCOMPLETE"
+	case StateReachable:
+		return "REACHABLE"
+	case StateStale:
+		return "STALE"
+	case StateDelay:
+		return "DELAY"
+	case StateProbe:
+		return "PROBE"
+	case StateFailed:
+		return "FAILED"
+	}
+	return "NONE"
+}
+
+// Neighbor discovery protocol constants (RFC 4861 section 10), used for ARP
+// as well.
+const (
+	MaxMulticastSolicit = 3
+	MaxUnicastSolicit   = 3
+	ReachableTime       = 30 * time.Second
+	RetransTimer        = time.Second
+	DelayFirstProbeTime = 5 * time.Second
+)
+
+// Neighbor is a snapshot of one neighbor cache entry.
+type Neighbor struct {
+	IfIndex int
+	Addr    netip.Addr
+	MAC     header.MAC
+	State   NeighborState
+	Queued  int // packets waiting for resolution
+}
+
+type neighborKey struct {
+	ifIndex int
+	addr    netip.Addr
+}
+
+type queued struct {
+	frame []byte // whole Ethernet frame; addresses filled in when resolved
+	in    int    // receiving interface, for the ICMP error if resolution fails
+	seq   uint64 // global arrival order, to drop the oldest
+}
+
+type neighbor struct {
+	key     neighborKey
+	mac     atomic.Uint64
+	state   atomic.Uint32
+	delayAt atomic.Int64 // when the data path moved the entry from STALE to DELAY (UnixNano)
+
+	// guarded by neighborCache.mu
+	deadline time.Time
+	probes   int
+	queue    []queued
+}
+
+func (n *neighbor) macAddr() header.MAC {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n.mac.Load())
+	return header.MAC(b[2:])
+}
+
+func (n *neighbor) setMAC(m header.MAC) {
+	var b [8]byte
+	copy(b[2:], m[:])
+	n.mac.Store(binary.BigEndian.Uint64(b[:]))
+}
+
+// neighborCache maps (interface, address) to link-layer addresses. Readers
+// load the map and the entry's atomics without locking; writers hold mu and
+// publish a new map when entries come and go.
+type neighborCache struct {
+	r      *Router
+	mu     sync.Mutex
+	m      atomic.Pointer[map[neighborKey]*neighbor]
+	queued int
+	seq    uint64
+}
+
+func (c *neighborCache) init(r *Router) {
+	c.r = r
+	m := map[neighborKey]*neighbor{}
+	c.m.Store(&m)
+}
+
+func (c *neighborCache) get(k neighborKey) *neighbor {
+	return (*c.m.Load())[k]
+}
+
+// edit publishes a copy of the map changed by fn; callers hold mu.
+func (c *neighborCache) edit(fn func(m map[neighborKey]*neighbor)) {
+	old := *c.m.Load()
+	m := make(map[neighborKey]*neighbor, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	fn(m)
+	c.m.Store(&m)
+}
+
+// action is work found under mu and done after releasing it, since Output
+// may re-enter the router.
+type action struct {
+	out     *iface
+	target  netip.Addr
+	unicast header.MAC // solicit by unicast (PROBE) when not zero
+	solicit bool
+	mac     header.MAC // resolved address for flushing frames
+	frames  []queued
+	failed  bool // frames get an ICMP host unreachable
+}
+
+func (c *neighborCache) run(acts []action) {
+	r := c.r
+	for _, a := range acts {
+		if a.solicit {
+			r.solicit(a.out, a.target, a.unicast)
+		}
+		for _, q := range a.frames {
+			if a.failed {
+				r.count(r.ifs.Load().get(q.in), DropUnresolved)
+				r.hostUnreachable(q.frame[header.EthernetMinSize:], q.in)
+				continue
+			}
+			e := header.Ethernet(q.frame)
+			e.SetDestination(a.mac)
+			e.SetSource(a.out.MAC)
+			r.send(a.out, q.frame)
+		}
+	}
+}
+
+// transmit sends frame (an untagged Ethernet frame whose EtherType is set)
+// to next hop nh on out, resolving nh first if needed. in is the receiving
+// interface (0 for frames the router originates).
+func (r *Router) transmit(out *iface, nh netip.Addr, frame []byte, in int) {
+	if n := r.neigh.get(neighborKey{out.Index, nh}); n != nil {
+		st := NeighborState(n.state.Load())
+		switch st {
+		case StateStale:
+			if n.state.CompareAndSwap(uint32(StateStale), uint32(StateDelay)) {
+				n.delayAt.Store(r.now().UnixNano())
+			}
+			fallthrough
+		case StateReachable, StateDelay, StateProbe:
+			e := header.Ethernet(frame)
+			e.SetDestination(n.macAddr())
+			e.SetSource(out.MAC)
+			r.send(out, frame)
+			return
+		}
+	}
+	r.neigh.resolve(out, nh, frame, in)
+}
+
+// resolve queues a copy of frame for nh and starts resolution if needed.
+func (c *neighborCache) resolve(out *iface, nh netip.Addr, frame []byte, in int) {
+	r := c.r
+	k := neighborKey{out.Index, nh}
+	var acts []action
+	c.mu.Lock()
+	n := c.get(k)
+	if n == nil {
+		if !c.makeRoom() {
+			c.mu.Unlock()
+			r.count(r.ifs.Load().get(in), DropQueueOverflow)
+			return
+		}
+		n = &neighbor{key: k}
+		n.state.Store(uint32(StateIncomplete))
+		c.edit(func(m map[neighborKey]*neighbor) { m[k] = n })
+	}
+	switch NeighborState(n.state.Load()) {
+	case StateFailed:
+		n.state.Store(uint32(StateIncomplete))
+		n.probes = 0
+	case StateIncomplete:
+	default: // resolved meanwhile
+		c.mu.Unlock()
+		r.transmit(out, nh, frame, in)
+		return
+	}
+	if n.probes == 0 {
+		n.probes = 1
+		n.deadline = r.now().Add(RetransTimer)
+		acts = append(acts, action{out: out, target: nh, solicit: true})
+	}
+	c.seq++
+	n.queue = append(n.queue, queued{frame: slices.Clone(frame), in: in, seq: c.seq})
+	c.queued++
+	if len(n.queue) > r.cfg.MaxQueuedPerNeighbor {
+		c.dropOldest(n)
+	}
+	if c.queued > r.cfg.MaxQueued {
+		c.dropOldestGlobal()
+	}
+	c.mu.Unlock()
+	c.run(acts)
+}
+
+func (c *neighborCache) dropOldest(n *neighbor) {
+	q := n.queue[0]
+	n.queue = slices.Delete(n.queue, 0, 1)
+	c.queued--
+	c.r.count(c.r.ifs.Load().get(q.in), DropQueueOverflow)
+}
+
+func (c *neighborCache) dropOldestGlobal() {
+	var oldest *neighbor
+	for _, n := range *c.m.Load() {
+		if len(n.queue) > 0 && (oldest == nil || n.queue[0].seq < oldest.queue[0].seq) {
+			oldest = n
+		}
+	}
+	if oldest != nil {
+		c.dropOldest(oldest)
+	}
+}
+
+// makeRoom makes space for one more entry, evicting a FAILED or STALE one
+// when the cache is full; it reports whether there is room.
+func (c *neighborCache) makeRoom() bool {
+	m := *c.m.Load()
+	if len(m) < c.r.cfg.MaxNeighbors {
+		return true
+	}
+	for k, n := range m {
+		if st := NeighborState(n.state.Load()); st == StateFailed || st == StateStale {
+			c.queued -= len(n.queue)
+			c.edit(func(m map[neighborKey]*neighbor) { delete(m, k) })
+			return true
+		}
+	}
+	return false
+}
+
+// learn records that addr on in has link-layer address mac. solicited
+// means the message answered our solicitation (ARP reply, NA with the S
+// flag) and confirms reachability; override (ARP always, NA with the O
+// flag) lets a different address replace the cached one; create allows a
+// new entry (the message was addressed to us, RFC 826 and RFC 4861 section
+// 7.2.3).
+func (c *neighborCache) learn(in *iface, addr netip.Addr, mac header.MAC, solicited, override, create bool) {
+	if mac.IsMulticast() || mac.IsZero() {
+		return
+	}
+	r := c.r
+	k := neighborKey{in.Index, addr}
+	var acts []action
+	c.mu.Lock()
+	n := c.get(k)
+	if n == nil {
+		if !create || !c.makeRoom() {
+			c.mu.Unlock()
+			return
+		}
+		n = &neighbor{key: k}
+		n.setMAC(mac)
+		n.state.Store(uint32(StateStale))
+		c.edit(func(m map[neighborKey]*neighbor) { m[k] = n })
+	}
+	now := r.now()
+	reach := func() {
+		n.state.Store(uint32(StateReachable))
+		n.deadline = now.Add(reachableTime())
+		n.probes = 0
+	}
+	switch st := NeighborState(n.state.Load()); st {
+	case StateIncomplete, StateFailed:
+		n.setMAC(mac)
+		if solicited {
+			reach()
+		} else {
+			n.state.Store(uint32(StateStale))
+		}
+		c.queued -= len(n.queue)
+		acts = append(acts, action{out: in, mac: mac, frames: n.queue})
+		n.queue = nil
+	default:
+		differ := n.macAddr() != mac
+		switch {
+		case differ && !override:
+			if st == StateReachable {
+				n.state.Store(uint32(StateStale))
+			}
+		case solicited:
+			n.setMAC(mac)
+			reach()
+		case differ:
+			n.setMAC(mac)
+			n.state.Store(uint32(StateStale))
+		}
+	}
+	c.mu.Unlock()
+	c.run(acts)
+}
+
+// reachableTime is ReachableTime randomised to between 0.5 and 1.5 times
+// (RFC 4861 section 6.3.2).
+func reachableTime() time.Duration {
+	return ReachableTime/2 + rand.N(ReachableTime)
+}
+
+// Tick runs the neighbor timers at the router's clock: retransmits
+// solicitations, gives up on unresolved neighbors (sending ICMP host
+// unreachable for their queued packets), ages REACHABLE entries to STALE and
+// probes entries in DELAY. Call it every few hundred milliseconds, or use
+// Run.
+func (r *Router) Tick() {
+	c := &r.neigh
+	now := r.now()
+	var acts []action
+	var gone []neighborKey
+	c.mu.Lock()
+	for k, n := range *c.m.Load() {
+		out := r.ifs.Load().get(k.ifIndex)
+		if out == nil {
+			gone = append(gone, k)
+			continue
+		}
+		switch NeighborState(n.state.Load()) {
+		case StateIncomplete:
+			if now.Before(n.deadline) {
+				continue
+			}
+			if n.probes >= MaxMulticastSolicit {
+				n.state.Store(uint32(StateFailed))
+				n.deadline = now.Add(ReachableTime)
+				c.queued -= len(n.queue)
+				acts = append(acts, action{out: out, frames: n.queue, failed: true})
+				n.queue = nil
+				continue
+			}
+			n.probes++
+			n.deadline = now.Add(RetransTimer)
+			acts = append(acts, action{out: out, target: k.addr, solicit: true})
+		case StateReachable:
+			if !now.Before(n.deadline) {
+				n.state.Store(uint32(StateStale))
+			}
+		case StateDelay:
+			if now.Sub(time.Unix(0, n.delayAt.Load())) >= DelayFirstProbeTime {
+				n.state.Store(uint32(StateProbe))
+				n.probes = 1
+				n.deadline = now.Add(RetransTimer)
+				acts = append(acts, action{out: out, target: k.addr, solicit: true, unicast: n.macAddr()})
+			}
+		case StateProbe:
+			if now.Before(n.deadline) {
+				continue
+			}
+			if n.probes >= MaxUnicastSolicit {
+				gone = append(gone, k)
+				continue
+			}
+			n.probes++
+			n.deadline = now.Add(RetransTimer)
+			acts = append(acts, action{out: out, target: k.addr, solicit: true, unicast: n.macAddr()})
+		case StateFailed:
+			if !now.Before(n.deadline) {
+				gone = append(gone, k)
+			}
+		}
+	}
+	if len(gone) > 0 {
+		c.edit(func(m map[neighborKey]*neighbor) {
+			for _, k := range gone {
+				c.queued -= len(m[k].queue)
+				delete(m, k)
+			}
+		})
+	}
+	c.mu.Unlock()
+	c.run(acts)
+}
+
+func (c *neighborCache) removeInterface(index int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.edit(func(m map[neighborKey]*neighbor) {
+		for k, n := range m {
+			if k.ifIndex == index {
+				c.queued -= len(n.queue)
+				delete(m, k)
+			}
+		}
+	})
+}
+
+// Neighbors returns a snapshot of the neighbor cache, sorted by interface
+// and address.
+func (r *Router) Neighbors() []Neighbor {
+	c := &r.neigh
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Neighbor
+	for k, n := range *c.m.Load() {
+		out = append(out, Neighbor{IfIndex: k.ifIndex, Addr: k.addr, MAC: n.macAddr(),
+			State: NeighborState(n.state.Load()), Queued: len(n.queue)})
+	}
+	slices.SortFunc(out, func(a, b Neighbor) int {
+		return cmp.Or(cmp.Compare(a.IfIndex, b.IfIndex), a.Addr.Compare(b.Addr))
+	})
+	return out
+}
