@@ -1,6 +1,26 @@
 // Package bgp is a BGP-4 speaker (RFC 4271) that a load balancer or router
 // can embed: the wire codec, the session state machine and the speaker API.
 //
+// A Speaker keeps sessions with the peers given to AddPeer (active or
+// passive, IPv4 or IPv6 transport, TCP-MD5, GTSM and eBGP multihop TTL on
+// Linux), announces the prefixes given to Announce to every peer, and
+// reports sessions going up and down and the routes peers send to each
+// Subscription. Shutdown ends every session with a Cease / Administrative
+// Shutdown NOTIFICATION carrying an RFC 9003 shutdown communication.
+//
+// Each peer runs in one goroutine that owns its state; each TCP connection
+// has a reader goroutine (which decodes messages into events) and a writer
+// goroutine fed by a bounded queue. The state machine itself is package
+// fsm, a pure core of RFC 4271 section 8 driven by these goroutines and by
+// timers from an injectable Clock. Subscribers never slow a session down:
+// a full subscription drops its oldest event and counts it.
+//
+// Standards: RFC 4271 (BGP-4; sessions, section 8 FSM, section 6.8
+// collision detection), RFC 4760 (multiprotocol), RFC 6793 (4-octet AS),
+// RFC 2918 (route refresh), RFC 2385 (TCP-MD5), RFC 5082 (GTSM), RFC 7606
+// (revised error handling), RFC 4724 (End-of-RIB markers), RFC 9003
+// (shutdown communication), RFC 6608 (FSM error subcodes).
+//
 // The codec covers multiprotocol extensions (RFC 4760), route refresh
 // (RFC 2918, RFC 7313), 4-octet AS numbers (RFC 6793), graceful restart
 // (RFC 4724), ADD-PATH (RFC 7911), extended messages (RFC 8654), extended
@@ -10,5 +30,8 @@
 //
 // Package wire (bgp/wire) is the message codec: zero-allocation views over
 // received messages, append-style encoders, and the RFC 7606 decision of what
-// to do with a malformed UPDATE. bgp/peerbench compares it with GoBGP.
+// to do with a malformed UPDATE. Package fsm (bgp/fsm) is the session state
+// machine. bgp/peerbench compares the codec with GoBGP; bgp/interop runs
+// sessions against BIRD, FRR, GoBGP and ExaBGP; bgp/cmd/bgpd is a small
+// daemon around a Speaker.
 package bgp

@@ -1,0 +1,127 @@
+package bgp
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/sdnfabric/sdnfabric/bgp/wire"
+)
+
+// syncRoutes sends the peer the difference between the speaker's
+// announced prefixes and what it already has from us (c.sent, the
+// Adj-RIB-Out of this session).
+func (p *peer) syncRoutes(c *conn) {
+	fams := c.families(p)
+	p.s.mu.RLock()
+	type group struct {
+		fam   wire.Family
+		attrs *wire.Attributes
+	}
+	announce := map[group][]wire.NLRI{}
+	for pfx, a := range p.s.table {
+		fam := familyOf(pfx)
+		if !slices.Contains(fams, fam) || c.sent[pfx] == a {
+			continue
+		}
+		g := group{fam, a}
+		announce[g] = append(announce[g], wire.NLRI{Prefix: pfx})
+	}
+	withdraw := map[wire.Family][]wire.NLRI{}
+	for pfx := range c.sent {
+		if _, ok := p.s.table[pfx]; !ok {
+			withdraw[familyOf(pfx)] = append(withdraw[familyOf(pfx)], wire.NLRI{Prefix: pfx})
+		}
+	}
+	p.s.mu.RUnlock()
+
+	for fam, nlri := range withdraw {
+		b := wire.UpdateBuilder{Family: fam, Withdrawn: nlri}
+		out, _, err := b.Append(nil, &c.enc)
+		if err != nil {
+			p.log.Error("encoding withdrawal", "family", fam, "err", err)
+			continue
+		}
+		c.send(p, out)
+		for _, n := range nlri {
+			delete(c.sent, n.Prefix)
+		}
+	}
+	for g, nlri := range announce {
+		attrs, ok := p.exportAttrs(c, g.fam, g.attrs)
+		if !ok {
+			p.log.Warn("no next hop of the prefix's family on this session; not announced", "family", g.fam, "prefixes", len(nlri))
+			continue
+		}
+		b := wire.UpdateBuilder{Family: g.fam, Attrs: &attrs, NLRI: nlri}
+		out, _, err := b.Append(nil, &c.enc)
+		if err != nil {
+			p.log.Error("encoding announcement", "family", g.fam, "err", err)
+			continue
+		}
+		c.send(p, out)
+		for _, n := range nlri {
+			c.sent[n.Prefix] = g.attrs
+		}
+	}
+}
+
+func familyOf(p netip.Prefix) wire.Family {
+	if p.Addr().Is4() {
+		return wire.IPv4Unicast
+	}
+	return wire.IPv6Unicast
+}
+
+// exportAttrs adapts announced attributes to a session (RFC 4271 section
+// 5.1): our AS first in the AS path and no LOCAL_PREF, ORIGINATOR_ID or
+// CLUSTER_LIST toward eBGP, LOCAL_PREF toward iBGP, and our address as
+// next hop when none was given. ok is false when the session has no
+// usable next hop for the family.
+func (p *peer) exportAttrs(c *conn, fam wire.Family, base *wire.Attributes) (wire.Attributes, bool) {
+	a := *base
+	if p.cfg.ebgp() {
+		a.ASPath = prependAS(p.cfg.LocalASN, base.ASPath)
+		a.HasLocalPref, a.LocalPref = false, 0
+		a.OriginatorID, a.ClusterList = netip.Addr{}, nil
+	} else if !a.HasLocalPref {
+		a.HasLocalPref, a.LocalPref = true, 100
+	}
+	if !a.NextHop.IsValid() {
+		nh := c.link.local.Addr()
+		switch {
+		case fam.AFI == wire.AFIIPv4 && nh.Is4(), fam.AFI == wire.AFIIPv6 && nh.Is6():
+		case fam.AFI == wire.AFIIPv4 && nh.Is6() && c.enc.ExtendedNextHop.Has(fam):
+		default:
+			return a, false
+		}
+		a.NextHop = nh
+	}
+	return a, true
+}
+
+func prependAS(asn uint32, path []wire.Segment) []wire.Segment {
+	if len(path) > 0 && path[0].Type == wire.ASSequence && len(path[0].ASNs) < 255 {
+		out := slices.Clone(path)
+		out[0].ASNs = append([]uint32{asn}, path[0].ASNs...)
+		return out
+	}
+	return append([]wire.Segment{{Type: wire.ASSequence, ASNs: []uint32{asn}}}, path...)
+}
+
+// cloneAttrs deep-copies attributes given by the caller.
+func cloneAttrs(a wire.Attributes) *wire.Attributes {
+	c := a
+	c.ASPath = nil
+	for _, s := range a.ASPath {
+		c.ASPath = append(c.ASPath, wire.Segment{Type: s.Type, ASNs: slices.Clone(s.ASNs)})
+	}
+	c.Communities = slices.Clone(a.Communities)
+	c.ClusterList = slices.Clone(a.ClusterList)
+	c.ExtendedCommunities = slices.Clone(a.ExtendedCommunities)
+	c.LargeCommunities = slices.Clone(a.LargeCommunities)
+	c.Unknown = nil
+	for _, u := range a.Unknown {
+		c.Unknown = append(c.Unknown, wire.RawAttr{Flags: u.Flags, Type: u.Type, Value: slices.Clone(u.Value)})
+	}
+	return &c
+}

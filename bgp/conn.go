@@ -1,0 +1,275 @@
+package bgp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/bgp/fsm"
+	"github.com/sdnfabric/sdnfabric/bgp/wire"
+)
+
+// conn is one BGP connection attempt with its own state machine: the
+// main one of a peer, or a second one during a collision. Its TCP
+// connection (link) comes and goes as the Machine connects and drops.
+type conn struct {
+	m          *fsm.Machine
+	link       *link
+	timers     [5]timerSlot
+	dialCancel func()
+	dialGen    uint64
+
+	peerOpen *wire.Open
+	dec      wire.DecodeOptions
+	enc      wire.EncodeOptions
+	up       bool
+	overflow bool
+	sent     map[netip.Prefix]*wire.Attributes // Adj-RIB-Out: what the peer has from us
+}
+
+type timerSlot struct {
+	t   Timer
+	gen uint64
+}
+
+func (c *conn) startTimer(p *peer, tm fsm.Timer, d time.Duration) {
+	c.stopTimer(tm)
+	c.timers[tm].gen++
+	gen := c.timers[tm].gen
+	c.timers[tm].t = p.s.clock.AfterFunc(d, func() {
+		p.post(inbound{kind: inTimer, c: c, timer: tm, gen: gen})
+	})
+}
+
+func (c *conn) stopTimer(tm fsm.Timer) {
+	if t := c.timers[tm].t; t != nil {
+		t.Stop()
+		c.timers[tm].t = nil
+	}
+	c.timers[tm].gen++
+}
+
+// release stops everything c runs: timers, a pending dial, its TCP
+// connection.
+func (c *conn) release(p *peer) {
+	for tm := range c.timers {
+		c.stopTimer(fsm.Timer(tm))
+	}
+	if c.dialCancel != nil {
+		c.dialCancel()
+		c.dialCancel = nil
+	}
+	c.dialGen++
+	if c.link != nil {
+		c.link.close(p)
+		c.link = nil
+	}
+}
+
+// send queues a message batch; when the queue is full the connection is
+// failed once the current step is over.
+func (c *conn) send(p *peer, b []byte) {
+	l := c.link
+	if l == nil || l.closed {
+		return
+	}
+	select {
+	case l.q <- b:
+	default:
+		c.overflow = true
+	}
+}
+
+// families returns the families both sides announced (RFC 4760: without
+// any Multiprotocol capability a peer speaks IPv4 unicast only).
+func (c *conn) families(p *peer) []wire.Family {
+	theirs := c.peerOpen.Multiprotocol
+	if len(theirs) == 0 {
+		theirs = []wire.Family{wire.IPv4Unicast}
+	}
+	var out []wire.Family
+	for _, f := range p.cfg.Families {
+		if slices.Contains(theirs, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// link is one TCP connection with its reader and writer goroutines.
+type link struct {
+	nc            net.Conn
+	initiated     bool // we dialed it
+	local, remote netip.AddrPort
+	q             chan []byte
+	closed        bool
+}
+
+// close lets the writer flush what is queued (a NOTIFICATION, say), for at
+// most a few seconds, and close the connection.
+func (l *link) close(p *peer) {
+	if l.closed {
+		return
+	}
+	l.closed = true
+	_ = l.nc.SetWriteDeadline(time.Now().Add(3 * time.Second))
+	close(l.q)
+}
+
+func (l *link) write(p *peer, c *conn) {
+	defer p.s.wg.Done()
+	defer l.nc.Close()
+	failed := false
+	for b := range l.q {
+		if failed {
+			continue
+		}
+		if _, err := l.nc.Write(b); err != nil {
+			failed = true
+			p.post(inbound{kind: inWriteFailed, c: c, l: l,
+				ev: fsm.Event{Type: fsm.TCPConnectionFails}, err: fmt.Errorf("bgp: write: %w", err)})
+		}
+	}
+}
+
+// read decodes the peer's messages and hands them to the peer's goroutine
+// as FSM events. It decodes OPENs itself (with local, our OPEN) so it
+// knows how to decode the UPDATEs that follow.
+func (l *link) read(p *peer, c *conn, local wire.Open) {
+	defer p.s.wg.Done()
+	buf := make([]byte, wire.MaxMessageLen)
+	maxLen := wire.MaxMessageLen
+	var dec wire.DecodeOptions
+	post := func(in inbound) {
+		in.kind, in.c, in.l = inMessage, c, l
+		p.post(in)
+	}
+	fail := func(t fsm.EventType, err error) {
+		var we *wire.Error
+		if !errors.As(err, &we) {
+			post(inbound{ev: fsm.Event{Type: fsm.TCPConnectionFails}, err: err})
+			return
+		}
+		n := we.Notification()
+		n.Data = append([]byte(nil), n.Data...)
+		post(inbound{ev: fsm.Event{Type: t, Notification: &n}, err: err})
+	}
+	for {
+		msg, err := wire.ReadMessage(l.nc, buf, maxLen)
+		if err != nil {
+			var we *wire.Error
+			if !errors.As(err, &we) {
+				err = fmt.Errorf("bgp: read: %w", err)
+			}
+			fail(fsm.BGPHeaderErr, err)
+			return
+		}
+		buf = msg[:cap(msg)]
+		switch wire.MessageType(msg[18]) {
+		case wire.TypeOpen:
+			o, err := wire.ParseOpen(msg)
+			if err == nil {
+				err = p.checkOpen(&o)
+			}
+			if err != nil {
+				fail(fsm.BGPOpenMsgErr, err)
+				return
+			}
+			for i := range o.Unknown {
+				o.Unknown[i].Value = append([]byte(nil), o.Unknown[i].Value...)
+			}
+			d, e := wire.Negotiate(&local, &o)
+			d.EBGP = p.cfg.ebgp()
+			d.LocalAddr = l.local.Addr()
+			dec = d
+			if d.ExtendedMessage {
+				maxLen = wire.MaxExtendedMessageLen
+			}
+			post(inbound{peerOpen: &o, dec: d, enc: e})
+		case wire.TypeKeepalive:
+			if err := wire.ParseKeepalive(msg); err != nil {
+				fail(fsm.BGPHeaderErr, err)
+				return
+			}
+			post(inbound{ev: fsm.Event{Type: fsm.KeepAliveMsg}})
+		case wire.TypeNotification:
+			n, err := wire.ParseNotification(msg)
+			if err != nil {
+				n = wire.Notification{}
+			}
+			n.Data = append([]byte(nil), n.Data...)
+			t := fsm.NotifMsg
+			if n.Code == wire.CodeOpen && n.Subcode == wire.SubUnsupportedVersion {
+				t = fsm.NotifMsgVerErr
+			}
+			msg, _ := n.ShutdownMessage()
+			p.log.Info("NOTIFICATION received", "notification", n.String(), "shutdown_message", msg)
+			post(inbound{ev: fsm.Event{Type: t}, notif: &n})
+			return
+		case wire.TypeUpdate:
+			u, err := wire.ParseUpdate(msg, &dec)
+			if err != nil {
+				fail(fsm.UpdateMsgErr, err)
+				return
+			}
+			if u.Action() != wire.ActionNone {
+				p.log.Warn("malformed UPDATE handled by RFC 7606", "action", u.Action(), "err", u.Err())
+			}
+			post(inbound{ev: fsm.Event{Type: fsm.UpdateMsg}, routes: routesEvent(p.cfg.Address, &u)})
+		case wire.TypeRouteRefresh:
+			rr, err := wire.ParseRouteRefresh(msg, maxLen)
+			if err != nil {
+				fail(fsm.BGPHeaderErr, err)
+				return
+			}
+			if rr.Subtype == wire.RefreshNormal {
+				post(inbound{refresh: true})
+			}
+		}
+	}
+}
+
+// checkOpen checks what ParseOpen leaves to the session (RFC 4271
+// section 6.2): the peer's AS and BGP Identifier.
+func (p *peer) checkOpen(o *wire.Open) error {
+	if o.ASN != p.cfg.PeerASN {
+		return &wire.Error{Msg: wire.TypeOpen, Field: "my autonomous system", Offset: 20,
+			Action: wire.ActionSessionReset, Code: wire.CodeOpen, Subcode: wire.SubBadPeerAS,
+			Err: fmt.Errorf("%w: peer AS %d, configured %d", wire.ErrValue, o.ASN, p.cfg.PeerASN)}
+	}
+	if !p.cfg.ebgp() && o.RouterID == p.cfg.RouterID {
+		return &wire.Error{Msg: wire.TypeOpen, Field: "BGP identifier", Offset: 24,
+			Action: wire.ActionSessionReset, Code: wire.CodeOpen, Subcode: wire.SubBadBGPIdentifier,
+			Err: fmt.Errorf("%w: iBGP peer uses our BGP identifier %v", wire.ErrValue, o.RouterID)}
+	}
+	return nil
+}
+
+// routesEvent copies an UPDATE's routes out of the message.
+func routesEvent(peer netip.Addr, u *wire.Update) *Event {
+	ev := &Event{Type: RoutesReceived, Peer: peer}
+	if fam, ok := u.EndOfRIB(); ok {
+		ev.EndOfRIB = []wire.Family{fam}
+		return ev
+	}
+	var attrs *wire.Attributes
+	for fam, n := range u.Reachable() {
+		if attrs == nil {
+			a := u.Attributes()
+			attrs = &a
+		}
+		ev.Announced = append(ev.Announced, Route{Family: fam, Prefix: n.Prefix, PathID: n.PathID, Attrs: attrs})
+	}
+	for fam, n := range u.Unreachable() {
+		ev.Withdrawn = append(ev.Withdrawn, Route{Family: fam, Prefix: n.Prefix, PathID: n.PathID})
+	}
+	return ev
+}
+
+var (
+	errSendQueueFull = errors.New("bgp: send queue full: the peer does not read fast enough")
+	fsmConnFails     = fsm.Event{Type: fsm.TCPConnectionFails}
+)

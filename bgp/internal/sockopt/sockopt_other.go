@@ -1,0 +1,22 @@
+//go:build !linux
+
+package sockopt
+
+import (
+	"net/netip"
+	"syscall"
+)
+
+// SetMD5 is not supported on this system.
+func SetMD5(c syscall.RawConn, peer netip.Addr, key string) error { return ErrUnsupported }
+
+// SetTTL is not supported on this system.
+func SetTTL(c syscall.RawConn, ttl, minTTL int) error { return ErrUnsupported }
+
+// InNamespace runs f when path is empty and fails otherwise.
+func InNamespace(path string, f func() error) error {
+	if path == "" {
+		return f()
+	}
+	return ErrUnsupported
+}

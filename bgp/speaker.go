@@ -1,0 +1,377 @@
+package bgp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+
+	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
+	"github.com/sdnfabric/sdnfabric/bgp/wire"
+)
+
+// Config configures a Speaker.
+type Config struct {
+	// ASN and RouterID are the defaults of every peer's LocalASN and
+	// RouterID.
+	ASN      uint32
+	RouterID netip.Addr
+	// Listen lists the addresses to accept connections on, such as
+	// 0.0.0.0:179 and [::]:179. With none, the speaker only connects out
+	// (or is handed connections with HandleConn).
+	Listen []netip.AddrPort
+	// NetNS, if set, is the path of a Linux network namespace (such as
+	// /run/netns/blue) in which every socket of the speaker is opened.
+	NetNS string
+	// Logger receives the speaker's logs; nil discards them.
+	Logger *slog.Logger
+	// Clock drives the session timers; nil is SystemClock.
+	Clock Clock
+	// SendQueue bounds each connection's queue of outgoing message
+	// batches (default 4096). A peer that does not read fast enough for
+	// it is reset with Cease / Out of Resources.
+	SendQueue int
+}
+
+// Errors returned by Speaker methods.
+var (
+	ErrClosed      = errors.New("bgp: speaker closed")
+	ErrPeerExists  = errors.New("bgp: peer already configured")
+	ErrNoSuchPeer  = errors.New("bgp: no such peer")
+	ErrInvalidPeer = errors.New("bgp: invalid peer configuration")
+)
+
+// Speaker is a BGP speaker: it keeps sessions with its peers, announces
+// the prefixes given to Announce to every peer, and streams what happens
+// to its subscribers. All methods are safe for concurrent use.
+type Speaker struct {
+	cfg   Config
+	log   *slog.Logger
+	clock Clock
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.RWMutex
+	closed    bool
+	peers     map[netip.Addr]*peer
+	listeners []*net.TCPListener
+	table     map[netip.Prefix]*wire.Attributes
+	subs      map[*Subscription]struct{}
+}
+
+// New starts a speaker: it opens the listeners of cfg. Add peers with
+// AddPeer; stop it with Shutdown or Close.
+func New(cfg Config) (*Speaker, error) {
+	if !cfg.RouterID.Is4() {
+		return nil, fmt.Errorf("bgp: router ID %v is not an IPv4 address", cfg.RouterID)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = 4096
+	}
+	s := &Speaker{
+		cfg: cfg, log: cfg.Logger, clock: cfg.Clock,
+		peers: map[netip.Addr]*peer{},
+		table: map[netip.Prefix]*wire.Attributes{},
+		subs:  map[*Subscription]struct{}{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	for _, ap := range cfg.Listen {
+		var ln net.Listener
+		err := sockopt.InNamespace(cfg.NetNS, func() error {
+			var err error
+			ln, err = (&net.ListenConfig{}).Listen(s.ctx, "tcp", ap.String())
+			return err
+		})
+		if err != nil {
+			s.closeListeners()
+			s.cancel()
+			return nil, fmt.Errorf("bgp: listen: %w", err)
+		}
+		tl := ln.(*net.TCPListener)
+		s.listeners = append(s.listeners, tl)
+	}
+	for _, ln := range s.listeners {
+		s.wg.Add(1)
+		go s.accept(ln)
+	}
+	return s, nil
+}
+
+// ListenAddrs returns the addresses the speaker listens on (with the
+// ports chosen by the system for port 0).
+func (s *Speaker) ListenAddrs() []netip.AddrPort {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []netip.AddrPort
+	for _, ln := range s.listeners {
+		out = append(out, ln.Addr().(*net.TCPAddr).AddrPort())
+	}
+	return out
+}
+
+func (s *Speaker) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+func (s *Speaker) accept(ln *net.TCPListener) {
+	defer s.wg.Done()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.log.Warn("accept failed; listener stopped", "listen", ln.Addr(), "err", err)
+			}
+			return
+		}
+		s.HandleConn(nc)
+	}
+}
+
+// HandleConn gives the speaker a TCP connection accepted elsewhere (for
+// example from a listener in a VRF). It is matched to a peer by its remote
+// address and closed if there is none or the peer does not want it now.
+func (s *Speaker) HandleConn(nc net.Conn) {
+	remote := addrPortOf(nc.RemoteAddr()).Addr()
+	s.mu.RLock()
+	p := s.peers[remote]
+	s.mu.RUnlock()
+	if p == nil {
+		s.log.Info("connection from unknown peer refused", "remote", nc.RemoteAddr())
+		nc.Close()
+		return
+	}
+	if !p.post(inbound{kind: inAccept, nc: nc}) {
+		nc.Close()
+	}
+}
+
+func addrPortOf(a net.Addr) netip.AddrPort {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ap := a.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	case nil:
+		return netip.AddrPort{}
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// AddPeer configures a peer and starts its session.
+func (s *Speaker) AddPeer(pc PeerConfig) error {
+	pc, err := s.withDefaults(pc)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if _, ok := s.peers[pc.Address]; ok {
+		return fmt.Errorf("%w: %v", ErrPeerExists, pc.Address)
+	}
+	if pc.Password != "" {
+		for _, ln := range s.listeners {
+			rc, err := ln.SyscallConn()
+			if err == nil {
+				err = sockopt.SetMD5(rc, pc.Address, pc.Password)
+			}
+			if err != nil {
+				return fmt.Errorf("bgp: peer %v: %w", pc.Address, err)
+			}
+		}
+	}
+	p := newPeer(s, pc)
+	s.peers[pc.Address] = p
+	s.wg.Add(1)
+	go p.run()
+	return nil
+}
+
+// RemovePeer ends the session with the peer (Cease / Peer De-configured)
+// and forgets it. It waits for the NOTIFICATION to be written or ctx to
+// end.
+func (s *Speaker) RemovePeer(ctx context.Context, addr netip.Addr) error {
+	s.mu.Lock()
+	p := s.peers[addr]
+	delete(s.peers, addr)
+	s.mu.Unlock()
+	if p == nil {
+		return fmt.Errorf("%w: %v", ErrNoSuchPeer, addr)
+	}
+	n := wire.Notification{Code: wire.CodeCease, Subcode: wire.SubPeerDeconfigured}
+	err := p.stop(ctx, &n)
+	if p.cfg.Password != "" {
+		for _, ln := range s.listeners {
+			if rc, err := ln.SyscallConn(); err == nil {
+				_ = sockopt.SetMD5(rc, addr, "")
+			}
+		}
+	}
+	return err
+}
+
+// Announce announces prefix to every peer whose session carries its
+// family, with attrs (copied). The speaker fills in what each session
+// needs: its own AS prepended to the AS path and LOCAL_PREF removed for
+// eBGP, LOCAL_PREF 100 by default for iBGP, and the session's local
+// address as next hop when attrs.NextHop is not set. Announcing a prefix
+// again replaces its attributes.
+func (s *Speaker) Announce(prefix netip.Prefix, attrs wire.Attributes) error {
+	if !prefix.IsValid() {
+		return fmt.Errorf("bgp: announce: invalid prefix %v", prefix)
+	}
+	prefix = prefix.Masked()
+	a := cloneAttrs(attrs)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.table[prefix] = a
+	s.mu.Unlock()
+	s.touchPeers()
+	return nil
+}
+
+// Withdraw withdraws prefix from every peer.
+func (s *Speaker) Withdraw(prefix netip.Prefix) error {
+	prefix = prefix.Masked()
+	s.mu.Lock()
+	_, ok := s.table[prefix]
+	delete(s.table, prefix)
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("bgp: withdraw: %v is not announced", prefix)
+	}
+	s.touchPeers()
+	return nil
+}
+
+func (s *Speaker) touchPeers() {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, p := range s.peers {
+		select {
+		case p.dirty <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Subscribe returns a stream of events with room for buffer events (at
+// least 1; see Subscription for what happens when it is full).
+func (s *Speaker) Subscribe(buffer int) *Subscription {
+	sub := &Subscription{s: s, ch: make(chan Event, max(buffer, 1))}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		sub.closed = true
+		close(sub.ch)
+		return sub
+	}
+	s.subs[sub] = struct{}{}
+	return sub
+}
+
+func (s *Speaker) unsubscribe(sub *Subscription) {
+	s.mu.Lock()
+	delete(s.subs, sub)
+	s.mu.Unlock()
+}
+
+func (s *Speaker) publish(ev Event) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for sub := range s.subs {
+		sub.deliver(ev)
+	}
+}
+
+// PeerStatus is a snapshot of a peer's session.
+type PeerStatus struct {
+	Address netip.Addr
+	State   string // the RFC 4271 state of the main connection
+	Up      bool
+}
+
+// Peers returns the state of every peer.
+func (s *Speaker) Peers() []PeerStatus {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]PeerStatus, 0, len(s.peers))
+	for addr, p := range s.peers {
+		st := p.status.Load()
+		out = append(out, PeerStatus{Address: addr, State: st.state, Up: st.up})
+	}
+	return out
+}
+
+// Shutdown ends every session gracefully: each peer gets a Cease /
+// Administrative Shutdown NOTIFICATION carrying msg as the RFC 9003
+// shutdown communication (empty for none). It then closes the listeners,
+// waits for every goroutine of the speaker to end (or ctx), and ends all
+// subscriptions.
+func (s *Speaker) Shutdown(ctx context.Context, msg string) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.closed = true
+	peers := make([]*peer, 0, len(s.peers))
+	for _, p := range s.peers {
+		peers = append(peers, p)
+	}
+	s.mu.Unlock()
+
+	n := wire.NewShutdown(wire.SubAdministrativeShutdown, msg)
+	var errs []error
+	var wg sync.WaitGroup
+	var emu sync.Mutex
+	for _, p := range peers {
+		wg.Go(func() {
+			if err := p.stop(ctx, &n); err != nil {
+				emu.Lock()
+				errs = append(errs, err)
+				emu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	s.cancel()
+	s.closeListeners()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, ctx.Err())
+	}
+	s.mu.Lock()
+	for sub := range s.subs {
+		sub.close()
+	}
+	clear(s.subs)
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// Close is Shutdown without a shutdown message and without a deadline.
+func (s *Speaker) Close() error {
+	return s.Shutdown(context.Background(), "")
+}
