@@ -27,7 +27,13 @@ type fakeClock struct{ t time.Time }
 func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
-func newNAT(t testing.TB, mod func(*Config)) (*NAT, *fakeClock) {
+// tb is what newNAT needs of *testing.T and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func newNAT(t tb, mod func(*Config)) (*NAT, *fakeClock) {
 	t.Helper()
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	cfg := Config{
