@@ -1,6 +1,7 @@
 package vxlan
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"testing"
@@ -108,5 +109,32 @@ func FuzzDecapsulateGPE(f *testing.F) {
 		d := Decap{Ethernet: eth, VerifyChecksum: verify, ZeroUDP6Checksum: !verify}
 		_, err := d.DecapsulateGPE(b)
 		checkErr(t, err)
+	})
+}
+
+// FuzzVTEPInput feeds received UDP payloads to a VTEP: it never panics,
+// returns only typed errors, and the FDB never holds more than its limit.
+func FuzzVTEPInput(f *testing.F) {
+	p, _ := EncapsulatePayload(nil, Header{VNI: 5}, testFrame(60, 1))
+	f.Add(p, uint16(1))
+	g, _ := EncapsulatePayload(nil, Header{VNI: 5, Policy: GroupPolicy{Present: true, DontLearn: true}}, testFrame(60, 1))
+	f.Add(g, uint16(2))
+	u, _ := EncapsulatePayload(nil, Header{VNI: 6}, testFrame(60, 1))
+	f.Add(u, uint16(3))
+	conn, err := ListenTransport(context.Background(), netip.MustParseAddrPort("127.0.0.1:0"), 1)
+	if err != nil {
+		f.Skip("no loopback UDP socket")
+	}
+	defer conn.Close()
+	v, _ := New(Config{Transport: conn, Ports: map[VNI]LocalPort{5: nil}, FDB: NewFDB(FDBConfig{MaxPerVNI: 16}), MaxPeers: 8})
+	f.Fuzz(func(t *testing.T, b []byte, src uint16) {
+		err := v.Input(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(src >> 8), byte(src)}), Port), b)
+		var e *Error
+		if err != nil && !errors.As(err, &e) {
+			t.Fatalf("untyped error %T: %v", err, err)
+		}
+		if v.FDB().Len(5) > 16 || len(v.peers.m) > 8 {
+			t.Fatalf("FDB %d entries, %d peers: beyond the limits", v.FDB().Len(5), len(v.peers.m))
+		}
 	})
 }
