@@ -3,6 +3,7 @@ package nat
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
 	"github.com/sdnfabric/sdnfabric/offload/header"
@@ -161,7 +162,7 @@ func (n *NAT) AppendProhibited(dst, pkt []byte) ([]byte, error) {
 	quote := min(len(ip), maxProhibited-header.IPv4MinSize-header.ICMPv4Size)
 	total := header.IPv4MinSize + header.ICMPv4Size + quote
 	start := len(dst)
-	dst = append(dst, make([]byte, total)...)
+	dst = slices.Grow(dst, total)[:start+total] // every byte is written below
 	b := dst[start:]
 	out, err := header.InitIPv4(b, header.IPv4MinSize)
 	if err != nil {
