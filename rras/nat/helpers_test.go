@@ -131,17 +131,26 @@ func verifyChecksums(pkt []byte) string {
 	}
 	switch ip.Protocol() {
 	case header.ProtocolTCP:
-		t, _ := header.ParseTCP(ip.Payload())
+		t, err := header.ParseTCP(ip.Payload())
+		if err != nil {
+			return "tcp: " + err.Error()
+		}
 		if !t.ValidChecksum(checksum.PseudoHeader(ip.Source(), ip.Destination(), header.ProtocolTCP, len(t))) {
 			return "tcp"
 		}
 	case header.ProtocolUDP:
-		u, _ := header.ParseUDP(ip.Payload())
+		u, err := header.ParseUDP(ip.Payload())
+		if err != nil {
+			return "udp: " + err.Error()
+		}
 		if u.Checksum() != 0 && !u.ValidChecksum(checksum.PseudoHeader(ip.Source(), ip.Destination(), header.ProtocolUDP, len(u))) {
 			return "udp"
 		}
 	case header.ProtocolICMPv4:
-		m, _ := header.ParseICMPv4(ip.Payload())
+		m, err := header.ParseICMPv4(ip.Payload())
+		if err != nil {
+			return "icmp: " + err.Error()
+		}
 		if !m.ValidChecksum() {
 			return "icmp"
 		}

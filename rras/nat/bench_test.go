@@ -1,0 +1,105 @@
+package nat
+
+import (
+	"net/netip"
+	"runtime"
+	"testing"
+)
+
+// BenchmarkNewSession creates one UDP session per operation, from 65536
+// hosts times 16 ports; the table is replaced when full.
+func BenchmarkNewSession(b *testing.B) {
+	const size = 1 << 20
+	mk := func() *NAT {
+		n, _ := newNAT(b, func(c *Config) { c.MaxSessions = size; c.MaxSessionsPerHost = 64 })
+		return n
+	}
+	n := mk()
+	tmpl := udpPacket(ap(hostA, 5000), ap(server, 53), "payload")
+	buf := make([]byte, len(tmpl))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(tmpl)))
+	made := 0
+	for i := 0; b.Loop(); i++ {
+		if made == size {
+			b.StopTimer()
+			n, made = mk(), 0
+			b.StartTimer()
+		}
+		copy(buf, tmpl)
+		h := uint32(0x0a000000) | uint32(made>>4)
+		buf[12], buf[13], buf[14], buf[15] = byte(h>>24), byte(h>>16), byte(h>>8), byte(h)
+		buf[10], buf[11] = 0, 0
+		c := header4Checksum(buf)
+		buf[10], buf[11] = byte(c>>8), byte(c)
+		buf[20], buf[21] = byte(5000+made&15>>8), byte(5000+made&15)
+		made++
+		if v, _ := n.Outbound(buf); v != Forward {
+			b.Fatalf("verdict %v at %d", v, made)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
+}
+
+func header4Checksum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i < 20; i += 2 {
+		s += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
+	}
+	return ^uint16(s)
+}
+
+// BenchmarkEstablished translates packets of an existing session among
+// 100k, outbound then inbound.
+func BenchmarkEstablished(b *testing.B) {
+	n, _ := newNAT(b, func(c *Config) { c.MaxSessions = 1 << 17 })
+	for i := range 100000 {
+		h := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+		n.Outbound(udpPacket(ap(h, 5000), ap(server, 53), "x"))
+	}
+	o := udpPacket(ap(hostA, 5000), ap(server, 53), "payload")
+	buf := make([]byte, len(o))
+	copy(buf, o)
+	n.Outbound(buf)
+	r := udpPacket(ap(server, 53), srcOf(buf), "payload")
+	rbuf := make([]byte, len(r))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(o)))
+	for b.Loop() {
+		copy(buf, o)
+		if v, _ := n.Outbound(buf); v != Forward {
+			b.Fatal(v)
+		}
+		copy(rbuf, r)
+		if v, _ := n.Inbound(rbuf); v != Forward {
+			b.Fatal(v)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/pkt")
+}
+
+// BenchmarkMemoryPerSession reports the heap a NAT holding 1M sessions
+// takes, divided by the sessions.
+func BenchmarkMemoryPerSession(b *testing.B) {
+	const size = 1 << 20
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		n, _ := newNAT(b, func(c *Config) { c.MaxSessions = size; c.MaxSessionsPerHost = 64 })
+		buf := make([]byte, 0, 64)
+		for i := range size {
+			buf = append(buf[:0], udpPacket(ap(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 5000), ap(server, 53), "")...)
+			if v, _ := n.Outbound(buf); v != Forward {
+				b.Fatal(v, i)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n.Len()), "bytes/session")
+		runtime.KeepAlive(n)
+	}
+}
