@@ -21,11 +21,11 @@ func (r *Router) inputARP(s *ifaceSet, in *iface, eth header.Ethernet) error {
 		return err
 	}
 	sip, tip := a.SenderIP(), a.TargetIP()
-	if idx, ok := s.local[sip]; ok {
+	if idx, ok := s.localIndex(sip); ok {
 		r.log.Warn("ARP from another host claiming our address", "interface", in.Name, "addr", sip, "mac", a.SenderMAC(), "owner", idx)
 		return nil
 	}
-	idx, ok := s.local[tip]
+	idx, ok := s.localIndex(tip)
 	mine := ok && idx == in.Index
 	if sip.IsValid() && !sip.IsUnspecified() && !martian4(sip) {
 		r.neigh.learn(in, sip, a.SenderMAC(), a.Op() == header.ARPReply && mine, true, mine)

@@ -83,7 +83,7 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 	}
 	frame = frame[:eh+len(ip)]
 	dst := ip.Destination()
-	if _, ok := s.local[dst]; ok {
+	if _, ok := s.localIndex(dst); ok {
 		r.local4(s, in, frame, ip)
 		return nil
 	}
@@ -151,7 +151,7 @@ func (r *Router) input6(s *ifaceSet, in *iface, frame []byte, mcast bool) error 
 		r.count(in, DropNotForUs)
 		return nil
 	}
-	if _, ok := s.local[dst]; ok {
+	if _, ok := s.localIndex(dst); ok {
 		return r.local6(s, in, frame, ip)
 	}
 	if mcast {

@@ -203,7 +203,7 @@ func nsFrame(mac header.MAC, src, target netip.Addr) []byte {
 }
 
 // parse4 returns the IPv4 packet of a sent frame.
-func parse4(t testing.TB, f []byte) header.IPv4 {
+func parse4(t tb, f []byte) header.IPv4 {
 	t.Helper()
 	eth, err := header.ParseEthernet(f)
 	if err != nil || eth.EtherType() != header.EtherTypeIPv4 {
@@ -219,7 +219,7 @@ func parse4(t testing.TB, f []byte) header.IPv4 {
 	return ip
 }
 
-func parse6(t testing.TB, f []byte) header.IPv6 {
+func parse6(t tb, f []byte) header.IPv6 {
 	t.Helper()
 	eth, err := header.ParseEthernet(f)
 	if err != nil || eth.EtherType() != header.EtherTypeIPv6 {
@@ -234,7 +234,7 @@ func parse6(t testing.TB, f []byte) header.IPv6 {
 
 // icmp4Of returns the ICMP message of a sent IPv4 frame, its checksum
 // verified.
-func icmp4Of(t testing.TB, f []byte) (header.IPv4, header.ICMPv4) {
+func icmp4Of(t tb, f []byte) (header.IPv4, header.ICMPv4) {
 	t.Helper()
 	ip := parse4(t, f)
 	if ip.Protocol() != header.ProtocolICMPv4 {
@@ -247,7 +247,7 @@ func icmp4Of(t testing.TB, f []byte) (header.IPv4, header.ICMPv4) {
 	return ip, m
 }
 
-func icmp6Of(t testing.TB, f []byte) (header.IPv6, header.ICMPv6) {
+func icmp6Of(t tb, f []byte) (header.IPv6, header.ICMPv6) {
 	t.Helper()
 	ip := parse6(t, f)
 	proto, off, err := ip.Transport()
@@ -263,4 +263,11 @@ func icmp6Of(t testing.TB, f []byte) (header.IPv6, header.ICMPv6) {
 
 func asHeaderError(err error, target **header.Error) bool {
 	return errors.As(err, target)
+}
+
+// tb is what the parse helpers need of *testing.T and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
 }

@@ -43,14 +43,46 @@ type iface struct {
 // ifaceSet is an immutable snapshot of all interfaces.
 type ifaceSet struct {
 	byIndex map[int]*iface
+	dense   []*iface           // byIndex for small indexes, for the data path
 	local   map[netip.Addr]int // router address -> interface index
+	addrs   []localAddr        // local as a slice, scanned when short
 }
+
+type localAddr struct {
+	addr  netip.Addr
+	index int
+}
+
+// maxDense is the largest interface index looked up in a slice rather than
+// a map.
+const maxDense = 1024
+
+// maxScan is the most router addresses found by a linear scan (faster than
+// hashing an address) rather than a map lookup.
+const maxScan = 16
 
 func (s *ifaceSet) get(i int) *iface {
 	if s == nil {
 		return nil
 	}
+	if uint(i) < uint(len(s.dense)) {
+		return s.dense[i]
+	}
 	return s.byIndex[i]
+}
+
+// localIndex returns the interface holding router address a.
+func (s *ifaceSet) localIndex(a netip.Addr) (int, bool) {
+	if len(s.addrs) <= maxScan {
+		for _, l := range s.addrs {
+			if l.addr == a {
+				return l.index, true
+			}
+		}
+		return 0, false
+	}
+	i, ok := s.local[a]
+	return i, ok
 }
 
 // linkLocalFromMAC returns fe80::/64 with the modified EUI-64 identifier of
@@ -111,7 +143,7 @@ func (r *Router) SetInterface(ifc Interface) error {
 	old := r.ifs.Load()
 	prev := old.get(ifc.Index)
 	for _, p := range ifc.Addrs {
-		if j, ok := old.local[p.Addr()]; ok && j != ifc.Index {
+		if j, ok := old.localIndex(p.Addr()); ok && j != ifc.Index {
 			r.cfgMu.Unlock()
 			return fmt.Errorf("router: interface %d: address %s already on interface %d: %w", ifc.Index, p.Addr(), j, ErrInvalidInterface)
 		}
@@ -157,6 +189,9 @@ func (r *Router) RemoveInterface(index int) {
 		return
 	}
 	r.ifs.Store(old.with(nil, index))
+	for c := range prev.counters {
+		r.global[c].Add(prev.counters[c].Load())
+	}
 	r.setConnected(prev, nil)
 	r.neigh.removeInterface(index)
 }
@@ -186,6 +221,13 @@ func (s *ifaceSet) with(n *iface, index int) *ifaceSet {
 	for i, f := range c.byIndex {
 		for _, p := range f.Addrs {
 			c.local[p.Addr()] = i
+			c.addrs = append(c.addrs, localAddr{p.Addr(), i})
+		}
+		if i < maxDense {
+			if i >= len(c.dense) {
+				c.dense = append(c.dense, make([]*iface, i+1-len(c.dense))...)
+			}
+			c.dense[i] = f
 		}
 	}
 	return c

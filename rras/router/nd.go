@@ -63,7 +63,7 @@ func (r *Router) inputNS(s *ifaceSet, in *iface, frame []byte, ip header.IPv6, m
 		r.count(in, DropMalformed)
 		return nil
 	}
-	if idx, mine := s.local[target]; !mine || idx != in.Index {
+	if idx, mine := s.localIndex(target); !mine || idx != in.Index {
 		return nil
 	}
 	if src.IsUnspecified() {
@@ -92,7 +92,7 @@ func (r *Router) inputNA(s *ifaceSet, in *iface, ip header.IPv6, m header.ICMPv6
 		return nil
 	}
 	target := m.Target()
-	if idx, mine := s.local[target]; mine {
+	if idx, mine := s.localIndex(target); mine {
 		r.log.Warn("neighbor advertisement for our address", "interface", in.Name, "addr", target, "mac", tlla, "owner", idx)
 		return nil
 	}

@@ -62,7 +62,7 @@ type Router struct {
 	icmp4  tokenBucket
 	icmp6  tokenBucket
 	ipID   atomic.Uint32
-	global counters
+	global counters // events without an interface, and removed interfaces'
 	bufs   sync.Pool // *[]byte scratch buffers for generated frames
 }
 
@@ -106,8 +106,15 @@ func New(cfg Config) *Router {
 // Routes returns the routing information base that route sources feed.
 func (r *Router) Routes() *RIB { return r.rib }
 
-// Counter returns a global counter.
-func (r *Router) Counter(c Counter) uint64 { return r.global[c].Load() }
+// Counter returns a global counter: the sum over the interfaces, those
+// removed included.
+func (r *Router) Counter(c Counter) uint64 {
+	n := r.global[c].Load()
+	for _, f := range r.ifs.Load().byIndex {
+		n += f.counters[c].Load()
+	}
+	return n
+}
 
 // InterfaceCounter returns a counter of one interface (0 if it does not
 // exist).
@@ -119,11 +126,15 @@ func (r *Router) InterfaceCounter(ifIndex int, c Counter) uint64 {
 	return f.counters[c].Load()
 }
 
+// count adds one to a counter of interface in, or to the router's own
+// counters when in is nil. (Global figures are summed when read, so the data
+// path pays one atomic add per event.)
 func (r *Router) count(in *iface, c Counter) {
-	r.global[c].Add(1)
 	if in != nil {
 		in.counters[c].Add(1)
+		return
 	}
+	r.global[c].Add(1)
 }
 
 // send hands a finished frame to the Output, counting it.
@@ -136,6 +147,6 @@ func (r *Router) send(out *iface, frame []byte) {
 }
 
 func (r *Router) isLocal(s *ifaceSet, a netip.Addr) bool {
-	_, ok := s.local[a]
+	_, ok := s.localIndex(a)
 	return ok
 }
