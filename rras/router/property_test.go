@@ -57,7 +57,9 @@ var (
 
 func gatewayMAC(ifIndex int, g int) header.MAC { return header.MAC{2, 0, 0, 0, byte(ifIndex), byte(g)} }
 
-func gatewayAddr(ifIndex, g int) netip.Addr { return netip.AddrFrom4([4]byte{10, 99, byte(ifIndex), byte(g)}) }
+func gatewayAddr(ifIndex, g int) netip.Addr {
+	return netip.AddrFrom4([4]byte{10, 99, byte(ifIndex), byte(g)})
+}
 
 // TestPropertyForwardingMatchesModel drives random route changes from
 // several sources and checks that every forwarded packet leaves on the

@@ -62,7 +62,7 @@ type Router struct {
 	icmp4  tokenBucket
 	icmp6  tokenBucket
 	ipID   atomic.Uint32
-	global counters // events without an interface, and removed interfaces'
+	global counters  // events without an interface, and removed interfaces'
 	bufs   sync.Pool // *[]byte scratch buffers for generated frames
 }
 
