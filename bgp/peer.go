@@ -522,6 +522,7 @@ func (p *peer) dial(c *conn) {
 			return nil
 		},
 	}
+	d.SetMultipathTCP(false)
 	if p.cfg.SourceAddress.IsValid() || p.cfg.SourcePort != 0 {
 		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(p.cfg.SourceAddress, p.cfg.SourcePort))
 	}

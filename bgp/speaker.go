@@ -90,7 +90,11 @@ func New(cfg Config) (*Speaker, error) {
 		var ln net.Listener
 		err := sockopt.InNamespace(cfg.NetNS, func() error {
 			var err error
-			ln, err = (&net.ListenConfig{}).Listen(s.ctx, "tcp", ap.String())
+			// Plain TCP: Go listens with MPTCP by default on Linux, and
+			// MPTCP sockets take neither TCP-MD5 nor TTL options.
+			var lc net.ListenConfig
+			lc.SetMultipathTCP(false)
+			ln, err = lc.Listen(s.ctx, "tcp", ap.String())
 			return err
 		})
 		if err != nil {
