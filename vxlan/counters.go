@@ -38,13 +38,14 @@ type Stats struct {
 	L2Miss     uint64 // unicast frames to a MAC the FDB does not know
 	L3Miss     uint64 // ARP/NS requests for an address the neighbor table lacks
 	LearnFull  uint64 // source MACs not learned because the VNI was at its limit
+	Segmented  uint64 // TCP/UDP super-packets from local ports split into frames (offload/gso)
 	// PeerOverflow counts packets from or to peers beyond MaxPeers, whose
 	// counts go here rather than into a per-peer entry.
 	PeerOverflow uint64
 }
 
 type stats struct {
-	malformed, unknownVNI, suppressed, l2miss, l3miss, learnFull, peerOverflow atomic.Uint64
+	malformed, unknownVNI, suppressed, l2miss, l3miss, learnFull, segmented, peerOverflow atomic.Uint64
 }
 
 // peerTable holds per-peer counters, bounded so that datagrams from many

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sdnfabric/sdnfabric/offload/gso"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
@@ -327,6 +328,7 @@ func (v *VTEP) receive(ctx context.Context) error {
 
 func (v *VTEP) readPort(ctx context.Context, vni VNI, p LocalPort) error {
 	buf := make([]byte, 10+18+65535)
+	var seg segmenter
 	for {
 		hdr, frame, err := p.ReadPacket(buf)
 		if err != nil {
@@ -339,9 +341,9 @@ func (v *VTEP) readPort(ctx context.Context, vni VNI, p LocalPort) error {
 			return err
 		}
 		if hdr.IsGSO() {
-			// A super-packet needs segmenting (offload/gso) first; ports
-			// opened without offloads never produce one.
-			v.vnis[vni].txDrops.Add(1)
+			if err := v.outputGSO(vni, hdr, frame, &seg); err != nil {
+				v.log.Debug("vxlan: output super-packet", "vni", vni, "err", err)
+			}
 			continue
 		}
 		if hdr.NeedsChecksum() {
@@ -356,12 +358,95 @@ func (v *VTEP) readPort(ctx context.Context, vni VNI, p LocalPort) error {
 	}
 }
 
+// segmenter holds one port reader's buffers for splitting TCP/UDP
+// super-packets (from a TAP device with TSO/USO offloads) into frames.
+// They grow to the largest super-packet seen and are then reused.
+type segmenter struct {
+	segs    [][]byte
+	sizes   []int
+	pkts    [][]byte
+	remotes []netip.Addr
+	dgrams  []Datagram
+}
+
+// outputGSO segments a super-packet from the local side of vni (with
+// offload/gso, as Linux's GSO layer would), encapsulates every segment and
+// sends them all, to every remote, in one batch.
+func (v *VTEP) outputGSO(vni VNI, hdr virtio.NetHdr, frame []byte, s *segmenter) error {
+	st := v.vnis[vni]
+	eth, err := header.ParseEthernet(frame)
+	if err != nil {
+		st.txDrops.Add(1)
+		return err
+	}
+	opts := gso.Options{NetworkOffset: eth.HeaderLen()}
+	n, err := gso.Count(frame, hdr, opts)
+	if err != nil {
+		st.txDrops.Add(1)
+		return err
+	}
+	// Every segment carries the headers and at most gso_size bytes of
+	// payload; n segments need at least (n-1)*gso_size+1 payload bytes.
+	segLen := len(frame) - max(n-2, 0)*int(hdr.GSOSize)
+	for len(s.segs) < n {
+		s.segs, s.pkts = append(s.segs, nil), append(s.pkts, nil)
+	}
+	if len(s.sizes) < n {
+		s.sizes = make([]int, n)
+	}
+	for i := range n {
+		if cap(s.segs[i]) < segLen {
+			s.segs[i] = make([]byte, segLen)
+			s.pkts[i] = make([]byte, 0, segLen+HeaderSize)
+		}
+		s.segs[i] = s.segs[i][:cap(s.segs[i])]
+	}
+	if _, err := gso.Segment(s.segs[:n], s.sizes[:n], frame, hdr, opts); err != nil {
+		st.txDrops.Add(uint64(n))
+		return err
+	}
+	v.stats.segmented.Add(1)
+	var remotes []netip.Addr
+	s.dgrams = s.dgrams[:0]
+	for i := range n {
+		seg := s.segs[i][:s.sizes[i]]
+		if i == 0 {
+			s.pkts[0], s.remotes, err = v.Forward(s.pkts[0][:0], s.remotes[:0], vni, seg)
+			remotes = s.remotes
+		} else {
+			s.pkts[i], err = EncapsulatePayload(s.pkts[i][:0], Header{VNI: vni}, seg)
+		}
+		if err != nil {
+			st.txDrops.Add(uint64(n))
+			return err
+		}
+		for _, r := range remotes {
+			s.dgrams = append(s.dgrams, Datagram{Buf: s.pkts[i], Addr: netip.AddrPortFrom(r, v.dstPort)})
+		}
+	}
+	if len(remotes) == 0 {
+		st.txDrops.Add(uint64(n))
+		return &Error{Layer: "vtep", Field: "remote for VNI " + vni.String(), Offset: -1, Err: ErrNoRoute}
+	}
+	sent, err := v.cfg.Transport.WriteBatch(s.dgrams)
+	for i, d := range s.dgrams {
+		if i < sent {
+			st.tx(len(d.Buf) - HeaderSize)
+			v.peers.get(d.Addr.Addr(), &v.stats).tx(len(d.Buf) - HeaderSize)
+		} else {
+			st.txDrops.Add(1)
+		}
+	}
+	return err
+}
+
 // Stats returns the VTEP-wide counters.
 func (v *VTEP) Stats() Stats {
 	s := &v.stats
 	return Stats{
 		Malformed: s.malformed.Load(), UnknownVNI: s.unknownVNI.Load(), Suppressed: s.suppressed.Load(),
-		L2Miss: s.l2miss.Load(), L3Miss: s.l3miss.Load(), LearnFull: s.learnFull.Load(), PeerOverflow: s.peerOverflow.Load(),
+		L2Miss: s.l2miss.Load(), L3Miss: s.l3miss.Load(), LearnFull: s.learnFull.Load(), Segmented: s.segmented.Load(),
+		PeerOverflow: s.peerOverflow.Load(),
 	}
 }
 

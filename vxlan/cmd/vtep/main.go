@@ -13,7 +13,9 @@
 //
 //	ip addr add 10.1.0.1/24 dev vtep0; ip link set vtep0 mtu 1450 up
 //
-// It runs until SIGINT or SIGTERM, logging (log/slog) counters every -stats
+// With -offload (the default) the TAP device hands over TCP super-packets
+// of up to 64 KiB, which the VTEP segments (offload/gso) and sends in one
+// sendmmsg batch. It runs until SIGINT or SIGTERM, logging (log/slog) counters every -stats
 // interval. It needs CAP_NET_ADMIN to create the TAP device.
 package main
 
@@ -47,6 +49,7 @@ type config struct {
 	batch      int
 	stats      time.Duration
 	debug      bool
+	offload    bool
 }
 
 func parseFlags(args []string) (config, error) {
@@ -66,6 +69,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.batch, "batch", vxlan.DefaultBatch, "datagrams per recvmmsg/sendmmsg (1: no batching)")
 	fs.DurationVar(&c.stats, "stats", time.Minute, "interval between counter logs (0: never)")
 	fs.BoolVar(&c.debug, "debug", false, "log every dropped packet")
+	fs.BoolVar(&c.offload, "offload", true, "accept TSO super-packets and partial checksums from the TAP device (segmented in user space)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -120,7 +124,11 @@ func main() {
 }
 
 func run(ctx context.Context, c config, log *slog.Logger) error {
-	dev, err := tap.Open(tap.Config{Name: c.tap})
+	var off tap.Offload
+	if c.offload {
+		off = tap.OffloadCsum | tap.OffloadTSO4 | tap.OffloadTSO6
+	}
+	dev, err := tap.Open(tap.Config{Name: c.tap, Offload: off})
 	if err != nil {
 		return err
 	}
@@ -147,7 +155,7 @@ func run(ctx context.Context, c config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("vtep running", "tap", dev.Name(), "vni", c.vni, "local", tr.LocalAddr(), "peers", c.peers, "batching", tr.Batching())
+	log.Info("vtep running", "tap", dev.Name(), "offload", dev.Offload(), "vni", c.vni, "local", tr.LocalAddr(), "peers", c.peers, "batching", tr.Batching())
 	if c.stats > 0 {
 		go func() {
 			t := time.NewTicker(c.stats)
