@@ -1,0 +1,79 @@
+package lpm
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/sdnfabric/sdnfabric/rras/lpm/lpmtest"
+)
+
+// The full-size comparison with other tables lives in ../peerbench; these
+// benchmarks run on tables small enough for quick iterations.
+
+func BenchmarkLookup(b *testing.B) {
+	for _, size := range []int{1000, 100_000} {
+		for _, af := range []string{"ipv4", "ipv6"} {
+			prefixes := lpmtest.Table4(size, 1)
+			if af == "ipv6" {
+				prefixes = lpmtest.Table6(size, 1)
+			}
+			var t Table[int]
+			for i, p := range prefixes {
+				t.Insert(p, i)
+			}
+			addrs := lpmtest.Addrs(prefixes, 1<<12, 2)
+			b.Run(fmt.Sprintf("af=%s/routes=%d", af, size), func(b *testing.B) {
+				b.ReportAllocs()
+				var sink int
+				for i := 0; b.Loop(); i++ {
+					v, _ := t.Lookup(addrs[i&(len(addrs)-1)])
+					sink += v
+				}
+				_ = sink
+			})
+		}
+	}
+}
+
+func BenchmarkInsert(b *testing.B) {
+	prefixes := lpmtest.Table4(100_000, 1)
+	b.Run("single", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var t Table[int]
+			for i, p := range prefixes {
+				t.Insert(p, i)
+			}
+		}
+		b.ReportMetric(float64(b.N*len(prefixes))/b.Elapsed().Seconds(), "inserts/s")
+	})
+	b.Run("update", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var t Table[int]
+			t.Update(func(bt *Batch[int]) error {
+				for i, p := range prefixes {
+					bt.Insert(p, i)
+				}
+				return nil
+			})
+		}
+		b.ReportMetric(float64(b.N*len(prefixes))/b.Elapsed().Seconds(), "inserts/s")
+	})
+}
+
+func BenchmarkLookupPrefix(b *testing.B) {
+	var t Table[int]
+	prefixes := lpmtest.Table4(10_000, 1)
+	for i, p := range prefixes {
+		t.Insert(p, i)
+	}
+	addrs := lpmtest.Addrs(prefixes, 1<<12, 2)
+	b.ReportAllocs()
+	var sink netip.Prefix
+	for i := 0; b.Loop(); i++ {
+		sink, _, _ = t.LookupPrefix(addrs[i&(len(addrs)-1)])
+	}
+	_ = sink
+}
