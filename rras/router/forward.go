@@ -217,8 +217,13 @@ func (r *Router) nextHop(s *ifaceSet, hop NextHop, dst netip.Addr) (*iface, neti
 }
 
 // originate routes a packet the router generated (frame is an untagged
-// Ethernet frame with its EtherType set) towards dst.
-func (r *Router) originate(s *ifaceSet, frame []byte, dst netip.Addr, hash uint64) {
+// Ethernet frame with its EtherType set) towards dst; a link-local dst is
+// on the link of in, the interface that received the packet answered.
+func (r *Router) originate(s *ifaceSet, in *iface, frame []byte, dst netip.Addr, hash uint64) {
+	if dst.Is6() && dst.IsLinkLocalUnicast() {
+		r.transmit(in, dst, frame, 0)
+		return
+	}
 	set, ok := r.fib.Lookup(dst)
 	if !ok {
 		r.global[DropNoRoute].Add(1)

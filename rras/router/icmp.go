@@ -75,7 +75,7 @@ func (r *Router) icmpError4(s *ifaceSet, in *iface, orig header.IPv4, typ, code 
 	copy(m[header.ICMPv4Size:], orig[:q])
 	m.SetChecksum(m.ComputeChecksum())
 	r.count(in, ICMPSent)
-	r.originate(s, b, dst, FlowHash4(ip, r.cfg.HashSeed))
+	r.originate(s, in, b, dst, FlowHash4(ip, r.cfg.HashSeed))
 }
 
 // isICMPv6Error reports whether ip carries an ICMPv6 error message (or one
@@ -134,7 +134,7 @@ func (r *Router) icmpError6(s *ifaceSet, in *iface, orig header.IPv6, typ, code 
 	copy(m[header.ICMPv6Size:], orig[:q])
 	m.SetChecksum(m.ComputeChecksum(checksum.PseudoHeader(src, dst, header.ProtocolICMPv6, len(m))))
 	r.count(in, ICMPSent)
-	r.originate(s, b, dst, FlowHash6(ip, r.cfg.HashSeed))
+	r.originate(s, in, b, dst, FlowHash6(ip, r.cfg.HashSeed))
 }
 
 // hostUnreachable answers a packet whose next hop could not be resolved
@@ -191,7 +191,7 @@ func (r *Router) local4(s *ifaceSet, in *iface, frame []byte, ip header.IPv4) {
 		ip.SetTTL(64)
 		ip.SetChecksum(ip.ComputeChecksum())
 		r.count(in, ICMPSent)
-		r.originate(s, frame, src, FlowHash4(ip, r.cfg.HashSeed))
+		r.originate(s, in, frame, src, FlowHash4(ip, r.cfg.HashSeed))
 	case header.ProtocolUDP:
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, 3, 0)
 	case header.ProtocolTCP:
@@ -240,7 +240,7 @@ func (r *Router) local6(s *ifaceSet, in *iface, frame []byte, ip header.IPv6) er
 			m.SetChecksum(0)
 			m.SetChecksum(m.ComputeChecksum(checksum.PseudoHeader(dst, src, header.ProtocolICMPv6, len(m))))
 			r.count(in, ICMPSent)
-			r.originate(s, frame, src, FlowHash6(ip, r.cfg.HashSeed))
+			r.originate(s, in, frame, src, FlowHash6(ip, r.cfg.HashSeed))
 		}
 	case header.ProtocolUDP:
 		if unicast {

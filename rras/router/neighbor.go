@@ -2,6 +2,7 @@ package router
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
@@ -435,4 +436,23 @@ func (r *Router) Neighbors() []Neighbor {
 		return cmp.Or(cmp.Compare(a.IfIndex, b.IfIndex), a.Addr.Compare(b.Addr))
 	})
 	return out
+}
+
+// TickInterval is how often Run calls Tick: a tenth of RetransTimer, so
+// solicitations are retransmitted within 10% of their timer.
+const TickInterval = RetransTimer / 10
+
+// Run calls Tick every TickInterval until ctx is done, and returns
+// ctx.Err().
+func (r *Router) Run(ctx context.Context) error {
+	t := time.NewTicker(TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			r.Tick()
+		}
+	}
 }
