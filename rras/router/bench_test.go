@@ -126,3 +126,31 @@ func BenchmarkECMPSelect(b *testing.B) {
 	}
 	_ = n
 }
+
+// BenchmarkRIBReplace measures route changes from a source, one prefix per
+// call (a BGP best-path change) and in batches of 1000 (UPDATEs with many
+// NLRI), into a table of 100k routes.
+func BenchmarkRIBReplace(b *testing.B) {
+	t4 := lpmtest.Table4(100_000, 3)
+	hops := [][]NextHop{{{Addr: gatewayAddr(2, 2), IfIndex: 2}}, {{Addr: gatewayAddr(2, 3), IfIndex: 2}}}
+	b.Run("single", func(b *testing.B) {
+		rib := New(Config{Output: discard{}}).Routes()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			rib.Replace(SourceEBGP, t4[i%len(t4)], hops[i/len(t4)%2])
+		}
+	})
+	b.Run("batch1000", func(b *testing.B) {
+		rib := New(Config{Output: discard{}}).Routes()
+		routes := make([]Route, 1000)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			for j := range routes {
+				k := i*len(routes) + j
+				routes[j] = Route{t4[k%len(t4)], hops[k/len(t4)%2]}
+			}
+			rib.ReplaceBatch(SourceEBGP, routes)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(routes)), "ns/route")
+	})
+}

@@ -184,14 +184,51 @@ func (r *RIB) Replace(source string, prefix netip.Prefix, hops []NextHop) error 
 	prefix = prefix.Masked()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.set(source, prefix, hs) {
-		return nil
+	if r.set(source, prefix, hs) {
+		// A single change goes straight into the table, which clones only
+		// the node it changes (a batch would path-copy to the root).
+		r.install(r.fib, prefix)
 	}
-	_ = r.fib.Update(func(b *lpm.Batch[*NextHopSet]) error {
-		r.install(b, prefix)
+	return nil
+}
+
+// Route is one prefix and the next hops a source offers for it, for
+// ReplaceBatch. Empty Hops withdraws the prefix.
+type Route struct {
+	Prefix netip.Prefix
+	Hops   []NextHop
+}
+
+// ReplaceBatch applies Replace for each route of source and publishes the
+// result to readers at once: the NLRI of a BGP UPDATE, or a whole table
+// after a session comes up, is one call and one publication. If any route is
+// refused, nothing is applied and its *RouteError is returned.
+func (r *RIB) ReplaceBatch(source string, routes []Route) error {
+	checked := make([]Route, len(routes))
+	for i, rt := range routes {
+		hs, err := checkRoute(source, rt.Prefix, rt.Hops)
+		if err != nil {
+			return err
+		}
+		checked[i] = Route{rt.Prefix.Masked(), hs}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fib.Update(func(b *lpm.Batch[*NextHopSet]) error {
+		var prev []NextHop
+		for _, rt := range checked {
+			// Consecutive routes with equal next hops (one UPDATE) share
+			// one slice.
+			if slices.Equal(prev, rt.Hops) && len(prev) > 0 {
+				rt.Hops = prev
+			}
+			prev = rt.Hops
+			if r.set(source, rt.Prefix, rt.Hops) {
+				r.install(b, rt.Prefix)
+			}
+		}
 		return nil
 	})
-	return nil
 }
 
 // Withdraw removes the route source offers for prefix.
@@ -297,8 +334,15 @@ func (r *RIB) set(source string, p netip.Prefix, hops []NextHop) bool {
 	return true
 }
 
-// install selects the best offer for p and writes it into the batch.
-func (r *RIB) install(b *lpm.Batch[*NextHopSet], p netip.Prefix) {
+// fibWriter is an lpm.Table or an lpm.Batch.
+type fibWriter interface {
+	Insert(p netip.Prefix, v *NextHopSet) error
+	Delete(p netip.Prefix) bool
+}
+
+// install selects the best offer for p and writes it into the table or
+// batch.
+func (r *RIB) install(b fibWriter, p netip.Prefix) {
 	var best *offer
 	var bestD uint8
 	for i := range r.offers[p] {

@@ -97,3 +97,33 @@ func TestConnectedRoutesFollowInterfaces(t *testing.T) {
 		t.Errorf("duplicate address accepted: %v", err)
 	}
 }
+
+func TestReplaceBatch(t *testing.T) {
+	rib := New(Config{Output: &capture{}}).Routes()
+	hops := []NextHop{{Addr: netip.MustParseAddr("10.0.0.1"), IfIndex: 1}}
+	var routes []Route
+	for i := range 100 {
+		routes = append(routes, Route{netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(i), 0}), 24), hops})
+	}
+	if err := rib.ReplaceBatch(SourceEBGP, routes); err != nil {
+		t.Fatal(err)
+	}
+	if rib.Len() != 100 {
+		t.Fatalf("Len = %d, want 100", rib.Len())
+	}
+	bad := append(routes[:1:1], Route{netip.Prefix{}, hops})
+	if err := rib.ReplaceBatch("other", bad); !errors.Is(err, ErrInvalidRoute) {
+		t.Errorf("bad batch: %v", err)
+	}
+	if s, _ := rib.Lookup(netip.MustParseAddr("198.18.0.1")); s.Source != SourceEBGP {
+		t.Errorf("a refused batch was partly applied")
+	}
+	routes[5].Hops = nil
+	rib.ReplaceBatch(SourceEBGP, routes[5:6])
+	if rib.Len() != 99 {
+		t.Errorf("Len = %d after withdrawing one in a batch", rib.Len())
+	}
+	if n := rib.WithdrawSource(SourceEBGP); n != 99 || rib.Len() != 0 {
+		t.Errorf("WithdrawSource = %d, Len %d", n, rib.Len())
+	}
+}
