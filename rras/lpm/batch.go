@@ -1,6 +1,9 @@
 package lpm
 
-import "net/netip"
+import (
+	"math/bits"
+	"net/netip"
+)
 
 // Batch collects changes that Update publishes all at once. It is only
 // valid inside the function given to Update.
@@ -8,6 +11,7 @@ type Batch[V any] struct {
 	w            writer[V]
 	root4, root6 *node[V]
 	len4, len6   int64
+	touched      *[1 << 16 / 64]uint64 // the /16s of IPv4 changes, for the index
 }
 
 // Update runs fn with a Batch and then publishes all of its changes at
@@ -41,7 +45,15 @@ func (t *Table[V]) Update(fn func(b *Batch[V]) error) error {
 	}
 	t.len4.Add(b.len4)
 	t.len6.Add(b.len6)
-	t.syncIndex(&b.w)
+	if b.touched != nil {
+		t.syncIndex(func(yield func(uint16)) {
+			for w, x := range b.touched {
+				for ; x != 0; x &= x - 1 {
+					yield(uint16(w*64 + bits.TrailingZeros64(x)))
+				}
+			}
+		})
+	}
 	b.w = writer[V]{} // a Batch kept past Update must not change published nodes
 	return nil
 }
@@ -51,6 +63,19 @@ func (b *Batch[V]) root(is4 bool) (*node[V], *int64) {
 		return b.root4, &b.len4
 	}
 	return b.root6, &b.len6
+}
+
+// touch records the /16 of an IPv4 change, whose index entry Update
+// refreshes after publishing.
+func (b *Batch[V]) touch(is4 bool, k key) {
+	if !is4 {
+		return
+	}
+	if b.touched == nil {
+		b.touched = new([1 << 16 / 64]uint64)
+	}
+	h := k.hi >> 48
+	b.touched[h/64] |= 1 << (h % 64)
 }
 
 func (b *Batch[V]) setRoot(is4 bool, nd *node[V]) {
@@ -70,7 +95,7 @@ func (b *Batch[V]) Insert(p netip.Prefix, v V) error {
 	if b.w.batch == 0 {
 		panic("lpm: Batch used after Update returned")
 	}
-	b.w.is4 = is4
+	b.touch(is4, k)
 	r, count := b.root(is4)
 	if r == nil {
 		r = b.w.fresh()
@@ -92,7 +117,7 @@ func (b *Batch[V]) Delete(p netip.Prefix) bool {
 	if b.w.batch == 0 {
 		panic("lpm: Batch used after Update returned")
 	}
-	b.w.is4 = is4
+	b.touch(is4, k)
 	r, count := b.root(is4)
 	if r == nil {
 		return false

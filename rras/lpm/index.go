@@ -23,52 +23,33 @@ type index4[V any] [1 << 16]atomic.Pointer[node[V]]
 // tables.
 var index4Threshold = 8192
 
-// indexUpdate is a change to an index4 entry that the writer applies
-// after publishing the trie change it reflects.
-type indexUpdate[V any] struct {
-	slot uint16
-	nd   *node[V]
-}
-
-// noteDepth2 records that the depth-2 node under k's first two octets is
-// now nd (nil: none), for an IPv4 write at depth d == 1.
-func (w *writer[V]) noteDepth2(d int, k key, nd *node[V]) {
-	if w.is4 && d == 1 {
-		w.pending = append(w.pending, indexUpdate[V]{slot: uint16(k.hi >> 48), nd: nd})
+// child returns nd's child node at octet o, or nil.
+func (nd *node[V]) child(o uint8) *node[V] {
+	if nd == nil || !nd.children.test(o) {
+		return nil
 	}
+	return nd.kids[nd.children.rank(o)].Load()
 }
 
 // syncIndex brings the IPv4 index up to date after a write was published:
-// it applies the write's pending updates, or builds the index from the
-// trie once the table has grown past the threshold.
-func (t *Table[V]) syncIndex(w *writer[V]) {
+// it re-reads from the trie the entries of the /16s the write touched
+// (slot is called with each), or builds the whole index from the trie
+// once the table has grown past the threshold. Entries are always copied
+// from the published trie, never computed ahead of it.
+func (t *Table[V]) syncIndex(touched func(yield func(slot uint16))) {
 	ix := t.idx4.Load()
+	root := t.root4.Load()
 	if ix == nil {
 		if t.len4.Load() >= int64(index4Threshold) {
-			t.idx4.Store(buildIndex4(t.root4.Load()))
+			ix = new(index4[V])
+			for h := range 1 << 16 {
+				ix[h].Store(root.child(uint8(h >> 8)).child(uint8(h)))
+			}
+			t.idx4.Store(ix)
 		}
 		return
 	}
-	for _, u := range w.pending {
-		ix[u.slot].Store(u.nd)
-	}
-}
-
-func buildIndex4[V any](root *node[V]) *index4[V] {
-	ix := new(index4[V])
-	if root == nil {
-		return ix
-	}
-	for o0 := range 256 {
-		if !root.children.test(uint8(o0)) {
-			continue
-		}
-		d1 := root.kids[root.children.rank(uint8(o0))].Load()
-		for o1 := range 256 {
-			if d1.children.test(uint8(o1)) {
-				ix[o0<<8|o1].Store(d1.kids[d1.children.rank(uint8(o1))].Load())
-			}
-		}
-	}
-	return ix
+	touched(func(h uint16) {
+		ix[h].Store(root.child(uint8(h >> 8)).child(uint8(h)))
+	})
 }

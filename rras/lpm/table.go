@@ -59,7 +59,7 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	w := writer[V]{is4: is4}
+	var w writer[V]
 	r := t.root(is4)
 	old := r.Load()
 	if old == nil {
@@ -73,7 +73,7 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) error {
 		t.count(is4, 1)
 	}
 	if is4 {
-		t.syncIndex(&w)
+		t.syncIndex(func(yield func(uint16)) { yield(uint16(k.hi >> 48)) })
 	}
 	return nil
 }
@@ -87,7 +87,7 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	w := writer[V]{is4: is4}
+	var w writer[V]
 	r := t.root(is4)
 	old := r.Load()
 	if old == nil {
@@ -102,7 +102,7 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 	}
 	t.count(is4, -1)
 	if is4 {
-		t.syncIndex(&w)
+		t.syncIndex(func(yield func(uint16)) { yield(uint16(k.hi >> 48)) })
 	}
 	return true
 }

@@ -5,10 +5,8 @@ package lpm
 // until it commits; outside a batch every changed node is cloned, and the
 // clone is published at once by one atomic store.
 type writer[V any] struct {
-	batch   uint64
-	owned   []*node[V]       // nodes the batch cloned, to trim before publishing
-	is4     bool             // the write is to the IPv4 trie
-	pending []indexUpdate[V] // index4 changes to apply once the write is published
+	batch uint64
+	owned []*node[V] // nodes the batch cloned, to trim before publishing
 }
 
 // owns reports whether nd is private to this write and may change in place.
@@ -59,7 +57,6 @@ func (w *writer[V]) insert(nd *node[V], d int, k key, n int, v V) (*node[V], boo
 		c2, existed := w.insert(c, d+1, k, n, v)
 		if c2 != c {
 			nd = w.relink(nd, i, c2)
-			w.noteDepth2(d, k, c2)
 		}
 		return nd, existed
 	}
@@ -78,7 +75,6 @@ func (w *writer[V]) insert(nd *node[V], d int, k key, n int, v V) (*node[V], boo
 		nd = w.own(nd)
 		nd.clearLeaf(o)
 		nd.addChild(o, sub)
-		w.noteDepth2(d, k, sub)
 		return nd, false
 	}
 	nd = w.own(nd)
@@ -112,17 +108,14 @@ func (w *writer[V]) remove(nd *node[V], d int, k key, n int) (*node[V], bool) {
 		if c2 == nil {
 			nd = w.own(nd)
 			nd.clearChild(o)
-			w.noteDepth2(d, k, nil)
 			return orNil(nd), true
 		}
 		if l, ok := c2.single(k, d+1); ok {
 			nd = w.own(nd)
 			nd.clearChild(o)
 			nd.setLeaf(o, l)
-			w.noteDepth2(d, k, nil)
 			return nd, true
 		}
-		w.noteDepth2(d, k, c2)
 		return w.relink(nd, i, c2), true
 	}
 	if nd.leaves.test(o) {
