@@ -13,16 +13,42 @@
 // buffer. Input may be called from several goroutines at once: the interface
 // configuration is an immutable snapshot behind an atomic pointer, the
 // forwarding table is a lock-free [lpm.Table] whose values are immutable
-// [NextHopSet]s shared by pointer, and a resolved neighbor is read with two
-// atomic loads. Forwarding a packet to a resolved neighbor allocates nothing.
+// next-hop sets ([NextHopSet]) shared by pointer, and a resolved neighbor
+// is read with two atomic loads. Forwarding a packet to a resolved neighbor
+// allocates nothing. Configuration changes (SetInterface, RemoveInterface,
+// RIB writes) serialise among themselves and never block Input.
+//
+// # Neighbor resolution
+//
+// A packet to an unresolved next hop waits in a bounded queue (per neighbor
+// and overall; the oldest is dropped and counted when a bound is reached)
+// while the router sends ARP requests or Neighbor Solicitations; when
+// resolution fails the waiting packets get ICMP host unreachable. Entries go
+// through the RFC 4861 states for both families; [Router.Tick] (or
+// [Router.Run]) drives the timers against the injectable clock of
+// [Config].Now. The router answers ARP requests and Neighbor Solicitations
+// for its own addresses on the receiving interface, and announces new
+// addresses with a gratuitous ARP or an unsolicited Neighbor Advertisement.
 //
 // # Route selection
 //
 // Per prefix, the source with the lowest administrative distance wins (ties
 // broken by the source name); its next hops, sorted, form the ECMP set, and
-// a packet uses member FlowHash mod n. A BGP best-path or multipath change
-// for a prefix is one [RIB.Replace]; a session going down is one
-// [RIB.WithdrawSource], published to readers atomically.
+// a packet uses member [FlowHash4] or [FlowHash6] mod n. A BGP best-path
+// or multipath change for a prefix is one [RIB.Replace]; a session going
+// down is one
+// [RIB.WithdrawSource], published to readers atomically; [RIB.ReplaceBatch]
+// applies many prefixes (a BGP UPDATE, a table dump) in one publication.
+// Sources feed the router through the [RouteSink] interface, which *RIB
+// implements, so the bgp module need not be imported here.
+//
+// # Not implemented
+//
+// VLAN-tagged frames, multicast routing, ICMP redirects, router
+// advertisements and reassembly of fragments addressed to the router itself
+// are not supported (such frames are counted and dropped). IPv4 datagrams
+// with options that are not copied into fragments are dropped rather than
+// fragmented.
 //
 // # Standards
 //

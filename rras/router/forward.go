@@ -93,7 +93,7 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 		r.count(in, DropNotForUs)
 		return nil
 	}
-	if martian4(ip.Source()) {
+	if _, own := s.localIndex(ip.Source()); own || martian4(ip.Source()) {
 		r.count(in, DropMartian)
 		return nil
 	}
@@ -158,7 +158,7 @@ func (r *Router) input6(s *ifaceSet, in *iface, frame []byte, mcast bool) error 
 		r.count(in, DropNotForUs)
 		return nil
 	}
-	if src.IsUnspecified() || src.IsLoopback() || dst.IsLoopback() || dst.IsUnspecified() || dst.IsLinkLocalUnicast() || dst.Is4In6() {
+	if _, own := s.localIndex(src); own || src.IsUnspecified() || src.IsLoopback() || dst.IsLoopback() || dst.IsUnspecified() || dst.IsLinkLocalUnicast() || dst.Is4In6() {
 		r.count(in, DropMartian)
 		return nil
 	}

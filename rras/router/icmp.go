@@ -41,7 +41,7 @@ func isICMPv4Error(ip header.IPv4) bool {
 // or the rate limit is reached.
 func (r *Router) icmpError4(s *ifaceSet, in *iface, orig header.IPv4, typ, code uint8, mtu uint16) {
 	dst := orig.Source()
-	if martian4(dst) || martian4(orig.Destination()) || orig.FragmentOffset() != 0 || isICMPv4Error(orig) || !in.addr4.IsValid() {
+	if _, own := s.localIndex(dst); own || martian4(dst) || martian4(orig.Destination()) || orig.FragmentOffset() != 0 || isICMPv4Error(orig) || !in.addr4.IsValid() {
 		return
 	}
 	if !r.icmp4.allow(r.now()) {
@@ -97,7 +97,7 @@ func isICMPv6Error(ip header.IPv6) bool {
 // a Packet Too Big or the pointer of a Parameter Problem.
 func (r *Router) icmpError6(s *ifaceSet, in *iface, orig header.IPv6, typ, code uint8, param uint32) {
 	dst := orig.Source()
-	if dst.IsUnspecified() || dst.IsMulticast() || (orig.Destination().IsMulticast() && typ != header.ICMPv6PacketTooBig) || isICMPv6Error(orig) {
+	if _, own := s.localIndex(dst); own || dst.IsUnspecified() || dst.IsMulticast() || (orig.Destination().IsMulticast() && typ != header.ICMPv6PacketTooBig) || isICMPv6Error(orig) {
 		return
 	}
 	src := in.addr6
