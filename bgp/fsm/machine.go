@@ -26,6 +26,8 @@ type Config struct {
 	DelayOpen     bool
 	DelayOpenTime time.Duration
 	// Passive: after an automatic restart, wait for the peer to connect.
+	// A Machine started passive (events 4, 5, 7 or this) never runs the
+	// ConnectRetryTimer in Active, so it never connects out.
 	Passive bool
 	// AutoRestart: after the session fails (not after ManualStop or
 	// AutomaticStop), start the IdleHoldTimer and restart when it expires.
@@ -150,7 +152,14 @@ func (m *Machine) notify(n wire.Notification) {
 	m.emit(Action{Type: SendNotification, Notification: n})
 }
 
-func (m *Machine) startConnectRetry() {
+// startConnectRetry starts the ConnectRetryTimer, except on the way to
+// Active for a passive session: its expiry would make the Machine connect
+// (Active + ConnectRetryTimer_Expires goes to Connect), and a passive peer
+// waits for the other side however long it takes.
+func (m *Machine) startConnectRetry(to State) {
+	if to == Active && m.passive {
+		return
+	}
 	m.start(ConnectRetryTimer, m.cfg.Jitter(m.cfg.ConnectRetryTime))
 }
 
@@ -197,11 +206,12 @@ func (m *Machine) startSession(passive bool) {
 	m.stop(IdleHoldTimer)
 	m.counter = 0
 	m.passive = passive
-	m.startConnectRetry()
 	if passive {
+		m.startConnectRetry(Active)
 		m.state = Active
 		return
 	}
+	m.startConnectRetry(Connect)
 	m.emit(Action{Type: InitiateConnect})
 	m.state = Connect
 }
@@ -276,7 +286,7 @@ func (m *Machine) connectOrActive(ev Event) {
 			m.emit(Action{Type: Drop})
 		}
 		m.stop(DelayOpenTimer)
-		m.startConnectRetry()
+		m.startConnectRetry(Connect)
 		m.emit(Action{Type: InitiateConnect})
 		m.state = Connect
 	case DelayOpenTimerExpires:
@@ -296,7 +306,7 @@ func (m *Machine) connectOrActive(ev Event) {
 		}
 		if delayRunning {
 			m.stop(DelayOpenTimer)
-			m.startConnectRetry()
+			m.startConnectRetry(Active)
 			m.emit(Action{Type: Drop})
 			m.state = Active
 			return
@@ -386,7 +396,7 @@ func (m *Machine) openSent(ev Event) {
 	case TCPConnectionFails:
 		m.emit(Action{Type: Drop})
 		m.stop(HoldTimer)
-		m.startConnectRetry()
+		m.startConnectRetry(Active)
 		m.state = Active
 	case BGPOpen:
 		m.stop(DelayOpenTimer)

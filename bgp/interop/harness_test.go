@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -92,7 +93,9 @@ func newTopo(t *testing.T) *topo {
 			t.Logf("logs kept in %s", dir)
 			return
 		}
-		os.RemoveAll(dir)
+		if os.Getenv("BGP_INTEROP_KEEP") == "" {
+			os.RemoveAll(dir)
+		}
 	})
 	run(t, "ip", "netns", "add", tp.ours)
 	run(t, "ip", "netns", "add", tp.peer)
@@ -172,6 +175,7 @@ func (tp *topo) speaker(asn uint32) *bgp.Speaker {
 		ASN: asn, RouterID: tp.us,
 		Listen: []netip.AddrPort{netip.AddrPortFrom(tp.us, 179)},
 		NetNS:  "/run/netns/" + tp.ours,
+		Logger: testLogger(),
 	})
 	if err != nil {
 		tp.t.Fatal(err)
@@ -230,4 +234,12 @@ func withdraws(p netip.Prefix) func(bgp.Event) bool {
 func fileContains(path, s string) bool {
 	b, _ := os.ReadFile(path)
 	return bytes.Contains(b, []byte(s))
+}
+
+// testLogger logs to stderr when BGP_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("BGP_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
