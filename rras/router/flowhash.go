@@ -14,13 +14,14 @@ func mix(h, v uint64) uint64 {
 }
 
 // FlowHash4 returns the ECMP flow hash of an IPv4 packet: source and
-// destination addresses, protocol and, for TCP and UDP first fragments,
-// the ports. Packets of one flow hash alike, so they take one path.
+// destination addresses, protocol and, for TCP and UDP datagrams that are
+// not fragments, the ports. Packets of one flow hash alike, so they take
+// one path; all fragments of a datagram hash alike too.
 func FlowHash4(ip header.IPv4, seed uint64) uint64 {
 	h := mix(seed, uint64(binary.BigEndian.Uint32(ip[12:16]))<<32|uint64(binary.BigEndian.Uint32(ip[16:20])))
 	p := ip.Protocol()
 	var ports uint64
-	if (p == header.ProtocolTCP || p == header.ProtocolUDP) && ip.FragmentOffset() == 0 {
+	if (p == header.ProtocolTCP || p == header.ProtocolUDP) && !ip.IsFragment() {
 		if l4 := ip.Payload(); len(l4) >= 4 {
 			ports = uint64(binary.BigEndian.Uint32(l4))
 		}

@@ -265,3 +265,20 @@ func TestMalformedFramesAreTypedErrors(t *testing.T) {
 		t.Errorf("DropMalformed = %d, want 2", r.Counter(DropMalformed))
 	}
 }
+
+func TestLinkLocalEchoLeavesOnReceivingInterface(t *testing.T) {
+	r, out, _ := testRouter(t)
+	hostLL := netip.MustParseAddr("fe80::b")
+	ll2 := linkLocalFromMAC(macR2)
+	r.Input(2, nsFrame(macB, hostLL, ll2)) // the host resolves us and we learn it
+	out.take()
+	r.Input(2, icmp6Frame(macR2, macB, hostLL, ll2, 64, header.ICMPv6EchoRequest, func(m header.ICMPv6) header.ICMPv6 { return m }, 8))
+	got := out.take()
+	if len(got) != 1 || got[0].ifIndex != 2 {
+		t.Fatalf("sent %v, want one echo reply on interface 2", got)
+	}
+	ip, m := icmp6Of(t, got[0].frame)
+	if m.Type() != header.ICMPv6EchoReply || ip.Source() != ll2 || ip.Destination() != hostLL || header.Ethernet(got[0].frame).Destination() != macB {
+		t.Errorf("reply type %d %s -> %s", m.Type(), ip.Source(), ip.Destination())
+	}
+}
