@@ -199,6 +199,19 @@ func (s *Speaker) AddPeer(pc PeerConfig) error {
 			}
 		}
 	}
+	if pc.TTLSecurity > 0 {
+		// Our SYN-ACKs leave from the listener: with GTSM they must carry
+		// TTL 255 too, or the peer's minimum TTL drops them.
+		for _, ln := range s.listeners {
+			rc, err := ln.SyscallConn()
+			if err == nil {
+				err = sockopt.SetTTL(rc, 255, 0)
+			}
+			if err != nil {
+				return fmt.Errorf("bgp: peer %v: %w", pc.Address, err)
+			}
+		}
+	}
 	p := newPeer(s, pc)
 	s.peers[pc.Address] = p
 	s.wg.Add(1)
