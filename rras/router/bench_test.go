@@ -154,3 +154,24 @@ func BenchmarkRIBReplace(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(routes)), "ns/route")
 	})
 }
+
+// BenchmarkFIBLookup is the table lookup alone, on the full table and
+// destinations of BenchmarkForward4/6, to separate the table's share of the
+// per-packet cost from the router's.
+func BenchmarkFIBLookup(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a full routing table")
+	}
+	r, addrs := benchRouter()
+	for fam, name := range []string{"ipv4", "ipv6"} {
+		b.Run(name, func(b *testing.B) {
+			as := addrs[fam]
+			var n int
+			for i := 0; b.Loop(); i++ {
+				s, _ := r.fib.Lookup(as[i%len(as)])
+				n += len(s.Hops)
+			}
+			_ = n
+		})
+	}
+}
