@@ -149,8 +149,10 @@ func (tp *topo) start(name string, env []string, args ...string) *exec.Cmd {
 }
 
 // cli runs a control command with a short timeout and returns its output.
-func (tp *topo) cli(args ...string) string {
-	ctx, cancel := context.WithTimeout(tp.ctx, 3*time.Second)
+func (tp *topo) cli(args ...string) string { return tp.cliTimeout(3*time.Second, args...) }
+
+func (tp *topo) cliTimeout(d time.Duration, args ...string) string {
+	ctx, cancel := context.WithTimeout(tp.ctx, d)
 	defer cancel()
 	out, _ := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput()
 	return string(out)
@@ -242,4 +244,55 @@ func testLogger() *slog.Logger {
 		return nil
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// capture records the BGP packets on our veth with tcpdump, when it and
+// tshark are installed (ok is false otherwise). stop ends the capture and
+// returns the tshark summary lines of the frames from us that tshark
+// marks malformed, and the number of BGP messages we sent.
+func (tp *topo) capture() (stop func() (malformed []string, sent int), ok bool) {
+	tp.t.Helper()
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		return nil, false
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		return nil, false
+	}
+	pcap := tp.path("bgp.pcap")
+	cmd := exec.Command("ip", "netns", "exec", tp.ours, "tcpdump", "-i", "va", "-n", "-U", "--immediate-mode", "-w", pcap, "tcp port 179")
+	errOut, err := os.Create(tp.path("tcpdump.err"))
+	if err != nil {
+		tp.t.Fatal(err)
+	}
+	cmd.Stderr = errOut
+	if err := cmd.Start(); err != nil {
+		tp.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); errOut.Close(); close(done) }()
+	tp.t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	tp.eventually(5*time.Second, "tcpdump listening", func() bool {
+		return fileContains(tp.path("tcpdump.err"), "listening on")
+	})
+	return func() ([]string, int) {
+		time.Sleep(200 * time.Millisecond) // the last segments
+		cmd.Process.Signal(syscall.SIGINT)
+		<-done
+		from := "ip.src == " + tp.us.String()
+		bad := tp.cliTimeout(20*time.Second, "tshark", "-r", pcap, "-Y", from+" && _ws.malformed")
+		msgs := tp.cliTimeout(20*time.Second, "tshark", "-r", pcap, "-Y", from+" && bgp", "-T", "fields", "-e", "bgp.type")
+		var lines []string
+		for _, l := range strings.Split(bad, "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.Contains(l, "Running as user") {
+				lines = append(lines, l)
+			}
+		}
+		n := 0
+		for _, l := range strings.Split(msgs, "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.Contains(l, "Running as user") {
+				n += len(strings.Split(l, ","))
+			}
+		}
+		return lines, n
+	}, true
 }

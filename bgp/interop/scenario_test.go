@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,7 @@ func interop(t *testing.T, d daemon, r role) {
 	if err := s.Announce(ourVIP, wire.Attributes{Communities: []wire.Community{65001<<16 | 100}}); err != nil {
 		t.Fatal(err)
 	}
+	stopCapture, capturing := tp.capture()
 	start := time.Now()
 	d.start(tp, r.weActive, r.password)
 	if err := s.AddPeer(bgp.PeerConfig{
@@ -95,9 +97,22 @@ func interop(t *testing.T, d daemon, r role) {
 	tp.eventually(5*time.Second, d.name+" reports our shutdown communication", func() bool {
 		return d.reportedShutdown(tp, shutdownMsg)
 	})
+
+	// Where tshark is installed, our messages must decode cleanly.
+	if capturing {
+		bad, sent := stopCapture()
+		if len(bad) > 0 {
+			t.Errorf("tshark marks our messages malformed:\n%s", strings.Join(bad, "\n"))
+		}
+		if sent < 5 {
+			t.Errorf("tshark decoded %d BGP messages from us, want at least OPEN, KEEPALIVE, UPDATEs, NOTIFICATION", sent)
+		}
+		t.Logf("tshark: %d BGP messages from us, none malformed", sent)
+	}
 }
 
 func roles(t *testing.T, d daemon, activeWait, passiveWait time.Duration, md5 bool) {
+	t.Parallel()
 	pw := ""
 	if md5 {
 		pw = "s3cr3t-md5"
