@@ -67,6 +67,16 @@ func (q *Queue) Push(ev store.Event) bool {
 	return true
 }
 
+// PushReplay queues ev as history the watcher asked for: like Push, but it
+// does not count against the buffer (the history a backend replays is
+// bounded by what the backend keeps).
+func (q *Queue) PushReplay(ev store.Event) bool {
+	q.mu.Lock()
+	q.limit++
+	q.mu.Unlock()
+	return q.Push(ev)
+}
+
 // End ends the watch once the queued events are delivered; a non-nil err
 // is delivered as a last event. Later calls do nothing.
 func (q *Queue) End(err error) {
