@@ -50,6 +50,9 @@ func TestConcurrentForwardingAndChanges(t *testing.T) {
 		clk.advance(100 * time.Millisecond)
 		r.Tick()
 	}
+	for deadline := time.Now().Add(5 * time.Second); r.Counter(Forwarded) == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // let the forwarding goroutines get scheduled
+	}
 	close(stop)
 	wg.Wait()
 	if r.Counter(Forwarded) == 0 {

@@ -45,8 +45,16 @@ func FuzzInput(f *testing.F) {
 		clk.advance(700 * time.Millisecond)
 		r.Tick()
 		r.neigh.mu.Lock()
-		n, q := len(*r.neigh.m.Load()), r.neigh.queued
+		n, q := r.neigh.n, r.neigh.queued
+		walked, waiting := 0, 0
+		for _, e := range r.neigh.all {
+			walked++
+			waiting += len(e.queue)
+		}
 		r.neigh.mu.Unlock()
+		if walked != n || waiting != q {
+			t.Fatalf("neighbor bookkeeping: %d entries and %d queued counted, %d and %d present", n, q, walked, waiting)
+		}
 		if n > 16 || q > 8 || q < 0 {
 			t.Fatalf("neighbor cache %d entries, %d queued: bounds exceeded", n, q)
 		}

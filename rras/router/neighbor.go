@@ -101,35 +101,76 @@ func (n *neighbor) setMAC(m header.MAC) {
 }
 
 // neighborCache maps (interface, address) to link-layer addresses. Readers
-// load the map and the entry's atomics without locking; writers hold mu and
-// publish a new map when entries come and go.
+// load a shard's map and the entry's atomics without locking; writers hold
+// mu and publish a new copy of the one shard that changes, so adding an
+// entry copies about 1/neighborShards of the cache, not all of it.
 type neighborCache struct {
 	r      *Router
 	mu     sync.Mutex
-	m      atomic.Pointer[map[neighborKey]*neighbor]
-	queued int
+	shards [neighborShards]atomic.Pointer[map[neighborKey]*neighbor]
+	n      int // entries; guarded by mu
+	queued int // packets waiting, all entries; guarded by mu
 	seq    uint64
+}
+
+const neighborShards = 64
+
+func shardOf(k neighborKey) int {
+	b := k.addr.As16()
+	return int(b[15]^b[14]*7^b[13]*31^byte(k.ifIndex)) % neighborShards
 }
 
 func (c *neighborCache) init(r *Router) {
 	c.r = r
-	m := map[neighborKey]*neighbor{}
-	c.m.Store(&m)
+	for i := range c.shards {
+		m := map[neighborKey]*neighbor{}
+		c.shards[i].Store(&m)
+	}
 }
 
 func (c *neighborCache) get(k neighborKey) *neighbor {
-	return (*c.m.Load())[k]
+	return (*c.shards[shardOf(k)].Load())[k]
 }
 
-// edit publishes a copy of the map changed by fn; callers hold mu.
-func (c *neighborCache) edit(fn func(m map[neighborKey]*neighbor)) {
-	old := *c.m.Load()
+// put adds n; callers hold mu.
+func (c *neighborCache) put(n *neighbor) {
+	c.editShard(shardOf(n.key), func(m map[neighborKey]*neighbor) { m[n.key] = n })
+	c.n++
+}
+
+// del removes the entry for k and forgets its queued packets; callers hold
+// mu.
+func (c *neighborCache) del(k neighborKey) {
+	i := shardOf(k)
+	n := (*c.shards[i].Load())[k]
+	if n == nil {
+		return
+	}
+	c.queued -= len(n.queue)
+	c.n--
+	c.editShard(i, func(m map[neighborKey]*neighbor) { delete(m, k) })
+}
+
+func (c *neighborCache) editShard(i int, fn func(m map[neighborKey]*neighbor)) {
+	old := *c.shards[i].Load()
 	m := make(map[neighborKey]*neighbor, len(old)+1)
 	for k, v := range old {
 		m[k] = v
 	}
 	fn(m)
-	c.m.Store(&m)
+	c.shards[i].Store(&m)
+}
+
+// all yields every entry (of the shard maps as they were when each shard
+// was reached; deleting during the walk is safe).
+func (c *neighborCache) all(yield func(neighborKey, *neighbor) bool) {
+	for i := range c.shards {
+		for k, n := range *c.shards[i].Load() {
+			if !yield(k, n) {
+				return
+			}
+		}
+	}
 }
 
 // action is work found under mu and done after releasing it, since Output
@@ -202,7 +243,7 @@ func (c *neighborCache) resolve(out *iface, nh netip.Addr, frame []byte, in int)
 		}
 		n = &neighbor{key: k}
 		n.state.Store(uint32(StateIncomplete))
-		c.edit(func(m map[neighborKey]*neighbor) { m[k] = n })
+		c.put(n)
 	}
 	switch NeighborState(n.state.Load()) {
 	case StateFailed:
@@ -241,7 +282,7 @@ func (c *neighborCache) dropOldest(n *neighbor) {
 
 func (c *neighborCache) dropOldestGlobal() {
 	var oldest *neighbor
-	for _, n := range *c.m.Load() {
+	for _, n := range c.all {
 		if len(n.queue) > 0 && (oldest == nil || n.queue[0].seq < oldest.queue[0].seq) {
 			oldest = n
 		}
@@ -254,14 +295,12 @@ func (c *neighborCache) dropOldestGlobal() {
 // makeRoom makes space for one more entry, evicting a FAILED or STALE one
 // when the cache is full; it reports whether there is room.
 func (c *neighborCache) makeRoom() bool {
-	m := *c.m.Load()
-	if len(m) < c.r.cfg.MaxNeighbors {
+	if c.n < c.r.cfg.MaxNeighbors {
 		return true
 	}
-	for k, n := range m {
+	for k, n := range c.all {
 		if st := NeighborState(n.state.Load()); st == StateFailed || st == StateStale {
-			c.queued -= len(n.queue)
-			c.edit(func(m map[neighborKey]*neighbor) { delete(m, k) })
+			c.del(k)
 			return true
 		}
 	}
@@ -291,7 +330,7 @@ func (c *neighborCache) learn(in *iface, addr netip.Addr, mac header.MAC, solici
 		n = &neighbor{key: k}
 		n.setMAC(mac)
 		n.state.Store(uint32(StateStale))
-		c.edit(func(m map[neighborKey]*neighbor) { m[k] = n })
+		c.put(n)
 	}
 	now := r.now()
 	reach := func() {
@@ -346,7 +385,7 @@ func (r *Router) Tick() {
 	var acts []action
 	var gone []neighborKey
 	c.mu.Lock()
-	for k, n := range *c.m.Load() {
+	for k, n := range c.all {
 		out := r.ifs.Load().get(k.ifIndex)
 		if out == nil {
 			gone = append(gone, k)
@@ -396,13 +435,8 @@ func (r *Router) Tick() {
 			}
 		}
 	}
-	if len(gone) > 0 {
-		c.edit(func(m map[neighborKey]*neighbor) {
-			for _, k := range gone {
-				c.queued -= len(m[k].queue)
-				delete(m, k)
-			}
-		})
+	for _, k := range gone {
+		c.del(k)
 	}
 	c.mu.Unlock()
 	c.run(acts)
@@ -411,14 +445,11 @@ func (r *Router) Tick() {
 func (c *neighborCache) removeInterface(index int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.edit(func(m map[neighborKey]*neighbor) {
-		for k, n := range m {
-			if k.ifIndex == index {
-				c.queued -= len(n.queue)
-				delete(m, k)
-			}
+	for k := range c.all {
+		if k.ifIndex == index {
+			c.del(k)
 		}
-	})
+	}
 }
 
 // Neighbors returns a snapshot of the neighbor cache, sorted by interface
@@ -428,7 +459,7 @@ func (r *Router) Neighbors() []Neighbor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []Neighbor
-	for k, n := range *c.m.Load() {
+	for k, n := range c.all {
 		out = append(out, Neighbor{IfIndex: k.ifIndex, Addr: k.addr, MAC: n.macAddr(),
 			State: NeighborState(n.state.Load()), Queued: len(n.queue)})
 	}

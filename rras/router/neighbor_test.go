@@ -262,3 +262,41 @@ func TestICMPRateLimit(t *testing.T) {
 		t.Errorf("ICMPRateLimited = %d, want 7", got)
 	}
 }
+
+// TestNeighborFloodIsBounded sends to many addresses of a connected subnet:
+// the cache stops at MaxNeighbors, and once resolution has failed the
+// entries make room for new destinations.
+func TestNeighborFloodIsBounded(t *testing.T) {
+	out := &capture{}
+	clk := &clock{t: time.Unix(1, 0)}
+	r := New(Config{Output: out, Now: clk.Now, MaxNeighbors: 8, ICMPRate: -1})
+	r.SetInterface(Interface{Index: 1, MAC: macR1, Addrs: []netip.Prefix{netip.PrefixFrom(r1v4, 24)}})
+	r.SetInterface(Interface{Index: 2, MAC: macR2, Addrs: []netip.Prefix{netip.MustParsePrefix("10.99.0.1/16")}})
+	flood := func(base int) {
+		for i := range 100 {
+			r.Input(1, udp4(macR1, macA, hAv4, netip.AddrFrom4([4]byte{10, 99, byte(base + i/250), byte(2 + i%250)}), 64, 1, 2, 0))
+		}
+	}
+	flood(100)
+	if n := len(r.Neighbors()); n != 8 {
+		t.Fatalf("%d neighbors after the flood, want the bound 8", n)
+	}
+	for range MaxMulticastSolicit + 1 {
+		clk.advance(RetransTimer)
+		r.Tick()
+	}
+	flood(110)
+	ns := r.Neighbors()
+	if len(ns) != 8 {
+		t.Fatalf("%d neighbors, want 8", len(ns))
+	}
+	fresh := 0
+	for _, n := range ns {
+		if n.State == StateIncomplete {
+			fresh++
+		}
+	}
+	if fresh == 0 {
+		t.Errorf("failed entries did not make room for new destinations")
+	}
+}
