@@ -282,3 +282,41 @@ func TestLinkLocalEchoLeavesOnReceivingInterface(t *testing.T) {
 		t.Errorf("reply type %d %s -> %s", m.Type(), ip.Source(), ip.Destination())
 	}
 }
+
+// TestNoICMPErrorAbout checks the cases RFC 1812 section 4.3.2.7 and RFC
+// 4443 section 2.4(e) exclude: ICMP errors, non-first fragments, multicast
+// or broadcast destinations, and invalid sources.
+func TestNoICMPErrorAbout(t *testing.T) {
+	r, out, _ := testRouter(t)
+	resolve(t, r, 1, hAv4, macA)
+	resolve(t, r, 1, hAv6, macA)
+	out.take()
+	unknown4 := netip.MustParseAddr("198.51.100.1")
+
+	icmpErr := udp4(macR1, macA, hAv4, unknown4, 64, 0, 0, 20)
+	ip := header.IPv4(icmpErr[14:])
+	ip.SetProtocol(header.ProtocolICMPv4)
+	ip.Payload()[0] = header.ICMPv4DestUnreach
+	ip.SetChecksum(ip.ComputeChecksum())
+
+	frag := udp4(macR1, macA, hAv4, unknown4, 64, 1, 2, 20)
+	fip := header.IPv4(frag[14:])
+	fip.SetFragmentOffset(64)
+	fip.SetChecksum(fip.ComputeChecksum())
+
+	icmp6Err := icmp6Frame(macR1, macA, hAv6, netip.MustParseAddr("2001:db8:99::1"), 64, header.ICMPv6DestUnreach, func(m header.ICMPv6) header.ICMPv6 { return m }, 16)
+
+	for name, f := range map[string][]byte{
+		"ICMP error":         icmpErr,
+		"non-first fragment": frag,
+		"ICMPv6 error":       icmp6Err,
+		"TTL 1 to multicast": udp4(ipv4MulticastMACForTest, macA, hAv4, netip.MustParseAddr("239.1.1.1"), 1, 1, 2, 0),
+	} {
+		r.Input(1, f)
+		if got := out.take(); len(got) != 0 {
+			t.Errorf("%s: sent %d frames, want none", name, len(got))
+		}
+	}
+}
+
+var ipv4MulticastMACForTest = header.MAC{0x01, 0x00, 0x5e, 0x01, 0x01, 0x01}
