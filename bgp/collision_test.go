@@ -98,4 +98,16 @@ func TestCollisionResolution(t *testing.T) {
 	if ev.Session.Local.Port() != a.ListenAddrs()[0].Port() {
 		t.Errorf("session runs on %v, want the accepted connection", ev.Session.Local)
 	}
+
+	// The surviving connection now carries the peer's configuration: when
+	// it fails, the speaker (configured active) connects out again.
+	c2.Close()
+	waitFor(t, sub, 5*time.Second, "session down", isType(SessionDown))
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+	c3, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("no reconnection after the session failed: %v", err)
+	}
+	defer c3.Close()
+	rawPeer{t, c3}.recvType(wire.TypeOpen)
 }

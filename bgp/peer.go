@@ -391,17 +391,31 @@ func (p *peer) step(c *conn, ev fsm.Event) {
 	if from != to {
 		p.log.Debug("state", "from", from, "to", to, "event", ev.Type, "second", c == p.second)
 	}
-	if to == fsm.Idle {
-		switch {
-		case c == p.second:
-			c.release(p)
-			p.second = nil
-		case c == p.main && p.second != nil:
-			c.release(p)
-			p.main, p.second = p.second, nil
+	switch {
+	case to == fsm.Idle && c == p.second:
+		c.release(p)
+		p.second = nil
+	case c == p.main && p.second != nil && (to == fsm.Idle || c.link == nil):
+		// Our connection failed while the peer's is opening: keep that.
+		c.release(p)
+		p.promoteSecond()
+	case c == p.second && to == fsm.Established:
+		// The peer's connection won (section 6.8): ours, if still
+		// opening, is dumped, and the peer's becomes the main one.
+		p.step(p.main, fsm.Event{Type: fsm.OpenCollisionDump})
+		if p.second == c {
+			p.main.release(p)
+			p.promoteSecond()
 		}
 	}
 	p.status.Store(&peerStatus{state: p.main.m.State().String(), up: p.main.up})
+}
+
+// promoteSecond makes the second connection the peer's main one; its
+// Machine, started passive to answer the peer, restarts as configured.
+func (p *peer) promoteSecond() {
+	p.main, p.second = p.second, nil
+	p.main.m.SetPassive(p.cfg.Passive)
 }
 
 // checkOverflow fails c's connection if its send queue overflowed.

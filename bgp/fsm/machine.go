@@ -80,6 +80,12 @@ func (m *Machine) ConnectRetryCounter() int { return m.counter }
 // Running reports whether the Machine considers timer t started.
 func (m *Machine) Running(t Timer) bool { return m.running[t] }
 
+// SetPassive sets whether the next automatic restart (IdleHoldTimer
+// expiry) waits for the peer to connect. A caller that started a Machine
+// passive to answer a connection the peer opened (section 6.8) uses it
+// when that connection becomes the peer's only one.
+func (m *Machine) SetPassive(passive bool) { m.passive = passive }
+
 // Negotiated returns the hold time and keepalive interval in use once the
 // peer's OPEN has been accepted (zero hold time: no keepalives).
 func (m *Machine) Negotiated() (hold, keepalive time.Duration) { return m.hold, m.keep }
