@@ -179,7 +179,8 @@ func (r *Router) SetInterface(ifc Interface) error {
 }
 
 // RemoveInterface removes an interface, its connected routes and its
-// neighbors.
+// neighbors. Its counters are folded into the global ones (an event counted
+// by an Input call still running at that moment may be lost).
 func (r *Router) RemoveInterface(index int) {
 	r.cfgMu.Lock()
 	defer r.cfgMu.Unlock()

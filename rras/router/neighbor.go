@@ -115,9 +115,11 @@ type neighborCache struct {
 
 const neighborShards = 64
 
+// shardOf spreads neighbors by the last octet of their address, which is
+// what differs between the hosts of a subnet.
 func shardOf(k neighborKey) int {
 	b := k.addr.As16()
-	return int(b[15]^b[14]*7^b[13]*31^byte(k.ifIndex)) % neighborShards
+	return int(b[15]^byte(k.ifIndex)) & (neighborShards - 1)
 }
 
 func (c *neighborCache) init(r *Router) {
