@@ -134,8 +134,20 @@ func TestLoopbackSession(t *testing.T) {
 	if err := a.Announce(v6, wire.Attributes{NextHop: netip.MustParseAddr("2001:db8::1")}); err != nil {
 		t.Fatal(err)
 	}
-	ev := waitFor(t, subB, 5*time.Second, "B receives the /32", announces(vip))
-	got := ev.Announced[0].Attrs
+	// The two UPDATEs may come in either order.
+	var got *wire.Attributes
+	seen6 := false
+	waitFor(t, subB, 5*time.Second, "B receives the /32 and the IPv6 prefix", func(ev Event) bool {
+		for _, r := range ev.Announced {
+			switch r.Prefix {
+			case vip:
+				got = r.Attrs
+			case v6:
+				seen6 = true
+			}
+		}
+		return got != nil && seen6
+	})
 	want := &wire.Attributes{
 		Origin:      wire.OriginIGP,
 		ASPath:      []wire.Segment{{Type: wire.ASSequence, ASNs: []uint32{65001}}},
@@ -147,7 +159,6 @@ func TestLoopbackSession(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(x, y netip.Addr) bool { return x == y })); diff != "" {
 		t.Errorf("received attributes (-want +got):\n%s", diff)
 	}
-	waitFor(t, subB, 5*time.Second, "B receives the IPv6 prefix", announces(v6))
 
 	if err := a.Withdraw(vip); err != nil {
 		t.Fatal(err)
