@@ -1,6 +1,7 @@
 package router
 
 import (
+	"encoding/binary"
 	"net/netip"
 
 	"github.com/sdnfabric/sdnfabric/offload/header"
@@ -102,13 +103,19 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 		r.icmpError4(s, in, ip, header.ICMPv4TimeExceeded, 0, 0)
 		return nil
 	}
-	set, ok := r.fib.Lookup(dst)
+	p, set, ok := r.fib.LookupPrefix(dst)
 	if !ok {
 		r.count(in, DropNoRoute)
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, 0, 0)
 		return nil
 	}
-	out, nh := r.nextHop(s, set.Pick(FlowHash4(ip, r.cfg.HashSeed)), dst)
+	hop := set.Pick(FlowHash4(ip, r.cfg.HashSeed))
+	if !hop.Addr.IsValid() && directedBroadcast(p, dst) {
+		// Directed broadcasts are not forwarded (RFC 2644).
+		r.count(in, DropNotForUs)
+		return nil
+	}
+	out, nh := r.nextHop(s, hop, dst)
 	if out == nil {
 		r.count(in, DropNoRoute)
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, 1, 0)
@@ -129,6 +136,17 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 	r.count(in, Forwarded)
 	r.transmit(out, nh, frame, in.Index)
 	return nil
+}
+
+// directedBroadcast reports whether dst is the broadcast address of the
+// connected subnet p (all host bits set, for subnets shorter than /31).
+func directedBroadcast(p netip.Prefix, dst netip.Addr) bool {
+	if p.Bits() >= 31 {
+		return false
+	}
+	b := dst.As4()
+	a := binary.BigEndian.Uint32(b[:])
+	return a|(1<<(32-p.Bits())-1) == a
 }
 
 func (r *Router) input6(s *ifaceSet, in *iface, frame []byte, mcast bool) error {

@@ -320,3 +320,14 @@ func TestNoICMPErrorAbout(t *testing.T) {
 }
 
 var ipv4MulticastMACForTest = header.MAC{0x01, 0x00, 0x5e, 0x01, 0x01, 0x01}
+
+func TestDirectedBroadcastNotForwarded(t *testing.T) {
+	r, out, _ := testRouter(t)
+	r.Input(1, udp4(macR1, macA, hAv4, netip.MustParseAddr("10.99.2.255"), 64, 1, 2, 0))
+	if got := out.take(); len(got) != 0 {
+		t.Errorf("forwarded (or tried to resolve) a directed broadcast: %d frames", len(got))
+	}
+	if r.Counter(DropNotForUs) != 1 {
+		t.Errorf("DropNotForUs = %d", r.Counter(DropNotForUs))
+	}
+}
