@@ -6,12 +6,20 @@ import (
 	"testing"
 )
 
+// bigPool is 64 external addresses, enough ports for 1M mappings.
+func bigPool(c *Config) {
+	c.External = nil
+	for i := range 64 {
+		c.External = append(c.External, netip.AddrFrom4([4]byte{198, 51, 100, byte(i + 1)}))
+	}
+}
+
 // BenchmarkNewSession creates one UDP session per operation, from 65536
 // hosts times 16 ports; the table is replaced when full.
 func BenchmarkNewSession(b *testing.B) {
 	const size = 1 << 20
 	mk := func() *NAT {
-		n, _ := newNAT(b, func(c *Config) { c.MaxSessions = size; c.MaxSessionsPerHost = 64 })
+		n, _ := newNAT(b, func(c *Config) { c.MaxSessions = size; c.MaxSessionsPerHost = 64; bigPool(c) })
 		return n
 	}
 	n := mk()
@@ -55,7 +63,7 @@ func header4Checksum(b []byte) uint16 {
 // BenchmarkEstablished translates packets of an existing session among
 // 100k, outbound then inbound.
 func BenchmarkEstablished(b *testing.B) {
-	n, _ := newNAT(b, func(c *Config) { c.MaxSessions = 1 << 17 })
+	n, _ := newNAT(b, func(c *Config) { c.MaxSessions = 1 << 17; bigPool(c) })
 	for i := range 100000 {
 		h := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
 		n.Outbound(udpPacket(ap(h, 5000), ap(server, 53), "x"))
@@ -89,7 +97,7 @@ func BenchmarkMemoryPerSession(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		n, _ := newNAT(b, func(c *Config) { c.MaxSessions = size; c.MaxSessionsPerHost = 64 })
+		n, _ := newNAT(b, func(c *Config) { c.MaxSessions = size; c.MaxSessionsPerHost = 64; bigPool(c) })
 		buf := make([]byte, 0, 64)
 		for i := range size {
 			buf = append(buf[:0], udpPacket(ap(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 5000), ap(server, 53), "")...)

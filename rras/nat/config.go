@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/offload/header"
@@ -64,6 +65,10 @@ const (
 	DefaultICMPTimeout           = 60 * time.Second
 )
 
+// MaxExternal is the largest external pool: each address costs 24 KiB of
+// port bitmaps (TCP, UDP, ICMP).
+const MaxExternal = 1024
+
 // PortRange is an inclusive range of external ports.
 type PortRange struct{ Lo, Hi uint16 }
 
@@ -114,7 +119,13 @@ func (c *Config) setDefaults() error {
 	if len(c.External) == 0 {
 		return fmt.Errorf("nat: config: no external address")
 	}
-	for _, a := range c.External {
+	if len(c.External) > MaxExternal {
+		return fmt.Errorf("nat: config: %d external addresses, more than %d", len(c.External), MaxExternal)
+	}
+	for i, a := range c.External {
+		if slices.Contains(c.External[:i], a) {
+			return fmt.Errorf("nat: config: external address %v listed twice", a)
+		}
 		if !a.Is4() {
 			return fmt.Errorf("nat: config: external address %v is not IPv4", a)
 		}

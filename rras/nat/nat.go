@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
@@ -88,6 +89,7 @@ type NAT struct {
 	wheel               wheel
 
 	pool    []uint32
+	used    []portSet           // per pool address and protocol
 	poolSet map[uint32]struct{} // for pools of more than 8 addresses
 
 	toUDP, toEst, toTrans, toICMP uint32 // timeouts in ticks
@@ -124,6 +126,10 @@ func New(cfg Config) (*NAT, error) {
 	for _, a := range cfg.External {
 		n.pool = append(n.pool, u32(a))
 	}
+	n.used = make([]portSet, 3*len(n.pool))
+	for i := range n.used {
+		n.used[i].bits = make([]uint64, 1024)
+	}
 	if len(n.pool) > 8 {
 		n.poolSet = make(map[uint32]struct{}, len(n.pool))
 		for _, a := range n.pool {
@@ -141,7 +147,11 @@ func New(cfg Config) (*NAT, error) {
 		if _, used := n.lookupIn(f.Proto, u32(in.Addr()), in.Port()); used {
 			return nil, fmt.Errorf("nat: config: forward %d: internal %v already forwarded", i, in)
 		}
-		n.addMapping(f.Proto, u32(in.Addr()), in.Port(), u32(ext.Addr()), ext.Port(), true)
+		pool := uint32(slices.Index(n.pool, u32(ext.Addr())))
+		n.addMapping(f.Proto, u32(in.Addr()), in.Port(), pool, ext.Port(), true)
+		if ext.Port() < cfg.Ports.Lo || ext.Port() > cfg.Ports.Hi {
+			n.ports(f.Proto, pool).fixed++
+		}
 	}
 	return n, nil
 }

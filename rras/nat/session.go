@@ -14,8 +14,9 @@ type mapping struct {
 	inAddr, extAddr uint32
 	sessions        uint32 // live sessions; when free, the next free mapping + 1
 	inPort, extPort uint16
+	pool            uint16 // index of extAddr in the pool
 	proto           uint8
-	static          bool // a Forward: never freed
+	static          bool // a PortForward: never freed
 }
 
 // session is one remote endpoint talking to a mapping: what filtering,
@@ -201,20 +202,22 @@ func (n *NAT) admit(in uint32) error {
 // newMapping creates a dynamic mapping for the internal endpoint; the
 // caller has checked admit.
 func (n *NAT) newMapping(proto uint8, in uint32, inPort uint16) (uint32, error) {
-	ext := n.pool[n.hashEndpoint(0, in, 0)%uint32(len(n.pool))] // paired pooling
-	port, ok := n.allocPort(proto, ext, inPort)
+	pool := n.hashEndpoint(0, in, 0) % uint32(len(n.pool)) // paired pooling
+	port, ok := n.allocPort(proto, pool, inPort)
 	if !ok {
 		n.counters.PortsExhausted++
 		return 0, ErrPortsExhausted
 	}
-	return n.addMapping(proto, in, inPort, ext, port, false), nil
+	return n.addMapping(proto, in, inPort, pool, port, false), nil
 }
 
-func (n *NAT) addMapping(proto uint8, in uint32, inPort uint16, ext uint32, extPort uint16, static bool) uint32 {
+func (n *NAT) addMapping(proto uint8, in uint32, inPort uint16, pool uint32, extPort uint16, static bool) uint32 {
 	m := n.freeMap - 1
 	r := &n.maps[m]
 	n.freeMap = r.sessions
-	*r = mapping{inAddr: in, extAddr: ext, inPort: inPort, extPort: extPort, proto: proto, static: static}
+	ext := n.pool[pool]
+	*r = mapping{inAddr: in, extAddr: ext, inPort: inPort, extPort: extPort, pool: uint16(pool), proto: proto, static: static}
+	n.ports(proto, pool).set(extPort)
 	n.byIn.insert(n.hashEndpoint(proto, in, inPort), m)
 	n.byExt.insert(n.hashEndpoint(proto, ext, extPort), m)
 	n.counters.Mappings++
@@ -225,6 +228,7 @@ func (n *NAT) freeMapping(m uint32) {
 	r := &n.maps[m]
 	n.byIn.remove(n.hashEndpoint(r.proto, r.inAddr, r.inPort), m)
 	n.byExt.remove(n.hashEndpoint(r.proto, r.extAddr, r.extPort), m)
+	n.ports(r.proto, uint32(r.pool)).clear(r.extPort)
 	*r = mapping{sessions: n.freeMap}
 	n.freeMap = m + 1
 	n.counters.Mappings--
