@@ -109,7 +109,8 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, 0, 0)
 		return nil
 	}
-	hop := set.Pick(FlowHash4(ip, r.cfg.HashSeed))
+	hi := set.pick(FlowHash4(ip, r.cfg.HashSeed))
+	hop := set.Hops[hi]
 	if !hop.Addr.IsValid() && directedBroadcast(p, dst) {
 		// Directed broadcasts are not forwarded (RFC 2644).
 		r.count(in, DropNotForUs)
@@ -134,7 +135,7 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 	}
 	ip.DecrementTTL()
 	r.count(in, Forwarded)
-	r.transmit(out, nh, frame, in.Index)
+	r.transmitCached(out, nh, frame, in.Index, set, hi)
 	return nil
 }
 
@@ -198,7 +199,8 @@ func (r *Router) input6(s *ifaceSet, in *iface, frame []byte, mcast bool) error 
 		r.icmpError6(s, in, ip, header.ICMPv6DestUnreach, 0, 0)
 		return nil
 	}
-	out, nh := r.nextHop(s, set.Pick(FlowHash6(ip, r.cfg.HashSeed)), dst)
+	hi := set.pick(FlowHash6(ip, r.cfg.HashSeed))
+	out, nh := r.nextHop(s, set.Hops[hi], dst)
 	if out == nil {
 		r.count(in, DropNoRoute)
 		r.icmpError6(s, in, ip, header.ICMPv6DestUnreach, 3, 0)
@@ -211,7 +213,7 @@ func (r *Router) input6(s *ifaceSet, in *iface, frame []byte, mcast bool) error 
 	}
 	ip.DecrementHopLimit()
 	r.count(in, Forwarded)
-	r.transmit(out, nh, frame, in.Index)
+	r.transmitCached(out, nh, frame, in.Index, set, hi)
 	return nil
 }
 

@@ -81,6 +81,7 @@ type neighbor struct {
 	mac     atomic.Uint64
 	state   atomic.Uint32
 	delayAt atomic.Int64 // when the data path moved the entry from STALE to DELAY (UnixNano)
+	dead    atomic.Bool  // removed from the cache (a next-hop set may still point to it)
 
 	// guarded by neighborCache.mu
 	deadline time.Time
@@ -150,6 +151,7 @@ func (c *neighborCache) del(k neighborKey) {
 	}
 	c.queued -= len(n.queue)
 	c.n--
+	n.dead.Store(true)
 	c.editShard(i, func(m map[neighborKey]*neighbor) { delete(m, k) })
 }
 
@@ -211,7 +213,31 @@ func (c *neighborCache) run(acts []action) {
 // to next hop nh on out, resolving nh first if needed. in is the receiving
 // interface (0 for frames the router originates).
 func (r *Router) transmit(out *iface, nh netip.Addr, frame []byte, in int) {
-	if n := r.neigh.get(neighborKey{out.Index, nh}); n != nil {
+	r.transmitTo(out, nh, frame, in, r.neigh.get(neighborKey{out.Index, nh}))
+}
+
+// transmitCached is transmit for hop hi of set: a gateway's neighbor entry
+// is remembered in the set, so later packets skip the cache lookup.
+func (r *Router) transmitCached(out *iface, nh netip.Addr, frame []byte, in int, set *NextHopSet, hi int) {
+	if !set.Hops[hi].Addr.IsValid() {
+		r.transmit(out, nh, frame, in)
+		return
+	}
+	k := neighborKey{out.Index, nh}
+	c := &set.neighbors[hi]
+	n := c.Load()
+	if n == nil || n.key != k || n.dead.Load() {
+		if n = r.neigh.get(k); n != nil {
+			c.Store(n)
+		}
+	}
+	r.transmitTo(out, nh, frame, in, n)
+}
+
+// transmitTo is transmit with the neighbor entry for nh on out (nil if
+// there is none).
+func (r *Router) transmitTo(out *iface, nh netip.Addr, frame []byte, in int, n *neighbor) {
+	if n != nil {
 		st := NeighborState(n.state.Load())
 		switch st {
 		case StateStale:

@@ -300,3 +300,41 @@ func TestNeighborFloodIsBounded(t *testing.T) {
 		t.Errorf("failed entries did not make room for new destinations")
 	}
 }
+
+// TestGatewayCacheFollowsNeighborChanges checks that the neighbor remembered
+// by a next-hop set is dropped when its entry goes away.
+func TestGatewayCacheFollowsNeighborChanges(t *testing.T) {
+	r, out, clk := testRouter(t)
+	gw := netip.MustParseAddr("10.99.2.254")
+	r.Routes().Replace(SourceStatic, netip.MustParsePrefix("192.0.2.0/24"), []NextHop{{Addr: gw, IfIndex: 2}})
+	resolve(t, r, 2, gw, macB)
+	send := func() header.MAC {
+		out.take()
+		r.Input(1, udp4(macR1, macA, hAv4, netip.MustParseAddr("192.0.2.7"), 9, 1, 2, 0))
+		for _, s := range out.take() {
+			if s.ifIndex == 2 && header.Ethernet(s.frame).EtherType() == header.EtherTypeIPv4 {
+				return header.Ethernet(s.frame).Destination()
+			}
+		}
+		return header.MAC{}
+	}
+	if got := send(); got != macB {
+		t.Fatalf("sent to %s, want %s", got, macB)
+	}
+	// Unanswered probes delete the entry; the gateway then moves.
+	clk.advance(ReachableTime * 3 / 2)
+	r.Tick()
+	send()
+	for range MaxUnicastSolicit + 2 {
+		clk.advance(DelayFirstProbeTime)
+		r.Tick()
+	}
+	if s := state(r, 2, gw); s != 0 {
+		t.Fatalf("state %s, want the entry gone", s)
+	}
+	other := header.MAC{0x02, 0, 0, 0, 0xc, 0xc}
+	resolve(t, r, 2, gw, other)
+	if got := send(); got != other {
+		t.Errorf("sent to %s after the gateway moved, want %s", got, other)
+	}
+}

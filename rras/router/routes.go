@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sdnfabric/sdnfabric/rras/lpm"
 )
@@ -90,12 +91,19 @@ type NextHopSet struct {
 	Source   string
 	Distance uint8
 	Hops     []NextHop // sorted by IfIndex, then Addr; never empty
+
+	// neighbors caches, per gateway hop, the neighbor entry it resolved
+	// to, so forwarding skips the neighbor-cache lookup. The only mutable
+	// part of a set; entries are checked before use.
+	neighbors []atomic.Pointer[neighbor]
 }
 
 // Pick returns the next hop for a packet with flow hash h: Hops[h mod n].
 func (s *NextHopSet) Pick(h uint64) NextHop {
-	return s.Hops[h%uint64(len(s.Hops))]
+	return s.Hops[s.pick(h)]
 }
+
+func (s *NextHopSet) pick(h uint64) int { return int(h % uint64(len(s.Hops))) }
 
 // RouteSink is what a route source (a BGP RIB subscription, a static
 // configuration) feeds. *RIB implements it.
@@ -374,7 +382,7 @@ func (r *RIB) intern(source string, d uint8, hops []NextHop) *NextHopSet {
 	if len(r.sets) >= maxInterned {
 		clear(r.sets)
 	}
-	s := &NextHopSet{Source: source, Distance: d, Hops: hops}
+	s := &NextHopSet{Source: source, Distance: d, Hops: hops, neighbors: make([]atomic.Pointer[neighbor], len(hops))}
 	r.sets[string(k)] = s
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var addrCmp = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
@@ -28,7 +29,7 @@ func TestRouteSelection(t *testing.T) {
 	mustReplace(SourceIBGP, gw("10.0.0.9"))
 	mustReplace(SourceEBGP, gw("10.0.0.2"), gw("10.0.0.1"), gw("10.0.0.2"))
 	want := &NextHopSet{Source: SourceEBGP, Distance: 20, Hops: []NextHop{gw("10.0.0.1"), gw("10.0.0.2")}}
-	if diff := cmp.Diff(want, best(), addrCmp); diff != "" {
+	if diff := cmp.Diff(want, best(), addrCmp, cmpopts.IgnoreUnexported(NextHopSet{})); diff != "" {
 		t.Errorf("eBGP should win, sorted and deduplicated (-want +got):\n%s", diff)
 	}
 	mustReplace(SourceStatic, gw("10.0.0.7"))
