@@ -98,7 +98,7 @@ func (pc *PeerConfig) ttl() (ttl, minTTL int) {
 }
 
 type peerStatus struct {
-	state string
+	state fsm.State
 	up    bool
 }
 
@@ -133,7 +133,7 @@ func newPeer(s *Speaker, pc PeerConfig) *peer {
 		dirty: make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
-	p.status.Store(&peerStatus{state: fsm.Idle.String()})
+	p.status.Store(&peerStatus{state: fsm.Idle})
 	p.open = wire.Open{
 		ASN:      pc.LocalASN,
 		HoldTime: uint16(pc.HoldTime / time.Second),
@@ -408,7 +408,7 @@ func (p *peer) step(c *conn, ev fsm.Event) {
 			p.promoteSecond()
 		}
 	}
-	p.status.Store(&peerStatus{state: p.main.m.State().String(), up: p.main.up})
+	p.status.Store(&peerStatus{state: p.main.m.State(), up: p.main.up})
 }
 
 // promoteSecond makes the second connection the peer's main one; its

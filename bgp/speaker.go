@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"sync"
 
+	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
@@ -322,8 +323,8 @@ func (s *Speaker) publish(ev Event) {
 // PeerStatus is a snapshot of a peer's session.
 type PeerStatus struct {
 	Address netip.Addr
-	State   string // the RFC 4271 state of the main connection
-	Up      bool
+	State   fsm.State // RFC 4271 state of the peer's main connection
+	Up      bool      // Established
 }
 
 // Peers returns the state of every peer.

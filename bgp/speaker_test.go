@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
 
@@ -119,6 +120,9 @@ func TestLoopbackSession(t *testing.T) {
 	}
 	up := waitFor(t, subA, 5*time.Second, "A up", isType(SessionUp))
 	waitFor(t, subB, 5*time.Second, "B up", isType(SessionUp))
+	if ps := a.Peers(); len(ps) != 1 || ps[0].State != fsm.Established || !ps[0].Up || ps[0].Address != loB {
+		t.Errorf("Peers() = %+v, want 127.0.0.2 Established", ps)
+	}
 	if up.Session.HoldTime != 9*time.Second || up.Session.Keepalive != 3*time.Second {
 		t.Errorf("negotiated hold %v keepalive %v, want 9s 3s", up.Session.HoldTime, up.Session.Keepalive)
 	}

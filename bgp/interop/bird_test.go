@@ -40,6 +40,9 @@ protocol bgp peer {
 	hasRoute: func(tp *topo, p netip.Prefix) bool {
 		return strings.Contains(tp.cli("birdc", "-s", tp.path("bird.ctl"), "show", "route", "protocol", "peer"), p.String())
 	},
+	withdraw: func(tp *topo) {
+		tp.cli("birdc", "-s", tp.path("bird.ctl"), "disable", "s4") // the static protocol holding theirVIP
+	},
 	reportedShutdown: func(tp *topo, msg string) bool {
 		return fileContains(tp.path("bird.log"), msg) ||
 			strings.Contains(tp.cli("birdc", "-s", tp.path("bird.ctl"), "show", "protocols", "all", "peer"), msg)
