@@ -173,3 +173,36 @@ func TestRFC5508_REQ11_NonQueryErrorICMPDropped(t *testing.T) {
 		}
 	}
 }
+
+func TestRFC5508_REQ3d_ICMPExtensionsKept(t *testing.T) {
+	n, _ := newNAT(t, nil)
+	sent := out(t, n, udpPacket(ap(hostA, 5000), ap(server, 53), "x"), Forward)
+	// RFC 4884: the quote padded to 128 bytes, its length in 32-bit words
+	// in byte 5, then an extension structure.
+	quote := make([]byte, 128)
+	copy(quote, sent)
+	ext := []byte{0x20, 0, 0, 0, 0, 8, 1, 1, 0, 0, 0, 42}
+	p := icmpError(router, extIP, 3, 3, append(quote, ext...), 0)
+	ip := header.IPv4(p)
+	ip.SetTotalLength(uint16(len(p)))
+	m, _ := header.ParseICMPv4(ip.Payload())
+	m[5] = 128 / 4
+	m.SetChecksum(m.ComputeChecksum())
+	in(t, n, p, Forward)
+	if string(m[8+128:]) != string(ext) {
+		t.Fatal("extensions changed")
+	}
+}
+
+func TestRFC5508_REQ10_ICMPErrorTypes(t *testing.T) {
+	for _, c := range []struct {
+		typ  uint8
+		want Verdict
+	}{{3, Forward}, {11, Forward}, {12, Forward}, {4, Drop}, {5, Drop}} {
+		n, _ := newNAT(t, nil)
+		sent := out(t, n, udpPacket(ap(hostA, 5000), ap(server, 53), "x"), Forward)
+		if v, err := n.Inbound(icmpError(router, extIP, c.typ, 0, sent, 0)); v != c.want {
+			t.Errorf("type %d: %v %v, want %v", c.typ, v, err, c.want)
+		}
+	}
+}
