@@ -255,3 +255,17 @@ func runAndKill(t *testing.T, path string, commits int) int {
 	}
 	return last
 }
+
+// BenchmarkStore measures with fsync on every commit (the default);
+// BenchmarkStoreNoSync without it, which shows what the disk costs.
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, harness) }
+
+func BenchmarkStoreNoSync(b *testing.B) {
+	storetest.Bench(b, storetest.Harness{New: func(t testing.TB) store.Store {
+		s, err := boltstore.Open(filepath.Join(t.TempDir(), "store.db"), boltstore.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}})
+}

@@ -177,3 +177,5 @@ func TestNamespace(t *testing.T) {
 		t.Fatal("namespace ending in '/' accepted")
 	}
 }
+
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, harness) }

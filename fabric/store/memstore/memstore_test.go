@@ -1,6 +1,7 @@
 package memstore_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/sdnfabric/sdnfabric/fabric/store"
@@ -18,3 +19,15 @@ var harness = storetest.Harness{
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 func TestModel(t *testing.T) { storetest.RunModel(t, harness) }
+
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, harness) }
+
+// TestGetAllocs holds the read path at zero allocations.
+func TestGetAllocs(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New(memstore.Options{})
+	s.Put(ctx, "/v1/nics/a", []byte("v"), store.MustNotExist)
+	if n := testing.AllocsPerRun(100, func() { s.Get(ctx, "/v1/nics/a") }); n != 0 {
+		t.Fatalf("Get allocates %v times", n)
+	}
+}

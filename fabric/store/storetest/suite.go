@@ -38,6 +38,7 @@ func Run(t *testing.T, h Harness) {
 		{"WatchLagging", testWatchLagging},
 		{"WatchCompacted", testWatchCompacted},
 		{"ConcurrentCAS", testConcurrentCAS},
+		{"BackupRestore", testBackupRestore},
 		{"Close", testClose},
 	}
 	for _, tc := range tests {
