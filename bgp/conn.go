@@ -3,6 +3,7 @@ package bgp
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"slices"
@@ -106,6 +107,7 @@ type link struct {
 	local, remote netip.AddrPort
 	q             chan []byte
 	closed        bool
+	readerDone    chan struct{} // closed when the reader returns
 }
 
 // close lets the writer flush what is queued (a NOTIFICATION, say), for at
@@ -119,9 +121,22 @@ func (l *link) close(p *peer) {
 	close(l.q)
 }
 
+// write sends the queued messages until the queue is closed, then closes
+// the connection the graceful way: FIN after the last message (a
+// NOTIFICATION, usually), and the socket is released only once the reader
+// has seen the peer's FIN or given up, so that data still arriving does
+// not turn the close into a RST that could discard our NOTIFICATION at the
+// peer.
 func (l *link) write(p *peer, c *conn) {
 	defer p.s.wg.Done()
-	defer l.nc.Close()
+	defer func() {
+		if tc, ok := l.nc.(interface{ CloseWrite() error }); ok {
+			tc.CloseWrite()
+			_ = l.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+			<-l.readerDone
+		}
+		l.nc.Close()
+	}()
 	failed := false
 	for b := range l.q {
 		if failed {
@@ -140,6 +155,10 @@ func (l *link) write(p *peer, c *conn) {
 // knows how to decode the UPDATEs that follow.
 func (l *link) read(p *peer, c *conn, local wire.Open) {
 	defer p.s.wg.Done()
+	defer close(l.readerDone)
+	// After the last message it hands over, the reader drains the
+	// connection until the peer closes it or the writer's deadline.
+	defer io.Copy(io.Discard, l.nc)
 	buf := make([]byte, wire.MaxMessageLen)
 	maxLen := wire.MaxMessageLen
 	var dec wire.DecodeOptions

@@ -576,7 +576,8 @@ func (p *peer) attach(c *conn, nc net.Conn, initiated bool) {
 	l := &link{
 		nc: nc, initiated: initiated,
 		local: addrPortOf(nc.LocalAddr()), remote: addrPortOf(nc.RemoteAddr()),
-		q: make(chan []byte, p.s.cfg.SendQueue),
+		q:          make(chan []byte, p.s.cfg.SendQueue),
+		readerDone: make(chan struct{}),
 	}
 	c.link = l
 	p.s.wg.Add(2)
