@@ -50,3 +50,12 @@ func checkKeyBytes(key string) error {
 	}
 	return nil
 }
+
+// CheckWatchRevision validates Watch's afterRevision: 0 (from the start of
+// the history) or a revision.
+func CheckWatchRevision(afterRevision int64) error {
+	if afterRevision < 0 {
+		return fmt.Errorf("%w: watch after revision %d", ErrInvalid, afterRevision)
+	}
+	return nil
+}

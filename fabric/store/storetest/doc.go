@@ -3,7 +3,7 @@
 // typed errors, limits, atomic batches, watch replay, lagging watchers,
 // Close), and RunModel is a pgregory.net/rapid property that applies random
 // sequences of operations to a backend and to a simple model and checks
-// they agree.
+// they agree. Bench holds the benchmarks every backend runs.
 //
 // A backend's test calls both with a Harness:
 //

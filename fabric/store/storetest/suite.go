@@ -338,6 +338,8 @@ func testInvalid(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrInvalid, "nope")
 	_, err = s.Watch(ctx, "nope", 0)
 	wantErr(t, err, store.ErrInvalid, "nope")
+	_, err = s.Watch(ctx, "/v1/", -1)
+	wantErr(t, err, store.ErrInvalid, "/v1/")
 	if kvs, _, _ := s.List(ctx, ""); len(kvs) != 0 {
 		t.Fatalf("invalid requests wrote %v", kvKeys(kvs))
 	}
