@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/tap"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
@@ -171,38 +172,105 @@ func TestNamespaceNAT(t *testing.T) {
 	go pump(tapOut, tapIn, false, natInMAC, hostInMAC, hostOutMAC)
 	t.Cleanup(func() { close(done); wg.Wait() })
 
+	got := nsScenario(t, python, nsIn, nsOut)
+	if diff := cmp.Diff(nsWant, got); diff != "" {
+		t.Errorf("observable results (-want +got):\n%s", diff)
+	}
+	// The same scenario through the kernel's nftables masquerade.
+	kernel := kernelNAT(t, pid)
+	if diff := cmp.Diff(got, kernel); diff != "" {
+		t.Errorf("our NAT differs from nftables masquerade (-ours +kernel):\n%s", diff)
+	}
+	mu.Lock()
+	t.Logf("counters: %+v", n.Counters())
+	mu.Unlock()
+}
+
+// nsWant is what the scenario observes through a conforming NAT: the
+// outside server sees the external address, the forward target sees the
+// real client, and a hairpinned connection comes from the external address.
+var nsWant = []string{"udp|10.99.2.1", "tcp|10.99.2.1", "tcp|10.99.2.2", "hairpin tcp|10.99.2.1"}
+
+// nsScenario runs echo servers (outside on port 7, inside on 8080) and
+// clients, and returns what the clients read.
+func nsScenario(t *testing.T, python, nsIn, nsOut string) []string {
+	t.Helper()
 	script := filepath.Join(t.TempDir(), "ns.py")
 	if err := os.WriteFile(script, []byte(nsScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var cmds []*exec.Cmd
+	defer func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
 	serve := func(ns string, ports ...string) {
 		cmd := exec.Command("ip", append([]string{"netns", "exec", ns, python, script, "serve"}, ports...)...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		cmds = append(cmds, cmd)
 	}
 	serve(nsOut, "7")
 	serve(nsIn, "8080")
 	client := func(ns, proto, host, port string) string {
-		return strings.TrimSpace(run("ip", "netns", "exec", ns, python, script, proto, host, port))
+		outp, err := exec.Command("ip", "netns", "exec", ns, python, script, proto, host, port).CombinedOutput()
+		if err != nil {
+			return fmt.Sprintf("error %v: %s", err, outp)
+		}
+		return strings.TrimSpace(string(outp))
 	}
-	// The outside server sees the NAT's external address.
-	if got := client(nsIn, "udp", "10.99.2.2", "7"); got != "udp|10.99.2.1" {
-		t.Errorf("UDP from inside: %q", got)
+	return []string{
+		client(nsIn, "udp", "10.99.2.2", "7"),
+		client(nsIn, "tcp", "10.99.2.2", "7"),
+		client(nsOut, "tcp", "10.99.2.1", "80"),
+		"hairpin " + client(nsIn, "tcp", "10.99.2.1", "80"),
 	}
-	if got := client(nsIn, "tcp", "10.99.2.2", "7"); got != "tcp|10.99.2.1" {
-		t.Errorf("TCP from inside: %q", got)
+}
+
+// kernelNAT builds the same topology with a router namespace between veth
+// pairs, NATing with nftables (masquerade, a DNAT port forward, and SNAT to
+// the external address for hairpinned traffic), and runs the scenario.
+func kernelNAT(t *testing.T, pid int) []string {
+	t.Helper()
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs nft (nftables) for the kernel comparison")
 	}
-	// The port forward reaches the inside server, which sees the real client.
-	if got := client(nsOut, "tcp", "10.99.2.1", "80"); got != "tcp|10.99.2.2" {
-		t.Errorf("TCP through the port forward: %q", got)
+	python, _ := exec.LookPath("python3")
+	in, rtr, out := fmt.Sprintf("knin%d", pid), fmt.Sprintf("knrt%d", pid), fmt.Sprintf("knout%d", pid)
+	run := func(args ...string) {
+		t.Helper()
+		if outp, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, outp)
+		}
 	}
-	// Hairpin: the inside host reaches its own forward through the external address.
-	if got := client(nsIn, "tcp", "10.99.2.1", "80"); got != "tcp|10.99.2.1" {
-		t.Errorf("TCP hairpin: %q", got)
+	for _, ns := range []string{in, rtr, out} {
+		run("ip", "netns", "add", ns)
+		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+		run("ip", "-n", ns, "link", "set", "lo", "up")
 	}
-	mu.Lock()
-	t.Logf("counters: %+v", n.Counters())
-	mu.Unlock()
+	run("ip", "-n", rtr, "link", "add", "ri", "type", "veth", "peer", "name", "hi", "netns", in)
+	run("ip", "-n", rtr, "link", "add", "ro", "type", "veth", "peer", "name", "ho", "netns", out)
+	for _, c := range [][]string{
+		{rtr, "addr", "add", "10.99.1.1/24", "dev", "ri"}, {rtr, "addr", "add", "10.99.2.1/24", "dev", "ro"},
+		{rtr, "link", "set", "ri", "up"}, {rtr, "link", "set", "ro", "up"},
+		{in, "addr", "add", "10.99.1.2/24", "dev", "hi"}, {in, "link", "set", "hi", "up"},
+		{in, "route", "add", "default", "via", "10.99.1.1"},
+		{out, "addr", "add", "10.99.2.2/24", "dev", "ho"}, {out, "link", "set", "ho", "up"},
+	} {
+		run(append([]string{"ip", "-n", c[0]}, c[1:]...)...)
+	}
+	run("ip", "netns", "exec", rtr, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.ri.send_redirects=0")
+	rules := `table ip nat {
+	chain pre { type nat hook prerouting priority -100; ip daddr 10.99.2.1 tcp dport 80 dnat to 10.99.1.2:8080; }
+	chain post { type nat hook postrouting priority 100; oifname "ro" masquerade; oifname "ri" ip saddr 10.99.1.0/24 snat to 10.99.2.1; }
+}`
+	f := filepath.Join(t.TempDir(), "nat.nft")
+	if err := os.WriteFile(f, []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("ip", "netns", "exec", rtr, "nft", "-f", f)
+	return nsScenario(t, python, in, out)
 }
