@@ -1,9 +1,11 @@
 package nat
 
 import (
+	"fmt"
 	"net/netip"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // bigPool is 64 external addresses, enough ports for 1M mappings.
@@ -14,36 +16,42 @@ func bigPool(c *Config) {
 	}
 }
 
-// BenchmarkNewSession creates one UDP session per operation, from 65536
-// hosts times 16 ports; the table is replaced when full.
+// BenchmarkNewSession creates one UDP session per operation (16 ports per
+// host) in steady state: the virtual clock moves one second every size/256
+// operations and the 2-minute UDP timer expires old sessions, so about half
+// the table is live and each operation also pays for one expiry.
 func BenchmarkNewSession(b *testing.B) {
-	const size = 1 << 20
-	mk := func() *NAT {
-		n, _ := newNAT(b, func(c *Config) { c.MaxSessions = size; c.MaxSessionsPerHost = 64; bigPool(c) })
-		return n
+	for _, size := range []int{1 << 16, 1 << 20} {
+		b.Run(fmt.Sprintf("table=%dk", size>>10), func(b *testing.B) { benchNewSession(b, size) })
 	}
-	n := mk()
+}
+
+func benchNewSession(b *testing.B, size int) {
+	n, clk := newNAT(b, func(c *Config) {
+		c.MaxSessions = size
+		c.MaxSessionsPerHost = 64
+		c.Timeouts.UDP = MinUDPTimeout
+		bigPool(c)
+	})
 	tmpl := udpPacket(ap(hostA, 5000), ap(server, 53), "payload")
 	buf := make([]byte, len(tmpl))
+	step := size / 256
 	b.ReportAllocs()
 	b.SetBytes(int64(len(tmpl)))
-	made := 0
 	for i := 0; b.Loop(); i++ {
-		if made == size {
-			b.StopTimer()
-			n, made = mk(), 0
-			b.StartTimer()
+		if i%step == 0 {
+			clk.advance(time.Second)
 		}
+		flow := i % (2 * size)
 		copy(buf, tmpl)
-		h := uint32(0x0a000000) | uint32(made>>4)
+		h := uint32(0x0a000000) | uint32(flow>>4)
 		buf[12], buf[13], buf[14], buf[15] = byte(h>>24), byte(h>>16), byte(h>>8), byte(h)
 		buf[10], buf[11] = 0, 0
 		c := header4Checksum(buf)
 		buf[10], buf[11] = byte(c>>8), byte(c)
-		buf[20], buf[21] = byte(5000+made&15>>8), byte(5000+made&15)
-		made++
-		if v, _ := n.Outbound(buf); v != Forward {
-			b.Fatalf("verdict %v at %d", v, made)
+		buf[20], buf[21] = byte((5000+flow&15)>>8), byte(5000+flow&15)
+		if v, err := n.Outbound(buf); v != Forward {
+			b.Fatalf("verdict %v (%v) at %d, %d sessions", v, err, i, n.Len())
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")

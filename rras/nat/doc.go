@@ -40,7 +40,8 @@
 // New allocates the whole table: fixed-size records without pointers in
 // two slabs (mappings, sessions) linked by index, and open-addressing hash
 // indexes (internal endpoint, external endpoint, session), at most half
-// full. A session costs about 100 bytes at most (see the benchmarks).
+// full. A session costs about 114 bytes with 1M of them (see the
+// benchmarks in README.md).
 // Timers run on a wheel of one-second buckets advanced by every Outbound
 // and Inbound call (from Config.Clock) and by Expire; a session expires
 // within a second after its timeout, never before. Only outbound packets
