@@ -59,7 +59,7 @@ func FuzzICMPError(f *testing.F) {
 			return
 		}
 		n := fuzzNAT(t)
-		pkt := icmpError(router, extIP, 3+typ%3*4%12, code, quoted, 0)
+		pkt := icmpError(router, extIP, []uint8{3, 11, 12}[typ%3], code, quoted, 0)
 		v, err := n.Inbound(pkt)
 		fuzzCheck(t, n, pkt, v, err)
 		if v == Forward {

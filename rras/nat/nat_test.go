@@ -238,6 +238,11 @@ func checkOneToOne(rt *rapid.T, n *NAT) {
 		if got, ok := n.Mapping(s.Proto, s.Internal); !ok || got != s.External {
 			rt.Fatalf("Mapping(%v) = %v %v, want %v", s.Internal, got, ok, s.External)
 		}
+		// The reverse index agrees.
+		m, ok := n.lookupExt(s.Proto, u32(s.External.Addr()), s.External.Port())
+		if !ok || n.maps[m].inAddr != u32(s.Internal.Addr()) || n.maps[m].inPort != s.Internal.Port() {
+			rt.Fatalf("external %v does not lead back to %v", s.External, s.Internal)
+		}
 	}
 	if count != n.Len() {
 		rt.Fatalf("%d sessions iterated, Len %d", count, n.Len())
