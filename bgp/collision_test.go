@@ -11,7 +11,7 @@ import (
 
 // rawPeer is the test's side of a connection: it writes and reads messages.
 type rawPeer struct {
-	t  *testing.T
+	t  testing.TB
 	nc net.Conn
 }
 

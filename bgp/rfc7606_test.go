@@ -11,7 +11,7 @@ import (
 
 // establishRaw brings a session up between a speaker and a hand-driven
 // peer and returns both.
-func establishRaw(t *testing.T) (*Speaker, *Subscription, rawPeer) {
+func establishRaw(t testing.TB) (*Speaker, *Subscription, rawPeer) {
 	t.Helper()
 	s := newSpeaker(t, 65001, "10.0.0.1", "127.0.0.1")
 	sub := s.Subscribe(64)
