@@ -1,8 +1,9 @@
 // Package nat is a NAT44 gateway (network address and port translation,
 // RFC 3022) working on raw IPv4 packets, with the behaviour the IETF BEHAVE
 // requirements ask of it: RFC 4787 (UDP), RFC 5382 (TCP), RFC 5508 (ICMP)
-// and their update RFC 7857. README.md holds the conformance table: each
-// requirement, what this package does, and the test that shows it.
+// and their update RFC 7857. The module README (rras/README.md) holds the
+// conformance table: each requirement, what this package does, and the test
+// that shows it.
 //
 // # Data path
 //
@@ -41,7 +42,7 @@
 // two slabs (mappings, sessions) linked by index, and open-addressing hash
 // indexes (internal endpoint, external endpoint, session), at most half
 // full. A session costs about 114 bytes with 1M of them (see the
-// benchmarks in README.md).
+// benchmarks in the module README).
 // Timers run on a wheel of one-second buckets advanced by every Outbound
 // and Inbound call (from Config.Clock) and by Expire; a session expires
 // within a second after its timeout, never before. Only outbound packets
