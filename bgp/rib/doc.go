@@ -1,0 +1,62 @@
+// Package rib is the routing information base of a BGP speaker: the paths
+// each peer announced (Adj-RIBs-In), the best path and ECMP set of every
+// prefix (Loc-RIB), and subscriptions that feed a forwarding table.
+//
+// # Ingest
+//
+// A session hands each decoded UPDATE to RIB.Ingest, which walks its
+// withdrawn and announced prefixes in the message buffer and interns the
+// attribute block once per UPDATE (and next hop). Interned attribute sets
+// (AttrSet) are hash-consed on a canonical encoding and refcounted, so a
+// full table stores each distinct set once and frees it with its last
+// path. Paths are keyed by peer and ADD-PATH path identifier (RFC 7911).
+// Prefixes live in a compact table: an 8-byte key per IPv4 prefix and a
+// 24-byte key per IPv6 prefix, mapping into one slab of destinations.
+//
+// # Decision process
+//
+// RFC 4271 section 9.1.2.2 with the tie-breakers routers add, each a named
+// Step that RIB.Best reports: weight, LOCAL_PREF, AS_PATH length, ORIGIN,
+// MED (within a neighbor AS, or always), eBGP over iBGP, IGP cost (a
+// hook), oldest eBGP path (RFC 5004, optional), BGP Identifier or
+// ORIGINATOR_ID (RFC 4456 section 9), CLUSTER_LIST length, peer address,
+// path identifier. Each step removes the candidates it does not keep, so
+// MED is deterministic: it never depends on arrival order.
+//
+// Multipath: the paths still tied after the IGP cost step, with the same
+// AS_PATH as the best (or the same length, Options.ASPathRelax) and
+// distinct next hops, form the ECMP set, up to Options.MaxPaths.
+//
+// On import, paths that loop are treated as withdrawn: our AS in the
+// AS_PATH of an eBGP path (RFC 4271 section 9.1.2), our Router ID as
+// ORIGINATOR_ID or our cluster ID in CLUSTER_LIST (RFC 4456 section 8).
+//
+// # Subscriptions
+//
+// A Subscription is a set of pending prefixes: a change marks its prefix,
+// and Subscription.Next returns the current state of each marked prefix.
+// The RIB never waits for a subscriber, a slow one holds at most one entry
+// per prefix, and intermediate states are coalesced.
+//
+// # Concurrency
+//
+// One lock: writes (Ingest, Announce, Withdraw, RemovePeer) are meant to
+// come from a single goroutine that drains every session's updates, as
+// BIRD runs one thread; reads (Best, Multipath, Paths, LocRIB) share a
+// read lock.
+//
+// # Not yet
+//
+// Adj-RIB-Out and the export rules (next-hop-self, AS_PATH prepending,
+// route reflection to clients, RFC 4456), import and export policies with
+// the RFC 8212 default, and a separate post-policy Adj-RIB-In are not
+// implemented yet.
+//
+// # Standards
+//
+//   - RFC 4271 section 9: decision process
+//   - RFC 4456: route reflection (ORIGINATOR_ID, CLUSTER_LIST in the decision and loop checks)
+//   - RFC 5004: prefer the oldest eBGP path
+//   - RFC 7911: ADD-PATH, several paths per peer by path identifier
+//   - RFC 8212: default eBGP route propagation behaviour (planned, with policy)
+package rib
