@@ -6,7 +6,9 @@
 // session reaches Established with us active and passive, that prefixes
 // and withdrawals cross both ways (read from the daemon with birdc, vtysh,
 // gobgp and exabgpcli), that TCP-MD5 works, and that the daemon reports
-// our shutdown communication (RFC 9003).
+// our shutdown communication (RFC 9003), and that our side of every
+// capture decodes in tshark without a malformed packet. One more test runs
+// an IPv6-only session over IPv6 transport with BIRD.
 //
 // The tests need root (to create namespaces) and the daemons' binaries;
 // without them they skip, saying what is missing.
