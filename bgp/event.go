@@ -1,7 +1,9 @@
 package bgp
 
 import (
+	"context"
 	"fmt"
+	"iter"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -85,6 +87,23 @@ type Subscription struct {
 // Events returns the channel of events; it is closed by Close or when the
 // speaker shuts down.
 func (sub *Subscription) Events() <-chan Event { return sub.ch }
+
+// All yields events until the subscription is closed or ctx ends; for
+// range over it instead of selecting on Events.
+func (sub *Subscription) All(ctx context.Context) iter.Seq[Event] {
+	return func(yield func(Event) bool) {
+		for {
+			select {
+			case ev, ok := <-sub.ch:
+				if !ok || !yield(ev) {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
 
 // Dropped is the number of events dropped because the buffer was full.
 func (sub *Subscription) Dropped() uint64 { return sub.dropped.Load() }

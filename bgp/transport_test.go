@@ -122,3 +122,27 @@ func TestSubscriptionDropsOldest(t *testing.T) {
 	}
 	s.publish(Event{}) // no panic after Close
 }
+
+func TestSubscriptionAll(t *testing.T) {
+	s := newSpeaker(t, 65001, "10.0.0.1", "127.0.0.1")
+	sub := s.Subscribe(8)
+	for i := range 3 {
+		s.publish(Event{Type: SessionUp, Peer: netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	for range sub.All(ctx) {
+		n++
+		if n == 3 {
+			cancel()
+		}
+	}
+	if n != 3 {
+		t.Errorf("yielded %d events, want 3", n)
+	}
+	sub.Close()
+	for range sub.All(context.Background()) {
+		t.Error("event after Close")
+	}
+}
