@@ -34,14 +34,17 @@ func (p *peer) syncRoutes(c *conn) {
 	}
 	p.s.mu.RUnlock()
 
+	// Every UPDATE of one sync goes into one batch, so a large table
+	// takes one slot of the send queue, not one per attribute set.
+	var batch []byte
 	for fam, nlri := range withdraw {
 		b := wire.UpdateBuilder{Family: fam, Withdrawn: nlri}
-		out, _, err := b.Append(nil, &c.enc)
+		out, _, err := b.Append(batch, &c.enc)
 		if err != nil {
 			p.log.Error("encoding withdrawal", "family", fam, "err", err)
 			continue
 		}
-		c.send(p, out)
+		batch = out
 		for _, n := range nlri {
 			delete(c.sent, n.Prefix)
 		}
@@ -53,15 +56,18 @@ func (p *peer) syncRoutes(c *conn) {
 			continue
 		}
 		b := wire.UpdateBuilder{Family: g.fam, Attrs: &attrs, NLRI: nlri}
-		out, _, err := b.Append(nil, &c.enc)
+		out, _, err := b.Append(batch, &c.enc)
 		if err != nil {
 			p.log.Error("encoding announcement", "family", g.fam, "err", err)
 			continue
 		}
-		c.send(p, out)
+		batch = out
 		for _, n := range nlri {
 			c.sent[n.Prefix] = g.attrs
 		}
+	}
+	if len(batch) > 0 {
+		c.send(p, batch)
 	}
 }
 

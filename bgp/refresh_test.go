@@ -71,3 +71,41 @@ func TestLargeTableAndRouteRefresh(t *testing.T) {
 		t.Fatalf("after ROUTE-REFRESH: %d prefixes, want %d", len(got), n)
 	}
 }
+
+// TestManyAttributeSetsOneBatch: a sync with many attribute sets takes
+// one slot of the send queue, so even a queue of 2 carries 500 of them.
+func TestManyAttributeSetsOneBatch(t *testing.T) {
+	checkGoroutines(t)
+	s, err := New(Config{ASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1"), SendQueue: 2, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = 500
+	for i := range n {
+		s.Announce(netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 30, byte(i >> 8), byte(i)}), 32),
+			wire.Attributes{MED: uint32(i), HasMED: true})
+	}
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
+		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second})
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	r := rawPeer{t, nc}
+	r.recvType(wire.TypeOpen)
+	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"),
+		Capabilities: wire.Capabilities{FourOctetAS: true}}).Append(nil)
+	r.send(ob)
+	r.recvType(wire.TypeKeepalive)
+	r.send(wire.AppendKeepalive(nil))
+	if got := readPrefixes(t, r, n, true); len(got) != n {
+		t.Fatalf("%d prefixes, want %d", len(got), n)
+	}
+}
