@@ -138,6 +138,12 @@ func BenchmarkBestPath(b *testing.B) {
 			}
 			ua := parsedUpdates(b, []ribtest.Route{{Prefix: p, Attrs: testAttrs(1)}})
 			ub := parsedUpdates(b, []ribtest.Route{{Prefix: p, Attrs: testAttrs(2)}})
+			// keep both sets interned, so the loop measures the decision
+			for i, a := range []*wire.Attributes{testAttrs(1), testAttrs(2)} {
+				if err := r.Announce(peers[n/2], wire.NLRI{Prefix: netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), 32)}, a); err != nil {
+					b.Fatal(err)
+				}
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {

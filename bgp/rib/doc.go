@@ -31,6 +31,14 @@
 // AS_PATH of an eBGP path (RFC 4271 section 9.1.2), our Router ID as
 // ORIGINATOR_ID or our cluster ID in CLUSTER_LIST (RFC 4456 section 8).
 //
+// # Export
+//
+// RIB.Export gives the attributes a path goes out with to a peer (its
+// Adj-RIB-Out entry): our AS prepended and next hop self towards eBGP
+// peers, LOCAL_PREF towards iBGP peers, route reflection between iBGP
+// peers (RFC 4456 section 6: ORIGINATOR_ID and CLUSTER_LIST), and the
+// NO_EXPORT and NO_ADVERTISE communities (RFC 1997).
+//
 // # Subscriptions
 //
 // A Subscription is a set of pending prefixes: a change marks its prefix,
@@ -47,15 +55,16 @@
 //
 // # Not yet
 //
-// Adj-RIB-Out and the export rules (next-hop-self, AS_PATH prepending,
-// route reflection to clients, RFC 4456), import and export policies with
-// the RFC 8212 default, and a separate post-policy Adj-RIB-In are not
-// implemented yet.
+// Adj-RIB-Out is computed on demand by Export, not stored per peer; import
+// and export policies with the RFC 8212 default, and a separate
+// pre-policy Adj-RIB-In, are not implemented yet. RemovePeer scans the
+// whole table.
 //
 // # Standards
 //
 //   - RFC 4271 section 9: decision process
-//   - RFC 4456: route reflection (ORIGINATOR_ID, CLUSTER_LIST in the decision and loop checks)
+//   - RFC 4456: route reflection (ORIGINATOR_ID, CLUSTER_LIST: decision, loop checks, export)
+//   - RFC 1997: NO_EXPORT and NO_ADVERTISE on export
 //   - RFC 5004: prefer the oldest eBGP path
 //   - RFC 7911: ADD-PATH, several paths per peer by path identifier
 //   - RFC 8212: default eBGP route propagation behaviour (planned, with policy)
