@@ -525,13 +525,8 @@ func (p *peer) dial(c *conn) {
 				}
 			}
 			if p.cfg.SourcePort != 0 {
-				var serr error
-				if err := rc.Control(func(fd uintptr) {
-					serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-				}); err != nil {
-					return err
-				}
-				return serr
+				// Our listener may hold the same port (179).
+				return sockopt.SetReuseAddr(rc)
 			}
 			return nil
 		},

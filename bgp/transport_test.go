@@ -146,3 +146,22 @@ func TestSubscriptionAll(t *testing.T) {
 		t.Error("event after Close")
 	}
 }
+
+func TestSourcePort(t *testing.T) {
+	checkGoroutines(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	_, _, _, subB := pair(t, loA, loB, func(pc *PeerConfig) {
+		if !pc.Passive {
+			pc.SourcePort = port
+		}
+	})
+	up := waitFor(t, subB, 5*time.Second, "B up", isType(SessionUp))
+	if up.Session.Remote != netip.AddrPortFrom(loA, port) {
+		t.Errorf("B sees the session from %v, want %v:%d", up.Session.Remote, loA, port)
+	}
+}

@@ -98,6 +98,18 @@ func SetTTL(c syscall.RawConn, ttl, minTTL int) error {
 	return nil
 }
 
+// SetReuseAddr sets SO_REUSEADDR, so a connection can be bound to a port
+// a listener holds.
+func SetReuseAddr(c syscall.RawConn) error {
+	var serr error
+	if err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
+}
+
 // InNamespace runs f on an OS thread switched into the network namespace
 // at path (for example /run/netns/NAME), so sockets f creates live there.
 // The thread is switched back afterwards; if that fails it is left locked

@@ -13,6 +13,9 @@ func SetMD5(c syscall.RawConn, peer netip.Addr, key string) error { return ErrUn
 // SetTTL is not supported on this system.
 func SetTTL(c syscall.RawConn, ttl, minTTL int) error { return ErrUnsupported }
 
+// SetReuseAddr is not supported on this system.
+func SetReuseAddr(c syscall.RawConn) error { return ErrUnsupported }
+
 // InNamespace runs f when path is empty and fails otherwise.
 func InNamespace(path string, f func() error) error {
 	if path == "" {
