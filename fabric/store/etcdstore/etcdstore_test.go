@@ -32,13 +32,13 @@ var (
 
 func TestMain(m *testing.M) {
 	// etcd serves a watch that starts in the past from its 100 ms resync
-	// loop, and the model test starts such watches in every check: run 30
+	// loop, and the model test starts such watches in every check: run 20
 	// checks rather than rapid's 100 unless -rapid.checks says otherwise.
 	flag.Parse()
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "rapid.checks" })
 	if !set {
-		flag.Set("rapid.checks", "30")
+		flag.Set("rapid.checks", "20")
 	}
 	var stop func()
 	var err error
