@@ -51,13 +51,12 @@ func (r PrefixRange) Contains(p netip.Prefix) bool {
 		return false
 	}
 	ge, le := r.GE, r.LE
-	if ge == 0 && le == 0 {
+	switch {
+	case ge == 0 && le == 0:
 		ge, le = r.Prefix.Bits(), r.Prefix.Bits()
-	}
-	if ge == 0 {
+	case ge == 0:
 		ge = r.Prefix.Bits()
-	}
-	if le == 0 {
+	case le == 0:
 		le = p.Addr().BitLen()
 	}
 	return p.Bits() >= ge && p.Bits() <= le
