@@ -18,7 +18,8 @@ import (
 // NATVM -> BGPVM -> MuxVM -> PortalVM) runs in process. It says so, and
 // exercises the libraries that exist on real work: one host's transmit and
 // receive offload path, and the start storm of a 1000-instance catalog.
-func runDemo(ctx context.Context, out io.Writer) error {
+func runDemo(ctx context.Context, args []string, out io.Writer) error {
+	_ = args // flags of the runnable stack come with it
 	fmt.Fprintln(out, "sdnfabric: the runnable seed topology is not wired yet; running the library demos.")
 	fmt.Fprintln(out)
 	if err := offloadDemo(ctx, out); err != nil {

@@ -29,9 +29,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	switch cmd := fs.Arg(0); cmd {
-	case "", "run":
-		return runDemo(ctx, out)
+	case "", "run", "demo":
+		var rest []string
+		if fs.NArg() > 1 {
+			rest = fs.Args()[1:]
+		}
+		return runDemo(ctx, rest, out)
 	default:
-		return fmt.Errorf("unknown command %q (want: run)", cmd)
+		return fmt.Errorf("unknown command %q (want: run, demo)", cmd)
 	}
 }
