@@ -1,0 +1,181 @@
+package netsim
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Port is one attachment to a wire or a switch. Its methods are safe for
+// concurrent use.
+type Port struct {
+	name  string
+	q     chan *frame
+	delay time.Duration
+	loss  *loss
+	// forward carries a frame accepted by Send to the far end(s) and
+	// reports whether at least one queue took it.
+	forward func(from *Port, f []byte) bool
+
+	recv    atomic.Pointer[func([]byte)]
+	start   sync.Once
+	stop    chan struct{}
+	stopped sync.Once
+	exited  chan struct{}
+	closed  atomic.Bool
+
+	stats portCounters
+}
+
+// PortStats counts what a port did. On a wire, every frame port a sent is
+// in a's Lost, Oversize or Unreachable, in b's Overrun or RxFrames, or still
+// queued at b.
+type PortStats struct {
+	TxFrames, TxBytes uint64 // frames (and bytes) Send was asked to carry
+	RxFrames, RxBytes uint64 // frames (and bytes) handed to the receiver
+	Lost              uint64 // sent frames dropped by the simulated loss
+	Oversize          uint64 // sent frames longer than MaxFrame or shorter than an Ethernet header
+	Unreachable       uint64 // sent frames with no open far end (closed, or a switch with no other port)
+	Overrun           uint64 // frames for this port dropped because its queue was full
+	Queued            uint64 // frames waiting for delivery at this port now
+}
+
+type portCounters struct {
+	txFrames, txBytes, rxFrames, rxBytes atomic.Uint64
+	lost, oversize, unreachable, overrun atomic.Uint64
+}
+
+// frame is a queued copy of a sent frame.
+type frame struct {
+	b  []byte
+	at time.Time // when it was sent, for the delay
+}
+
+var framePool = sync.Pool{New: func() any { return &frame{b: make([]byte, 0, 2048)} }}
+
+func newPort(name string, cfg WireConfig, stream uint64) *Port {
+	return &Port{
+		name:   name,
+		q:      make(chan *frame, cfg.queue()),
+		delay:  cfg.Delay,
+		loss:   newLoss(cfg, stream),
+		stop:   make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+}
+
+// Name returns the port's name.
+func (p *Port) Name() string { return p.name }
+
+// Send copies frame and queues it for the far end. It never blocks. It
+// returns false, and counts why, when the frame was dropped: simulated loss,
+// a full queue, a closed port or an oversized frame.
+func (p *Port) Send(frame []byte) bool {
+	p.stats.txFrames.Add(1)
+	p.stats.txBytes.Add(uint64(len(frame)))
+	switch {
+	case p.closed.Load():
+		p.stats.unreachable.Add(1)
+		return false
+	case len(frame) > MaxFrame || len(frame) < 14:
+		p.stats.oversize.Add(1)
+		return false
+	case p.loss.drop():
+		p.stats.lost.Add(1)
+		return false
+	}
+	return p.forward(p, frame)
+}
+
+// SetLoss changes the fraction (0 to 1) of the frames this port sends that
+// are dropped at random.
+func (p *Port) SetLoss(rate float64) { p.loss.setRate(rate) }
+
+// enqueue queues a copy of f for delivery at p.
+func (p *Port) enqueue(f []byte) bool {
+	if p.closed.Load() {
+		return false
+	}
+	fr := framePool.Get().(*frame)
+	fr.b = append(fr.b[:0], f...)
+	if p.delay > 0 {
+		fr.at = time.Now()
+	}
+	select {
+	case p.q <- fr:
+		return true
+	default:
+		framePool.Put(fr)
+		p.stats.overrun.Add(1)
+		return false
+	}
+}
+
+// SetReceiver sets the function that receives the frames sent to p, and
+// starts delivering them. fn runs on the port's delivery goroutine, one frame
+// at a time in order; the frame is valid only during the call. Frames sent
+// before the first SetReceiver wait in the queue (up to its length).
+func (p *Port) SetReceiver(fn func(frame []byte)) {
+	p.recv.Store(&fn)
+	p.start.Do(func() { go p.deliver() })
+}
+
+func (p *Port) deliver() {
+	defer close(p.exited)
+	var timer *time.Timer
+	for {
+		select {
+		case <-p.stop:
+			return
+		case fr := <-p.q:
+			if p.delay > 0 {
+				if wait := time.Until(fr.at.Add(p.delay)); wait > 0 {
+					if timer == nil {
+						timer = time.NewTimer(wait)
+					} else {
+						timer.Reset(wait)
+					}
+					select {
+					case <-p.stop:
+						timer.Stop()
+						return
+					case <-timer.C:
+					}
+				}
+			}
+			p.stats.rxFrames.Add(1)
+			p.stats.rxBytes.Add(uint64(len(fr.b)))
+			(*p.recv.Load())(fr.b)
+			framePool.Put(fr)
+		}
+	}
+}
+
+// Close detaches the port: frames queued for it are discarded, later frames
+// to or from it are dropped, and its delivery goroutine has ended when Close
+// returns. Close must not be called from the port's own receiver. Closing
+// twice is harmless.
+func (p *Port) Close() {
+	p.closed.Store(true)
+	p.stopped.Do(func() { close(p.stop) })
+	started := true
+	p.start.Do(func() { started = false })
+	if started {
+		<-p.exited
+	}
+}
+
+// Stats returns the port's counters.
+func (p *Port) Stats() PortStats {
+	return PortStats{
+		TxFrames:    p.stats.txFrames.Load(),
+		TxBytes:     p.stats.txBytes.Load(),
+		RxFrames:    p.stats.rxFrames.Load(),
+		RxBytes:     p.stats.rxBytes.Load(),
+		Lost:        p.stats.lost.Load(),
+		Oversize:    p.stats.oversize.Load(),
+		Unreachable: p.stats.unreachable.Load(),
+		Overrun:     p.stats.overrun.Load(),
+		Queued:      uint64(len(p.q)),
+	}
+}

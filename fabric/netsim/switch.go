@@ -1,0 +1,107 @@
+package netsim
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Switch is a learning Ethernet switch: one L2 segment with any number of
+// ports. It learns the source MAC address of each frame on the port it came
+// from, sends a unicast frame to the port that learned its destination, and
+// floods broadcast, multicast and unknown-unicast frames to every other port.
+type Switch struct {
+	name string
+	cfg  WireConfig
+
+	mu     sync.RWMutex
+	ports  []*Port
+	fdb    map[[6]byte]*Port
+	closed bool
+	flood  atomic.Uint64 // frames flooded
+}
+
+// SwitchStats counts what a switch did.
+type SwitchStats struct {
+	Ports   int    // attached ports
+	Learned int    // MAC addresses in the forwarding table
+	Flooded uint64 // frames sent to every other port
+}
+
+// NewSwitch returns an empty switch; cfg applies to each port it makes.
+func NewSwitch(name string, cfg WireConfig) *Switch {
+	return &Switch{name: name, cfg: cfg, fdb: make(map[[6]byte]*Port)}
+}
+
+// Port attaches a new port named name to the switch and returns it. The
+// node at the port sends and receives through it like one end of a wire.
+func (s *Switch) Port(name string) *Port {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := newPort(s.name+"."+name, s.cfg, uint64(len(s.ports))+1)
+	p.forward = s.forward
+	if s.closed {
+		p.closed.Store(true)
+	}
+	s.ports = append(s.ports, p)
+	return p
+}
+
+func (s *Switch) forward(from *Port, f []byte) bool {
+	var src, dst [6]byte
+	copy(dst[:], f[0:6])
+	copy(src[:], f[6:12])
+	s.mu.RLock()
+	learned := s.fdb[src] == from
+	to := s.fdb[dst]
+	s.mu.RUnlock()
+	if !learned && src[0]&1 == 0 {
+		s.mu.Lock()
+		s.fdb[src] = from
+		s.mu.Unlock()
+	}
+	if to != nil && dst[0]&1 == 0 {
+		if to == from {
+			// The destination is on the segment the frame came from.
+			from.stats.unreachable.Add(1)
+			return false
+		}
+		if !to.closed.Load() {
+			return far(from, to, f)
+		}
+	}
+	s.flood.Add(1)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ok, open := false, false
+	for _, p := range s.ports {
+		if p == from || p.closed.Load() {
+			continue
+		}
+		open = true
+		if p.enqueue(f) {
+			ok = true
+		}
+	}
+	if !open {
+		from.stats.unreachable.Add(1)
+	}
+	return ok
+}
+
+// Stats returns the switch's counters; each port has its own.
+func (s *Switch) Stats() SwitchStats {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return SwitchStats{Ports: len(s.ports), Learned: len(s.fdb), Flooded: s.flood.Load()}
+}
+
+// Close closes every port of the switch.
+func (s *Switch) Close() {
+	s.mu.Lock()
+	s.closed = true
+	ports := append([]*Port(nil), s.ports...)
+	s.mu.Unlock()
+	for _, p := range ports {
+		p.Close()
+	}
+}
