@@ -1,0 +1,52 @@
+package model
+
+import (
+	"net/netip"
+	"time"
+)
+
+// HostSpec is a hypervisor host: its virtual switch terminates VXLAN at
+// ProviderAddress on a provider LogicalNetwork subnet, and its host agent
+// programs the switch from the controller's state.
+type HostSpec struct {
+	// SubnetRef names the provider subnet the host's PA is on.
+	SubnetRef
+	// ProviderAddress (PA) is the host's VXLAN tunnel endpoint.
+	ProviderAddress netip.Addr `json:"providerAddress"`
+	// MAC is the provider NIC's address; zero means "allocate one".
+	MAC MAC `json:"mac,omitzero"`
+	// AgentEndpoint is where the host agent listens for the controller
+	// (status and diagnostics); zero means the agent only dials out.
+	AgentEndpoint netip.AddrPort `json:"agentEndpoint,omitzero"`
+}
+
+// Kind returns KindHost.
+func (HostSpec) Kind() Kind { return KindHost }
+
+// HostStatus is what a host agent reports back.
+type HostStatus struct {
+	// ObservedGeneration is the metadata.generation the agent last
+	// programmed.
+	ObservedGeneration int64     `json:"observedGeneration,omitempty"`
+	Ready              bool      `json:"ready"`
+	LastHeartbeat      time.Time `json:"lastHeartbeat,omitzero"`
+	// Probes is the health of each local DIP as the host agent's probes
+	// see it.
+	Probes []ProbeStatus `json:"probes,omitempty"`
+	// Counters are the virtual switch's counters by name
+	// ("acl.denied", "vxlan.encap", ...).
+	Counters map[string]uint64 `json:"counters,omitempty"`
+	Message  string            `json:"message,omitempty"`
+}
+
+// ProbeStatus is the health of one DIP under one probe.
+type ProbeStatus struct {
+	LoadBalancer string     `json:"loadBalancer"`
+	Probe        string     `json:"probe"`
+	DIP          netip.Addr `json:"dip"`
+	Healthy      bool       `json:"healthy"`
+	// Busy is set while the instance asked to leave rotation
+	// (Set-RoleInstanceStatus -Busy).
+	Busy       bool      `json:"busy,omitempty"`
+	LastChange time.Time `json:"lastChange,omitzero"`
+}

@@ -1,0 +1,26 @@
+package model
+
+import (
+	"os"
+	"testing"
+)
+
+func readSeed(t testing.TB) []Object {
+	t.Helper()
+	data, err := os.ReadFile("../examples/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+func TestSeedDecodes(t *testing.T) {
+	objs := readSeed(t)
+	if len(objs) != 16 {
+		t.Errorf("seed has %d resources", len(objs))
+	}
+}
