@@ -159,6 +159,9 @@ func New(cfg Config) (*NAT, error) {
 // Counters returns the counters.
 func (n *NAT) Counters() Counters { return n.counters }
 
+// IsExternal reports whether a is one of the NAT's external addresses.
+func (n *NAT) IsExternal(a netip.Addr) bool { return a.Is4() && n.isExternal(u32(a)) }
+
 func (n *NAT) isExternal(a uint32) bool {
 	if n.poolSet != nil {
 		_, ok := n.poolSet[a]

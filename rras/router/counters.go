@@ -28,6 +28,8 @@ const (
 	ICMPRateLimited                  // ICMP errors suppressed by the rate limit
 	ARPReceived                      // ARP packets received
 	NDReceived                       // Neighbor Discovery messages received
+	NATTranslated                    // IPv4 packets the NAT translated (outbound, inbound, hairpinned)
+	DropNAT                          // IPv4 packets the NAT dropped or refused
 	numCounters
 )
 
@@ -36,7 +38,7 @@ var counterNames = [numCounters]string{
 	"drop_bad_checksum", "drop_not_for_us", "drop_unsupported", "drop_martian",
 	"drop_ttl_exceeded", "drop_no_route", "drop_too_big", "drop_unresolved",
 	"drop_queue_overflow", "drop_output_error", "icmp_sent", "icmp_rate_limited",
-	"arp_received", "nd_received",
+	"arp_received", "nd_received", "nat_translated", "drop_nat",
 }
 
 // String returns the counter's snake_case name, as exported to metrics.

@@ -42,6 +42,19 @@
 // Sources feed the router through the [RouteSink] interface, which *RIB
 // implements, so the bgp module need not be imported here.
 //
+// # NAT44
+//
+// With [Config].NAT set (a [nat.NAT], or any [Translator]) and interfaces
+// marked [NATInside] or [NATOutside], the router is the seed's NATVM: packets
+// from inside routed out of an outside interface get their source
+// translated after the routing decision, packets from outside to the NAT's
+// external addresses get their destination translated before it (port
+// forwards and replies), hairpinned packets are routed back inside, and a
+// NAT out of resources makes the router send ICMP destination unreachable,
+// code 13. What matches no mapping but is addressed to the router stays
+// the router's (echo replies, port unreachable). NAT calls are serialised
+// by a mutex; [Translator] documents where they sit.
+//
 // # Not implemented
 //
 // VLAN-tagged frames, multicast routing, ICMP redirects, router

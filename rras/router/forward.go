@@ -83,6 +83,13 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 		return nil
 	}
 	frame = frame[:eh+len(ip)]
+	translated := false
+	if r.cfg.NAT != nil && in.NAT != NATNone {
+		var consumed bool
+		if translated, consumed = r.natIngress(s, in, ip); consumed {
+			return nil
+		}
+	}
 	dst := ip.Destination()
 	if _, ok := s.localIndex(dst); ok {
 		r.local4(s, in, frame, ip)
@@ -94,7 +101,9 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 		r.count(in, DropNotForUs)
 		return nil
 	}
-	if _, own := s.localIndex(ip.Source()); own || martian4(ip.Source()) {
+	if _, own := s.localIndex(ip.Source()); own && !translated || martian4(ip.Source()) {
+		// (A hairpinned packet's source is the NAT's external address,
+		// which may be the router's own.)
 		r.count(in, DropMartian)
 		return nil
 	}
@@ -122,12 +131,15 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, 1, 0)
 		return nil
 	}
+	if len(ip) > out.MTU && ip.DontFragment() {
+		r.count(in, DropTooBig)
+		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, header.ICMPv4FragNeededCode, uint16(out.MTU))
+		return nil
+	}
+	if r.cfg.NAT != nil && !r.natEgress(s, in, out, ip) {
+		return nil
+	}
 	if len(ip) > out.MTU {
-		if ip.DontFragment() {
-			r.count(in, DropTooBig)
-			r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, header.ICMPv4FragNeededCode, uint16(out.MTU))
-			return nil
-		}
 		ip.DecrementTTL()
 		r.count(in, Forwarded)
 		r.fragment4(out, nh, ip, in.Index)

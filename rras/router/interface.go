@@ -23,6 +23,9 @@ type Interface struct {
 	// route. An IPv6 link-local address (fe80::/64 from the MAC, modified
 	// EUI-64) is added when none is given.
 	Addrs []netip.Prefix
+	// NAT is the interface's side of the NAT44 of Config.NAT (NATNone
+	// when the router has no NAT or the interface is not translated).
+	NAT NATSide
 }
 
 // ErrInvalidInterface is wrapped by errors of SetInterface.
@@ -112,6 +115,9 @@ func checkInterface(ifc Interface) (Interface, error) {
 	}
 	if ifc.MTU < 68 || ifc.MTU > 65535 {
 		return ifc, fail("MTU %d out of range", ifc.MTU)
+	}
+	if ifc.NAT > NATOutside {
+		return ifc, fail("unknown NAT side %d", ifc.NAT)
 	}
 	addrs := make([]netip.Prefix, 0, len(ifc.Addrs)+1)
 	hasLL := false

@@ -46,6 +46,9 @@ type Config struct {
 	// HashSeed perturbs the ECMP flow hash.
 	HashSeed uint64
 	Logger   *slog.Logger
+	// NAT, when set, translates IPv4 packets between the interfaces marked
+	// NATInside and those marked NATOutside (see Translator).
+	NAT Translator
 }
 
 // Router forwards IPv4 and IPv6 packets between its interfaces.
@@ -62,8 +65,9 @@ type Router struct {
 	icmp4  tokenBucket
 	icmp6  tokenBucket
 	ipID   atomic.Uint32
-	global counters  // events without an interface, and removed interfaces'
-	bufs   sync.Pool // *[]byte scratch buffers for generated frames
+	global counters   // events without an interface, and removed interfaces'
+	bufs   sync.Pool  // *[]byte scratch buffers for generated frames
+	natMu  sync.Mutex // a Translator is single-threaded
 }
 
 // scratchSize holds the largest generated frame: an ICMPv6 error quoting

@@ -1,0 +1,165 @@
+package router
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/rras/nat"
+)
+
+// natRouter is testRouter with a NAT: interface 1 inside, interface 2
+// outside, external address r2v4 (the router's own) with a UDP forward
+// r2v4:53 -> hAv4:5353; hosts A and B resolved.
+func natRouter(t testing.TB, maxSessions int) (*Router, *capture, *nat.NAT) {
+	t.Helper()
+	clk := &clock{t: time.Unix(1_000_000, 0)}
+	n, err := nat.New(nat.Config{
+		External: []netip.Addr{r2v4},
+		Forwards: []nat.PortForward{{Proto: header.ProtocolUDP,
+			External: netip.AddrPortFrom(r2v4, 53), Internal: netip.AddrPortFrom(hAv4, 5353)}},
+		MaxSessions: maxSessions,
+		Clock:       clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &capture{}
+	r := New(Config{Output: out, Now: clk.Now, NAT: n})
+	for _, ifc := range []Interface{
+		{Index: 1, MAC: macR1, Addrs: []netip.Prefix{netip.PrefixFrom(r1v4, 24)}, NAT: NATInside},
+		{Index: 2, MAC: macR2, Addrs: []netip.Prefix{netip.PrefixFrom(r2v4, 24)}, NAT: NATOutside},
+	} {
+		if err := r.SetInterface(ifc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resolve(t, r, 1, hAv4, macA)
+	resolve(t, r, 2, hBv4, macB)
+	out.take()
+	return r, out, n
+}
+
+// sentUDP returns the one frame sent, on interface ifIndex, and its UDP
+// endpoints.
+func sentUDP(t *testing.T, out *capture, ifIndex int) (header.IPv4, netip.AddrPort, netip.AddrPort) {
+	t.Helper()
+	f := out.take()
+	if len(f) != 1 || f[0].ifIndex != ifIndex {
+		t.Fatalf("sent %d frames (%v), want one on interface %d", len(f), f, ifIndex)
+	}
+	ip := parse4(t, f[0].frame)
+	u, err := header.ParseUDP(ip.Payload())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ip, netip.AddrPortFrom(ip.Source(), u.SourcePort()), netip.AddrPortFrom(ip.Destination(), u.DestinationPort())
+}
+
+func TestNATGatewayTranslates(t *testing.T) {
+	r, out, _ := natRouter(t, 64)
+	// Outbound: source becomes the external address, port preserved.
+	if err := r.Input(1, udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 8)); err != nil {
+		t.Fatal(err)
+	}
+	ip, src, dst := sentUDP(t, out, 2)
+	if src != netip.AddrPortFrom(r2v4, 5000) || dst != netip.AddrPortFrom(hBv4, 7) || ip.TTL() != 63 {
+		t.Errorf("outbound: %v -> %v ttl %d", src, dst, ip.TTL())
+	}
+	// The reply reaches the inside host.
+	r.Input(2, udp4(macR2, macB, hBv4, r2v4, 64, 7, 5000, 8))
+	_, src, dst = sentUDP(t, out, 1)
+	if src != netip.AddrPortFrom(hBv4, 7) || dst != netip.AddrPortFrom(hAv4, 5000) {
+		t.Errorf("reply: %v -> %v", src, dst)
+	}
+	// The port forward.
+	r.Input(2, udp4(macR2, macB, hBv4, r2v4, 64, 6000, 53, 8))
+	_, src, dst = sentUDP(t, out, 1)
+	if src != netip.AddrPortFrom(hBv4, 6000) || dst != netip.AddrPortFrom(hAv4, 5353) {
+		t.Errorf("forward: %v -> %v", src, dst)
+	}
+	// Hairpin: A to its own forward appears from the external address.
+	r.Input(1, udp4(macR1, macA, hAv4, r2v4, 64, 5001, 53, 8))
+	_, src, dst = sentUDP(t, out, 1)
+	if src != netip.AddrPortFrom(r2v4, 5001) || dst != netip.AddrPortFrom(hAv4, 5353) {
+		t.Errorf("hairpin: %v -> %v", src, dst)
+	}
+	if r.Counter(NATTranslated) != 4 || r.Counter(DropNAT) != 0 {
+		t.Errorf("counters: translated %d, dropped %d", r.Counter(NATTranslated), r.Counter(DropNAT))
+	}
+}
+
+// TestNATGatewayOwnTraffic: what matches no mapping but is addressed to
+// the router is the router's (port unreachable, echo reply), as on a
+// Linux masquerading router; traffic not addressed to the NAT is routed
+// untranslated.
+func TestNATGatewayOwnTraffic(t *testing.T) {
+	r, out, _ := natRouter(t, 64)
+	r.Input(2, udp4(macR2, macB, hBv4, r2v4, 64, 6000, 9999, 8))
+	f := out.take()
+	if len(f) != 1 || f[0].ifIndex != 2 {
+		t.Fatalf("unmapped UDP to the router: sent %v, want a port unreachable to B", f)
+	}
+	if _, m := icmp4Of(t, f[0].frame); m.Type() != header.ICMPv4DestUnreach || m.Code() != 3 {
+		t.Errorf("got ICMP %d/%d, want 3/3", m.Type(), m.Code())
+	}
+	// From inside to the router's inside address: not translated.
+	r.Input(1, udp4(macR1, macA, hAv4, r1v4, 64, 6000, 9999, 8))
+	f = out.take()
+	if len(f) != 1 || f[0].ifIndex != 1 || parse4(t, f[0].frame).Destination() != hAv4 {
+		t.Errorf("UDP to the inside address: sent %v, want port unreachable to A", f)
+	}
+	if r.Counter(NATTranslated) != 0 {
+		t.Errorf("translated %d packets, want 0", r.Counter(NATTranslated))
+	}
+}
+
+// TestNATGatewayTableFull: when the NAT cannot create a session the router
+// answers ICMP destination unreachable, communication administratively
+// prohibited (RFC 5508 REQ-8), and forwards nothing.
+func TestNATGatewayTableFull(t *testing.T) {
+	r, out, _ := natRouter(t, 1)
+	r.Input(1, udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 8))
+	out.take()
+	r.Input(1, udp4(macR1, macA, hAv4, hBv4, 64, 5001, 7, 8))
+	f := out.take()
+	if len(f) != 1 || f[0].ifIndex != 1 {
+		t.Fatalf("sent %v, want one ICMP error to A", f)
+	}
+	ip, m := icmp4Of(t, f[0].frame)
+	if m.Type() != header.ICMPv4DestUnreach || m.Code() != 13 || ip.Destination() != hAv4 {
+		t.Errorf("got ICMP %d/%d to %v, want 3/13 to %v", m.Type(), m.Code(), ip.Destination(), hAv4)
+	}
+	if r.Counter(DropNAT) != 1 {
+		t.Errorf("DropNAT %d, want 1", r.Counter(DropNAT))
+	}
+}
+
+func TestNATGatewayAllocs(t *testing.T) {
+	r, _, _ := natRouter(t, 64)
+	r.out = discard{}
+	for _, tc := range []struct {
+		name  string
+		in    int
+		frame []byte
+	}{
+		{"outbound", 1, udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 64)},
+		{"inbound", 2, udp4(macR2, macB, hBv4, r2v4, 64, 7, 5000, 64)},
+	} {
+		buf := make([]byte, len(tc.frame))
+		before := r.Counter(NATTranslated)
+		allocs := testing.AllocsPerRun(100, func() {
+			copy(buf, tc.frame)
+			if err := r.Input(tc.in, buf); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations per translated packet", tc.name, allocs)
+		}
+		if got := r.Counter(NATTranslated) - before; got != 101 {
+			t.Errorf("%s: translated %d, want 101", tc.name, got)
+		}
+	}
+}
