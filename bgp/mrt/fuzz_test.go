@@ -3,6 +3,8 @@ package mrt
 import (
 	"bytes"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,6 +27,14 @@ func FuzzReader(f *testing.F) {
 		f.Add(r.Append(nil))
 	}
 	f.Add(seed)
+	// Dumps written by BIRD 2.0.12 (see TestBIRDDump).
+	for _, name := range []string{"bird-master4.mrt", "bird-master6.mrt"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := NewReader(bytes.NewReader(data))
 		r.SetMaxRecordLen(1 << 16)

@@ -21,6 +21,11 @@ const (
 // numbers, and path identifiers when rib.AddPath is set; parse it with
 // wire.DecodeOptions{AS4: true, AddPath: ...} and ExtendedMessage when it
 // is longer than 4096 bytes.
+//
+// The optional and transitive flags of the attributes RFC 4271 and its
+// extensions define are set to their defined values: some writers dump
+// them wrong (BIRD 2 writes zero flags for routes it did not learn by BGP),
+// and a receiver would treat such an UPDATE as a withdrawal (RFC 7606).
 func AppendUpdate(dst []byte, rib RIB, e RIBEntry) ([]byte, error) {
 	start := len(dst)
 	for range 16 {
@@ -38,7 +43,7 @@ func AppendUpdate(dst []byte, rib RIB, e RIBEntry) ([]byte, error) {
 		}
 		off += n
 		if typ != attrTypeMPReach {
-			dst = appendAttr(dst, flags, typ, v)
+			dst = appendAttr(dst, fixFlags(flags, typ), typ, v)
 			continue
 		}
 		nh, ok := mpNextHop(v, rib.Family)
@@ -86,6 +91,29 @@ func mpNextHop(v []byte, fam wire.Family) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// definedFlags are the optional and transitive bits of the path attributes
+// with a defined category (RFC 4271 section 5 and the RFCs of each
+// attribute).
+var definedFlags = [256]byte{
+	1: 0x40, 2: 0x40, 3: 0x40, 5: 0x40, 6: 0x40, // ORIGIN, AS_PATH, NEXT_HOP, LOCAL_PREF, ATOMIC_AGGREGATE
+	4: 0x80, 9: 0x80, 10: 0x80, 14: 0x80, 15: 0x80, // MED, ORIGINATOR_ID, CLUSTER_LIST, MP_REACH, MP_UNREACH
+	7: 0xc0, 8: 0xc0, 16: 0xc0, 17: 0xc0, 18: 0xc0, 32: 0xc0, // AGGREGATOR, COMMUNITIES, EXT_COMM, AS4_PATH, AS4_AGGREGATOR, LARGE_COMMUNITY
+}
+
+// fixFlags gives an attribute of a defined category its defined optional
+// and transitive bits, keeping the Partial bit only where it may be set
+// (optional transitive).
+func fixFlags(flags, typ byte) byte {
+	d := definedFlags[typ]
+	if d == 0 {
+		return flags
+	}
+	if d == 0xc0 {
+		return d | flags&0x20
+	}
+	return d
 }
 
 func validNextHopLen(n int) bool { return n == 4 || n == 16 || n == 32 }
