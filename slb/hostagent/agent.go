@@ -1,0 +1,218 @@
+package hostagent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb"
+)
+
+// A Clock tells the time; tests inject a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Config configures an Agent.
+type Config struct {
+	// HostPA is this host's provider address: the agent serves the DIPs
+	// whose Backend.HostPA equals it.
+	HostPA netip.Addr
+	// Clock defaults to the system clock.
+	Clock Clock
+	// FlowTableSize is the number of flow entries, two per connection;
+	// 0 means DefaultFlowTableSize. The table never grows.
+	FlowTableSize int
+	// DrainTimeout is how long a DIP that a Configure removed keeps its
+	// existing flows; 0 means DefaultDrainTimeout.
+	DrainTimeout time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultFlowTableSize = 1 << 16
+	DefaultDrainTimeout  = 5 * time.Minute
+)
+
+// An Agent is the load balancer's host agent for one host: it translates
+// the packets of its local DIPs in place.
+//
+// Inbound and Outbound may be called from many goroutines at once, and
+// concurrently with Configure and the other methods.
+type Agent struct {
+	cfg   Config
+	log   *slog.Logger
+	clock Clock
+	epoch time.Time
+	now   atomic.Int64 // ns since epoch, refreshed by new flows and Tick
+	table *flowTable
+	conf  atomic.Pointer[compiled]
+	names atomic.Pointer[[]string] // interned rule names, append-only
+	stats counters
+
+	mu      sync.Mutex // serialises Configure and Tick
+	nameIdx map[string]uint16
+	dips    map[dipKey]*localDIP // every local DIP seen, configured or draining
+}
+
+// New returns an Agent with an empty configuration.
+func New(cfg Config) (*Agent, error) {
+	if !cfg.HostPA.IsValid() {
+		return nil, errors.New("hostagent: Config.HostPA is not set")
+	}
+	if cfg.FlowTableSize < 0 {
+		return nil, fmt.Errorf("hostagent: Config.FlowTableSize %d is negative", cfg.FlowTableSize)
+	}
+	if cfg.FlowTableSize == 0 {
+		cfg.FlowTableSize = DefaultFlowTableSize
+	}
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = DefaultDrainTimeout
+	}
+	a := &Agent{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, table: newFlowTable(cfg.FlowTableSize),
+		nameIdx: map[string]uint16{"": 0}, dips: map[dipKey]*localDIP{}}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.clock == nil {
+		a.clock = systemClock{}
+	}
+	a.epoch = a.clock.Now()
+	names := []string{""}
+	a.names.Store(&names)
+	c, err := a.compile(nil)
+	if err != nil {
+		return nil, err
+	}
+	a.conf.Store(c)
+	return a, nil
+}
+
+// Configure replaces the agent's configuration with lbs, keeping the
+// rules whose backend pools have DIPs on this host. Each LoadBalancer must
+// be valid. Existing flows keep their translation; those of a DIP that no
+// rule names any more are removed after Config.DrainTimeout.
+func (a *Agent) Configure(lbs ...slb.LoadBalancer) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c, err := a.compile(lbs)
+	if err != nil {
+		return err
+	}
+	now := a.tick()
+	for k, d := range a.dips {
+		if _, ok := c.dips[k]; !ok && d.removed == 0 {
+			d.removed = now
+		}
+	}
+	a.conf.Store(c)
+	return nil
+}
+
+// tick reads the clock into the coarse per-packet time and returns it.
+func (a *Agent) tick() int64 {
+	n := int64(a.clock.Now().Sub(a.epoch))
+	a.now.Store(n)
+	return n
+}
+
+// Stats returns a snapshot of the counters.
+func (a *Agent) Stats() Stats {
+	var s Stats
+	for i := range s.Inbound {
+		s.Inbound[i] = a.stats.in[i].Load()
+		s.Outbound[i] = a.stats.out[i].Load()
+	}
+	for i := range s.Reasons {
+		s.Reasons[i] = a.stats.reasons[i].Load()
+	}
+	s.Flows = a.table.len()
+	return s
+}
+
+func (a *Agent) ruleName(i uint16) string {
+	names := *a.names.Load()
+	if int(i) < len(names) {
+		return names[i]
+	}
+	return ""
+}
+
+// result builds the Result of a flow entry's action.
+func (a *Agent) result(act *action, p *packet, r Reason) Result {
+	return Result{Verdict: act.verdict, Reason: r, DIP: fromKey(&act.dip, p.v4), VIP: fromKey(&act.vip, p.v4),
+		VNI: p.key.vni, Rule: a.ruleName(act.rule)}
+}
+
+// closing shortens an entry's idle timeout on a TCP RST or FIN.
+func closing(e *entry, p *packet) {
+	if p.proto != protoTCP {
+		return
+	}
+	switch {
+	case p.flags&header.TCPFlagRST != 0:
+		e.timeout = min(e.timeout, resetTimeout)
+	case p.flags&header.TCPFlagFIN != 0:
+		e.timeout = min(e.timeout, finTimeout)
+	}
+}
+
+// hit applies the entry at i of a locked shard to p: it refreshes the
+// connection and returns the entry's action, or reports false when the
+// connection has expired (and removes it).
+func (p *packet) hit(s *shard, i int, now int64, act *action) bool {
+	e := &s.entries[i]
+	if e.expired(s, now) {
+		s.remove(i)
+		return false
+	}
+	if e.last != now {
+		e.last = now
+	}
+	closing(e, p)
+	*act = e.act
+	return true
+}
+
+func (p *packet) apply(act *action) {
+	if act.apply {
+		p.rewrite(!act.setSrc, &act.addr, act.port)
+	}
+}
+
+// Expire removes the flows idle for longer than their timeout, and the
+// flows of DIPs that a Configure removed more than Config.DrainTimeout
+// ago, and returns the number of flows left. Run calls it every tick.
+func (a *Agent) Expire() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.tick()
+	var drained map[dipKey]bool
+	for k, d := range a.dips {
+		if d.removed != 0 && now-d.removed > int64(a.cfg.DrainTimeout) {
+			if drained == nil {
+				drained = map[dipKey]bool{}
+			}
+			drained[k] = true
+			delete(a.dips, k)
+		}
+	}
+	var drop func(*entry) bool
+	if drained != nil {
+		drop = func(e *entry) bool {
+			return drained[dipKey{e.key.vni, fromKey(&e.act.dip, e.key.v4)}]
+		}
+	}
+	return a.table.sweep(now, drop, nil)
+}

@@ -1,0 +1,35 @@
+package hostagent_test
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+)
+
+func TestAllocsPerPacket(t *testing.T) {
+	a := newAgent(t, host2, nil, portal())
+	in := build(t, flow{Src: ap(client4, 40000), Dst: ap(vip4, 81), Proto: 6, Flags: header.TCPFlagACK, Payload: make([]byte, 64)})
+	out := build(t, flow{Src: ap(dipB, 8081), Dst: ap(client4, 40000), Proto: 6, Flags: header.TCPFlagACK, Payload: make([]byte, 64)})
+	in6 := build(t, flow{Src: ap(client6, 40000), Dst: ap(vip6, 443), Proto: 17, Payload: make([]byte, 64)})
+	fresh := build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 6, Flags: header.TCPFlagSYN})
+	east := build(t, flow{Src: ap(dipB, 5000), Dst: ap(dipA, 6000), Proto: 17})
+	port := uint16(1)
+	for name, f := range map[string]func(){
+		"inbound":  func() { a.Inbound(in, vni, dipB); a.Inbound(in, vni, dipB) },
+		"outbound": func() { a.Outbound(out, vni) },
+		"ipv6":     func() { a.Inbound(in6, vni, netip.Addr{}) },
+		"new flow": func() {
+			// A new client port each time: a new flow and its reply entry.
+			port++
+			header.TCP(fresh[20:]).SetSourcePortUpdatingChecksum(port)
+			fresh[16], fresh[17], fresh[18], fresh[19] = 203, 0, 113, 10
+			a.Inbound(fresh, vni, netip.Addr{})
+		},
+		"east-west": func() { a.Outbound(east, vni) },
+	} {
+		if n := testing.AllocsPerRun(200, f); n != 0 {
+			t.Errorf("%s: %v allocations per packet", name, n)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package hostagent
+
+import (
+	"net/netip"
+)
+
+// Inbound translates, in place, an IP packet (IPv4 or IPv6, from the IP
+// header on) that arrived for this host: a packet a Mux encapsulated to a
+// local DIP, already decapsulated, with vni the VXLAN network identifier
+// it came with and dip the DIP the Mux chose, when the virtual switch
+// knows it (see the package documentation), or the zero Addr. A vni of 0
+// (IP-in-IP encapsulation carries none) stands for the VNI of the
+// destination VIP's local DIPs.
+//
+// A packet addressed to a VIP of a local DIP's rule is translated from
+// VIP:frontend port to DIP:backend port (the VIP stays the destination
+// with floating IP) and its flow remembered for the replies; return
+// traffic of an SNAT flow is translated back to DIP:port. The Verdict is
+// then Deliver. Packets for no VIP of this host Pass unchanged.
+//
+// A malformed packet is dropped with an error naming the field; Inbound
+// never allocates.
+func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) {
+	var p packet
+	if err := parse(pkt, &p); err != nil {
+		return a.stats.count(false, Result{Verdict: Drop, Reason: ReasonMalformed}), err
+	}
+	c := a.conf.Load()
+	if vni == 0 {
+		vni = c.vipVNI[fromKey(&p.key.dst, p.v4)]
+	}
+	p.key.vni = vni
+	if p.proto != protoTCP && p.proto != protoUDP || p.l4 < 0 {
+		r := Result{Verdict: Pass, Reason: ReasonNotVIP}
+		if c.vips[fromKey(&p.key.dst, p.v4)] {
+			r = Result{Verdict: Drop, Reason: ReasonProtocol}
+			if p.l4 < 0 {
+				r.Reason = ReasonFragment
+			}
+		}
+		return a.stats.count(false, r), nil
+	}
+	now := a.now.Load()
+	sl := a.table.locate(&p.key, true)
+	var act action
+	sl.s.mu.Lock()
+	if i := sl.find(&p.key); i >= 0 && p.hit(sl.s, i, now, &act) {
+		sl.s.mu.Unlock()
+		p.apply(&act)
+		return a.stats.count(false, a.result(&act, &p, ReasonFlow)), nil
+	}
+	r := a.newInbound(c, &p, sl, dip, &act)
+	sl.s.mu.Unlock()
+	if r.Verdict == Deliver {
+		p.apply(&act)
+	}
+	return a.stats.count(false, r), nil
+}
+
+// newInbound handles the first packet of an inbound flow, with the shard
+// of its key locked: it picks the rule and the DIP, and records the flow.
+func (a *Agent) newInbound(c *compiled, p *packet, sl slot, dip netip.Addr, act *action) Result {
+	vip := fromKey(&p.key.dst, p.v4)
+	if !c.vips[vip] {
+		return Result{Verdict: Pass, Reason: ReasonNotVIP}
+	}
+	l := c.listeners[listenKey{vip, p.proto, p.key.dport}]
+	if l == nil {
+		l = c.listeners[listenKey{vip, p.proto, 0}] // HA ports
+	}
+	if l == nil || l.vni != p.key.vni {
+		return Result{Verdict: Drop, Reason: ReasonNoRule, VIP: vip, VNI: p.key.vni}
+	}
+	d := l.pick(dip, sl.tag)
+	if d == nil {
+		return Result{Verdict: Drop, Reason: ReasonNoDIP, VIP: vip, VNI: p.key.vni, Rule: a.ruleName(l.rule)}
+	}
+	reason := ReasonNewFlow
+	switch {
+	case l.nat:
+		reason = ReasonNATRule
+	case l.floating:
+		reason = ReasonFloatingIP
+	}
+	port := p.key.dport
+	if l.backendPort != 0 {
+		port = l.backendPort
+	}
+	*act = action{addr: d.addr, port: l.backendPort, apply: !l.floating, verdict: Deliver,
+		rule: l.rule, dip: d.addr, vip: p.key.dst}
+	// The reply leaves the DIP from (DIP or, with floating IP, VIP):port
+	// to the client, and goes back out as VIP:frontend port.
+	rev := p.key.swap()
+	ract := action{addr: p.key.dst, setSrc: true, apply: !l.floating, verdict: ToRouter,
+		rule: l.rule, dip: d.addr, vip: p.key.dst}
+	if !l.floating {
+		rev.src = d.addr
+		rev.sport = port
+		ract.port = p.key.dport
+		if port == p.key.dport {
+			ract.port = 0
+		}
+	}
+	now := a.tick()
+	rs := a.table.locate(&rev, false) // the same shard: both keys have the client as remote
+	e := entryTimeout(l.timeout, p)
+	switch a.table.insert(sl, rs, &p.key, &rev, act, &ract, e, now) {
+	case taken:
+		// Another flow already reaches the DIP with the same 5-tuple
+		// (the client used one source port for two frontend ports
+		// that lead to one backend port): the DIP could not tell them
+		// apart.
+		return Result{Verdict: Drop, Reason: ReasonConflict, VIP: vip, DIP: d.key.addr, VNI: p.key.vni, Rule: a.ruleName(l.rule)}
+	case full:
+		reason = ReasonTableFull
+	}
+	return a.result(act, p, reason)
+}
+
+// entryTimeout is a new flow's idle timeout: the rule's, or shorter for
+// a TCP segment that opens with RST or FIN.
+func entryTimeout(timeout int64, p *packet) int64 {
+	e := entry{timeout: timeout}
+	closing(&e, p)
+	return e.timeout
+}
+
+// pick returns the DIP for a new flow: dip when the Mux said which, else
+// the only local DIP, else one of the usable local DIPs by the flow's
+// hash. It returns nil when dip is not one of the rule's local DIPs or no
+// DIP is usable.
+func (l *listener) pick(dip netip.Addr, hash uint32) *localDIP {
+	if dip.IsValid() {
+		for _, d := range l.dips {
+			if d.key.addr == dip {
+				return d
+			}
+		}
+		return nil
+	}
+	if len(l.dips) == 1 {
+		return l.dips[0]
+	}
+	n := 0
+	for _, d := range l.dips {
+		if d.usable() {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	k := int(hash>>1) % n
+	for _, d := range l.dips {
+		if d.usable() {
+			if k == 0 {
+				return d
+			}
+			k--
+		}
+	}
+	return nil
+}

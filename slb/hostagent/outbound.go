@@ -1,0 +1,100 @@
+package hostagent
+
+import (
+	"github.com/sdnfabric/sdnfabric/offload/header"
+)
+
+// Outbound translates, in place, an IP packet (IPv4 or IPv6, from the IP
+// header on) that a local guest in virtual network vni sent.
+//
+// A reply of an inbound flow is translated from DIP:backend port back to
+// VIP:frontend port (with floating IP it already comes from the VIP) and
+// gets Verdict ToRouter: Direct Server Return, straight to the provider
+// router, never through a Mux. Other packets Pass unchanged to the VNet
+// layer (east-west traffic).
+//
+// A malformed packet is dropped with an error naming the field; Outbound
+// never allocates.
+func (a *Agent) Outbound(pkt []byte, vni uint32) (Result, error) {
+	var p packet
+	if err := parse(pkt, &p); err != nil {
+		return a.stats.count(true, Result{Verdict: Drop, Reason: ReasonMalformed}), err
+	}
+	p.key.vni = vni
+	c := a.conf.Load()
+	if p.proto != protoTCP && p.proto != protoUDP || p.l4 < 0 {
+		r := Result{Verdict: Pass, Reason: ReasonProtocol}
+		if p.l4 < 0 {
+			r.Reason = ReasonFragment
+		}
+		return a.stats.count(true, r), nil
+	}
+	now := a.now.Load()
+	sl := a.table.locate(&p.key, false)
+	var act action
+	sl.s.mu.Lock()
+	if i := sl.find(&p.key); i >= 0 && p.hit(sl.s, i, now, &act) {
+		sl.s.mu.Unlock()
+		p.apply(&act)
+		return a.stats.count(true, a.result(&act, &p, ReasonFlow)), nil
+	}
+	r := a.newOutbound(c, &p, sl, &act)
+	sl.s.mu.Unlock()
+	if r.Verdict == ToRouter {
+		p.apply(&act)
+	}
+	return a.stats.count(true, r), nil
+}
+
+// newOutbound handles a packet from a local guest that matches no flow,
+// with the shard of its key locked.
+func (a *Agent) newOutbound(c *compiled, p *packet, sl slot, act *action) Result {
+	src := fromKey(&p.key.src, p.v4)
+	t, ok := c.replies[replyKey{p.key.vni, src, p.proto, p.key.sport}]
+	syn := p.proto == protoTCP && p.flags&(header.TCPFlagSYN|header.TCPFlagACK) == header.TCPFlagSYN
+	if ok && !t.ambiguous && !syn {
+		return a.statelessReply(c, p, sl, t, act)
+	}
+	return Result{Verdict: Pass, Reason: ReasonNotVIP}
+}
+
+// statelessReply reverses a reply that matched no flow (the table was
+// full, or the agent restarted) from the configuration, and records the
+// flow again.
+func (a *Agent) statelessReply(c *compiled, p *packet, sl slot, t replyTarget, act *action) Result {
+	vip := addr16(t.vip)
+	var dip [16]byte
+	if t.floating {
+		// The guest owns the VIP; its DIP is the local DIP of the rule.
+		l := c.listeners[listenKey{t.vip, p.proto, t.port}]
+		if l == nil {
+			l = c.listeners[listenKey{t.vip, p.proto, 0}]
+		}
+		if l == nil || len(l.dips) != 1 {
+			return Result{Verdict: Pass, Reason: ReasonNotVIP}
+		}
+		dip = l.dips[0].addr
+	} else {
+		dip = p.key.src
+	}
+	*act = action{addr: vip, port: t.port, setSrc: true, apply: !t.floating, verdict: ToRouter,
+		rule: t.rule, dip: dip, vip: vip}
+	if t.port == p.key.sport {
+		act.port = 0
+	}
+	// The client's packets arrive for VIP:frontend port.
+	fwd := p.key.swap()
+	fwd.dst, fwd.dport = vip, t.port
+	fact := action{addr: dip, port: p.key.sport, apply: !t.floating, verdict: Deliver,
+		rule: t.rule, dip: dip, vip: vip}
+	if t.port == p.key.sport {
+		fact.port = 0
+	}
+	now := a.tick()
+	fs := a.table.locate(&fwd, true)
+	reason := ReasonStateless
+	if a.table.insert(fs, sl, &fwd, &p.key, &fact, act, entryTimeout(t.timeout, p), now) == full {
+		reason = ReasonTableFull
+	}
+	return a.result(act, p, reason)
+}
