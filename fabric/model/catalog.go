@@ -1,7 +1,10 @@
 package model
 
 import (
+	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 
 	"github.com/sdnfabric/sdnfabric/provision"
 )
@@ -79,4 +82,35 @@ type CatalogInstance struct {
 	Address netip.Addr `json:"address"`
 	MAC     MAC        `json:"mac"`
 	State   string     `json:"state"` // provision's lifecycle state
+}
+
+func (s *CatalogSpec) validate(c checker, name string) {
+	switch s.Image.Kind {
+	case "generalized":
+	case "specialized":
+		err := s.Config(name, netip.Prefix{}).Image.CheckClone()
+		c.failCause(ErrInvalid, err, "spec.image.kind", "%v", err)
+	case "":
+		c.fail(ErrRequired, "spec.image.kind", "is empty")
+	default:
+		c.fail(ErrInvalid, "spec.image.kind", "%q is not generalized or specialized", s.Image.Kind)
+	}
+	checkRef(c, "spec.image.name", s.Image.Name)
+	scheme, err := provision.ParseNamingScheme(s.Scheme)
+	if err != nil {
+		c.failCause(ErrInvalid, err, "spec.scheme", "%v", err)
+	} else if s.Count < 0 || s.Count > min(scheme.Max(), MaxCatalogCount) {
+		c.fail(ErrRange, "spec.count", "%d is outside 0-%d", s.Count, min(scheme.Max(), MaxCatalogCount))
+	}
+	checkRef(c, "spec.virtualNetwork", s.VirtualNetwork)
+	checkRef(c, "spec.subnet", s.Subnet)
+	for i, a := range s.Reserved {
+		checkUnicast(c, fmt.Sprintf("spec.reserved[%d]", i), a)
+	}
+	for _, host := range slices.Sorted(maps.Keys(s.StaticMACs)) {
+		f := "spec.staticMACs." + host
+		if m := s.StaticMACs[host]; m.IsZero() || m.IsMulticast() {
+			c.fail(ErrInvalid, f, "%s is not a unicast MAC", m)
+		}
+	}
 }

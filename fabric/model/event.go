@@ -38,3 +38,20 @@ type ObjectRef struct {
 
 // MaxEventMessage bounds an event's message, in bytes (ours).
 const MaxEventMessage = 4096
+
+func (s *EventSpec) validate(c checker, _ string) {
+	if s.Time.IsZero() {
+		c.fail(ErrRequired, "spec.time", "is empty")
+	}
+	if s.Type != EventNormal && s.Type != EventWarning {
+		c.fail(ErrInvalid, "spec.type", "%q is not Normal or Warning", s.Type)
+	}
+	checkRef(c, "spec.reason", s.Reason)
+	if NewSpec(s.Object.Kind) == nil {
+		c.fail(ErrInvalid, "spec.object.kind", "%q is not a kind", s.Object.Kind)
+	}
+	checkRef(c, "spec.object.name", s.Object.Name)
+	if len(s.Message) > MaxEventMessage {
+		c.fail(ErrRange, "spec.message", "%d bytes, more than %d", len(s.Message), MaxEventMessage)
+	}
+}

@@ -50,3 +50,13 @@ type ProbeStatus struct {
 	Busy       bool      `json:"busy,omitempty"`
 	LastChange time.Time `json:"lastChange,omitzero"`
 }
+
+func (s *HostSpec) validate(c checker, _ string) {
+	checkSubnetRef(c, s.SubnetRef)
+	checkUnicast(c, "spec.providerAddress", s.ProviderAddress)
+	checkMAC(c, "spec.mac", s.MAC)
+	if ep := s.AgentEndpoint; ep.IsValid() {
+		checkUnicast(c, "spec.agentEndpoint", ep.Addr())
+		checkPort(c, "spec.agentEndpoint", int(ep.Port()))
+	}
+}

@@ -1,7 +1,11 @@
 package model
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/sdnfabric/sdnfabric/slb"
 )
@@ -52,4 +56,114 @@ type LoadBalancerStatus struct {
 	Announced map[string][]string `json:"announced,omitempty"`
 	// Backends is the probe health of each DIP.
 	Backends []ProbeStatus `json:"backends,omitempty"`
+}
+
+func (s *LoadBalancerSpec) validate(c checker, name string) {
+	if s.Name != "" && s.Name != name {
+		c.fail(ErrConflict, "spec.name", "%q is not the resource's name %q (leave it empty)", s.Name, name)
+	}
+	lb := s.LoadBalancer
+	lb.Name = name
+	// A NAT rule's DIP may belong to a NIC that joins the pool from its
+	// side: ValidateState checks it on the resolved pools.
+	slbErrors(c, lb.Validate(), func(fe *slb.FieldError) bool {
+		return errors.Is(fe, slb.ErrNotFound) && strings.HasSuffix(fe.Path, ".dip")
+	})
+	s.validateSNAT(c)
+}
+
+// validateSNAT checks the SNAT allocations: each names an outbound rule
+// and one of its VIPs, lies in the SNAT port range on block boundaries,
+// overlaps no other allocation of the VIP and no port that an inbound
+// rule receives on.
+func (s *LoadBalancerSpec) validateSNAT(c checker) {
+	for i, a := range s.SNATAllocations {
+		f := fmt.Sprintf("spec.snatAllocations[%d]", i)
+		k := slices.IndexFunc(s.OutboundRules, func(r slb.OutboundRule) bool { return r.Name == a.Rule })
+		if k < 0 {
+			c.fail(ErrNotFound, f+".rule", "%q is not an outbound rule", a.Rule)
+			continue
+		}
+		rule := s.OutboundRules[k]
+		if !slices.ContainsFunc(rule.Frontends, func(fe string) bool { return s.vip(fe) == a.VIP && a.VIP.IsValid() }) {
+			c.fail(ErrNotFound, f+".vip", "%s is not the VIP of a frontend of outbound rule %q", a.VIP, a.Rule)
+			continue
+		}
+		checkUnicast(c, f+".dip", a.DIP)
+		if a.FirstPort < slb.SNATFirstPort || (a.FirstPort-slb.SNATFirstPort)%slb.SNATPortBlock != 0 {
+			c.fail(ErrRange, f+".firstPort", "%d is not %d plus a multiple of %d", a.FirstPort, slb.SNATFirstPort, slb.SNATPortBlock)
+			continue
+		}
+		if a.Blocks < 1 || a.LastPort() > 65535 {
+			c.fail(ErrRange, f+".blocks", "%d blocks from port %d do not fit below 65536", a.Blocks, a.FirstPort)
+			continue
+		}
+		for j, b := range s.SNATAllocations[:i] {
+			if b.VIP == a.VIP && s.protocolsOverlap(a.Rule, b.Rule) && b.FirstPort <= a.LastPort() && a.FirstPort <= b.LastPort() {
+				c.fail(ErrOverlap, f, "ports %d-%d of %s overlap spec.snatAllocations[%d] (%d-%d)", a.FirstPort, a.LastPort(), a.VIP, j, b.FirstPort, b.LastPort())
+			}
+		}
+		for _, l := range s.listeners() {
+			if s.vip(l.frontend) == a.VIP && protocolsOverlap(l.protocol, rule.Protocol) && l.lo <= a.LastPort() && a.FirstPort <= l.hi {
+				c.fail(ErrConflict, f, "ports %d-%d of %s include %d-%d, which an inbound rule receives on", a.FirstPort, a.LastPort(), a.VIP, l.lo, l.hi)
+				break
+			}
+		}
+	}
+}
+
+// vip returns the VIP of the frontend named fe.
+func (s *LoadBalancerSpec) vip(fe string) netip.Addr {
+	for _, f := range s.FrontendIPConfigurations {
+		if f.Name == fe {
+			return f.VIP
+		}
+	}
+	return netip.Addr{}
+}
+
+func (s *LoadBalancerSpec) protocolsOverlap(rule1, rule2 string) bool {
+	var p1, p2 slb.Protocol
+	for _, r := range s.OutboundRules {
+		if r.Name == rule1 {
+			p1 = r.Protocol
+		}
+		if r.Name == rule2 {
+			p2 = r.Protocol
+		}
+	}
+	return protocolsOverlap(p1, p2)
+}
+
+func protocolsOverlap(a, b slb.Protocol) bool {
+	return a == b || a == slb.ProtocolAll || b == slb.ProtocolAll
+}
+
+// A listener is the (frontend, protocol, port range) an inbound rule
+// receives on.
+type listener struct {
+	frontend string
+	protocol slb.Protocol
+	lo, hi   int
+}
+
+// listeners returns what every load-balancing and inbound NAT rule
+// receives on.
+func (s *LoadBalancerSpec) listeners() []listener {
+	var ls []listener
+	for _, r := range s.LoadBalancingRules {
+		lo, hi := r.FrontendPort, r.FrontendPort
+		if r.Protocol == slb.ProtocolAll && r.FrontendPort == 0 {
+			lo, hi = 0, 65535
+		}
+		ls = append(ls, listener{r.Frontend, r.Protocol, lo, hi})
+	}
+	for _, r := range s.InboundNatRules {
+		lo, hi := r.FrontendPort, r.FrontendPort
+		if lo == 0 {
+			lo, hi = r.FrontendPortRangeStart, r.FrontendPortRangeEnd
+		}
+		ls = append(ls, listener{r.Frontend, r.Protocol, lo, hi})
+	}
+	return ls
 }

@@ -1,6 +1,9 @@
 package model
 
-import "net/netip"
+import (
+	"fmt"
+	"net/netip"
+)
 
 // LogicalNetworkSpec is a physical network of the datacenter, what the
 // Network Controller calls a logical network: one or more IP subnets on
@@ -43,3 +46,35 @@ type SubnetRef struct {
 
 // MaxVLAN is the largest 802.1Q VLAN ID.
 const MaxVLAN = 4094
+
+func (s *LogicalNetworkSpec) validate(c checker, _ string) {
+	if s.MTU != 0 && (s.MTU < 576 || s.MTU > 65535) {
+		c.fail(ErrRange, "spec.mtu", "%d is outside 576-65535", s.MTU)
+	}
+	if len(s.Subnets) == 0 {
+		c.fail(ErrRequired, "spec.subnets", "is empty")
+	}
+	checkNames(c, "spec.subnets", s.Subnets, func(s LogicalSubnet) string { return s.Name })
+	for i, sn := range s.Subnets {
+		f := fmt.Sprintf("spec.subnets[%d]", i)
+		if !checkPrefix(c, f+".prefix", sn.Prefix) {
+			continue
+		}
+		if sn.Gateway.IsValid() {
+			checkInSubnet(c, f+".gateway", sn.Gateway, sn.Prefix, "subnet")
+		}
+		if sn.VLAN < 0 || sn.VLAN > MaxVLAN {
+			c.fail(ErrRange, f+".vlan", "%d is outside 0-%d", sn.VLAN, MaxVLAN)
+		}
+		for j := range i {
+			if o := s.Subnets[j].Prefix; o.IsValid() && o.Overlaps(sn.Prefix) {
+				c.fail(ErrOverlap, f+".prefix", "%s overlaps spec.subnets[%d] (%s)", sn.Prefix, j, o)
+			}
+		}
+	}
+}
+
+func checkSubnetRef(c checker, r SubnetRef) {
+	checkRef(c, "spec.logicalNetwork", r.LogicalNetwork)
+	checkRef(c, "spec.subnet", r.Subnet)
+}

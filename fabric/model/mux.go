@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
@@ -41,4 +42,19 @@ type MuxStatus struct {
 	LastHeartbeat time.Time         `json:"lastHeartbeat,omitzero"`
 	Counters      map[string]uint64 `json:"counters,omitempty"`
 	Message       string            `json:"message,omitempty"`
+}
+
+func (s *MuxSpec) validate(c checker, _ string) {
+	checkSubnetRef(c, s.SubnetRef)
+	checkUnicast(c, "spec.address", s.Address)
+	checkMAC(c, "spec.mac", s.MAC)
+	checkASN(c, "spec.asn", s.ASN)
+	checkRouterID(c, "spec.routerID", s.RouterID, s.Address)
+	if len(s.Peers) == 0 {
+		c.fail(ErrRequired, "spec.peers", "is empty: the Mux would announce its VIPs to no router")
+	}
+	checkPeers(c, "spec.peers", s.Peers)
+	for i, lb := range s.LoadBalancers {
+		checkRef(c, fmt.Sprintf("spec.loadBalancers[%d]", i), lb)
+	}
 }

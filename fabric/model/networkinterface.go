@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/sdnfabric/sdnfabric/slb"
 )
@@ -83,4 +85,71 @@ type NetworkInterfaceStatus struct {
 	ObservedGeneration int64             `json:"observedGeneration,omitempty"`
 	Connected          bool              `json:"connected"`
 	Counters           map[string]uint64 `json:"counters,omitempty"`
+}
+
+func (s *NetworkInterfaceSpec) validate(c checker, _ string) {
+	switch {
+	case s.VirtualNetwork == "" && s.LogicalNetwork == "":
+		c.fail(ErrRequired, "spec.virtualNetwork", "neither virtualNetwork nor logicalNetwork is set")
+	case s.VirtualNetwork != "" && s.LogicalNetwork != "":
+		c.fail(ErrConflict, "spec.logicalNetwork", "set either virtualNetwork or logicalNetwork")
+	case s.VirtualNetwork != "" && s.Host == "":
+		c.fail(ErrRequired, "spec.host", "is empty: a NIC on a virtual network plugs into a host's virtual switch")
+	}
+	checkRef(c, "spec.subnet", s.Subnet)
+	checkMAC(c, "spec.mac", s.MAC)
+	if len(s.Addresses) == 0 {
+		c.fail(ErrRequired, "spec.addresses", "is empty")
+	}
+	for i, a := range s.Addresses {
+		f := fmt.Sprintf("spec.addresses[%d]", i)
+		if checkUnicast(c, f, a) && slices.Index(s.Addresses, a) < i {
+			c.fail(ErrDuplicate, f, "%s is listed twice", a)
+		}
+	}
+	if s.Gateway.IsValid() {
+		checkUnicast(c, "spec.gateway", s.Gateway)
+	}
+	if s.Service != "" {
+		checkName(c, "spec.service", s.Service)
+	}
+	checkNames(c, "spec.endpoints", s.Endpoints, func(e Endpoint) string { return e.Name })
+	for i, e := range s.Endpoints {
+		f := fmt.Sprintf("spec.endpoints[%d]", i)
+		switch e.Protocol {
+		case slb.ProtocolTCP, slb.ProtocolUDP, slb.ProtocolAll:
+		case "":
+			c.fail(ErrRequired, f+".protocol", "is empty")
+		default:
+			c.fail(ErrInvalid, f+".protocol", "%q is not Tcp, Udp or All", e.Protocol)
+		}
+		checkPort(c, f+".port", e.Port)
+		switch e.Type {
+		case EndpointInput:
+			checkPort(c, f+".publicPort", e.PublicPort)
+			checkRef(c, f+".loadBalancer", e.LoadBalancer)
+		case EndpointInternal:
+			if e.PublicPort != 0 || e.LoadBalancer != "" {
+				c.fail(ErrConflict, f, "an Internal endpoint has no publicPort or loadBalancer")
+			}
+			if s.Service == "" {
+				c.fail(ErrRequired, "spec.service", "is empty, but Internal endpoint %q is open to the service's instances", e.Name)
+			}
+		case "":
+			c.fail(ErrRequired, f+".type", "is empty")
+		default:
+			c.fail(ErrInvalid, f+".type", "%q is not Input or Internal", e.Type)
+		}
+	}
+	for i, r := range s.LoadBalancerBackendPools {
+		f := fmt.Sprintf("spec.loadBalancerBackendPools[%d]", i)
+		checkRef(c, f+".loadBalancer", r.LoadBalancer)
+		checkRef(c, f+".pool", r.Pool)
+		if slices.Index(s.LoadBalancerBackendPools, r) < i {
+			c.fail(ErrDuplicate, f, "pool %s/%s is listed twice", r.LoadBalancer, r.Pool)
+		}
+	}
+	if len(s.LoadBalancerBackendPools) > 0 && s.VirtualNetwork == "" {
+		c.fail(ErrInvalid, "spec.loadBalancerBackendPools", "only a NIC on a virtual network can be a load balancer backend")
+	}
 }

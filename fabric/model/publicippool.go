@@ -45,3 +45,20 @@ type PublicIPPoolStatus struct {
 	Allocated int `json:"allocated"`
 	Available int `json:"available"`
 }
+
+func (s *PublicIPPoolSpec) validate(c checker, _ string) {
+	if !checkPrefix(c, "spec.prefix", s.Prefix) {
+		return
+	}
+	if s.Start.IsValid() && !s.Prefix.Contains(s.Start) {
+		c.fail(ErrOutside, "spec.start", "%s is outside %s", s.Start, s.Prefix)
+		return
+	}
+	if s.End.IsValid() && !s.Prefix.Contains(s.End) {
+		c.fail(ErrOutside, "spec.end", "%s is outside %s", s.End, s.Prefix)
+		return
+	}
+	if first, last := s.Range(); last.Less(first) {
+		c.fail(ErrRange, "spec.end", "the pool's range %s-%s is empty", first, last)
+	}
+}

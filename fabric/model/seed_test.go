@@ -24,3 +24,19 @@ func TestSeedDecodes(t *testing.T) {
 		t.Errorf("seed has %d resources", len(objs))
 	}
 }
+
+func TestSeedValidates(t *testing.T) {
+	objs := readSeed(t)
+	s, err := NewState(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateState(s.Objects()); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range s.Objects() {
+		t.Logf("%s/%s %s", o.Kind, o.Metadata.Name, o.Spec)
+	}
+	lb, _ := s.LoadBalancerConfig("portal")
+	t.Logf("%+v", lb)
+}

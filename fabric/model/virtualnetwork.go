@@ -1,6 +1,9 @@
 package model
 
-import "net/netip"
+import (
+	"fmt"
+	"net/netip"
+)
 
 // VirtualNetworkSpec is a tenant network: customer addresses (CAs) that
 // travel between hosts and Muxes in VXLAN with the network's VNI. Tenant
@@ -38,4 +41,51 @@ func (s VirtualSubnet) GatewayAddr() netip.Addr {
 		return s.Gateway
 	}
 	return s.Prefix.Masked().Addr().Next()
+}
+
+func (s *VirtualNetworkSpec) validate(c checker, _ string) {
+	if s.VNI == 0 {
+		c.fail(ErrRequired, "spec.vni", "is 0 (Allocate fills it)")
+	} else if s.VNI > MaxVNI {
+		c.fail(ErrRange, "spec.vni", "%d does not fit in 24 bits", s.VNI)
+	}
+	if len(s.AddressSpace) == 0 {
+		c.fail(ErrRequired, "spec.addressSpace", "is empty")
+	}
+	for i, p := range s.AddressSpace {
+		f := fmt.Sprintf("spec.addressSpace[%d]", i)
+		if !checkPrefix(c, f, p) {
+			continue
+		}
+		for j := range i {
+			if o := s.AddressSpace[j]; o.IsValid() && o.Overlaps(p) {
+				c.fail(ErrOverlap, f, "%s overlaps spec.addressSpace[%d] (%s)", p, j, o)
+			}
+		}
+	}
+	if len(s.Subnets) == 0 {
+		c.fail(ErrRequired, "spec.subnets", "is empty")
+	}
+	checkNames(c, "spec.subnets", s.Subnets, func(s VirtualSubnet) string { return s.Name })
+	for i, sn := range s.Subnets {
+		f := fmt.Sprintf("spec.subnets[%d]", i)
+		if !checkPrefix(c, f+".prefix", sn.Prefix) {
+			continue
+		}
+		inSpace := false
+		for _, p := range s.AddressSpace {
+			if p.IsValid() && p.Bits() <= sn.Prefix.Bits() && p.Contains(sn.Prefix.Addr()) {
+				inSpace = true
+			}
+		}
+		if !inSpace {
+			c.fail(ErrOutside, f+".prefix", "%s is not inside spec.addressSpace", sn.Prefix)
+		}
+		checkInSubnet(c, f+".gateway", sn.GatewayAddr(), sn.Prefix, "subnet")
+		for j := range i {
+			if o := s.Subnets[j].Prefix; o.IsValid() && o.Overlaps(sn.Prefix) {
+				c.fail(ErrOverlap, f+".prefix", "%s overlaps spec.subnets[%d] (%s)", sn.Prefix, j, o)
+			}
+		}
+	}
 }
