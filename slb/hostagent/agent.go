@@ -137,7 +137,7 @@ func (a *Agent) Stats() Stats {
 	for i := range s.Reasons {
 		s.Reasons[i] = a.stats.reasons[i].Load()
 	}
-	s.Flows = a.table.len()
+	a.table.addStats(&s)
 	return s
 }
 
@@ -155,17 +155,18 @@ func (a *Agent) result(act *action, p *packet, r Reason) Result {
 		VNI: p.key.vni, Rule: a.ruleName(act.rule)}
 }
 
-// closing shortens an entry's idle timeout on a TCP RST or FIN.
-func closing(e *entry, p *packet) {
-	if p.proto != protoTCP {
-		return
+// closingTimeout returns a connection's idle timeout after packet p: a
+// TCP RST or FIN shortens it.
+func closingTimeout(timeout int64, p *packet) int64 {
+	if p.proto == protoTCP {
+		switch {
+		case p.flags&header.TCPFlagRST != 0:
+			return min(timeout, resetTimeout)
+		case p.flags&header.TCPFlagFIN != 0:
+			return min(timeout, finTimeout)
+		}
 	}
-	switch {
-	case p.flags&header.TCPFlagRST != 0:
-		e.timeout = min(e.timeout, resetTimeout)
-	case p.flags&header.TCPFlagFIN != 0:
-		e.timeout = min(e.timeout, finTimeout)
-	}
+	return timeout
 }
 
 // hit applies the entry at i of a locked shard to p: it refreshes the
@@ -180,7 +181,10 @@ func (p *packet) hit(s *shard, i int, now int64, act *action) bool {
 	if e.last != now {
 		e.last = now
 	}
-	closing(e, p)
+	if t := closingTimeout(e.timeout, p); t != e.timeout {
+		e.timeout = t
+		s.entries[e.peer].timeout = t
+	}
 	*act = e.act
 	return true
 }

@@ -18,6 +18,13 @@ type flowKey struct {
 	v4           bool
 }
 
+// eq is k == *o, compared field by field (faster than the generic
+// comparison of the whole struct).
+func (k *flowKey) eq(o *flowKey) bool {
+	return k.src == o.src && k.dst == o.dst && k.sport == o.sport && k.dport == o.dport &&
+		k.vni == o.vni && k.proto == o.proto && k.v4 == o.v4
+}
+
 func (k *flowKey) swap() flowKey {
 	return flowKey{src: k.dst, dst: k.src, sport: k.dport, dport: k.sport, vni: k.vni, proto: k.proto, v4: k.v4}
 }
@@ -41,8 +48,8 @@ type entry struct {
 	key     flowKey
 	act     action
 	peer    uint32
-	last    int64 // clock reading (ns) of the connection's last packet, either way
-	timeout int64 // idle timeout (ns)
+	last    int64 // clock reading (ns) of the last packet this way
+	timeout int64 // idle timeout (ns), the same in both entries
 }
 
 // TCP flows that saw a RST, or a FIN, live this much longer when idle
@@ -78,7 +85,22 @@ type shard struct {
 	entries []entry
 	mask    uint32 // buckets in the shard, minus one
 	n       int    // connections
+	// Per-packet counters of the packets decided under this shard's
+	// lock, which saves the per-packet atomic operations.
+	in, out [numVerdicts]uint64
+	reasons [numReasons]uint64
 	_       [64]byte
+}
+
+// count records r in the locked shard's counters and returns it.
+func (s *shard) count(out bool, r Result) Result {
+	if out {
+		s.out[r.Verdict]++
+	} else {
+		s.in[r.Verdict]++
+	}
+	s.reasons[r.Reason]++
+	return r
 }
 
 // newFlowTable makes a table of at least size entries (size/2 connections)
@@ -159,16 +181,18 @@ func (sl slot) findIn(bucket uint32, k *flowKey) int {
 	base := int(bucket) * ways
 	tags := s.tags[base : base+ways]
 	for i, tg := range tags {
-		if tg == sl.tag && s.entries[base+i].key == *k {
+		if tg == sl.tag && s.entries[base+i].key.eq(k) {
 			return base + i
 		}
 	}
 	return -1
 }
 
+// expired reports whether the connection has been idle both ways for
+// longer than its timeout. The common case, a packet this way within the
+// timeout, does not touch the other entry.
 func (e *entry) expired(s *shard, now int64) bool {
-	p := &s.entries[e.peer]
-	return now-max(e.last, p.last) > min(e.timeout, p.timeout)
+	return now-e.last > e.timeout && now-s.entries[e.peer].last > e.timeout
 }
 
 // remove frees the connection that entry i belongs to.
@@ -271,13 +295,19 @@ func (t *flowTable) sweep(now int64, drop func(*entry) bool, gone func(*entry)) 
 	return n
 }
 
-func (t *flowTable) len() int {
-	n := 0
+// addStats adds the shards' connections and counters to st.
+func (t *flowTable) addStats(st *Stats) {
 	for si := range t.shards {
 		s := &t.shards[si]
 		s.mu.Lock()
-		n += s.n
+		st.Flows += s.n
+		for i := range s.in {
+			st.Inbound[i] += s.in[i]
+			st.Outbound[i] += s.out[i]
+		}
+		for i := range s.reasons {
+			st.Reasons[i] += s.reasons[i]
+		}
 		s.mu.Unlock()
 	}
-	return n
 }

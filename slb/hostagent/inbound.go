@@ -44,17 +44,18 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	sl := a.table.locate(&p.key, true)
 	var act action
 	sl.s.mu.Lock()
+	var r Result
 	if i := sl.find(&p.key); i >= 0 && p.hit(sl.s, i, now, &act) {
-		sl.s.mu.Unlock()
-		p.apply(&act)
-		return a.stats.count(false, a.result(&act, &p, ReasonFlow)), nil
+		r = a.result(&act, &p, ReasonFlow)
+	} else {
+		r = a.newInbound(c, &p, sl, dip, &act)
 	}
-	r := a.newInbound(c, &p, sl, dip, &act)
+	sl.s.count(false, r)
 	sl.s.mu.Unlock()
 	if r.Verdict == Deliver {
 		p.apply(&act)
 	}
-	return a.stats.count(false, r), nil
+	return r, nil
 }
 
 // newInbound handles the first packet of an inbound flow, with the shard
@@ -103,7 +104,7 @@ func (a *Agent) newInbound(c *compiled, p *packet, sl slot, dip netip.Addr, act 
 	}
 	now := a.tick()
 	rs := a.table.locate(&rev, false) // the same shard: both keys have the client as remote
-	e := entryTimeout(l.timeout, p)
+	e := closingTimeout(l.timeout, p)
 	switch a.table.insert(sl, rs, &p.key, &rev, act, &ract, e, now) {
 	case taken:
 		// Another flow already reaches the DIP with the same 5-tuple
@@ -115,14 +116,6 @@ func (a *Agent) newInbound(c *compiled, p *packet, sl slot, dip netip.Addr, act 
 		reason = ReasonTableFull
 	}
 	return a.result(act, p, reason)
-}
-
-// entryTimeout is a new flow's idle timeout: the rule's, or shorter for
-// a TCP segment that opens with RST or FIN.
-func entryTimeout(timeout int64, p *packet) int64 {
-	e := entry{timeout: timeout}
-	closing(&e, p)
-	return e.timeout
 }
 
 // pick returns the DIP for a new flow: dip when the Mux said which, else

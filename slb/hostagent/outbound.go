@@ -33,17 +33,18 @@ func (a *Agent) Outbound(pkt []byte, vni uint32) (Result, error) {
 	sl := a.table.locate(&p.key, false)
 	var act action
 	sl.s.mu.Lock()
+	var r Result
 	if i := sl.find(&p.key); i >= 0 && p.hit(sl.s, i, now, &act) {
-		sl.s.mu.Unlock()
-		p.apply(&act)
-		return a.stats.count(true, a.result(&act, &p, ReasonFlow)), nil
+		r = a.result(&act, &p, ReasonFlow)
+	} else {
+		r = a.newOutbound(c, &p, sl, &act)
 	}
-	r := a.newOutbound(c, &p, sl, &act)
+	sl.s.count(true, r)
 	sl.s.mu.Unlock()
 	if r.Verdict == ToRouter {
 		p.apply(&act)
 	}
-	return a.stats.count(true, r), nil
+	return r, nil
 }
 
 // newOutbound handles a packet from a local guest that matches no flow,
@@ -93,7 +94,7 @@ func (a *Agent) statelessReply(c *compiled, p *packet, sl slot, t replyTarget, a
 	now := a.tick()
 	fs := a.table.locate(&fwd, true)
 	reason := ReasonStateless
-	if a.table.insert(fs, sl, &fwd, &p.key, &fact, act, entryTimeout(t.timeout, p), now) == full {
+	if a.table.insert(fs, sl, &fwd, &p.key, &fact, act, closingTimeout(t.timeout, p), now) == full {
 		reason = ReasonTableFull
 	}
 	return a.result(act, p, reason)

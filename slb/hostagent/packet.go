@@ -125,16 +125,16 @@ func (p *packet) addrOff(dst bool) (int, int) {
 // zero means none, and is left alone.
 func (p *packet) rewrite(dst bool, addr *[16]byte, port uint16) {
 	off, n := p.addrOff(dst)
-	var oldA, newA netip.Addr
+	var old4, new4 uint32
+	var old6 netip.Addr
 	if p.v4 {
-		oldA = netip.AddrFrom4([4]byte(p.b[off : off+4]))
-		newA = netip.AddrFrom4([4]byte(addr[12:]))
-		copy(p.b[off:off+4], addr[12:])
+		old4 = binary.BigEndian.Uint32(p.b[off:])
+		new4 = binary.BigEndian.Uint32(addr[12:])
+		binary.BigEndian.PutUint32(p.b[off:], new4)
 		h := header.IPv4(p.b)
-		h.SetChecksum(checksum.UpdateAddr(h.Checksum(), oldA, newA))
+		h.SetChecksum(checksum.Update32(h.Checksum(), old4, new4))
 	} else {
-		oldA = netip.AddrFrom16([16]byte(p.b[off : off+n]))
-		newA = netip.AddrFrom16(*addr)
+		old6 = netip.AddrFrom16([16]byte(p.b[off : off+n]))
 		copy(p.b[off:off+n], addr[:])
 	}
 	if p.l4 < 0 {
@@ -164,7 +164,11 @@ func (p *packet) rewrite(dst bool, addr *[16]byte, port uint16) {
 	if p.proto == protoUDP && p.v4 && c == 0 {
 		return
 	}
-	c = checksum.UpdateAddr(c, oldA, newA)
+	if p.v4 {
+		c = checksum.Update32(c, old4, new4)
+	} else {
+		c = checksum.UpdateAddr(c, old6, netip.AddrFrom16(*addr))
+	}
 	c = checksum.Update16(c, oldPort, port)
 	if p.proto == protoUDP && c == 0 {
 		c = 0xffff
