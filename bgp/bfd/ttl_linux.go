@@ -1,0 +1,61 @@
+package bfd
+
+import (
+	"encoding/binary"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// recvTTL asks the kernel to report each datagram's TTL (IPv4) and hop
+// limit (IPv6) in a control message.
+func recvTTL(c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
+		if err != nil {
+			serr = err
+			return
+		}
+		if dom == unix.AF_INET6 {
+			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
+			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1) // IPv4-mapped traffic
+			return
+		}
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// oobLen is room for one TTL or hop limit control message.
+var oobLen = unix.CmsgSpace(4)
+
+// ttlOf finds the TTL or hop limit in the control messages of a received
+// datagram, without allocating.
+func ttlOf(oob []byte) (int, bool) {
+	// struct cmsghdr: a size_t length, then int level and int type.
+	lenSize := unix.SizeofCmsghdr - 8
+	for len(oob) >= unix.SizeofCmsghdr {
+		var n int
+		if lenSize == 8 {
+			n = int(binary.NativeEndian.Uint64(oob))
+		} else {
+			n = int(binary.NativeEndian.Uint32(oob))
+		}
+		level := int32(binary.NativeEndian.Uint32(oob[lenSize:]))
+		typ := int32(binary.NativeEndian.Uint32(oob[lenSize+4:]))
+		if n < unix.SizeofCmsghdr || n > len(oob) {
+			return 0, false
+		}
+		data := oob[unix.CmsgLen(0):n]
+		if len(data) >= 4 && ((level == unix.IPPROTO_IP && typ == unix.IP_TTL) ||
+			(level == unix.IPPROTO_IPV6 && typ == unix.IPV6_HOPLIMIT)) {
+			return int(binary.NativeEndian.Uint32(data)), true
+		}
+		oob = oob[min(unix.CmsgSpace(n-unix.CmsgLen(0)), len(oob)):]
+	}
+	return 0, false
+}
