@@ -54,6 +54,11 @@ type Timeouts struct {
 	// ICMP is the ICMP Query session timer: at least 60 seconds (RFC 5508
 	// REQ-2), the default.
 	ICMP time.Duration
+	// Fragment is how long the translation of a fragmented datagram's
+	// first fragment is remembered for its other fragments, and how long
+	// an out-of-order fragment is held: default 15 seconds (RFC 791's
+	// initial reassembly timer).
+	Fragment time.Duration
 }
 
 // Default and minimum timeouts.
@@ -63,6 +68,7 @@ const (
 	DefaultTCPEstablishedTimeout = 2*time.Hour + 4*time.Minute
 	DefaultTCPTransitoryTimeout  = 4 * time.Minute
 	DefaultICMPTimeout           = 60 * time.Second
+	DefaultFragmentTimeout       = 15 * time.Second
 )
 
 // MaxExternal is the largest external pool: each address costs 24 KiB of
@@ -102,7 +108,12 @@ type Config struct {
 	// MaxSessionsPerHost bounds the sessions of one internal address
 	// (default MaxSessions/16, at least 1).
 	MaxSessionsPerHost int
-	Forwards           []PortForward
+	// MaxFragments bounds the fragmented datagrams tracked at once
+	// (default 1024) and MaxHeldFragments the out-of-order fragments held
+	// (default 32, each in a HeldFragmentSize slot); when full, the oldest
+	// is replaced (RFC 4787 REQ-14a).
+	MaxFragments, MaxHeldFragments int
+	Forwards                       []PortForward
 	// ICMPSource is the source address of the ICMP errors the NAT builds
 	// (AppendProhibited); default External[0].
 	ICMPSource netip.Addr
@@ -149,6 +160,7 @@ func (c *Config) setDefaults() error {
 	def(&t.TCPEstablished, DefaultTCPEstablishedTimeout)
 	def(&t.TCPTransitory, DefaultTCPTransitoryTimeout)
 	def(&t.ICMP, DefaultICMPTimeout)
+	def(&t.Fragment, DefaultFragmentTimeout)
 	switch {
 	case t.UDP < MinUDPTimeout:
 		return fmt.Errorf("nat: config: UDP timeout %v below RFC 4787's 2 minutes", t.UDP)
@@ -158,6 +170,18 @@ func (c *Config) setDefaults() error {
 		return fmt.Errorf("nat: config: TCP transitory timeout %v below 1s", t.TCPTransitory)
 	case t.ICMP < DefaultICMPTimeout:
 		return fmt.Errorf("nat: config: ICMP timeout %v below RFC 5508's 60 seconds", t.ICMP)
+	case t.Fragment < time.Second:
+		return fmt.Errorf("nat: config: fragment timeout %v below 1s", t.Fragment)
+	}
+	if c.MaxFragments == 0 {
+		c.MaxFragments = 1024
+	}
+	if c.MaxHeldFragments == 0 {
+		c.MaxHeldFragments = 32
+	}
+	if c.MaxFragments < 0 || c.MaxFragments > 1<<20 || c.MaxHeldFragments < 0 || c.MaxHeldFragments > 1<<12 {
+		return fmt.Errorf("nat: config: MaxFragments %d (1..%d) or MaxHeldFragments %d (1..%d) out of range",
+			c.MaxFragments, 1<<20, c.MaxHeldFragments, 1<<12)
 	}
 	if c.MaxSessions == 0 {
 		c.MaxSessions = 65536

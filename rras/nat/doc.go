@@ -31,6 +31,13 @@
 // dropped when it matches no mapping or a checksum is wrong. Static port
 // forwards (Config.Forwards) admit traffic from outside.
 //
+// Fragments are translated in any order without reassembly (RFC 4787
+// REQ-14): the first fragment is translated like a whole packet and its
+// translation remembered for the datagram's other fragments; a fragment
+// that arrives before its first fragment is held in a bounded queue and
+// released (Released) once the first has been translated. Both tables are
+// fixed in size and replace their oldest entry (REQ-14a); see fragment.go.
+//
 // Only Outbound creates sessions, so traffic from outside never takes
 // table space. A session is refused (ReplyICMP) when the table holds
 // MaxSessions or the internal host MaxSessionsPerHost: existing sessions

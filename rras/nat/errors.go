@@ -20,8 +20,14 @@ var (
 	// ErrUnsupportedICMP: an ICMP type that is neither a query nor an
 	// error the NAT translates (RFC 5508 REQ-11 allows the drop).
 	ErrUnsupportedICMP = errors.New("unsupported ICMP type")
-	// ErrFragment: fragments are not translated (RFC 4787 REQ-14 not met).
-	ErrFragment = errors.New("fragment")
+	// ErrFragment: a fragment the NAT does not translate: a fragment of an
+	// ICMP error, or an out-of-order fragment larger than
+	// HeldFragmentSize.
+	ErrFragment = errors.New("fragment not translated")
+	// ErrFragmentHeld: a non-first fragment arrived before the first
+	// fragment of its datagram; the NAT keeps a copy and releases it
+	// (Released) when the first fragment has been translated.
+	ErrFragmentHeld = errors.New("fragment held until its first fragment")
 	// ErrNoMapping: no mapping matches an inbound packet or the packet
 	// quoted in an ICMP error.
 	ErrNoMapping = errors.New("no mapping")

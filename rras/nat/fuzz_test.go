@@ -23,12 +23,20 @@ func fuzzCheck(t *testing.T, n *NAT, pkt []byte, v Verdict, err error) {
 	if n.Len() > 256 {
 		t.Fatal("table past its limit")
 	}
+	for range 64 {
+		if _, _, ok := n.Released(nil); !ok {
+			return
+		}
+	}
+	t.Fatal("more fragments released than the hold queue has slots")
 }
 
 func FuzzOutbound(f *testing.F) {
 	f.Add(udpPacket(ap(hostA, 5000), ap(server, 53), "x"))
 	f.Add(tcpPacket(ap(hostB, 1), ap(extIP, 5000), syn))
 	f.Add(icmpQuery(hostA, server, 8, 1))
+	f.Add(fragmentsOf(udpPacket(ap(hostA, 5000), ap(server, 53), "0123456789abcdef"), 9, 16)[0])
+	f.Add(fragmentsOf(udpPacket(ap(hostA, 5000), ap(server, 53), "0123456789abcdef"), 9, 16)[1])
 	f.Add(icmpError(hostA, server, 3, 3, udpPacket(ap(server, 53), ap(hostA, 5000), "x"), 0))
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		n := fuzzNAT(t)
@@ -41,6 +49,8 @@ func FuzzInbound(f *testing.F) {
 	f.Add(udpPacket(ap(server, 53), ap(extIP, 5000), "x"))
 	f.Add(tcpPacket(ap(server, 80), ap(extIP, 40000), synack))
 	f.Add(icmpQuery(server, extIP, 0, 77))
+	f.Add(fragmentsOf(udpPacket(ap(server, 53), ap(extIP, 5000), "0123456789abcdef"), 9, 16)[0])
+	f.Add(fragmentsOf(udpPacket(ap(server, 53), ap(extIP, 5000), "0123456789abcdef"), 9, 16)[1])
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		n := fuzzNAT(t)
 		v, err := n.Inbound(pkt)

@@ -61,11 +61,16 @@ type Counters struct {
 	Expired           uint64 // sessions deleted by their timer
 	Mappings          uint64 // live mappings, static ones included
 
-	Malformed, BadChecksum, Fragments uint64
-	UnknownProtocol, UnsupportedICMP  uint64
-	NoMapping, Filtered               uint64
-	TableFull, HostLimit              uint64
-	PortsExhausted                    uint64
+	Malformed, BadChecksum uint64
+	// Fragments counts non-first fragments translated; FragmentsHeld the
+	// out-of-order ones held, FragmentsDropped those not translated (too
+	// large to hold, pushed out of the hold queue or expired, fragmented
+	// ICMP errors).
+	Fragments, FragmentsHeld, FragmentsDropped uint64
+	UnknownProtocol, UnsupportedICMP           uint64
+	NoMapping, Filtered                        uint64
+	TableFull, HostLimit                       uint64
+	PortsExhausted                             uint64
 }
 
 // NAT is a NAT44 (network address and port translation, RFC 3022) with
@@ -92,7 +97,8 @@ type NAT struct {
 	used    []portSet           // per pool address and protocol
 	poolSet map[uint32]struct{} // for pools of more than 8 addresses
 
-	toUDP, toEst, toTrans, toICMP uint32 // timeouts in ticks
+	toUDP, toEst, toTrans, toICMP, toFrag uint32 // timeouts in ticks
+	frags                                 fragments
 
 	counters Counters
 }
@@ -139,6 +145,8 @@ func New(cfg Config) (*NAT, error) {
 	ticks := func(d time.Duration) uint32 { return uint32((d+time.Second-1)/time.Second) + 1 }
 	n.toUDP, n.toEst = ticks(cfg.Timeouts.UDP), ticks(cfg.Timeouts.TCPEstablished)
 	n.toTrans, n.toICMP = ticks(cfg.Timeouts.TCPTransitory), ticks(cfg.Timeouts.ICMP)
+	n.toFrag = ticks(cfg.Timeouts.Fragment)
+	n.frags = newFragments(cfg.MaxFragments, cfg.MaxHeldFragments)
 	for i, f := range cfg.Forwards {
 		ext, in := f.External, f.Internal
 		if _, used := n.lookupExt(f.Proto, u32(ext.Addr()), ext.Port()); used {
@@ -197,10 +205,18 @@ func (n *NAT) Outbound(pkt []byte) (Verdict, error) {
 	if err != nil {
 		return Drop, err
 	}
+	first := ip.IsFragment()
+	var k fragKey
+	if first {
+		if ip.FragmentOffset() != 0 {
+			return n.fragment(ip, true)
+		}
+		k = fragKeyOf(ip, true)
+	}
 	var f flow
 	switch ip.Protocol() {
 	case header.ProtocolTCP, header.ProtocolUDP:
-		if err := n.parseTransport(ip, &f, true); err != nil {
+		if err := n.parseTransport(ip, &f, true, first); err != nil {
 			return Drop, err
 		}
 	case header.ProtocolICMPv4:
@@ -217,6 +233,10 @@ func (n *NAT) Outbound(pkt []byte) (Verdict, error) {
 			}
 			f = flow{proto: header.ProtocolICMPv4, icmp: m, sport: m.Ident()}
 		case header.ICMPv4DestUnreach, header.ICMPv4TimeExceeded, header.ICMPv4ParamProblem:
+			if first {
+				n.counters.FragmentsDropped++
+				return Drop, ErrFragment
+			}
 			return n.icmpError(ip, m, true)
 		default:
 			n.counters.UnsupportedICMP++
@@ -226,7 +246,11 @@ func (n *NAT) Outbound(pkt []byte) (Verdict, error) {
 		n.counters.UnknownProtocol++
 		return Drop, ErrUnknownProtocol
 	}
-	return n.outboundFlow(ip, &f)
+	v, err := n.outboundFlow(ip, &f)
+	if first && (v == Forward || v == Hairpin) {
+		n.trackFragments(k, ip, v)
+	}
+	return v, err
 }
 
 // Inbound translates a packet that arrived on the external side, in place.
@@ -240,10 +264,22 @@ func (n *NAT) Inbound(pkt []byte) (Verdict, error) {
 	if !n.isExternal(u32(ip.Destination())) {
 		return Pass, nil
 	}
+	first := ip.IsFragment()
+	var k fragKey
+	if first {
+		if ip.FragmentOffset() != 0 {
+			v, err := n.fragment(ip, false)
+			if v == Forward {
+				n.counters.Inbound++
+			}
+			return v, err
+		}
+		k = fragKeyOf(ip, false)
+	}
 	var f flow
 	switch ip.Protocol() {
 	case header.ProtocolTCP, header.ProtocolUDP:
-		if err := n.parseTransport(ip, &f, false); err != nil {
+		if err := n.parseTransport(ip, &f, false, first); err != nil {
 			return Drop, err
 		}
 	case header.ProtocolICMPv4:
@@ -256,6 +292,10 @@ func (n *NAT) Inbound(pkt []byte) (Verdict, error) {
 		case 0, 14, 16, 18: // echo, timestamp, information, address mask replies
 			f = flow{proto: header.ProtocolICMPv4, icmp: m, dport: m.Ident()}
 		case header.ICMPv4DestUnreach, header.ICMPv4TimeExceeded, header.ICMPv4ParamProblem:
+			if first {
+				n.counters.FragmentsDropped++
+				return Drop, ErrFragment
+			}
 			return n.icmpError(ip, m, false)
 		default:
 			n.counters.UnsupportedICMP++
@@ -268,6 +308,9 @@ func (n *NAT) Inbound(pkt []byte) (Verdict, error) {
 	v, err := n.inboundFlow(ip, &f)
 	if v == Forward {
 		n.counters.Inbound++
+		if first {
+			n.trackFragments(k, ip, v)
+		}
 	}
 	return v, err
 }
@@ -282,14 +325,12 @@ func (n *NAT) parseIP(pkt []byte, out bool) (header.IPv4, error) {
 		n.counters.BadChecksum++
 		return nil, badChecksum(out, "ipv4")
 	}
-	if ip.IsFragment() {
-		n.counters.Fragments++
-		return nil, ErrFragment
-	}
 	return ip, nil
 }
 
-func (n *NAT) parseTransport(ip header.IPv4, f *flow, out bool) error {
+// parseTransport reads the TCP or UDP header. In the first fragment of a
+// datagram the UDP length covers the whole datagram, beyond the packet.
+func (n *NAT) parseTransport(ip header.IPv4, f *flow, out, first bool) error {
 	f.proto = ip.Protocol()
 	if f.proto == header.ProtocolTCP {
 		t, err := header.ParseTCP(ip.Payload())
@@ -300,7 +341,14 @@ func (n *NAT) parseTransport(ip header.IPv4, f *flow, out bool) error {
 		f.tcp, f.flags, f.sport, f.dport = t, t.Flags(), t.SourcePort(), t.DestinationPort()
 		return nil
 	}
-	u, err := header.ParseUDP(ip.Payload())
+	p := ip.Payload()
+	var u header.UDP
+	var err error
+	if first && len(p) >= header.UDPSize {
+		u = header.UDP(p)
+	} else {
+		u, err = header.ParseUDP(p)
+	}
 	if err != nil {
 		n.counters.Malformed++
 		return malformed(out, "udp", err)

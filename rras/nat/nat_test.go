@@ -131,6 +131,33 @@ func TestAllocsPerPacket(t *testing.T) {
 	}); a != 0 {
 		t.Fatalf("new session: %v allocs", a)
 	}
+	// Fragments: a held out-of-order fragment, the first fragment that
+	// releases it, the released one, and one translated from the record.
+	frags := fragmentsOf(udpPacket(ap(hostA, 6000), ap(server, 53), "0123456789abcdef0123456789abcdef"), 0, 16)
+	fbuf := make([][]byte, len(frags))
+	rel := make([]byte, 0, HeldFragmentSize)
+	id := uint16(0)
+	if a := testing.AllocsPerRun(100, func() {
+		id++
+		for i, f := range frags {
+			fbuf[i] = append(fbuf[i][:0], f...)
+			header.IPv4(fbuf[i]).SetID(id)
+			header.IPv4(fbuf[i]).SetChecksum(header.IPv4(fbuf[i]).ComputeChecksum())
+		}
+		n.Outbound(fbuf[1])
+		if v, _ := n.Outbound(fbuf[0]); v != Forward {
+			panic(v)
+		}
+		p, _, ok := n.Released(rel[:0])
+		if v, _ := n.Outbound(p); !ok || v != Forward {
+			panic(v)
+		}
+		if v, _ := n.Outbound(fbuf[2]); v != Forward {
+			panic(v)
+		}
+	}); a != 0 {
+		t.Fatalf("fragments: %v allocs", a)
+	}
 	small, _ := newNAT(t, func(c *Config) { c.MaxSessions = 1 })
 	small.Outbound(udpPacket(ap(hostA, 1), ap(server, 53), "x"))
 	p := udpPacket(ap(hostA, 2), ap(server, 53), "x")

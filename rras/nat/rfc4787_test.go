@@ -186,15 +186,3 @@ func TestRFC4787_REQ12_ICMPDoesNotTerminateMapping(t *testing.T) {
 		t.Fatal("mapping lost after ICMP errors")
 	}
 }
-
-func TestRFC4787_REQ14_FragmentsNotTranslated(t *testing.T) {
-	// Not met: fragments are dropped, not reassembled or tracked.
-	n, _ := newNAT(t, nil)
-	p := udpPacket(ap(hostA, 5000), ap(server, 53), "x")
-	ip := header.IPv4(p)
-	ip.SetMoreFragments(true)
-	ip.SetChecksum(ip.ComputeChecksum())
-	if v, err := n.Outbound(p); v != Drop || !errors.Is(err, ErrFragment) {
-		t.Fatalf("got %v %v", v, err)
-	}
-}

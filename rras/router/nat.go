@@ -44,10 +44,16 @@ const (
 //     before the TTL decrement, so ICMP errors about the packet quote it
 //     as the inside host sent it. ReplyICMP makes the router send ICMP
 //     destination unreachable, code 13, subject to its rate limit.
+//
+// Fragments: after the first fragment of a datagram was translated, the
+// router takes the fragments of that datagram the Translator held because
+// they came first (Released) and passes each through Input again, as
+// received on the same interface.
 type Translator interface {
 	Outbound(pkt []byte) (nat.Verdict, error)
 	Inbound(pkt []byte) (nat.Verdict, error)
 	IsExternal(a netip.Addr) bool
+	Released(dst []byte) (pkt []byte, outbound, ok bool)
 }
 
 // natIngress runs the prerouting part of the NAT for a packet received on
@@ -63,6 +69,7 @@ func (r *Router) natIngress(s *ifaceSet, in *iface, ip header.IPv4) (translated,
 		switch v {
 		case nat.Forward:
 			r.count(in, NATTranslated)
+			r.releaseFragments(s, in, ip)
 			return true, false
 		case nat.Pass:
 			return false, false
@@ -83,6 +90,7 @@ func (r *Router) natIngress(s *ifaceSet, in *iface, ip header.IPv4) (translated,
 		switch v {
 		case nat.Hairpin, nat.Forward:
 			r.count(in, NATTranslated)
+			r.releaseFragments(s, in, ip)
 			return true, false
 		case nat.ReplyICMP:
 			r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, icmpProhibited, 0)
@@ -106,12 +114,34 @@ func (r *Router) natEgress(s *ifaceSet, in, out *iface, ip header.IPv4) bool {
 	switch v {
 	case nat.Forward:
 		r.count(in, NATTranslated)
+		r.releaseFragments(s, in, ip)
 		return true
 	case nat.ReplyICMP:
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, icmpProhibited, 0)
 	}
 	r.count(in, DropNAT)
 	return false
+}
+
+// releaseFragments forwards the fragments the NAT held until ip, the
+// first fragment of their datagram, was translated.
+func (r *Router) releaseFragments(s *ifaceSet, in *iface, ip header.IPv4) {
+	if !ip.MoreFragments() || ip.FragmentOffset() != 0 {
+		return
+	}
+	bp := r.fragBufs.Get().(*[]byte)
+	defer r.fragBufs.Put(bp)
+	for {
+		r.natMu.Lock()
+		frame, _, ok := r.cfg.NAT.Released((*bp)[:header.EthernetMinSize])
+		r.natMu.Unlock()
+		if !ok {
+			return
+		}
+		*bp = frame[:0]
+		header.InitEthernet(frame, in.MAC, in.MAC, header.EtherTypeIPv4)
+		r.input4(s, in, frame, false)
+	}
 }
 
 // icmpProhibited is destination unreachable code 13, communication

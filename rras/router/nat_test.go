@@ -2,6 +2,7 @@ package router
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -161,5 +162,48 @@ func TestNATGatewayAllocs(t *testing.T) {
 		if got := r.Counter(NATTranslated) - before; got != 101 {
 			t.Errorf("%s: translated %d, want 101", tc.name, got)
 		}
+	}
+}
+
+// TestNATGatewayFragmentsOutOfOrder: the fragments of a datagram that the
+// NAT held because they came before the first one leave, translated, as
+// soon as the first fragment has been translated.
+func TestNATGatewayFragmentsOutOfOrder(t *testing.T) {
+	r, out, _ := natRouter(t, 64)
+	whole := udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 2000)
+	hdr := whole[:14+20]
+	payload := whole[14+20:]
+	var frags [][]byte
+	for off := 0; off < len(payload); off += 1000 {
+		end := min(off+1000, len(payload))
+		f := append(slices.Clone(hdr), payload[off:end]...)
+		ip := header.IPv4(f[14:])
+		ip.SetTotalLength(uint16(len(f) - 14))
+		ip.SetFragmentOffset(off)
+		ip.SetMoreFragments(end < len(payload))
+		ip.SetChecksum(ip.ComputeChecksum())
+		frags = append(frags, f)
+	}
+	for _, i := range []int{2, 1} {
+		r.Input(1, frags[i])
+	}
+	if f := out.take(); len(f) != 0 {
+		t.Fatalf("sent %d frames before the first fragment", len(f))
+	}
+	r.Input(1, frags[0])
+	sent := out.take()
+	if len(sent) != 3 {
+		t.Fatalf("sent %d frames, want 3", len(sent))
+	}
+	offsets := map[int]bool{}
+	for _, f := range sent {
+		ip := parse4(t, f.frame)
+		if f.ifIndex != 2 || ip.Source() != r2v4 || ip.Destination() != hBv4 || ip.TTL() != 63 {
+			t.Errorf("fragment at %d: if %d, %v -> %v ttl %d", ip.FragmentOffset(), f.ifIndex, ip.Source(), ip.Destination(), ip.TTL())
+		}
+		offsets[ip.FragmentOffset()] = true
+	}
+	if len(offsets) != 3 {
+		t.Errorf("fragment offsets %v", offsets)
 	}
 }

@@ -31,11 +31,11 @@ import socket, sys, threading, time
 def serve_udp(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", port))
     while True:
-        d, a = s.recvfrom(2048); s.sendto(b"udp|%s:%d" % (a[0].encode(), a[1]), a)
+        d, a = s.recvfrom(65536); s.sendto(b"udp|%s:%d" % (a[0].encode(), a[1]) + (b"|%d" % len(d) if len(d) > 1 else b""), a)
 def serve_tcp(s):
     while True:
         c, a = s.accept(); c.recv(100); c.sendall(b"tcp|%s:%d" % (a[0].encode(), a[1])); c.close()
-def udp(host, ports, sport, connected=False):
+def udp(host, ports, sport, connected=False, size=1):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", sport)); s.settimeout(0.5)
     out = []
     for port in ports:
@@ -43,7 +43,7 @@ def udp(host, ports, sport, connected=False):
         for _ in range(6):
             try:
                 if connected: s.send(b"x")
-                else: s.sendto(b"x", (host, port))
+                else: s.sendto(b"x" * size, (host, port))
                 out.append(s.recv(2048).decode()); break
             except socket.timeout: pass
             except ConnectionRefusedError: out.append("udp refused"); break
@@ -68,6 +68,7 @@ if cmd == "serve":
     print("ready", flush=True); time.sleep(60)
 elif cmd == "udp": print(udp(sys.argv[2], [int(p) for p in sys.argv[3].split(",")], int(sys.argv[4])))
 elif cmd == "udpc": print(udp(sys.argv[2], [int(sys.argv[3])], int(sys.argv[4]), True))
+elif cmd == "udpbig": print(udp(sys.argv[2], [int(sys.argv[3])], int(sys.argv[4]), size=4000))
 else: print(tcp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
 `
 
@@ -76,6 +77,7 @@ type gatewayResult struct {
 	PingOut    string // TTL of an echo reply from the outside host
 	PingRouter string // TTL of an echo reply from the router's external address
 	UDP        string // two outside servers seen from one inside socket
+	Fragmented string // a 4000-byte UDP datagram (three fragments) to outside
 	TCP        string // outside server's view of an inside client
 	Forward    string // inside server's view of an outside client, via the port forward
 	Hairpin    string // inside server's view of an inside client, via the port forward
@@ -90,6 +92,7 @@ var gatewayWant = gatewayResult{
 	PingOut:    "ttl=63",
 	PingRouter: "ttl=64",
 	UDP:        "udp|10.99.42.1:40001 udp|10.99.42.1:40001",
+	Fragmented: "udp|10.99.42.1:40006|4000",
 	TCP:        "tcp|10.99.42.1:40002",
 	Forward:    "tcp|10.99.42.2:40003",
 	Hairpin:    "tcp|10.99.42.1:40004",
@@ -144,6 +147,7 @@ func runGatewayScenario(t *testing.T, nsIn, nsOut string) gatewayResult {
 		PingOut:    ping(nsIn, "10.99.42.2"),
 		PingRouter: ping(nsOut, "10.99.42.1"),
 		UDP:        client(nsIn, "udp", "10.99.42.2", "7,9", "40001"),
+		Fragmented: client(nsIn, "udpbig", "10.99.42.2", "7", "40006"),
 		TCP:        client(nsIn, "tcp", "10.99.42.2", "7", "40002"),
 		Forward:    client(nsOut, "tcp", "10.99.42.1", "80", "40003"),
 		Hairpin:    client(nsIn, "tcp", "10.99.42.1", "80", "40004"),

@@ -7,7 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/rras/lpm"
+	"github.com/sdnfabric/sdnfabric/rras/nat"
 )
 
 // Output sends a frame out of an interface. The frame is only valid during
@@ -68,6 +70,8 @@ type Router struct {
 	global counters   // events without an interface, and removed interfaces'
 	bufs   sync.Pool  // *[]byte scratch buffers for generated frames
 	natMu  sync.Mutex // a Translator is single-threaded
+	// fragBufs holds *[]byte frames for fragments the NAT releases.
+	fragBufs sync.Pool
 }
 
 // scratchSize holds the largest generated frame: an ICMPv6 error quoting
@@ -104,6 +108,10 @@ func New(cfg Config) *Router {
 	r.icmp4.init(cfg.ICMPRate, cfg.ICMPBurst)
 	r.icmp6.init(cfg.ICMPRate, cfg.ICMPBurst)
 	r.bufs.New = func() any { b := make([]byte, scratchSize); return &b }
+	r.fragBufs.New = func() any {
+		b := make([]byte, header.EthernetMinSize, header.EthernetMinSize+nat.HeldFragmentSize)
+		return &b
+	}
 	return r
 }
 
