@@ -1,0 +1,93 @@
+package mux
+
+import (
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/sdnfabric/sdnfabric/slb/maglev"
+)
+
+// A backend is one DIP of one pool, as the data path sees it. Backends
+// live in the Mux's registry under a stable slot number, which is what
+// flow-table entries store; a backend keeps its slot across
+// configurations for as long as it stays in its pool, and after its
+// removal for its drain time plus the longest idle timeout, after which
+// no live flow can refer to it and the slot is reused.
+type backend struct {
+	slot   uint32
+	id     backendID
+	weight uint32
+	tmpl   [2]template // by inner family: [0] IPv4, [1] IPv6
+
+	removed  atomic.Bool
+	drainEnd atomic.Uint32 // ticks; when removed, existing flows move on after it
+	freeAt   uint32        // ticks; when removed, the slot is reusable after it (under Mux.mu)
+}
+
+// backendID identifies a backend across configurations.
+type backendID struct {
+	pool   string // load balancer name/pool name
+	name   string // slb.Backend.Key, the Maglev name
+	dip    netip.Addr
+	hostPA netip.Addr
+	vni    uint32
+}
+
+// gone reports whether b was removed and its drain time has passed.
+func (b *backend) gone(now uint32) bool {
+	return b.removed.Load() && int32(now-b.drainEnd.Load()) >= 0
+}
+
+// A pool is a backend pool of the current configuration with its Maglev
+// table over the healthy members, replaced atomically on every change.
+type pool struct {
+	id      string
+	members []*backend // configuration order
+	table   atomic.Pointer[poolTable]
+}
+
+// A poolTable is a Maglev table and, by the table's backend index, the
+// backends' slots.
+type poolTable struct {
+	t     *maglev.Table
+	slots []uint32
+}
+
+// pick returns the slot of the backend that owns hash, or false when the
+// pool has no healthy backend.
+func (p *pool) pick(hash uint64) (uint32, bool) {
+	pt := p.table.Load()
+	i := pt.t.Lookup(hash)
+	if i < 0 {
+		return 0, false
+	}
+	return pt.slots[i], true
+}
+
+// rebuild builds the pool's table over its members that down does not
+// mark, and publishes it.
+func (p *pool) rebuild(size int, down map[netip.Addr]bool) error {
+	bs := make([]maglev.Backend, 0, len(p.members))
+	for _, b := range p.members {
+		if !down[b.id.dip] {
+			bs = append(bs, maglev.Backend{Name: b.id.name, Weight: b.weight})
+		}
+	}
+	t, err := maglev.New(size, bs)
+	if err != nil {
+		return err
+	}
+	pt := &poolTable{t: t, slots: make([]uint32, t.Len())}
+	for _, b := range p.members {
+		if i, ok := t.Index(b.id.name); ok {
+			pt.slots[i] = b.slot
+		}
+	}
+	p.table.Store(pt)
+	return nil
+}
+
+// healthy reports whether the pool's table has a backend.
+func (p *pool) healthy() bool {
+	return p.table.Load().t.Len() > 0
+}

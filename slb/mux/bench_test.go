@@ -1,0 +1,124 @@
+package mux
+
+import (
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// atomicClock is a virtual clock cheap enough for benchmarks.
+type atomicClock struct{ ns atomic.Int64 }
+
+func (c *atomicClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *atomicClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+const benchFlows = 1 << 20
+
+var bench struct {
+	once sync.Once
+	m    *Mux
+	clk  *atomicClock
+}
+
+// setFlow makes pkt (an IPv4 TCP packet) a packet of flow i: source
+// address 100.64.0.0 + i/16, source port 10000 + i%16.
+func setFlow(pkt []byte, i uint32) {
+	binary.BigEndian.PutUint32(pkt[12:16], 0x64400000+i/16)
+	binary.BigEndian.PutUint16(pkt[20:22], uint16(10000+i%16))
+}
+
+// benchMux returns a Mux with a 2^21-entry flow table holding benchFlows
+// trusted flows to a pool of 100 DIPs.
+func benchMux(b *testing.B) (*Mux, *atomicClock) {
+	bench.once.Do(func() {
+		clk := &atomicClock{}
+		clk.ns.Store(time.Unix(1_700_000_000, 0).UnixNano())
+		m := newMux(b, Config{Clock: clk, FlowTableSize: 2 * benchFlows})
+		configure(b, m, webLB(backends(100)))
+		pkt := tcpPk(client, vip4, 1, 80).bytes()
+		buf := make([]byte, 0, 256)
+		for i := range uint32(benchFlows) {
+			setFlow(pkt, i)
+			m.Process(buf[:0], pkt)
+			m.Process(buf[:0], pkt)
+		}
+		if s := m.Stats(); s.Promoted < benchFlows-benchFlows/10000 {
+			b.Fatalf("%d flows in the table, want %d (%+v)", s.Promoted, benchFlows, s)
+		}
+		bench.m, bench.clk = m, clk
+	})
+	return bench.m, bench.clk
+}
+
+// BenchmarkProcess measures the whole per-packet path of a Mux whose
+// flow table holds 2^20 established flows (32 bytes of table per flow at
+// this load: 2^21 entries of 16 bytes), for 60-byte TCP packets:
+//
+//   - hit/hot: packets of 1024 established flows (cache-resident);
+//   - hit/1M: packets of all 2^20 flows in turn (each touches a cold
+//     cache line of a 32 MiB table);
+//   - new: a new flow per packet (Maglev pick and insert);
+//   - batch32/hot: hit/hot through ProcessBatch, 32 packets per call.
+func BenchmarkProcess(b *testing.B) {
+	m, clk := benchMux(b)
+	pkt := tcpPk(client, vip4, 1, 80).bytes()
+	buf := make([]byte, 0, 256)
+	b.Logf("flow table: %d entries, %d bytes, %.1f bytes per established flow",
+		m.flows.capacity(), m.flows.capacity()*16, float64(m.flows.capacity()*16)/benchFlows)
+	b.Run("hit/hot", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		i := uint32(0)
+		for b.Loop() {
+			setFlow(pkt, i&1023*1021)
+			m.Process(buf[:0], pkt)
+			i++
+		}
+	})
+	b.Run("hit/1M", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		i := uint32(0)
+		for b.Loop() {
+			setFlow(pkt, i%benchFlows)
+			m.Process(buf[:0], pkt)
+			i++
+		}
+	})
+	b.Run("new", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		i := uint32(0)
+		for b.Loop() {
+			// Flows never seen: source addresses above the established ones.
+			setFlow(pkt, benchFlows+i)
+			m.Process(buf[:0], pkt)
+			if i++; i%(1<<18) == 0 {
+				clk.Advance(11 * time.Second) // let the untrusted entries expire
+			}
+		}
+		b.StopTimer()
+		clk.Advance(11 * time.Second)
+		b.ReportMetric(float64(m.Stats().TableFull), "fallbacks")
+	})
+	b.Run("batch32/hot", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)) * 32)
+		pkts := make([][]byte, 32)
+		for j := range pkts {
+			pkts[j] = tcpPk(client, vip4, 1, 80).bytes()
+		}
+		out := make([]Output, 32)
+		big := make([]byte, 0, 32*256)
+		i := uint32(0)
+		for b.Loop() {
+			for _, p := range pkts {
+				setFlow(p, i&1023*1021)
+				i++
+			}
+			m.ProcessBatch(big[:0], pkts, out)
+		}
+	})
+}

@@ -1,0 +1,93 @@
+// Package mux is the data path of the software load balancer: the Mux of
+// Ananta (Patel et al., "Ananta: Cloud Scale Load Balancing", SIGCOMM
+// 2013) with the consistent hashing of Maglev (Eisenbud et al., "Maglev: A
+// Fast and Reliable Software Network Load Balancer", NSDI 2016).
+//
+// A [Mux] owns the frontend VIPs of its load balancers (package slb's
+// configuration model) and announces each as a /32 or /128 through an
+// [Announcer] (the BGP speaker in fabric). For every IPv4 (RFC 791) or
+// IPv6 (RFC 8200) packet sent to a VIP, [Mux.Process] (or
+// [Mux.ProcessBatch] for many at once):
+//
+//  1. matches (VIP, protocol, destination port) against the inbound NAT
+//     rules and load-balancing rules, then the SNAT leases, then an
+//     HA-ports rule (protocol All, port 0);
+//  2. for a load-balancing rule, looks the flow up in the flow table, and
+//     for a new flow picks a DIP with the pool's Maglev table (package
+//     maglev) over the flow hash of the rule's distribution mode (package
+//     flowhash); an inbound NAT rule names its DIP, an SNAT lease its host;
+//  3. encapsulates the packet to the DIP's host: VXLAN (RFC 7348) with the
+//     pool's VNI and an inner Ethernet header (the outer headers come from
+//     package vxlan's Outer.Encapsulate, built once per backend and patched
+//     per packet), or IP in IP (RFC 2003, RFC 2473) as an option;
+//  4. appends the result to the caller's buffer.
+//
+// The inner packet keeps the VIP as its destination: the host agent does
+// the destination NAT, and replies go from the host straight to the
+// client (Direct Server Return), never through the Mux. The [Result]
+// names the DIP, its host, the VNI, the rule and the backend port. The
+// host agent learns the backend port the same way the Mux does: it is
+// configured with the same slb.LoadBalancer values and matches (VIP,
+// protocol, frontend port) against the same rules, so that nothing but
+// the packet needs to travel; the Result lets a caller that wants to
+// check or tell the host agent do so.
+//
+// # Flow table
+//
+// The flow table (see flowtable.go) is a fixed array of 64-byte buckets of
+// four 16-byte entries, sharded by flow hash with a lock per shard, and
+// allocates nothing per packet: with 2^20 entries it takes 16 MiB, 16
+// bytes per flow when full. It follows Ananta's split between untrusted
+// flows (one packet seen, Config.UntrustedTimeout) and trusted flows (seen
+// more than once, the rule's idle timeout), and never evicts a live
+// entry: when a new flow's bucket is full the flow is sent by pure Maglev
+// hashing, so a SYN flood cannot push established flows out. A flow is
+// identified by a 64-bit SipHash of its 5-tuple under Config.HashKey; two
+// flows are confused only if their hashes collide in one bucket.
+//
+// An established flow keeps its DIP when DIPs are added to its pool,
+// until it goes idle. A DIP removed from its pool gets no new flows at
+// once and keeps its established flows for Config.DrainTimeout; then they
+// move to the DIP that Maglev gives them. [Mux.SetHealth] takes an
+// unhealthy DIP out of the Maglev tables without moving its established
+// flows. Every Mux given the same configuration and HashKey sends a new
+// flow to the same DIP, whatever order it saw the backends in, so
+// routers may spread a VIP's traffic over many Muxes with ECMP.
+//
+// Times are kept in ticks of 2^24 ns (about 16.8 ms).
+//
+// # Fragments and ICMP errors
+//
+// Non-first fragments carry no ports, so the Mux remembers where each
+// first fragment went: an untrusted flow-table entry keyed by (source,
+// destination, protocol, fragment ID) that later fragments (IPv4, and
+// IPv6 with a Fragment header) look up. A later fragment that arrives
+// before its first fragment, or whose entry did not fit, is dropped with
+// VerdictNoFlow; the datagram could not be reassembled anyway without the
+// first fragment going to the same DIP, and hashing fragments on the
+// 3-tuple instead would split a flow's fragmented datagrams from its
+// others. Fragments of SNAT return traffic are not remembered.
+//
+// An ICMP error (RFC 792: destination unreachable, including
+// fragmentation needed, time exceeded, parameter problem; RFC 4443:
+// destination unreachable, packet too big, time exceeded, parameter
+// problem) sent to a VIP quotes a packet the VIP sent; the Mux looks up
+// the flow of the quoted packet's reversed tuple and sends the error to
+// that flow's DIP (to the SNAT lease's host for a SNAT port), so that
+// path MTU discovery works through the load balancer.
+//
+// # MSS clamping
+//
+// The encapsulation makes the provider path's MTU smaller than the client
+// believes, so the Mux lowers the MSS option of every TCP SYN it forwards
+// to Config.MTU minus the encapsulation, the inner IP header and the TCP
+// header (RFC 879, RFC 6691), updating the TCP checksum incrementally
+// (RFC 1624).
+//
+// # SNAT return path
+//
+// Hosts SNAT their DIPs' outbound connections to (VIP, port) from blocks
+// of eight ports leased by the SNAT manager (Ananta section 3.5). The
+// leases are given to the Mux with [Mux.LeaseSNAT], so that replies to
+// those ports reach the host that owns them.
+package mux

@@ -1,0 +1,161 @@
+package mux
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// The flow table remembers which backend each flow went to, so that a
+// flow keeps its DIP when the Maglev tables change. It is a fixed array
+// of buckets split into shards by the flow hash's low bits; each shard
+// has its own lock, held for the lookup. A bucket is bucketSize entries of
+// 16 bytes, one 64-byte cache line. A flow may live in either of two
+// buckets of its shard chosen by independent bits of its hash, and is
+// inserted into the emptier one (two-choice hashing): lookups touch one
+// line, or two for flows in their second bucket and for new flows, and
+// buckets overflow far more rarely than with one choice (with one, about
+// 4% of flows found their bucket full at half load; with two, 9 of the
+// benchmark's 2^20 flows in 2^21 entries).
+//
+// An entry holds the flow's 64-bit tag (its keyed hash, never 0), the
+// backend's slot in the registry with the trusted bit, and its deadline
+// in ticks. Following Ananta (SIGCOMM 2013, section 3.3.2), a flow is
+// inserted untrusted, with the short Config.UntrustedTimeout, and becomes
+// trusted, with its rule's idle timeout, on its second packet. Entries are
+// never evicted while they live: when a new flow finds its bucket full it
+// is sent by pure Maglev hashing instead (Stats.TableFull), which picks
+// the same DIP as long as the pool does not change, so a SYN flood fills
+// free space with short-lived untrusted entries but cannot push an
+// established flow out.
+const bucketSize = 4
+
+const (
+	refTrusted = 1 << 31
+	refSlot    = refTrusted - 1
+)
+
+type entry struct {
+	tag      uint64 // 0: empty
+	ref      uint32 // backend slot | refTrusted
+	deadline uint32 // ticks
+}
+
+type bucket [bucketSize]entry
+
+type shard struct {
+	mu      sync.Mutex
+	buckets []bucket
+	mask    uint64
+	c       [numCounters]atomic.Uint64
+	_       [64]byte // keep neighbouring shards' locks off this cache line
+}
+
+type flowTable struct {
+	shards    []shard
+	shardMask uint64
+	shardBits uint
+}
+
+func newFlowTable(entries, shards int) *flowTable {
+	buckets := ceilPow2(max(entries/bucketSize, shards))
+	t := &flowTable{shards: make([]shard, shards), shardMask: uint64(shards - 1)}
+	for 1<<t.shardBits < shards {
+		t.shardBits++
+	}
+	per := buckets / shards
+	for i := range t.shards {
+		t.shards[i].buckets = make([]bucket, per)
+		t.shards[i].mask = uint64(per - 1)
+	}
+	return t
+}
+
+// capacity returns the number of entries.
+func (t *flowTable) capacity() int {
+	return len(t.shards) * len(t.shards[0].buckets) * bucketSize
+}
+
+// locate returns the shard and the two buckets of hash; the caller locks
+// the shard.
+func (t *flowTable) locate(hash uint64) (*shard, pair) {
+	s := &t.shards[hash&t.shardMask]
+	return s, pair{&s.buckets[(hash>>t.shardBits)&s.mask], &s.buckets[(hash>>40)&s.mask]}
+}
+
+// pair is a flow's two buckets.
+type pair struct{ a, b *bucket }
+
+// find returns the live entry tagged tag, or nil and a reusable entry of
+// the bucket with more reusable entries, or nil and nil when both
+// buckets are full.
+func (p pair) find(tag uint64, now uint32) (hit, free *entry) {
+	hit, fa, na := p.a.find(tag, now)
+	if hit != nil {
+		return hit, nil
+	}
+	if p.a == p.b {
+		return nil, fa
+	}
+	hit, fb, nb := p.b.find(tag, now)
+	if hit != nil {
+		return hit, nil
+	}
+	if nb > na {
+		return nil, fb
+	}
+	return nil, fa
+}
+
+func alive(e *entry, now uint32) bool {
+	return e.tag != 0 && int32(e.deadline-now) > 0
+}
+
+// find returns the live entry tagged tag, or nil, a reusable (empty or
+// expired) entry of the bucket or nil when it is full, and the number of
+// reusable entries.
+func (b *bucket) find(tag uint64, now uint32) (hit, free *entry, n int) {
+	for i := range b {
+		e := &b[i]
+		if !alive(e, now) {
+			if free == nil {
+				free = e
+			}
+			n++
+			continue
+		}
+		if e.tag == tag {
+			return e, nil, 0
+		}
+	}
+	return nil, free, n
+}
+
+// flowCount counts the live entries, for tests and Stats.
+func (t *flowTable) flowCount(now uint32) (untrusted, trusted int) {
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		for j := range s.buckets {
+			for k := range s.buckets[j] {
+				e := &s.buckets[j][k]
+				if alive(e, now) {
+					if e.ref&refTrusted != 0 {
+						trusted++
+					} else {
+						untrusted++
+					}
+				}
+			}
+		}
+		s.mu.Unlock()
+	}
+	return untrusted, trusted
+}
+
+func ceilPow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}

@@ -1,0 +1,79 @@
+package mux
+
+import (
+	"bytes"
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/sdnfabric/sdnfabric/slb"
+	"github.com/sdnfabric/sdnfabric/vxlan"
+)
+
+// FuzzProcess feeds arbitrary packets to a configured Mux: it never
+// panics, every error is a *PacketError with VerdictInvalid, only
+// VerdictForward appends, and a forwarded packet decapsulates to a prefix
+// of the input that differs at most in a clamped MSS.
+func FuzzProcess(f *testing.F) {
+	syn := pk{src: client, dst: vip4, proto: protoTCP, sp: 3, dp: 80, flags: tcpFlagSYN, mss: 1460}
+	whole := pk{src: client, dst: vip4, proto: protoUDP, sp: 5, dp: 80, payload: 100}
+	a, b := fragments(whole.bytes(), 48, 7)
+	w6 := pk{src: cli6, dst: vip6, proto: protoTCP, sp: 5, dp: 80, payload: 100}
+	a6, b6 := fragments(w6.bytes(), 48, 7)
+	for _, seed := range [][]byte{
+		tcpPk(client, vip4, 1, 80).bytes(), syn.bytes(), a, b, a6, b6, w6.bytes(),
+		tcpPk(client, vip4, 1, 2201).bytes(), tcpPk(client, vip4, 1, 20003).bytes(),
+		icmpError(netip.MustParseAddr("192.0.2.1"), reply(tcpPk(client, vip4, 1, 80)), 1300),
+		icmpError(netip.MustParseAddr("2001:db8::1"), reply(w6), 1280),
+		{0x45}, {0x60, 0, 0, 0},
+	} {
+		f.Add(seed)
+	}
+	m := newMux(f, Config{})
+	lb := webLB(backends(4))
+	lb.FrontendIPConfigurations = append(lb.FrontendIPConfigurations, slb.Frontend{Name: "v6", VIP: vip6})
+	lb.BackendAddressPools = append(lb.BackendAddressPools, slb.BackendPool{Name: "v6", VNI: 6,
+		Backends: []slb.Backend{{DIP: netip.MustParseAddr("2001:db8:d::1"), HostPA: host(1)}}})
+	lb.LoadBalancingRules = append(lb.LoadBalancingRules, slb.LoadBalancingRule{Name: "v6", Frontend: "v6",
+		BackendPool: "v6", Probe: "p", Protocol: slb.ProtocolAll, FrontendPort: 80, BackendPort: 80})
+	configure(f, m, lb)
+	if err := m.LeaseSNAT(SNATLease{VIP: vip4, Protocol: protoTCP, Port: 20000, HostPA: host(2), DIP: dip(2)}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		in := bytes.Clone(pkt)
+		prefix := []byte("keep")
+		out, r, err := m.Process(prefix, pkt)
+		if !bytes.Equal(pkt, in) {
+			t.Fatal("Process modified its input")
+		}
+		if !bytes.Equal(out[:4], prefix) {
+			t.Fatal("Process changed dst's existing bytes")
+		}
+		if err != nil {
+			var pe *PacketError
+			if !errors.As(err, &pe) || r.Verdict != VerdictInvalid || len(out) != 4 {
+				t.Fatalf("error %v, verdict %v, %d bytes", err, r.Verdict, len(out))
+			}
+			return
+		}
+		if r.Verdict != VerdictForward {
+			if len(out) != 4 {
+				t.Fatalf("verdict %v appended %d bytes", r.Verdict, len(out)-4)
+			}
+			return
+		}
+		var d vxlan.Decap
+		p, derr := d.Decapsulate(out[4:])
+		if derr != nil {
+			t.Fatalf("forwarded packet does not decapsulate: %v", derr)
+		}
+		inner := p.Frame[14:]
+		if len(inner) > len(pkt) || (!r.MSSClamped && !bytes.Equal(inner, pkt[:len(inner)])) {
+			t.Fatalf("inner packet differs from the input")
+		}
+		if r.NextHop != p.Dst.Addr() {
+			t.Fatalf("next hop %v, outer %v -> %v", r.NextHop, p.Src, p.Dst)
+		}
+	})
+}

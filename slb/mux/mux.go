@@ -1,0 +1,480 @@
+package mux
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb"
+	"github.com/sdnfabric/sdnfabric/slb/flowhash"
+	"github.com/sdnfabric/sdnfabric/slb/maglev"
+	"github.com/sdnfabric/sdnfabric/vxlan"
+)
+
+// A Clock tells the time; the flow table's timeouts and the drain times
+// are measured with it. Tests use a virtual clock.
+type Clock interface {
+	Now() time.Time
+}
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultFlowTableSize    = 1 << 20
+	DefaultUntrustedTimeout = 10 * time.Second
+	DefaultDrainTimeout     = 30 * time.Second
+	DefaultMTU              = 1500
+	// MaxFlowTableSize bounds FlowTableSize (2 GiB of entries).
+	MaxFlowTableSize = 1 << 27
+)
+
+// Config configures a Mux. The zero value of each field but LocalPA picks
+// the documented default.
+type Config struct {
+	// LocalPA is the Mux's provider address, the outer source address
+	// (IPv4 or IPv6). Every backend's HostPA must be of the same family.
+	LocalPA netip.Addr
+	// Encap is EncapVXLAN (the default) or EncapIPIP.
+	Encap Encap
+	// VXLANPort is the outer UDP destination port; 0 means vxlan.Port
+	// (4789).
+	VXLANPort uint16
+	// SourcePorts is the range of outer UDP source ports, chosen by flow
+	// hash; zero means vxlan.DefaultPortRange.
+	SourcePorts vxlan.PortRange
+	// ZeroUDP6Checksum sends VXLAN over IPv6 with a zero UDP checksum
+	// (RFC 6935); otherwise the checksum is computed for every packet.
+	ZeroUDP6Checksum bool
+	// InnerSrcMAC and InnerDstMAC are the inner Ethernet header's
+	// addresses in VXLAN packets (the host's vSwitch delivers by DIP).
+	InnerSrcMAC, InnerDstMAC header.MAC
+	// MTU is the provider network's MTU, from which the TCP MSS of SYNs
+	// is clamped (RFC 6691): MTU - encapsulation - inner IP and TCP
+	// headers. 0 means DefaultMTU.
+	MTU int
+	// FlowTableSize is the number of flow-table entries (16 bytes each),
+	// rounded up to a power of two; 0 means DefaultFlowTableSize.
+	FlowTableSize int
+	// Shards is the number of flow-table shards, each with its own lock,
+	// rounded up to a power of two; 0 means 4 * GOMAXPROCS.
+	Shards int
+	// UntrustedTimeout is the idle timeout of a flow seen once (Ananta's
+	// untrusted flows, such as a lone SYN) and of remembered first
+	// fragments; 0 means DefaultUntrustedTimeout. A flow seen twice gets
+	// its rule's idle timeout.
+	UntrustedTimeout time.Duration
+	// DrainTimeout is how long a DIP removed from its pool keeps its
+	// established flows; 0 means DefaultDrainTimeout.
+	DrainTimeout time.Duration
+	// MaglevSize is the prime size of each pool's Maglev table; 0 means
+	// maglev.DefaultSize (65537).
+	MaglevSize int
+	// HashKey keys the flow hash; every Mux of a deployment must use the
+	// same key so that they pick the same DIP for a flow. The zero Key
+	// means flowhash.DefaultKey.
+	HashKey flowhash.Key
+	// Announcer, if set, is told to announce each frontend VIP as a host
+	// prefix and to withdraw it.
+	Announcer Announcer
+	// WithdrawUnhealthyVIPs withdraws a VIP when none of its
+	// load-balancing rules has a healthy DIP (and it has no inbound NAT
+	// rule), so that routers send its traffic to another Mux pool or
+	// nowhere; by default a VIP stays announced.
+	WithdrawUnhealthyVIPs bool
+	// Clock is the time source; nil means the system clock.
+	Clock Clock
+	// Logger receives configuration and announcement events; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// A Mux is the load balancer's data path: it owns the frontend VIPs,
+// matches each packet to a load-balancing rule, inbound NAT rule or SNAT
+// lease, picks a DIP with Maglev hashing, remembers the choice in its
+// flow table and encapsulates the packet to the DIP's host. Process and
+// ProcessBatch may be called from any number of goroutines; they never
+// wait for a configuration change.
+type Mux struct {
+	cfg     Config
+	key     flowhash.Key
+	clock   Clock
+	epoch   time.Time
+	log     *slog.Logger
+	flows   *flowTable
+	mss     [2]uint16 // by inner family
+	untrust uint32    // ticks
+	drain   uint32    // ticks
+
+	state atomic.Pointer[state]
+	snat  snatTable
+
+	mu        sync.Mutex // serialises Configure, SetHealth, Close and announcements
+	down      map[netip.Addr]bool
+	announced map[netip.Addr]bool
+	closed    bool
+}
+
+// state is one configuration, published atomically.
+type state struct {
+	services   map[svcKey]*service
+	vips       map[netip.Addr]bool // frontend VIP -> has a load-balancing rule
+	pools      []*pool
+	poolsByDIP map[netip.Addr][]*pool
+	backends   []*backend // the registry, by slot; nil slots are free
+	byID       map[backendID]*backend
+}
+
+// svcKey is what a packet is matched on. Port 0 is the HA-ports rule.
+type svcKey struct {
+	vip   netip.Addr
+	port  uint16
+	proto uint8
+}
+
+// A service is a load-balancing rule or an inbound NAT rule's mapping
+// for one protocol and frontend port.
+type service struct {
+	rule        string
+	match       Match
+	pool        *pool
+	nat         *backend // inbound NAT: the one DIP
+	mode        flowhash.Mode
+	idle        uint32 // ticks
+	backendPort uint16 // 0: the packet's destination port (HA ports)
+	floatingIP  bool
+}
+
+// ticks are 2^24 ns (about 16.8 ms): a uint32 deadline wraps after about
+// 2.3 years, and int32 differences compare times up to about a year apart.
+const tickShift = 24
+
+func toTicks(d time.Duration) uint32 {
+	return uint32((d + 1<<tickShift - 1) >> tickShift)
+}
+
+func (m *Mux) ticks() uint32 {
+	var d time.Duration
+	if m.clock != nil {
+		d = m.clock.Now().Sub(m.epoch)
+	} else {
+		d = time.Since(m.epoch)
+	}
+	return uint32(d >> tickShift)
+}
+
+// New returns a Mux with no load balancers.
+func New(cfg Config) (*Mux, error) {
+	cfg.LocalPA = cfg.LocalPA.Unmap()
+	if !cfg.LocalPA.IsValid() || cfg.LocalPA.Zone() != "" || cfg.LocalPA.IsUnspecified() {
+		return nil, fmt.Errorf("mux: LocalPA %v: %w", cfg.LocalPA, ErrConfig)
+	}
+	if cfg.Encap != EncapVXLAN && cfg.Encap != EncapIPIP {
+		return nil, fmt.Errorf("mux: Encap %d: %w", cfg.Encap, ErrConfig)
+	}
+	if cfg.VXLANPort == 0 {
+		cfg.VXLANPort = vxlan.Port
+	}
+	if cfg.SourcePorts == (vxlan.PortRange{}) {
+		cfg.SourcePorts = vxlan.DefaultPortRange
+	} else if !cfg.SourcePorts.Valid() {
+		return nil, fmt.Errorf("mux: SourcePorts %v: %w", cfg.SourcePorts, ErrConfig)
+	}
+	if cfg.MTU == 0 {
+		cfg.MTU = DefaultMTU
+	}
+	if cfg.FlowTableSize == 0 {
+		cfg.FlowTableSize = DefaultFlowTableSize
+	}
+	if cfg.FlowTableSize < 0 || cfg.FlowTableSize > MaxFlowTableSize {
+		return nil, fmt.Errorf("mux: FlowTableSize %d: %w", cfg.FlowTableSize, ErrConfig)
+	}
+	if cfg.Shards == 0 {
+		cfg.Shards = 4 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.Shards < 0 || cfg.Shards > 1<<16 {
+		return nil, fmt.Errorf("mux: Shards %d: %w", cfg.Shards, ErrConfig)
+	}
+	cfg.Shards = ceilPow2(cfg.Shards)
+	if cfg.UntrustedTimeout == 0 {
+		cfg.UntrustedTimeout = DefaultUntrustedTimeout
+	}
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = DefaultDrainTimeout
+	}
+	if cfg.UntrustedTimeout < 0 || cfg.DrainTimeout < 0 || cfg.UntrustedTimeout > time.Hour || cfg.DrainTimeout > 24*time.Hour {
+		return nil, fmt.Errorf("mux: UntrustedTimeout %v, DrainTimeout %v: %w", cfg.UntrustedTimeout, cfg.DrainTimeout, ErrConfig)
+	}
+	if cfg.MaglevSize == 0 {
+		cfg.MaglevSize = maglev.DefaultSize
+	}
+	if _, err := maglev.New(cfg.MaglevSize, nil); err != nil {
+		return nil, fmt.Errorf("mux: MaglevSize: %w: %w", ErrConfig, err)
+	}
+	if cfg.HashKey == (flowhash.Key{}) {
+		cfg.HashKey = flowhash.DefaultKey
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	m := &Mux{
+		cfg:       cfg,
+		key:       cfg.HashKey,
+		clock:     cfg.Clock,
+		log:       cfg.Logger,
+		untrust:   toTicks(cfg.UntrustedTimeout),
+		drain:     toTicks(cfg.DrainTimeout),
+		down:      make(map[netip.Addr]bool),
+		announced: make(map[netip.Addr]bool),
+	}
+	if m.clock != nil {
+		m.epoch = m.clock.Now()
+	} else {
+		m.epoch = time.Now()
+	}
+	for v6, ip := range [2]int{header.IPv4MinSize, header.IPv6Size} {
+		mss := cfg.MTU - m.overhead() - ip - header.TCPMinSize
+		if mss < 64 || cfg.MTU > 65535 {
+			return nil, fmt.Errorf("mux: MTU %d leaves no room for TCP: %w", cfg.MTU, ErrConfig)
+		}
+		m.mss[v6] = uint16(mss)
+	}
+	m.flows = newFlowTable(cfg.FlowTableSize, cfg.Shards)
+	m.snat.init()
+	m.state.Store(&state{
+		services:   map[svcKey]*service{},
+		vips:       map[netip.Addr]bool{},
+		poolsByDIP: map[netip.Addr][]*pool{},
+		byID:       map[backendID]*backend{},
+	})
+	return m, nil
+}
+
+// Configure replaces the Mux's load balancers with lbs, the full desired
+// set. Each is validated (see slb.LoadBalancer.Validate); a rule of one
+// load balancer may not listen on a VIP, protocol and port that another
+// already covers. On error nothing changes.
+//
+// Established flows keep their DIPs. A DIP that leaves its pool stops
+// receiving new flows at once and keeps its established flows for
+// Config.DrainTimeout; a DIP that joins receives a share of new flows.
+// Then VIPs are announced and withdrawn to match (see Announcer); their
+// errors are returned, joined, after the configuration took effect.
+func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("mux: Configure: %w", ErrClosed)
+	}
+	names := map[string]bool{}
+	for i := range lbs {
+		if names[lbs[i].Name] {
+			return fmt.Errorf("mux: load balancer name %q used twice: %w", lbs[i].Name, ErrConfig)
+		}
+		names[lbs[i].Name] = true
+		if err := lbs[i].Validate(); err != nil {
+			return fmt.Errorf("mux: load balancer %q: %w", lbs[i].Name, err)
+		}
+	}
+	now := m.ticks()
+	old := m.state.Load()
+	next := &state{
+		services:   map[svcKey]*service{},
+		vips:       map[netip.Addr]bool{},
+		poolsByDIP: map[netip.Addr][]*pool{},
+		backends:   slices.Clone(old.backends),
+		byID:       map[backendID]*backend{},
+	}
+	// Free the slots that no live flow can refer to any more.
+	var free []uint32
+	for i, b := range next.backends {
+		if b == nil || (b.removed.Load() && int32(now-b.freeAt) >= 0) {
+			next.backends[i] = nil
+			free = append(free, uint32(i))
+		}
+	}
+	var created []*backend
+	for i := range lbs {
+		lb := &lbs[i]
+		pools := map[string]*pool{}
+		for _, bp := range lb.BackendAddressPools {
+			p := &pool{id: lb.Name + "/" + bp.Name}
+			pools[bp.Name] = p
+			next.pools = append(next.pools, p)
+			for _, be := range bp.Backends {
+				id := backendID{pool: p.id, name: be.Key(), dip: be.DIP, hostPA: be.HostPA.Unmap(), vni: bp.VNI}
+				if id.hostPA.Is4() != m.cfg.LocalPA.Is4() {
+					return fmt.Errorf("mux: load balancer %q pool %q backend %s: host PA %v and local PA %v differ in family: %w",
+						lb.Name, bp.Name, be.DIP, be.HostPA, m.cfg.LocalPA, ErrConfig)
+				}
+				b := old.byID[id]
+				if b != nil && next.backends[b.slot] != b {
+					b = nil // its slot was freed above
+				}
+				if b == nil {
+					b = &backend{id: id}
+					for v6 := range 2 {
+						t, err := m.buildTemplate(id.hostPA, id.vni, v6 == 1)
+						if err != nil {
+							return fmt.Errorf("mux: backend %s on %s: %w", be.DIP, be.HostPA, err)
+						}
+						b.tmpl[v6] = t
+					}
+					if len(free) > 0 {
+						b.slot, free = free[0], free[1:]
+						next.backends[b.slot] = b
+					} else {
+						b.slot = uint32(len(next.backends))
+						next.backends = append(next.backends, b)
+					}
+					created = append(created, b)
+				}
+				b.weight = max(be.Weight, 1)
+				next.byID[id] = b
+				p.members = append(p.members, b)
+				next.poolsByDIP[be.DIP] = append(next.poolsByDIP[be.DIP], p)
+			}
+		}
+		fes := map[string]netip.Addr{}
+		for _, fe := range lb.FrontendIPConfigurations {
+			fes[fe.Name] = fe.VIP
+			if _, ok := next.vips[fe.VIP]; !ok {
+				next.vips[fe.VIP] = false
+			}
+		}
+		add := func(vip netip.Addr, proto slb.Protocol, port int, s *service) error {
+			for _, ipp := range [2]uint8{protoTCP, protoUDP} {
+				if !proto.Matches(ipp) {
+					continue
+				}
+				k := svcKey{vip: vip, port: uint16(port), proto: ipp}
+				if o, ok := next.services[k]; ok {
+					return fmt.Errorf("mux: rule %q and rule %q both listen on %v %d/%d: %w", o.rule, s.rule, vip, ipp, port, ErrConfig)
+				}
+				next.services[k] = s
+			}
+			return nil
+		}
+		for _, r := range lb.LoadBalancingRules {
+			vip := fes[r.Frontend]
+			next.vips[vip] = true
+			s := &service{rule: lb.Name + "/" + r.Name, match: MatchLoadBalancing, pool: pools[r.BackendPool],
+				mode: r.LoadDistribution.Mode(), idle: toTicks(r.IdleTimeout()), backendPort: uint16(r.BackendPort),
+				floatingIP: r.EnableFloatingIP}
+			if err := add(vip, r.Protocol, r.FrontendPort, s); err != nil {
+				return err
+			}
+		}
+		for _, r := range lb.InboundNatRules {
+			vip := fes[r.Frontend]
+			p := pools[r.BackendPool]
+			for port, be := range r.Mappings(findPool(lb, r.BackendPool)) {
+				s := &service{rule: lb.Name + "/" + r.Name, match: MatchInboundNAT, pool: p,
+					nat:  next.byID[backendID{pool: p.id, name: be.Key(), dip: be.DIP, hostPA: be.HostPA.Unmap(), vni: findPool(lb, r.BackendPool).VNI}],
+					idle: toTicks(r.IdleTimeout()), backendPort: uint16(r.BackendPort), floatingIP: r.EnableFloatingIP}
+				if err := add(vip, r.Protocol, port, s); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, p := range next.pools {
+		if err := p.rebuild(m.cfg.MaglevSize, m.down); err != nil {
+			return fmt.Errorf("mux: pool %q: %w", p.id, err)
+		}
+	}
+	// Commit: drain the backends that left, revive those that came back.
+	maxIdle := toTicks(slb.MaxIdleTimeoutInMinutes*time.Minute) + m.untrust
+	for id, b := range old.byID {
+		if _, ok := next.byID[id]; !ok && !b.removed.Load() {
+			b.drainEnd.Store(now + m.drain)
+			b.freeAt = now + m.drain + maxIdle
+			b.removed.Store(true)
+			m.log.Info("mux: draining backend", "pool", id.pool, "dip", id.dip, "for", m.cfg.DrainTimeout)
+		}
+	}
+	for _, b := range next.byID {
+		if b.removed.Load() {
+			b.removed.Store(false)
+		}
+	}
+	for _, b := range next.backends {
+		if b != nil && b.removed.Load() {
+			next.byID[b.id] = b // still draining: findable if it comes back
+		}
+	}
+	m.state.Store(next)
+	m.log.Info("mux: configured", "loadBalancers", len(lbs), "services", len(next.services),
+		"pools", len(next.pools), "newBackends", len(created))
+	return m.reconcile(ctx, next)
+}
+
+// findPool returns lb's pool called name (which Validate guarantees).
+func findPool(lb *slb.LoadBalancer, name string) slb.BackendPool {
+	for _, p := range lb.BackendAddressPools {
+		if p.Name == name {
+			return p
+		}
+	}
+	return slb.BackendPool{}
+}
+
+// SetHealth records a probe result for dip (in every pool that has it):
+// an unhealthy DIP gets no new flows but keeps its established ones. DIPs
+// are healthy until told otherwise. When WithdrawUnhealthyVIPs is set, a
+// VIP that loses its last healthy DIP is withdrawn and announced again
+// when one returns.
+func (m *Mux) SetHealth(dip netip.Addr, healthy bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.down[dip] == !healthy {
+		return
+	}
+	if healthy {
+		delete(m.down, dip)
+	} else {
+		m.down[dip] = true
+	}
+	st := m.state.Load()
+	for _, p := range st.poolsByDIP[dip] {
+		if err := p.rebuild(m.cfg.MaglevSize, m.down); err != nil {
+			m.log.Error("mux: rebuilding pool table", "pool", p.id, "err", err)
+		}
+	}
+	m.log.Info("mux: health", "dip", dip, "healthy", healthy)
+	if m.closed {
+		return
+	}
+	if err := m.reconcile(context.Background(), st); err != nil {
+		m.log.Error("mux: announcing after health change", "dip", dip, "err", err)
+	}
+}
+
+// Close withdraws every announced VIP. Process keeps working (packets
+// already in flight are still delivered); Configure fails afterwards.
+func (m *Mux) Close(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil
+	}
+	m.closed = true
+	var errs []error
+	for _, vip := range sortedVIPs(m.announced) {
+		if m.cfg.Announcer == nil {
+			break
+		}
+		if err := m.cfg.Announcer.Withdraw(ctx, hostPrefix(vip)); err != nil {
+			errs = append(errs, fmt.Errorf("mux: withdrawing %v: %w", vip, err))
+			continue
+		}
+		delete(m.announced, vip)
+	}
+	return errors.Join(errs...)
+}

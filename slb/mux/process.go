@@ -1,0 +1,358 @@
+package mux
+
+import (
+	"net/netip"
+
+	"github.com/sdnfabric/sdnfabric/slb/flowhash"
+)
+
+// Match says what matched a forwarded packet.
+type Match uint8
+
+// The matches.
+const (
+	MatchNone          Match = iota
+	MatchLoadBalancing       // a load-balancing rule (Maglev and the flow table)
+	MatchInboundNAT          // an inbound NAT rule (one DIP per frontend port)
+	MatchSNAT                // an SNAT lease: a reply to a host's outbound flow
+	MatchFragment            // a non-first fragment, sent where its first fragment went
+)
+
+func (k Match) String() string {
+	switch k {
+	case MatchNone:
+		return "None"
+	case MatchLoadBalancing:
+		return "LoadBalancing"
+	case MatchInboundNAT:
+		return "InboundNAT"
+	case MatchSNAT:
+		return "SNAT"
+	case MatchFragment:
+		return "Fragment"
+	}
+	return "Match(?)"
+}
+
+// FlowState says how the flow table took part in a forwarding decision.
+type FlowState uint8
+
+// The flow states.
+const (
+	// FlowStateless: no flow entry is kept (inbound NAT, SNAT, ICMP
+	// errors, fragments).
+	FlowStateless FlowState = iota
+	// FlowNew: the flow was inserted, untrusted.
+	FlowNew
+	// FlowEstablished: the flow was found in the table and kept its DIP.
+	FlowEstablished
+	// FlowFallback: the flow's bucket was full; the DIP was picked by
+	// Maglev hashing alone.
+	FlowFallback
+)
+
+// A Result describes what Process did with a packet. For a forwarded
+// packet it names the DIP and the port the host agent must deliver to,
+// so that the caller can tell the host agent or check it.
+type Result struct {
+	Verdict Verdict
+	Match   Match
+	Flow    FlowState
+	// Rule is "loadBalancer/rule" for load-balancing and inbound NAT
+	// rules, empty otherwise.
+	Rule string
+	// VIP, Proto and FrontendPort are the packet's destination (for an
+	// ICMP error: of the flow it is about). FrontendPort is 0 for a
+	// non-first fragment.
+	VIP          netip.Addr
+	Proto        uint8
+	FrontendPort uint16
+	// DIP and BackendPort are where the host agent delivers the packet:
+	// the rule's backend port, the frontend port for HA-ports rules and
+	// SNAT leases, 0 for non-first fragments.
+	DIP         netip.Addr
+	BackendPort uint16
+	// NextHop is the DIP's host (the outer destination) and VNI the
+	// pool's VXLAN network identifier.
+	NextHop netip.Addr
+	VNI     uint32
+	// FloatingIP is the rule's floating-IP (DSR) setting: the host agent
+	// delivers with the VIP as destination rather than translating it.
+	FloatingIP bool
+	ICMPError  bool // the packet is an ICMP error about the flow
+	Fragment   bool // the packet is an IP fragment
+	MSSClamped bool // the SYN's MSS option was lowered
+}
+
+// Process handles one IP packet addressed to a VIP (pkt starts with the
+// IPv4 or IPv6 header). If it is forwarded, the encapsulated packet (from
+// the outer IP header on) is appended to dst; pkt itself is never
+// modified (MSS clamping edits the copy). Bytes after the IP packet's own
+// length (link-layer padding) are dropped. A packet that cannot be parsed
+// gets VerdictInvalid and a *PacketError; the other verdicts are not
+// errors. Process does not allocate when dst has room.
+func (m *Mux) Process(dst, pkt []byte) ([]byte, Result, error) {
+	var r Result
+	dst, err := m.process(dst, pkt, m.ticks(), &r)
+	return dst, r, err
+}
+
+// An Output is the result of one packet of a batch: the packet is
+// dst[Start:End] of the slice ProcessBatch returns.
+type Output struct {
+	Result
+	Start, End int
+	Err        error
+}
+
+// ProcessBatch processes pkts[i] into out[i] for each i below the
+// shorter length, appending the forwarded packets one after the other to
+// dst, which it returns. It reads the clock once per batch.
+func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
+	now := m.ticks()
+	n := min(len(pkts), len(out))
+	for i := range n {
+		o := &out[i]
+		o.Result = Result{}
+		o.Start = len(dst)
+		dst, o.Err = m.process(dst, pkts[i], now, &o.Result)
+		o.End = len(dst)
+	}
+	return dst
+}
+
+func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
+	var p packet
+	if err := parse(pkt, &p); err != nil {
+		r.Verdict = VerdictInvalid
+		m.flows.shards[0].c[VerdictInvalid].Add(1)
+		return dst, err
+	}
+	st := m.state.Load()
+	r.VIP, r.Proto, r.FrontendPort = p.tuple.Dst, p.tuple.Proto, p.tuple.DstPort
+	r.ICMPError, r.Fragment = p.icmpErr, p.frag != notFragment
+	if p.frag == laterFragment {
+		return m.laterFragment(dst, pkt, &p, st, now, r)
+	}
+	svc := st.services[svcKey{vip: p.tuple.Dst, port: p.tuple.DstPort, proto: p.tuple.Proto}]
+	if svc == nil && !p.quotedMismatch {
+		if t := m.snat.lookup(p.tuple.Dst, p.tuple.Proto, p.tuple.DstPort); t != nil {
+			return m.snatReturn(dst, pkt, &p, t, now, r)
+		}
+		svc = st.services[svcKey{vip: p.tuple.Dst, proto: p.tuple.Proto}]
+	}
+	if svc == nil || p.quotedMismatch {
+		v := VerdictNotMine
+		if _, ok := st.vips[p.tuple.Dst]; ok {
+			v = VerdictNoRule
+		}
+		r.Verdict = v
+		m.flows.shards[0].c[v].Add(1)
+		return dst, nil
+	}
+	r.Match, r.Rule, r.FloatingIP = svc.match, svc.rule, svc.floatingIP
+	r.BackendPort = svc.backendPort
+	if r.BackendPort == 0 {
+		r.BackendPort = p.tuple.DstPort
+	}
+	h := m.key.Sum(flowhash.FiveTuple, p.tuple)
+	sh, bk := m.flows.locate(h)
+	var b *backend
+	switch {
+	case svc.nat != nil:
+		b = svc.nat
+	case p.icmpErr:
+		// The error is about an established flow: look it up, but
+		// neither insert nor refresh it.
+		sh.mu.Lock()
+		if e, _ := bk.find(h|1, now); e != nil {
+			b = st.slot(e.ref)
+		}
+		sh.mu.Unlock()
+		if b == nil || b.gone(now) {
+			b = m.pick(svc, &p, h, st)
+		}
+	default:
+		b = m.flow(svc, &p, h, sh, bk, st, now, r)
+	}
+	if b == nil {
+		r.Verdict = VerdictNoBackend
+		sh.c[VerdictNoBackend].Add(1)
+		return dst, nil
+	}
+	if p.icmpErr {
+		sh.c[cICMPError].Add(1)
+	}
+	if p.frag == firstFragment {
+		m.rememberFragment(&p, b.slot, now)
+	}
+	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
+	return m.forward(dst, pkt, &p, &b.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, r)
+}
+
+// flow looks the flow up in the flow table, inserting it if it is new,
+// and returns its backend, or nil if the pool has no healthy DIP.
+func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *state, now uint32, r *Result) *backend {
+	sh.mu.Lock()
+	e, free := bk.find(h|1, now)
+	if e != nil {
+		b := st.slot(e.ref)
+		if b == nil || b.gone(now) {
+			// Its DIP was removed and has drained: start over.
+			if b = m.pick(svc, p, h, st); b == nil {
+				sh.mu.Unlock()
+				return nil
+			}
+			e.ref = e.ref&refTrusted | b.slot
+			sh.c[cRepicked].Add(1)
+		}
+		if e.ref&refTrusted == 0 {
+			e.ref |= refTrusted
+			sh.c[cPromoted].Add(1)
+		}
+		e.deadline = now + svc.idle
+		sh.mu.Unlock()
+		sh.c[cFlowHit].Add(1)
+		r.Flow = FlowEstablished
+		return b
+	}
+	b := m.pick(svc, p, h, st)
+	if b == nil {
+		sh.mu.Unlock()
+		return nil
+	}
+	if free != nil {
+		*free = entry{tag: h | 1, ref: b.slot, deadline: now + m.untrust}
+		sh.mu.Unlock()
+		sh.c[cFlowNew].Add(1)
+		r.Flow = FlowNew
+		return b
+	}
+	sh.mu.Unlock()
+	sh.c[cTableFull].Add(1)
+	r.Flow = FlowFallback
+	return b
+}
+
+// pick returns the backend that the rule's Maglev table gives the flow,
+// or nil if the pool has no healthy DIP. h is the flow's 5-tuple hash.
+func (m *Mux) pick(svc *service, p *packet, h uint64, st *state) *backend {
+	if svc.mode != flowhash.FiveTuple {
+		h = m.key.Sum(svc.mode, p.tuple)
+	}
+	slot, ok := svc.pool.pick(h)
+	if !ok {
+		return nil
+	}
+	return st.slot(slot)
+}
+
+// slot returns the backend of a flow entry's ref, or nil if the slot is
+// free or out of range.
+func (st *state) slot(ref uint32) *backend {
+	i := ref & refSlot
+	if int(i) >= len(st.backends) {
+		return nil
+	}
+	return st.backends[i]
+}
+
+// fragSalt separates fragment entries from flow entries in the flow
+// table: a fragment's tag is the hash of (source, destination, protocol,
+// fragment ID in the port fields) XORed with it.
+const fragSalt = 0x66726167_6d656e74 // "fragment"
+
+func (m *Mux) fragTag(p *packet) uint64 {
+	t := p.tuple
+	t.SrcPort, t.DstPort = uint16(p.fragID>>16), uint16(p.fragID)
+	return m.key.Sum(flowhash.FiveTuple, t) ^ fragSalt
+}
+
+// rememberFragment records where the first fragment of a datagram went,
+// for Config.UntrustedTimeout, as an untrusted entry: it cannot evict a
+// flow, and when its bucket is full the later fragments are dropped
+// (VerdictNoFlow).
+func (m *Mux) rememberFragment(p *packet, slot uint32, now uint32) {
+	tag := m.fragTag(p)
+	sh, bk := m.flows.locate(tag)
+	sh.mu.Lock()
+	e, free := bk.find(tag|1, now)
+	if e == nil {
+		e = free
+	}
+	if e != nil {
+		*e = entry{tag: tag | 1, ref: slot, deadline: now + m.untrust}
+	}
+	sh.mu.Unlock()
+}
+
+// laterFragment sends a non-first fragment where its first fragment went.
+func (m *Mux) laterFragment(dst, pkt []byte, p *packet, st *state, now uint32, r *Result) ([]byte, error) {
+	tag := m.fragTag(p)
+	sh, bk := m.flows.locate(tag)
+	var b *backend
+	sh.mu.Lock()
+	if e, _ := bk.find(tag|1, now); e != nil {
+		b = st.slot(e.ref)
+	}
+	sh.mu.Unlock()
+	if b == nil {
+		v := VerdictNoFlow
+		if _, ok := st.vips[p.tuple.Dst]; !ok {
+			v = VerdictNotMine
+		}
+		r.Verdict = v
+		sh.c[v].Add(1)
+		return dst, nil
+	}
+	r.Match = MatchFragment
+	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
+	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.tuple.Dst.Is6())], tag, sh, r)
+}
+
+// snatReturn sends a reply to a host's SNATed flow to that host.
+func (m *Mux) snatReturn(dst, pkt []byte, p *packet, t *snatTarget, now uint32, r *Result) ([]byte, error) {
+	h := m.key.Sum(flowhash.FiveTuple, p.tuple)
+	sh := &m.flows.shards[h&m.flows.shardMask]
+	r.Match = MatchSNAT
+	r.DIP, r.NextHop, r.VNI = t.lease.DIP, t.lease.HostPA, t.lease.VNI
+	r.BackendPort = p.tuple.DstPort
+	sh.c[cSNAT].Add(1)
+	if p.icmpErr {
+		sh.c[cICMPError].Add(1)
+	}
+	return m.forward(dst, pkt, p, &t.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, r)
+}
+
+// forward encapsulates the packet with t, clamps the MSS of a SYN and
+// counts it.
+func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *shard, r *Result) ([]byte, error) {
+	start := len(dst)
+	dst, err := t.encapsulate(dst, pkt[:p.length], h, m.cfg.SourcePorts)
+	if err != nil {
+		r.Verdict = VerdictInvalid
+		sh.c[VerdictInvalid].Add(1)
+		return dst, err
+	}
+	if p.tuple.Proto == protoTCP && p.flags&tcpFlagSYN != 0 && p.frag == notFragment && !p.icmpErr {
+		inner := dst[start+len(t.hdr):]
+		if clampMSS(inner[p.l4:], m.mss[btoi(p.tuple.Dst.Is6())]) {
+			r.MSSClamped = true
+			sh.c[cMSSClamped].Add(1)
+		}
+	}
+	if r.Fragment {
+		sh.c[cFragment].Add(1)
+	}
+	r.Verdict = VerdictForward
+	sh.c[VerdictForward].Add(1)
+	sh.c[cBytesOut].Add(uint64(len(dst) - start))
+	return dst, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
