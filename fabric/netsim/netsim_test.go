@@ -203,6 +203,9 @@ func TestSwitchLearnsAndFloods(t *testing.T) {
 	sw := netsim.NewSwitch("sw", netsim.WireConfig{})
 	defer sw.Close()
 	p1, p2, p3 := sw.Port("1"), sw.Port("2"), sw.Port("3")
+	if got := sw.Ports(); len(got) != 3 || got[0] != p1 || got[2] != p3 {
+		t.Errorf("Ports() = %v", got)
+	}
 	c1, c2, c3 := collector(p1, 10), collector(p2, 10), collector(p3, 10)
 
 	// Unknown destination: flooded to 2 and 3, and 1's MAC is learned.

@@ -105,3 +105,10 @@ func (s *Switch) Close() {
 		p.Close()
 	}
 }
+
+// Ports returns the switch's ports, in the order they were attached.
+func (s *Switch) Ports() []*Port {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]*Port(nil), s.ports...)
+}
