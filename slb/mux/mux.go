@@ -19,12 +19,6 @@ import (
 	"github.com/sdnfabric/sdnfabric/vxlan"
 )
 
-// A Clock tells the time; the flow table's timeouts and the drain times
-// are measured with it. Tests use a virtual clock.
-type Clock interface {
-	Now() time.Time
-}
-
 // Defaults for the zero fields of Config.
 const (
 	DefaultFlowTableSize    = 1 << 20
@@ -88,7 +82,9 @@ type Config struct {
 	// rule), so that routers send its traffic to another Mux pool or
 	// nowhere; by default a VIP stays announced.
 	WithdrawUnhealthyVIPs bool
-	// Clock is the time source; nil means the system clock.
+	// Clock is the time source, read once per Process or ProcessBatch
+	// call; nil means the system clock, read by a goroutine once per tick
+	// (see the package documentation).
 	Clock Clock
 	// Logger receives configuration and announcement events; nil
 	// discards them.
@@ -108,6 +104,7 @@ type Mux struct {
 	epoch   time.Time
 	log     *slog.Logger
 	flows   *flowTable
+	jiffies *jiffies  // when clock is nil
 	mss     [2]uint16 // by inner family
 	untrust uint32    // ticks
 	drain   uint32    // ticks
@@ -124,6 +121,7 @@ type Mux struct {
 // state is one configuration, published atomically.
 type state struct {
 	services   map[svcKey]*service
+	lookup     svcTable // services, for the data path
 	vips       map[netip.Addr]bool // frontend VIP -> has a load-balancing rule
 	pools      []*pool
 	poolsByDIP map[netip.Addr][]*pool
@@ -149,24 +147,6 @@ type service struct {
 	idle        uint32 // ticks
 	backendPort uint16 // 0: the packet's destination port (HA ports)
 	floatingIP  bool
-}
-
-// ticks are 2^24 ns (about 16.8 ms): a uint32 deadline wraps after about
-// 2.3 years, and int32 differences compare times up to about a year apart.
-const tickShift = 24
-
-func toTicks(d time.Duration) uint32 {
-	return uint32((d + 1<<tickShift - 1) >> tickShift)
-}
-
-func (m *Mux) ticks() uint32 {
-	var d time.Duration
-	if m.clock != nil {
-		d = m.clock.Now().Sub(m.epoch)
-	} else {
-		d = time.Since(m.epoch)
-	}
-	return uint32(d >> tickShift)
 }
 
 // New returns a Mux with no load balancers.
@@ -237,6 +217,7 @@ func New(cfg Config) (*Mux, error) {
 		m.epoch = m.clock.Now()
 	} else {
 		m.epoch = time.Now()
+		m.jiffies = startJiffies(m)
 	}
 	for v6, ip := range [2]int{header.IPv4MinSize, header.IPv6Size} {
 		mss := cfg.MTU - m.overhead() - ip - header.TCPMinSize
@@ -249,6 +230,7 @@ func New(cfg Config) (*Mux, error) {
 	m.snat.init()
 	m.state.Store(&state{
 		services:   map[svcKey]*service{},
+		lookup:     newSvcTable(nil),
 		vips:       map[netip.Addr]bool{},
 		poolsByDIP: map[netip.Addr][]*pool{},
 		byID:       map[backendID]*backend{},
@@ -409,6 +391,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 			next.byID[b.id] = b // still draining: findable if it comes back
 		}
 	}
+	next.lookup = newSvcTable(next.services)
 	m.state.Store(next)
 	m.log.Info("mux: configured", "loadBalancers", len(lbs), "services", len(next.services),
 		"pools", len(next.pools), "newBackends", len(created))

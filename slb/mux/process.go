@@ -134,12 +134,12 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 	if p.frag == laterFragment {
 		return m.laterFragment(dst, pkt, &p, st, now, r)
 	}
-	svc := st.services[svcKey{vip: p.tuple.Dst, port: p.tuple.DstPort, proto: p.tuple.Proto}]
+	svc := st.lookup.get(p.tuple.Dst, p.tuple.DstPort, p.tuple.Proto)
 	if svc == nil && !p.quotedMismatch {
 		if t := m.snat.lookup(p.tuple.Dst, p.tuple.Proto, p.tuple.DstPort); t != nil {
 			return m.snatReturn(dst, pkt, &p, t, now, r)
 		}
-		svc = st.services[svcKey{vip: p.tuple.Dst, proto: p.tuple.Proto}]
+		svc = st.lookup.get(p.tuple.Dst, 0, p.tuple.Proto)
 	}
 	if svc == nil || p.quotedMismatch {
 		v := VerdictNotMine
