@@ -121,7 +121,7 @@ type Mux struct {
 // state is one configuration, published atomically.
 type state struct {
 	services   map[svcKey]*service
-	lookup     svcTable // services, for the data path
+	lookup     svcTable            // services, for the data path
 	vips       map[netip.Addr]bool // frontend VIP -> has a load-balancing rule
 	pools      []*pool
 	poolsByDIP map[netip.Addr][]*pool
