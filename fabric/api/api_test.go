@@ -429,12 +429,12 @@ func TestApplyAllOrNothing(t *testing.T) {
 		obj(model.KindHost, "h1", testSpec{Unique: "a"}),
 		obj(model.KindNetworkInterface, "n1", testSpec{Host: "h1"}),
 	}
-	out, err := f.client.Apply(ctx, good)
+	out, rev, err := f.client.Apply(ctx, good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 2 || out[0].Metadata.ResourceVersion != out[1].Metadata.ResourceVersion {
-		t.Fatalf("apply result %+v: want both at one revision", out)
+	if len(out) != 2 || out[0].Metadata.ResourceVersion != out[1].Metadata.ResourceVersion || out[0].Metadata.ResourceVersion != fmt.Sprint(rev) {
+		t.Fatalf("apply result %+v at %d: want both at the commit's revision", out, rev)
 	}
 	// One bad object refuses the whole batch.
 	bad := []model.Object{
@@ -442,7 +442,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 		obj(model.KindHost, "h1", testSpec{Unique: "b"}),
 		obj(model.KindNetworkInterface, "n2", testSpec{Host: "h3"}),
 	}
-	if _, err := f.client.Apply(ctx, bad); !errors.Is(err, api.ErrInvalid) {
+	if _, _, err := f.client.Apply(ctx, bad); !errors.Is(err, api.ErrInvalid) {
 		t.Fatalf("bad batch: %v", err)
 	}
 	if _, err := f.client.Get(ctx, model.KindHost, "h2"); !errors.Is(err, api.ErrNotFound) {
@@ -457,7 +457,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 	if _, err := f.client.Update(ctx, obj(model.KindHost, "h1", testSpec{Unique: "a", Size: 1}), 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.client.Apply(ctx, []model.Object{obj(model.KindHost, "h4", testSpec{}), stale}); !errors.Is(err, api.ErrConflict) {
+	if _, _, err := f.client.Apply(ctx, []model.Object{obj(model.KindHost, "h4", testSpec{}), stale}); !errors.Is(err, api.ErrConflict) {
 		t.Errorf("stale batch: %v", err)
 	}
 	// Deleting h1 would leave n1 dangling.
@@ -465,13 +465,17 @@ func TestApplyAllOrNothing(t *testing.T) {
 		t.Errorf("delete of a referenced host: %v", err)
 	}
 	// Re-applying a batch keeps allocations and changes only what differs.
-	again, err := f.client.Apply(ctx, good)
+	again, rev2, err := f.client.Apply(ctx, good)
 	if err != nil || again[0].Metadata.Generation != 3 || again[1].Metadata.Generation != 1 ||
-		spec(t, again[1]).ID != spec(t, out[1]).ID || again[1].Metadata.ResourceVersion != out[1].Metadata.ResourceVersion {
+		spec(t, again[1]).ID != spec(t, out[1]).ID || again[1].Metadata.ResourceVersion != out[1].Metadata.ResourceVersion ||
+		again[0].Metadata.ResourceVersion != fmt.Sprint(rev2) {
 		t.Errorf("re-apply: %v %+v", err, again)
 	}
+	if _, rev3, err := f.client.Apply(ctx, good); err != nil || rev3 != 0 {
+		t.Errorf("applying an unchanged batch: revision %d, %v; want 0", rev3, err)
+	}
 	dup := []model.Object{obj(model.KindHost, "x", testSpec{}), obj(model.KindHost, "x", testSpec{})}
-	if _, err := f.client.Apply(ctx, dup); !errors.Is(err, api.ErrBadRequest) {
+	if _, _, err := f.client.Apply(ctx, dup); !errors.Is(err, api.ErrBadRequest) {
 		t.Errorf("duplicate in a batch: %v", err)
 	}
 }

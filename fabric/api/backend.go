@@ -30,8 +30,10 @@ type Backend interface {
 	Delete(ctx context.Context, kind model.Kind, name string, ifVersion int64) (model.Object, error)
 	// Apply creates or updates every object all-or-nothing. An object
 	// with metadata.resourceVersion set is updated only from that
-	// version.
-	Apply(ctx context.Context, objs []model.Object) ([]model.Object, error)
+	// version. It returns the objects and the revision of the commit
+	// (0 when no object changed): the objects carrying that version were
+	// written, the others were already as asked.
+	Apply(ctx context.Context, objs []model.Object) ([]model.Object, int64, error)
 }
 
 // WatchEventType is the type of a watch event.

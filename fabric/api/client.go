@@ -156,12 +156,13 @@ func (c *Client) Delete(ctx context.Context, kind model.Kind, name string, ifVer
 }
 
 // Apply creates or updates objs all-or-nothing.
-func (c *Client) Apply(ctx context.Context, objs []model.Object) ([]model.Object, error) {
+func (c *Client) Apply(ctx context.Context, objs []model.Object) ([]model.Object, int64, error) {
 	var l List
 	if _, err := c.do(ctx, http.MethodPost, "/v1/apply", nil, ApplyRequest{Items: objs}, &l); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return l.Items, nil
+	rev, _ := strconv.ParseInt(l.Metadata.ResourceVersion, 10, 64)
+	return l.Items, rev, nil
 }
 
 // Backup writes a backup of the whole store to w.

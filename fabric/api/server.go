@@ -442,20 +442,14 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := s.cfg.Backend.Apply(r.Context(), req.Items)
+	out, rev, err := s.cfg.Backend.Apply(r.Context(), req.Items)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	// The list's version is the commit's ("0": nothing changed).
 	writeJSON(w, http.StatusOK, &List{APIVersion: model.APIVersion, Kind: "List", Items: out,
-		Metadata: ListMeta{ResourceVersion: batchVersion(out)}})
-}
-
-func batchVersion(objs []model.Object) string {
-	if len(objs) == 0 {
-		return ""
-	}
-	return objs[0].Metadata.ResourceVersion
+		Metadata: ListMeta{ResourceVersion: strconv.FormatInt(rev, 10)}})
 }
 
 func (s *Server) backup(w http.ResponseWriter, r *http.Request) {

@@ -95,11 +95,7 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	rules, err := cfg.Rules.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	c := &Controller{st: cfg.Store, rules: rules, source: cfg.Source,
+	c := &Controller{st: cfg.Store, rules: cfg.Rules.withDefaults(), source: cfg.Source,
 		eventLimit: cfg.EventLimit, log: cfg.Logger, now: cfg.Now,
 		cache: make(map[string]cached), kinds: make(map[model.Kind]int)}
 	if r := cfg.Metrics; r != nil {

@@ -107,7 +107,7 @@ func TestCrashMidBatch(t *testing.T) {
 				next++
 				attempted[n] = true
 				mu.Unlock()
-				if _, err := client.Apply(ctx, batch(n)); err != nil {
+				if _, _, err := client.Apply(ctx, batch(n)); err != nil {
 					return
 				}
 				mu.Lock()

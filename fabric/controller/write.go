@@ -79,20 +79,20 @@ type plan func(s *snapshot) ([]change, error)
 // the candidate state, then Apply the changes, the event log entry and the
 // fence together. It retries when another writer committed since the
 // snapshot. The result holds the written objects with their new version.
-func (c *Controller) commit(ctx context.Context, verb string, p plan) ([]model.Object, error) {
+func (c *Controller) commit(ctx context.Context, verb string, p plan) ([]model.Object, int64, error) {
 	for range maxCommitAttempts {
-		out, err, retry := c.try(ctx, verb, p)
+		out, rev, err, retry := c.try(ctx, verb, p)
 		if !retry {
 			c.countCommit(verb, err)
 			if err != nil {
 				c.recordFailure(ctx, verb, err)
 			}
-			return out, err
+			return out, rev, err
 		}
 	}
 	err := &api.Error{Err: api.ErrUnavailable, Detail: "the state kept changing under this write; retry"}
 	c.countCommit(verb, err)
-	return nil, err
+	return nil, 0, err
 }
 
 func (c *Controller) countCommit(verb string, err error) {
@@ -112,19 +112,19 @@ func (c *Controller) countCommit(verb string, err error) {
 	c.commits.With(verb, result).Inc()
 }
 
-func (c *Controller) try(ctx context.Context, verb string, p plan) (out []model.Object, err error, retry bool) {
+func (c *Controller) try(ctx context.Context, verb string, p plan) (out []model.Object, rev int64, err error, retry bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap, err := c.take(ctx)
 	if err != nil {
-		return nil, err, false
+		return nil, 0, err, false
 	}
 	changes, err := p(snap)
 	if err != nil {
-		return nil, err, false
+		return nil, 0, err, false
 	}
 	if err := c.validate(snap, changes); err != nil {
-		return nil, err, false
+		return nil, 0, err, false
 	}
 	var written []change
 	ops := make([]store.Op, 0, len(changes)+4)
@@ -137,17 +137,16 @@ func (c *Controller) try(ctx context.Context, verb string, p plan) (out []model.
 		default:
 			b, err := encode(*ch.obj)
 			if err != nil {
-				return nil, err, false
+				return nil, 0, err, false
 			}
 			ops = append(ops, store.PutOp(ch.key(), b, ch.ifRev))
 		}
 		written = append(written, ch)
 	}
-	rev := int64(0)
 	if len(written) > 0 {
 		evOps, err := c.eventOps(snap, []model.EventSpec{c.successEvent(verb, written)})
 		if err != nil {
-			return nil, err, false
+			return nil, 0, err, false
 		}
 		ops = append(ops, evOps...)
 		ops = append(ops, store.PutOp(FenceKey, []byte(c.source), snap.fence))
@@ -159,9 +158,9 @@ func (c *Controller) try(ctx context.Context, verb string, p plan) (out []model.
 				// fence moved, or a key changed under a writer that
 				// bypassed it): plan again on the new state.
 				c.log.Debug("commit lost a race; retrying", "verb", verb, "err", err)
-				return nil, err, true
+				return nil, 0, err, true
 			}
-			return nil, storeErr(err, "", ""), false
+			return nil, 0, storeErr(err, "", ""), false
 		}
 	}
 	for _, ch := range changes {
@@ -181,7 +180,7 @@ func (c *Controller) try(ctx context.Context, verb string, p plan) (out []model.
 			c.log.Info("resource "+ch.verb, "kind", ch.kind, "name", ch.name, "revision", rev)
 		}
 	}
-	return out, nil, false
+	return out, rev, nil, false
 }
 
 // validate allocates and validates each changed object against the
@@ -305,7 +304,7 @@ func (c *Controller) Create(ctx context.Context, o model.Object) (model.Object, 
 	if err := checkName(o.Kind, o.Metadata.Name); err != nil {
 		return model.Object{}, err
 	}
-	out, err := c.commit(ctx, "create", func(s *snapshot) ([]change, error) {
+	out, _, err := c.commit(ctx, "create", func(s *snapshot) ([]change, error) {
 		if cur := s.objs[model.Key(o.Kind, o.Metadata.Name)]; cur != nil {
 			return nil, &api.Error{Err: api.ErrConflict, Kind: o.Kind, Name: o.Metadata.Name,
 				ResourceVersion: strconv.FormatInt(cur.mod, 10), Detail: "already exists"}
@@ -323,7 +322,7 @@ func (c *Controller) Update(ctx context.Context, o model.Object, ifVersion int64
 	if err := checkName(o.Kind, o.Metadata.Name); err != nil {
 		return model.Object{}, err
 	}
-	out, err := c.commit(ctx, "update", func(s *snapshot) ([]change, error) {
+	out, _, err := c.commit(ctx, "update", func(s *snapshot) ([]change, error) {
 		cur := s.objs[model.Key(o.Kind, o.Metadata.Name)]
 		if err := versionCheck(o.Kind, o.Metadata.Name, cur, ifVersion); err != nil {
 			return nil, err
@@ -341,7 +340,7 @@ func (c *Controller) UpdateStatus(ctx context.Context, o model.Object, ifVersion
 	if err := checkName(o.Kind, o.Metadata.Name); err != nil {
 		return model.Object{}, err
 	}
-	out, err := c.commit(ctx, "status", func(s *snapshot) ([]change, error) {
+	out, _, err := c.commit(ctx, "status", func(s *snapshot) ([]change, error) {
 		cur := s.objs[model.Key(o.Kind, o.Metadata.Name)]
 		if err := versionCheck(o.Kind, o.Metadata.Name, cur, ifVersion); err != nil {
 			return nil, err
@@ -363,7 +362,7 @@ func (c *Controller) Delete(ctx context.Context, kind model.Kind, name string, i
 	if err := checkName(kind, name); err != nil {
 		return model.Object{}, err
 	}
-	out, err := c.commit(ctx, "delete", func(s *snapshot) ([]change, error) {
+	out, _, err := c.commit(ctx, "delete", func(s *snapshot) ([]change, error) {
 		cur := s.objs[model.Key(kind, name)]
 		if err := versionCheck(kind, name, cur, ifVersion); err != nil {
 			return nil, err
@@ -378,21 +377,21 @@ func (c *Controller) Delete(ctx context.Context, kind model.Kind, name string, i
 
 // Apply creates or updates objs all-or-nothing: one store Apply commits
 // every object or none.
-func (c *Controller) Apply(ctx context.Context, objs []model.Object) ([]model.Object, error) {
+func (c *Controller) Apply(ctx context.Context, objs []model.Object) ([]model.Object, int64, error) {
 	if len(objs) == 0 {
-		return []model.Object{}, nil
+		return []model.Object{}, 0, nil
 	}
 	if len(objs) > MaxBatch {
-		return nil, &api.Error{Err: api.ErrBadRequest, Detail: fmt.Sprintf("%d objects in one batch, more than %d", len(objs), MaxBatch)}
+		return nil, 0, &api.Error{Err: api.ErrBadRequest, Detail: fmt.Sprintf("%d objects in one batch, more than %d", len(objs), MaxBatch)}
 	}
 	seen := make(map[string]bool, len(objs))
 	for i, o := range objs {
 		if err := checkName(o.Kind, o.Metadata.Name); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		k := model.Key(o.Kind, o.Metadata.Name)
 		if seen[k] {
-			return nil, &api.Error{Err: api.ErrBadRequest, Kind: o.Kind, Name: o.Metadata.Name,
+			return nil, 0, &api.Error{Err: api.ErrBadRequest, Kind: o.Kind, Name: o.Metadata.Name,
 				Fields: []api.FieldError{{Field: fmt.Sprintf("items[%d]", i), Detail: "the same resource appears twice in the batch"}}}
 		}
 		seen[k] = true

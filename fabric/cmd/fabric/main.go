@@ -1,25 +1,53 @@
-// Command fabric runs the sdnfabric stack.
+// Command fabric runs the sdnfabric stack and its network controller, and
+// is the controller's command-line client.
 //
-// Until the runnable stack lands, "fabric run" says so honestly and exercises
-// the libraries that exist, so `make run` always does real work.
+//	fabric [run|demo]             the stack demo (the default)
+//	fabric controller [flags]     run the network controller
+//	fabric apply -f FILE          create or update the resources of FILE, all or nothing
+//	fabric get KIND [NAME]        list or show resources (-o table|json|yaml)
+//	fabric describe KIND NAME     a resource, its status and its events
+//	fabric delete KIND NAME...    delete resources
+//	fabric status                 the controller's state at a glance
+//	fabric backup -f FILE         back the whole store up to FILE
+//	fabric restore -f FILE        restore a backup into an empty store (offline)
+//
+// The client commands find the controller from --server/--token, else
+// FABRIC_SERVER/FABRIC_TOKEN, else the controller's data directory
+// (--data-dir, FABRIC_DATA_DIR), where it records its URL and token.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "fabric:", err)
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "fabric:", err)
+		}
 		os.Exit(1)
 	}
+}
+
+// commands are the subcommands besides the demo.
+var commands = map[string]func(ctx context.Context, args []string, out io.Writer) error{
+	"controller": runController,
+	"apply":      runApply,
+	"get":        runGet,
+	"describe":   runDescribe,
+	"delete":     runDelete,
+	"status":     runStatus,
+	"backup":     runBackup,
+	"restore":    runRestore,
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -28,14 +56,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	var rest []string
+	if fs.NArg() > 1 {
+		rest = fs.Args()[1:]
+	}
 	switch cmd := fs.Arg(0); cmd {
 	case "", "run", "demo":
-		var rest []string
-		if fs.NArg() > 1 {
-			rest = fs.Args()[1:]
-		}
 		return runDemo(ctx, rest, out)
 	default:
-		return fmt.Errorf("unknown command %q (want: run, demo)", cmd)
+		if f, ok := commands[cmd]; ok {
+			return f(ctx, rest, out)
+		}
+		return fmt.Errorf("unknown command %q (want: run, demo, controller, apply, get, describe, delete, status, backup, restore)", cmd)
 	}
 }
