@@ -8,6 +8,10 @@
 // Subscription. Shutdown ends every session with a Cease / Administrative
 // Shutdown NOTIFICATION carrying an RFC 9003 shutdown communication.
 //
+// Connections need not be the kernel's: Config.Dialer opens the outgoing
+// ones and Serve accepts from any net.Listener (a user-space TCP/IP stack's,
+// say). TCP-MD5, TTL and GTSM apply where a connection is a *net.TCPConn.
+//
 // Each peer runs in one goroutine that owns its state; each TCP connection
 // has a reader goroutine (which decodes messages into events) and a writer
 // goroutine fed by a bounded queue. The state machine itself is package

@@ -504,14 +504,50 @@ func (p *peer) drop(c *conn) {
 	}
 }
 
-// dial opens a connection to the peer in its own goroutine.
+// dial opens a connection to the peer in its own goroutine, through
+// Config.Dialer or else a net.Dialer set up by netDialer.
 func (p *peer) dial(c *conn) {
 	ctx, cancel := context.WithCancel(p.s.ctx)
 	c.dialCancel = cancel
 	c.dialGen++
 	gen := c.dialGen
+	raddr := netip.AddrPortFrom(p.cfg.Address, p.cfg.Port).String()
+	p.s.wg.Add(1)
+	go func() {
+		defer p.s.wg.Done()
+		var nc net.Conn
+		var err error
+		if d := p.s.cfg.Dialer; d != nil {
+			dctx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTime)
+			nc, err = d.DialContext(dctx, "tcp", raddr)
+			cancel()
+			if err == nil {
+				err = p.connTTL(nc)
+			}
+		} else {
+			d := p.netDialer()
+			err = sockopt.InNamespace(p.s.cfg.NetNS, func() error {
+				var err error
+				nc, err = d.DialContext(ctx, "tcp", raddr)
+				return err
+			})
+		}
+		if err != nil && nc != nil {
+			nc.Close()
+			nc = nil
+		}
+		if !p.post(inbound{kind: inDial, c: c, gen: gen, nc: nc, err: err}) && nc != nil {
+			nc.Close()
+		}
+	}()
+}
+
+// netDialer is the dialer used without Config.Dialer: it binds
+// SourceAddress and SourcePort and sets TCP-MD5 and the TTLs before the
+// SYN leaves.
+func (p *peer) netDialer() *net.Dialer {
 	ttl, minTTL := p.cfg.ttl()
-	d := net.Dialer{
+	d := &net.Dialer{
 		Timeout: p.cfg.ConnectTime,
 		Control: func(network, address string, rc syscall.RawConn) error {
 			if p.cfg.Password != "" {
@@ -535,37 +571,30 @@ func (p *peer) dial(c *conn) {
 	if p.cfg.SourceAddress.IsValid() || p.cfg.SourcePort != 0 {
 		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(p.cfg.SourceAddress, p.cfg.SourcePort))
 	}
-	raddr := netip.AddrPortFrom(p.cfg.Address, p.cfg.Port).String()
-	p.s.wg.Add(1)
-	go func() {
-		defer p.s.wg.Done()
-		var nc net.Conn
-		err := sockopt.InNamespace(p.s.cfg.NetNS, func() error {
-			var err error
-			nc, err = d.DialContext(ctx, "tcp", raddr)
-			return err
-		})
-		if err != nil && nc != nil {
-			nc.Close()
-			nc = nil
-		}
-		if !p.post(inbound{kind: inDial, c: c, gen: gen, nc: nc, err: err}) && nc != nil {
-			nc.Close()
-		}
-	}()
+	return d
+}
+
+// connTTL sets the peer's TTL and minimum TTL on a connection made or
+// accepted elsewhere, if it is a *net.TCPConn; other connections (of a
+// user-space stack, say) are left as they are.
+func (p *peer) connTTL(nc net.Conn) error {
+	ttl, minTTL := p.cfg.ttl()
+	tc, ok := nc.(*net.TCPConn)
+	if ttl == 0 || !ok {
+		return nil
+	}
+	rc, err := tc.SyscallConn()
+	if err == nil {
+		err = sockopt.SetTTL(rc, ttl, minTTL)
+	}
+	return err
 }
 
 // attach starts the reader and writer of a new TCP connection of c.
 func (p *peer) attach(c *conn, nc net.Conn, initiated bool) {
 	if !initiated {
-		if ttl, minTTL := p.cfg.ttl(); ttl > 0 {
-			if sc, ok := nc.(syscall.Conn); ok {
-				if rc, err := sc.SyscallConn(); err == nil {
-					if err := sockopt.SetTTL(rc, ttl, minTTL); err != nil {
-						p.log.Warn("setting TTL on accepted connection", "err", err)
-					}
-				}
-			}
+		if err := p.connTTL(nc); err != nil {
+			p.log.Warn("setting TTL on accepted connection", "err", err)
 		}
 	}
 	l := &link{

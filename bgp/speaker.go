@@ -31,10 +31,30 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock drives the session timers; nil is SystemClock.
 	Clock Clock
+	// Dialer, if set, opens the speaker's outgoing connections (for
+	// example through a user-space TCP/IP stack such as gVisor's
+	// netstack). It is called with network "tcp" and the peer's
+	// address:port, and a context that ends after the peer's ConnectTime
+	// or when the speaker stops. With a Dialer the speaker neither binds
+	// SourceAddress/SourcePort nor enters NetNS: that is the Dialer's job.
+	// Nil is a net.Dialer that binds SourceAddress and SourcePort, opens
+	// the socket in NetNS and sets TCP-MD5, TTL and GTSM before the SYN.
+	//
+	// Socket options (TCP-MD5, TTL, GTSM) apply only where a connection is
+	// a *net.TCPConn (and a listener a *net.TCPListener). On a
+	// *net.TCPConn from a custom Dialer the speaker sets the TTL and
+	// minimum TTL once connected; TCP-MD5 must be on before the SYN, so a
+	// custom Dialer that needs it sets TCP_MD5SIG itself.
+	Dialer Dialer
 	// SendQueue bounds each connection's queue of outgoing message
 	// batches (default 4096). A peer that does not read fast enough for
 	// it is reset with Cease / Out of Resources.
 	SendQueue int
+}
+
+// Dialer opens TCP connections; *net.Dialer is one.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Errors returned by Speaker methods.
@@ -60,7 +80,7 @@ type Speaker struct {
 	mu        sync.RWMutex
 	closed    bool
 	peers     map[netip.Addr]*peer
-	listeners []*net.TCPListener
+	listeners []*listener // those of Config.Listen and those given to Serve
 	table     map[netip.Prefix]*wire.Attributes
 	subs      map[*Subscription]struct{}
 }
@@ -103,76 +123,18 @@ func New(cfg Config) (*Speaker, error) {
 			s.cancel()
 			return nil, fmt.Errorf("bgp: listen: %w", err)
 		}
-		tl := ln.(*net.TCPListener)
-		s.listeners = append(s.listeners, tl)
+		s.listeners = append(s.listeners, &listener{Listener: ln})
 	}
-	for _, ln := range s.listeners {
+	for _, l := range s.listeners {
 		s.wg.Add(1)
-		go s.accept(ln)
+		go func() {
+			defer s.wg.Done()
+			if err := s.accept(l); err != nil && s.ctx.Err() == nil {
+				s.log.Warn("accept failed; listener stopped", "listen", l.Addr(), "err", err)
+			}
+		}()
 	}
 	return s, nil
-}
-
-// ListenAddrs returns the addresses the speaker listens on (with the
-// ports chosen by the system for port 0).
-func (s *Speaker) ListenAddrs() []netip.AddrPort {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var out []netip.AddrPort
-	for _, ln := range s.listeners {
-		out = append(out, ln.Addr().(*net.TCPAddr).AddrPort())
-	}
-	return out
-}
-
-func (s *Speaker) closeListeners() {
-	for _, ln := range s.listeners {
-		ln.Close()
-	}
-}
-
-func (s *Speaker) accept(ln *net.TCPListener) {
-	defer s.wg.Done()
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if s.ctx.Err() == nil {
-				s.log.Warn("accept failed; listener stopped", "listen", ln.Addr(), "err", err)
-			}
-			return
-		}
-		s.HandleConn(nc)
-	}
-}
-
-// HandleConn gives the speaker a TCP connection accepted elsewhere (for
-// example from a listener in a VRF). It is matched to a peer by its remote
-// address and closed if there is none or the peer does not want it now.
-func (s *Speaker) HandleConn(nc net.Conn) {
-	remote := addrPortOf(nc.RemoteAddr()).Addr()
-	s.mu.RLock()
-	p := s.peers[remote]
-	s.mu.RUnlock()
-	if p == nil {
-		s.log.Info("connection from unknown peer refused", "remote", nc.RemoteAddr())
-		nc.Close()
-		return
-	}
-	if !p.post(inbound{kind: inAccept, nc: nc}) {
-		nc.Close()
-	}
-}
-
-func addrPortOf(a net.Addr) netip.AddrPort {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		ap := a.AddrPort()
-		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	case nil:
-		return netip.AddrPort{}
-	}
-	ap, _ := netip.ParseAddrPort(a.String())
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
 // AddPeer configures a peer and starts its session.
@@ -189,32 +151,16 @@ func (s *Speaker) AddPeer(pc PeerConfig) error {
 	if _, ok := s.peers[pc.Address]; ok {
 		return fmt.Errorf("%w: %v", ErrPeerExists, pc.Address)
 	}
-	if pc.Password != "" {
-		for _, ln := range s.listeners {
-			rc, err := ln.SyscallConn()
-			if err == nil {
-				err = sockopt.SetMD5(rc, pc.Address, pc.Password)
-			}
-			if err != nil {
-				return fmt.Errorf("bgp: peer %v: %w", pc.Address, err)
-			}
-		}
-	}
-	if pc.TTLSecurity > 0 {
-		// Our SYN-ACKs leave from the listener: with GTSM they must carry
-		// TTL 255 too, or the peer's minimum TTL drops them.
-		for _, ln := range s.listeners {
-			rc, err := ln.SyscallConn()
-			if err == nil {
-				err = sockopt.SetTTL(rc, 255, 0)
-			}
-			if err != nil {
-				return fmt.Errorf("bgp: peer %v: %w", pc.Address, err)
-			}
-		}
-	}
 	p := newPeer(s, pc)
 	s.peers[pc.Address] = p
+	if err := s.peerListenerOptions(pc.Address, "", pc.Password); err != nil {
+		delete(s.peers, pc.Address)
+		_ = s.peerListenerOptions(pc.Address, pc.Password, "")
+		return fmt.Errorf("bgp: peer %v: %w", pc.Address, err)
+	}
+	if s.cfg.Dialer != nil && pc.Password != "" && !pc.Passive {
+		s.log.Warn("TCP-MD5 on connections from Config.Dialer is the dialer's job", "peer", pc.Address)
+	}
 	s.wg.Add(1)
 	go p.run()
 	return nil
@@ -227,20 +173,17 @@ func (s *Speaker) RemovePeer(ctx context.Context, addr netip.Addr) error {
 	s.mu.Lock()
 	p := s.peers[addr]
 	delete(s.peers, addr)
+	if p != nil {
+		if err := s.peerListenerOptions(addr, p.cfg.Password, ""); err != nil {
+			s.log.Warn("listener socket options after removing a peer", "peer", addr, "err", err)
+		}
+	}
 	s.mu.Unlock()
 	if p == nil {
 		return fmt.Errorf("%w: %v", ErrNoSuchPeer, addr)
 	}
 	n := wire.Notification{Code: wire.CodeCease, Subcode: wire.SubPeerDeconfigured}
-	err := p.stop(ctx, &n)
-	if p.cfg.Password != "" {
-		for _, ln := range s.listeners {
-			if rc, err := ln.SyscallConn(); err == nil {
-				_ = sockopt.SetMD5(rc, addr, "")
-			}
-		}
-	}
-	return err
+	return p.stop(ctx, &n)
 }
 
 // Announce announces prefix to every peer whose session carries its

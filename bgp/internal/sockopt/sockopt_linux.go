@@ -55,9 +55,10 @@ func SetMD5(c syscall.RawConn, peer netip.Addr, key string) error {
 	return nil
 }
 
-// SetTTL sets the TTL (IPv4) or hop limit (IPv6) of outgoing packets and,
-// when minTTL is not zero, drops incoming packets with a lower TTL
-// (IP_MINTTL, IPV6_MINHOPCOUNT: GTSM, RFC 5082).
+// SetTTL sets the TTL (IPv4) or hop limit (IPv6) of outgoing packets (0
+// leaves it alone, -1 restores the system default) and, when minTTL is not
+// zero, drops incoming packets with a lower TTL (IP_MINTTL,
+// IPV6_MINHOPCOUNT: GTSM, RFC 5082).
 func SetTTL(c syscall.RawConn, ttl, minTTL int) error {
 	var serr error
 	err := c.Control(func(fd uintptr) {
@@ -67,14 +68,14 @@ func SetTTL(c syscall.RawConn, ttl, minTTL int) error {
 			return
 		}
 		if dom == unix.AF_INET6 {
-			if ttl > 0 {
+			if ttl != 0 {
 				serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, ttl)
 			}
 			if serr == nil && minTTL > 0 {
 				serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_MINHOPCOUNT, minTTL)
 			}
 			// An IPv6 socket may carry IPv4 (mapped) traffic too.
-			if ttl > 0 {
+			if ttl != 0 {
 				_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, ttl)
 			}
 			if minTTL > 0 {
@@ -82,7 +83,7 @@ func SetTTL(c syscall.RawConn, ttl, minTTL int) error {
 			}
 			return
 		}
-		if ttl > 0 {
+		if ttl != 0 {
 			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, ttl)
 		}
 		if serr == nil && minTTL > 0 {
@@ -94,6 +95,33 @@ func SetTTL(c syscall.RawConn, ttl, minTTL int) error {
 	}
 	if serr != nil {
 		return fmt.Errorf("setsockopt TTL %d min %d: %w", ttl, minTTL, serr)
+	}
+	return nil
+}
+
+// SetMinTTL sets the minimum TTL (IPv4) or hop limit (IPv6) of incoming
+// packets; 0 accepts any. On a listening socket it applies to SYNs, so a
+// connection from too far away is never established (RFC 5082 section 3).
+func SetMinTTL(c syscall.RawConn, minTTL int) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
+		if err != nil {
+			serr = err
+			return
+		}
+		if dom == unix.AF_INET6 {
+			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_MINHOPCOUNT, minTTL)
+			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MINTTL, minTTL) // IPv4-mapped traffic
+			return
+		}
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MINTTL, minTTL)
+	})
+	if err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("setsockopt minimum TTL %d: %w", minTTL, serr)
 	}
 	return nil
 }

@@ -28,5 +28,11 @@ func TestSetMD5AndTTL(t *testing.T) {
 		if err := SetTTL(rc, 255, 254); err != nil {
 			t.Errorf("%s: SetTTL: %v", addr, err)
 		}
+		if err := SetTTL(rc, -1, 0); err != nil {
+			t.Errorf("%s: SetTTL back to the default: %v", addr, err)
+		}
+		if err := SetMinTTL(rc, 0); err != nil {
+			t.Errorf("%s: SetMinTTL(0): %v", addr, err)
+		}
 	}
 }
