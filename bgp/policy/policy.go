@@ -92,6 +92,9 @@ type Set struct {
 type Route struct {
 	Prefix netip.Prefix
 	Attrs  wire.Attributes
+	// Changed is set by Apply when a statement that matched had changes
+	// to make, so a caller can keep its unchanged copy of the attributes.
+	Changed bool
 }
 
 // Apply runs the policy over r, changing r.Attrs as the statements say.
@@ -101,7 +104,10 @@ func (p *Policy) Apply(r *Route) Result {
 		if !s.Match.matches(r) {
 			continue
 		}
-		s.Set.apply(&r.Attrs)
+		if !s.Set.empty() {
+			s.Set.apply(&r.Attrs)
+			r.Changed = true
+		}
 		if s.Result != Next {
 			return s.Result
 		}
@@ -186,6 +192,11 @@ func pathLen(path []wire.Segment) int {
 		}
 	}
 	return n
+}
+
+func (s *Set) empty() bool {
+	return s.LocalPref == nil && s.MED == nil && len(s.AddCommunities) == 0 && len(s.RemoveCommunities) == 0 &&
+		len(s.AddLargeCommunities) == 0 && s.PrependCount == 0 && !s.NextHop.IsValid()
 }
 
 func (s *Set) apply(a *wire.Attributes) {

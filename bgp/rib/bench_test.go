@@ -31,7 +31,7 @@ var (
 )
 
 func benchPeer(r *RIB) PeerID {
-	return r.AddPeer(PeerConfig{Addr: benchNH4, ASN: 64512, RouterID: benchNH4})
+	return r.AddPeer(PeerConfig{Addr: benchNH4, ASN: 64512, RouterID: benchNH4, AllowWithoutPolicy: true})
 }
 
 // An announce of an already-interned attribute set for an existing prefix
@@ -39,7 +39,7 @@ func benchPeer(r *RIB) PeerID {
 func TestIngestKnownDoesNotAllocate(t *testing.T) {
 	r := New(Options{LocalASN: testASN, RouterID: testRouterID, DefaultLocalPref: 100, MaxPaths: 4})
 	peer := benchPeer(r)
-	other := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: 64513, RouterID: netip.MustParseAddr("10.0.0.2")})
+	other := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: 64513, RouterID: netip.MustParseAddr("10.0.0.2"), AllowWithoutPolicy: true})
 	p := netip.MustParsePrefix("192.0.2.0/24")
 	a, b := testAttrs(1), testAttrs(2)
 	ua := parsedUpdates(t, []ribtest.Route{{Prefix: p, Attrs: a}})
@@ -127,7 +127,7 @@ func BenchmarkBestPath(b *testing.B) {
 			var peers []PeerID
 			for i := range n {
 				a := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i + 1)})
-				id := r.AddPeer(PeerConfig{Addr: a, ASN: 64512 + uint32(i), RouterID: a})
+				id := r.AddPeer(PeerConfig{Addr: a, ASN: 64512 + uint32(i), RouterID: a, AllowWithoutPolicy: true})
 				peers = append(peers, id)
 				at := testAttrs(0)
 				at.ASPath = []wire.Segment{{Type: wire.ASSequence, ASNs: []uint32{64512 + uint32(i), 1}}}

@@ -137,6 +137,8 @@ func TestDecisionMatchesReference(t *testing.T) {
 				ASN:      uint32(rapid.IntRange(1, 3).Draw(t, "peerAS")),
 				RouterID: netip.AddrFrom4([4]byte{10, 1, 0, byte(rapid.IntRange(1, 3).Draw(t, "rid"))}),
 				Weight:   uint32(rapid.SampledFrom([]int{0, 0, 0, 5}).Draw(t, "weight")),
+
+				AllowWithoutPolicy: true,
 			}
 			if ibgp {
 				cfg.ASN = testASN

@@ -53,12 +53,23 @@
 // BIRD runs one thread; reads (Best, Multipath, Paths, LocRIB) share a
 // read lock.
 //
+// # Import policy and limits
+//
+// Each peer may have an import policy (package policy). Without one, eBGP
+// paths are rejected as RFC 8212 requires, unless the peer opts out with
+// AllowWithoutPolicy. A policy that changes attributes has its result
+// interned like any other set; paths it leaves alone keep the set they
+// arrived with. With SoftReconfig a peer's paths are also kept as received
+// (the pre-policy Adj-RIB-In, RIB.AdjRIBIn), and SetImportPolicy re-runs a
+// new policy over them without a route refresh. MaxPrefixes bounds the
+// paths a peer may have after import: Ingest returns a *MaxPrefixError
+// (RFC 4486 Cease subcode 1) when the peer goes beyond it.
+//
 // # Not yet
 //
-// Adj-RIB-Out is computed on demand by Export, not stored per peer; import
-// and export policies with the RFC 8212 default, and a separate
-// pre-policy Adj-RIB-In, are not implemented yet. RemovePeer scans the
-// whole table.
+// Adj-RIB-Out is computed on demand by Export, not stored per peer, and
+// export policies are applied by the caller. RemovePeer scans the whole
+// table.
 //
 // # Standards
 //
@@ -67,5 +78,6 @@
 //   - RFC 1997: NO_EXPORT and NO_ADVERTISE on export
 //   - RFC 5004: prefer the oldest eBGP path
 //   - RFC 7911: ADD-PATH, several paths per peer by path identifier
-//   - RFC 8212: default eBGP route propagation behaviour (planned, with policy)
+//   - RFC 8212: default eBGP route propagation behaviour (import side)
+//   - RFC 4486: maximum number of prefixes (the limit; the session sends the Cease)
 package rib

@@ -17,7 +17,7 @@ func Example() {
 	vip := netip.MustParsePrefix("192.0.2.10/32")
 	for i, addr := range []string{"10.1.0.1", "10.1.0.2"} {
 		a := netip.MustParseAddr(addr)
-		peer := r.AddPeer(rib.PeerConfig{Addr: a, ASN: 65100 + uint32(i), RouterID: a})
+		peer := r.AddPeer(rib.PeerConfig{Addr: a, ASN: 65100 + uint32(i), RouterID: a, AllowWithoutPolicy: true})
 		attrs := &wire.Attributes{
 			Origin:  wire.OriginIGP,
 			ASPath:  []wire.Segment{{Type: wire.ASSequence, ASNs: []uint32{65100 + uint32(i)}}},

@@ -30,7 +30,7 @@ func fullAttrs() *wire.Attributes {
 // The attributes of an interned set are those announced.
 func TestAttributesRoundTrip(t *testing.T) {
 	r := New(Options{LocalASN: testASN, RouterID: testRouterID})
-	peer := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: testASN})
+	peer := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: testASN, AllowWithoutPolicy: true})
 	p := netip.MustParsePrefix("192.0.2.0/24")
 	want := fullAttrs()
 	want.OriginatorID = netip.MustParseAddr("10.1.1.1")
@@ -47,8 +47,8 @@ func TestAttributesRoundTrip(t *testing.T) {
 func TestExport(t *testing.T) {
 	o := Options{LocalASN: testASN, RouterID: testRouterID, ClusterID: netip.MustParseAddr("10.5.5.5"), DefaultLocalPref: 100}
 	self := ExportConfig{LocalAddr: netip.MustParseAddr("10.0.0.254")}
-	ebgpA := PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: 1, RouterID: netip.MustParseAddr("10.1.0.1")}
-	ebgpB := PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: 2, RouterID: netip.MustParseAddr("10.1.0.2")}
+	ebgpA := PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: 1, RouterID: netip.MustParseAddr("10.1.0.1"), AllowWithoutPolicy: true}
+	ebgpB := PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: 2, RouterID: netip.MustParseAddr("10.1.0.2"), AllowWithoutPolicy: true}
 	ibgp := PeerConfig{Addr: netip.MustParseAddr("10.0.0.3"), ASN: testASN, RouterID: netip.MustParseAddr("10.1.0.3")}
 	client := PeerConfig{Addr: netip.MustParseAddr("10.0.0.4"), ASN: testASN, RouterID: netip.MustParseAddr("10.1.0.4"), RRClient: true}
 	client2 := PeerConfig{Addr: netip.MustParseAddr("10.0.0.5"), ASN: testASN, RouterID: netip.MustParseAddr("10.1.0.5"), RRClient: true}

@@ -68,8 +68,8 @@ func FuzzIngest(f *testing.F) {
 			return
 		}
 		r := New(Options{LocalASN: testASN, RouterID: testRouterID, DefaultLocalPref: 100, MaxPaths: 4})
-		a := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: 1})
-		b := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: testASN})
+		a := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: 1, AllowWithoutPolicy: true})
+		b := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: testASN, AllowWithoutPolicy: true})
 		for i := range msgs {
 			seed, err := wire.ParseUpdate(msgs[i], &ribtest.DecodeOptions)
 			if err != nil {

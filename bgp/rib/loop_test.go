@@ -30,7 +30,7 @@ func TestLoopChecks(t *testing.T) {
 			if tc.ibgp {
 				asn = testASN
 			}
-			peer := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: asn})
+			peer := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: asn, AllowWithoutPolicy: true})
 			if err := r.Announce(peer, wire.NLRI{Prefix: p}, testAttrs(0)); err != nil {
 				t.Fatal(err)
 			}
@@ -53,8 +53,8 @@ func TestLoopChecks(t *testing.T) {
 // the other peer's paths become best.
 func TestRemovePeer(t *testing.T) {
 	r := New(Options{LocalASN: testASN, RouterID: testRouterID, DefaultLocalPref: 100})
-	a := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: 1, RouterID: netip.MustParseAddr("10.1.0.1")})
-	b := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: 1, RouterID: netip.MustParseAddr("10.1.0.2")})
+	a := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.1"), ASN: 1, RouterID: netip.MustParseAddr("10.1.0.1"), AllowWithoutPolicy: true})
+	b := r.AddPeer(PeerConfig{Addr: netip.MustParseAddr("10.0.0.2"), ASN: 1, RouterID: netip.MustParseAddr("10.1.0.2"), AllowWithoutPolicy: true})
 	p1, p2 := netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24")
 	for _, x := range []struct {
 		peer PeerID

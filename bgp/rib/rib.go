@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/sdnfabric/sdnfabric/bgp/policy"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
 
@@ -43,12 +44,29 @@ type PeerConfig struct {
 	RouterID netip.Addr // peer BGP Identifier (StepRouterID)
 	Weight   uint32     // local preference of every path from the peer (StepWeight)
 	RRClient bool       // a route reflection client (RFC 4456)
+
+	// Import is the peer's import policy. With none, iBGP paths are
+	// accepted and eBGP paths rejected, as RFC 8212 requires, unless
+	// AllowWithoutPolicy.
+	Import             *policy.Policy
+	AllowWithoutPolicy bool
+	// SoftReconfig keeps every path as received (the pre-policy
+	// Adj-RIB-In), so SetImportPolicy can apply a new policy without
+	// asking the peer to send its routes again (RFC 2918).
+	SoftReconfig bool
+	// MaxPrefixes, if not zero, is the most paths the peer may have after
+	// import: the UPDATE that goes beyond makes Ingest return a
+	// *MaxPrefixError (the session then sends a Cease NOTIFICATION with
+	// subcode 1, RFC 4486, and removes the peer).
+	MaxPrefixes int
 }
 
 type peer struct {
 	cfg  PeerConfig
 	ebgp bool
 	up   bool
+	n    int                  // paths accepted (post-policy Adj-RIB-In size)
+	pre  map[nlriKey]*AttrSet // pre-policy Adj-RIB-In, with SoftReconfig
 }
 
 // Errors.
@@ -76,6 +94,12 @@ type RIB struct {
 	age    uint64
 	canon  canonicalizer
 
+	// import policy: a canonicalizer of its own (Ingest's is in use while
+	// policies run) and the last attribute set decoded for a policy
+	policyCanon  canonicalizer
+	decoded      *AttrSet
+	decodedAttrs wire.Attributes
+
 	// reused by the decision process
 	scratchCands, scratchMED, scratchMulti, scratchSet []candidate
 	scratchOld, scratchOrder                           []path
@@ -94,7 +118,11 @@ func New(opts Options) *RIB {
 func (r *RIB) AddPeer(cfg PeerConfig) PeerID {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.peers = append(r.peers, peer{cfg: cfg, ebgp: cfg.ASN != r.opts.LocalASN, up: true})
+	p := peer{cfg: cfg, ebgp: cfg.ASN != r.opts.LocalASN, up: true}
+	if cfg.SoftReconfig {
+		p.pre = make(map[nlriKey]*AttrSet)
+	}
+	r.peers = append(r.peers, p)
 	return PeerID(len(r.peers) - 1)
 }
 
@@ -107,6 +135,10 @@ func (r *RIB) RemovePeer(id PeerID) error {
 		return fmt.Errorf("%w %d", ErrUnknownPeer, id)
 	}
 	r.peers[id].up = false
+	for k, s := range r.peers[id].pre {
+		r.intern.release(s)
+		delete(r.peers[id].pre, k)
+	}
 	var gone []netip.Prefix
 	for p, d := range r.tab.all {
 		for _, x := range d.paths {
@@ -151,12 +183,14 @@ func (r *RIB) Ingest(id PeerID, u *wire.Update) error {
 	}
 	for f, n := range u.Unreachable() {
 		if f == wire.IPv4Unicast || f == wire.IPv6Unicast {
+			r.forgetPre(id, n)
 			r.withdraw(id, n.Prefix, n.PathID)
 		}
 	}
 	if u.Action() == wire.ActionTreatAsWithdraw {
 		return nil
 	}
+	var err error
 	nrec := -1
 	loop := false
 	intern := func(nh, ll netip.Addr) *AttrSet {
@@ -175,7 +209,9 @@ func (r *RIB) Ingest(id PeerID, u *wire.Update) error {
 			set = intern(nh, netip.Addr{})
 			loop = r.looped(id, set)
 		}
-		r.announce(id, n, set, loop)
+		if e := r.admit(id, n, set, loop); e != nil {
+			err = e
+		}
 	}
 	if set != nil {
 		r.intern.release(set)
@@ -187,13 +223,15 @@ func (r *RIB) Ingest(id PeerID, u *wire.Update) error {
 				set = intern(mp.NextHop, mp.LinkLocal)
 				loop = r.looped(id, set)
 			}
-			r.announce(id, n, set, loop)
+			if e := r.admit(id, n, set, loop); e != nil {
+				err = e
+			}
 		}
 		if set != nil {
 			r.intern.release(set)
 		}
 	}
-	return nil
+	return err
 }
 
 // looped reports whether a path with attributes s from peer id is one the
@@ -263,6 +301,7 @@ func (r *RIB) Withdraw(id PeerID, n wire.NLRI) error {
 	if int(id) >= len(r.peers) {
 		return fmt.Errorf("%w %d", ErrUnknownPeer, id)
 	}
+	r.forgetPre(id, n)
 	r.withdraw(id, n.Prefix, n.PathID)
 	return nil
 }
@@ -291,6 +330,7 @@ func (r *RIB) announce(id PeerID, n wire.NLRI, s *AttrSet, loop bool) {
 		s.refs++
 		r.age++
 		d.paths = append(d.paths, path{attrs: s, peer: id, pathID: n.PathID, age: r.age})
+		r.peers[id].n++
 	}
 	r.recompute(p, d, old)
 }
@@ -308,6 +348,7 @@ func (r *RIB) withdraw(id PeerID, p netip.Prefix, pathID uint32) {
 	old := r.saveBest(d)
 	r.intern.release(d.paths[i].attrs)
 	d.paths = slices.Delete(d.paths, i, i+1)
+	r.peers[id].n--
 	if len(d.paths) == 0 {
 		r.tab.remove(p)
 		if len(old) > 0 {

@@ -85,8 +85,9 @@ func TestInterleavingEqualsFinalSet(t *testing.T) {
 			{Addr: netip.MustParseAddr("10.0.0.3"), ASN: testASN, RouterID: netip.MustParseAddr("10.1.0.3")},
 		}
 		r := New(o)
-		for _, c := range peers {
-			r.AddPeer(c)
+		for i := range peers {
+			peers[i].AllowWithoutPolicy = true
+			r.AddPeer(peers[i])
 		}
 		sub := r.Subscribe()
 		final := map[routeKey]int{}
