@@ -46,6 +46,7 @@ type shard struct {
 	mu      sync.Mutex
 	buckets []bucket
 	mask    uint64
+	n       [numCounters]uint64 // counters of the flow path, guarded by mu
 	c       [numCounters]atomic.Uint64
 	_       [64]byte // keep neighbouring shards' locks off this cache line
 }

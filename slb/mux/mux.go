@@ -104,10 +104,14 @@ type Mux struct {
 	epoch   time.Time
 	log     *slog.Logger
 	flows   *flowTable
-	jiffies *jiffies  // when clock is nil
-	mss     [2]uint16 // by inner family
-	untrust uint32    // ticks
-	drain   uint32    // ticks
+	jiffies *jiffies // when clock is nil
+	hdrLen  int      // bytes of outer headers
+	// maxInner is the longest inner packet whose encapsulation fits in
+	// an IPv4 total length or an IPv6 payload length.
+	maxInner int
+	mss      [2]uint16 // by inner family
+	untrust  uint32    // ticks
+	drain    uint32    // ticks
 
 	state atomic.Pointer[state]
 	snat  snatTable
@@ -225,6 +229,11 @@ func New(cfg Config) (*Mux, error) {
 			return nil, fmt.Errorf("mux: MTU %d leaves no room for TCP: %w", cfg.MTU, ErrConfig)
 		}
 		m.mss[v6] = uint16(mss)
+	}
+	m.hdrLen = m.overhead()
+	m.maxInner = 0xffff - m.hdrLen
+	if cfg.LocalPA.Is6() {
+		m.maxInner += header.IPv6Size
 	}
 	m.flows = newFlowTable(cfg.FlowTableSize, cfg.Shards)
 	m.snat.init()

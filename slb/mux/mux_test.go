@@ -675,6 +675,15 @@ func TestMalformed(t *testing.T) {
 			t.Errorf("%s: %v (%+v)", tc.name, err, pe)
 		}
 	}
+	huge := tcpPk(client, vip4, 1, 80)
+	huge.payload = 65535 - 40
+	if _, r, err := m.Process(nil, huge.bytes()); !errors.Is(err, ErrTooBig) || r.Verdict != VerdictInvalid {
+		t.Errorf("65535-byte packet: %v %v", r.Verdict, err)
+	}
+	huge.payload -= 50
+	if _, r, err := m.Process(nil, huge.bytes()); err != nil || r.Verdict != VerdictForward {
+		t.Errorf("65485-byte packet: %v %v", r.Verdict, err)
+	}
 	// Link-layer padding after the IP packet is not carried.
 	padded := append(clone(good), 0, 0, 0, 0)
 	if out := must(t, m, padded); len(out) != 50+len(good) {

@@ -128,6 +128,11 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 		m.flows.shards[0].c[VerdictInvalid].Add(1)
 		return dst, err
 	}
+	if p.length > m.maxInner {
+		r.Verdict = VerdictInvalid
+		m.flows.shards[0].c[VerdictInvalid].Add(1)
+		return dst, errTooBig
+	}
 	st := m.state.Load()
 	r.VIP, r.Proto, r.FrontendPort = p.tuple.Dst, p.tuple.Proto, p.tuple.DstPort
 	r.ICMPError, r.Fragment = p.icmpErr, p.frag != notFragment
@@ -158,6 +163,7 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 	h := m.key.Sum(flowhash.FiveTuple, p.tuple)
 	sh, bk := m.flows.locate(h)
 	var b *backend
+	counted := false
 	switch {
 	case svc.nat != nil:
 		b = svc.nat
@@ -173,7 +179,9 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 			b = m.pick(svc, &p, h, st)
 		}
 	default:
-		b = m.flow(svc, &p, h, sh, bk, st, now, r)
+		if b = m.flow(svc, &p, h, sh, bk, st, now, r); b != nil {
+			counted = true
+		}
 	}
 	if b == nil {
 		r.Verdict = VerdictNoBackend
@@ -187,7 +195,7 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 		m.rememberFragment(&p, b.slot, now)
 	}
 	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
-	return m.forward(dst, pkt, &p, &b.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, r)
+	return m.forward(dst, pkt, &p, &b.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, counted, r)
 }
 
 // flow looks the flow up in the flow table, inserting it if it is new,
@@ -195,8 +203,9 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *state, now uint32, r *Result) *backend {
 	sh.mu.Lock()
 	e, free := bk.find(h|1, now)
+	var b *backend
 	if e != nil {
-		b := st.slot(e.ref)
+		b = st.slot(e.ref)
 		if b == nil || b.gone(now) {
 			// Its DIP was removed and has drained: start over.
 			if b = m.pick(svc, p, h, st); b == nil {
@@ -204,33 +213,34 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 				return nil
 			}
 			e.ref = e.ref&refTrusted | b.slot
-			sh.c[cRepicked].Add(1)
+			sh.n[cRepicked]++
 		}
 		if e.ref&refTrusted == 0 {
 			e.ref |= refTrusted
-			sh.c[cPromoted].Add(1)
+			sh.n[cPromoted]++
 		}
 		e.deadline = now + svc.idle
-		sh.mu.Unlock()
-		sh.c[cFlowHit].Add(1)
+		sh.n[cFlowHit]++
 		r.Flow = FlowEstablished
-		return b
+	} else {
+		if b = m.pick(svc, p, h, st); b == nil {
+			sh.mu.Unlock()
+			return nil
+		}
+		if free != nil {
+			*free = entry{tag: h | 1, ref: b.slot, deadline: now + m.untrust}
+			sh.n[cFlowNew]++
+			r.Flow = FlowNew
+		} else {
+			sh.n[cTableFull]++
+			r.Flow = FlowFallback
+		}
 	}
-	b := m.pick(svc, p, h, st)
-	if b == nil {
-		sh.mu.Unlock()
-		return nil
-	}
-	if free != nil {
-		*free = entry{tag: h | 1, ref: b.slot, deadline: now + m.untrust}
-		sh.mu.Unlock()
-		sh.c[cFlowNew].Add(1)
-		r.Flow = FlowNew
-		return b
-	}
+	// Count the forwarding here, under the lock, rather than with atomic
+	// adds later: process has checked that the packet fits.
+	sh.n[VerdictForward]++
+	sh.n[cBytesOut] += uint64(m.hdrLen + p.length)
 	sh.mu.Unlock()
-	sh.c[cTableFull].Add(1)
-	r.Flow = FlowFallback
 	return b
 }
 
@@ -307,7 +317,7 @@ func (m *Mux) laterFragment(dst, pkt []byte, p *packet, st *state, now uint32, r
 	}
 	r.Match = MatchFragment
 	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
-	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.tuple.Dst.Is6())], tag, sh, r)
+	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.tuple.Dst.Is6())], tag, sh, false, r)
 }
 
 // snatReturn sends a reply to a host's SNATed flow to that host.
@@ -321,12 +331,12 @@ func (m *Mux) snatReturn(dst, pkt []byte, p *packet, t *snatTarget, now uint32, 
 	if p.icmpErr {
 		sh.c[cICMPError].Add(1)
 	}
-	return m.forward(dst, pkt, p, &t.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, r)
+	return m.forward(dst, pkt, p, &t.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, false, r)
 }
 
 // forward encapsulates the packet with t, clamps the MSS of a SYN and
-// counts it.
-func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *shard, r *Result) ([]byte, error) {
+// counts it, unless flow counted it already.
+func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *shard, counted bool, r *Result) ([]byte, error) {
 	start := len(dst)
 	dst, err := t.encapsulate(dst, pkt[:p.length], h, m.cfg.SourcePorts)
 	if err != nil {
@@ -345,8 +355,10 @@ func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *sha
 		sh.c[cFragment].Add(1)
 	}
 	r.Verdict = VerdictForward
-	sh.c[VerdictForward].Add(1)
-	sh.c[cBytesOut].Add(uint64(len(dst) - start))
+	if !counted {
+		sh.c[VerdictForward].Add(1)
+		sh.c[cBytesOut].Add(uint64(len(dst) - start))
+	}
 	return dst, nil
 }
 

@@ -82,14 +82,17 @@ func (s Stats) Packets() uint64 {
 	return n
 }
 
-// Stats returns a snapshot of the counters. It does not lock the flow
-// table.
+// Stats returns a snapshot of the counters. It locks each flow-table
+// shard in turn, briefly.
 func (m *Mux) Stats() Stats {
 	var c [numCounters]uint64
 	for i := range m.flows.shards {
+		sh := &m.flows.shards[i]
+		sh.mu.Lock()
 		for j := range c {
-			c[j] += m.flows.shards[i].c[j].Load()
+			c[j] += sh.n[j] + sh.c[j].Load()
 		}
+		sh.mu.Unlock()
 	}
 	var s Stats
 	copy(s.Verdicts[:], c[:numVerdicts])
