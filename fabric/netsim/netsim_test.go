@@ -235,7 +235,7 @@ func TestSwitchLearnsAndFloods(t *testing.T) {
 		t.Errorf("port 3 got a frame for a learned address: %x", f)
 	default:
 	}
-	want := netsim.SwitchStats{Ports: 3, Learned: 3, Flooded: 2}
+	want := netsim.SwitchStats{Ports: 3, Learned: 3, Flooded: 2, FloodCopies: 4}
 	if diff := cmp.Diff(want, sw.Stats()); diff != "" {
 		t.Errorf("switch stats (-want +got):\n%s", diff)
 	}

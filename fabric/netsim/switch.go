@@ -18,6 +18,7 @@ type Switch struct {
 	fdb    map[[6]byte]*Port
 	closed bool
 	flood  atomic.Uint64 // frames flooded
+	copies atomic.Uint64 // copies made by flooding
 }
 
 // SwitchStats counts what a switch did.
@@ -25,6 +26,11 @@ type SwitchStats struct {
 	Ports   int    // attached ports
 	Learned int    // MAC addresses in the forwarding table
 	Flooded uint64 // frames sent to every other port
+	// FloodCopies is the number of copies flooding made: one per other
+	// open port at the time. Over a whole switch, the frames its ports
+	// took in minus Flooded plus FloodCopies are the frames delivered,
+	// overrun or queued at its ports.
+	FloodCopies uint64
 }
 
 // NewSwitch returns an empty switch; cfg applies to each port it makes.
@@ -69,22 +75,24 @@ func (s *Switch) forward(from *Port, f []byte) bool {
 			return far(from, to, f)
 		}
 	}
-	s.flood.Add(1)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ok, open := false, false
+	ok, copies := false, uint64(0)
 	for _, p := range s.ports {
 		if p == from || p.closed.Load() {
 			continue
 		}
-		open = true
+		copies++
 		if p.enqueue(f) {
 			ok = true
 		}
 	}
-	if !open {
+	if copies == 0 {
 		from.stats.unreachable.Add(1)
+		return false
 	}
+	s.flood.Add(1)
+	s.copies.Add(copies)
 	return ok
 }
 
@@ -92,7 +100,7 @@ func (s *Switch) forward(from *Port, f []byte) bool {
 func (s *Switch) Stats() SwitchStats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return SwitchStats{Ports: len(s.ports), Learned: len(s.fdb), Flooded: s.flood.Load()}
+	return SwitchStats{Ports: len(s.ports), Learned: len(s.fdb), Flooded: s.flood.Load(), FloodCopies: s.copies.Load()}
 }
 
 // Close closes every port of the switch.
