@@ -16,5 +16,6 @@
 //
 // Subpackages: maglev builds the Maglev lookup tables, and flowhash
 // computes the fixed-key flow hashes (Azure's 5-tuple, 3-tuple and
-// 2-tuple distribution modes) that every Mux must agree on.
+// 2-tuple distribution modes) that every Mux must agree on; mux is the
+// Mux's data path (rule match, flow table, Maglev pick, encapsulation).
 package slb

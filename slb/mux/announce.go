@@ -31,20 +31,21 @@ func sortedVIPs[V any](m map[netip.Addr]V) []netip.Addr {
 	return vips
 }
 
-// wanted reports whether vip should be announced under st: always,
-// unless WithdrawUnhealthyVIPs is set, in which case a VIP with
+// wanted returns, for each VIP of st, whether it should be announced:
+// always, unless WithdrawUnhealthyVIPs is set, in which case a VIP with
 // load-balancing rules needs one of their pools to have a healthy DIP or
 // an inbound NAT rule (NAT rules do not use probes).
-func (m *Mux) wanted(st *state, vip netip.Addr) bool {
-	if !m.cfg.WithdrawUnhealthyVIPs || !st.vips[vip] {
-		return true
+func (m *Mux) wanted(st *state) map[netip.Addr]bool {
+	want := make(map[netip.Addr]bool, len(st.vips))
+	for vip, lb := range st.vips {
+		want[vip] = !m.cfg.WithdrawUnhealthyVIPs || !lb
 	}
 	for k, s := range st.services {
-		if k.vip == vip && (s.nat != nil || s.pool.healthy()) {
-			return true
+		if !want[k.vip] && (s.nat != nil || s.pool.healthy()) {
+			want[k.vip] = true
 		}
 	}
-	return false
+	return want
 }
 
 // reconcile announces the VIPs st wants and withdraws the others. It
@@ -54,8 +55,9 @@ func (m *Mux) reconcile(ctx context.Context, st *state) error {
 		return nil
 	}
 	var errs []error
+	want := m.wanted(st)
 	for _, vip := range sortedVIPs(m.announced) {
-		if _, ok := st.vips[vip]; ok && m.wanted(st, vip) {
+		if want[vip] {
 			continue
 		}
 		if err := m.cfg.Announcer.Withdraw(ctx, hostPrefix(vip)); err != nil {
@@ -66,7 +68,7 @@ func (m *Mux) reconcile(ctx context.Context, st *state) error {
 		m.log.Info("mux: withdrew VIP", "vip", vip)
 	}
 	for _, vip := range sortedVIPs(st.vips) {
-		if m.announced[vip] || !m.wanted(st, vip) {
+		if m.announced[vip] || !want[vip] {
 			continue
 		}
 		if err := m.cfg.Announcer.Announce(ctx, hostPrefix(vip)); err != nil {

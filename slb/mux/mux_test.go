@@ -481,6 +481,16 @@ func TestICMPErrors(t *testing.T) {
 				t.Fatalf("v6=%v: ICMP error about flow %d: %+v, want DIP %v", v6, i, r, dips[i])
 			}
 		}
+		if v6 {
+			// A fragmented error: both fragments go to the flow's DIP.
+			big := flows[3]
+			big.payload = 1200
+			a, b := fragments(icmpError(router, reply(big), 1280), 200, 77)
+			ra, rb := send(t, m, a), send(t, m, b)
+			if ra.DIP != dips[3] || rb.DIP != dips[3] || !ra.ICMPError || rb.Match != MatchFragment {
+				t.Errorf("fragmented ICMPv6 error: %+v / %+v, want DIP %v", ra, rb, dips[3])
+			}
+		}
 		// An error quoting a packet that the VIP did not send is refused.
 		k := flows[0]
 		k.src = from
@@ -493,7 +503,7 @@ func TestICMPErrors(t *testing.T) {
 		if r := send(t, m, bogus); r.Verdict != VerdictNotMine {
 			t.Errorf("v6=%v: error quoting a foreign packet: %v", v6, r.Verdict)
 		}
-		if m.Stats().ICMPErrors != uint64(len(flows)) {
+		if m.Stats().ICMPErrors != uint64(len(flows)+btoi(v6)) {
 			t.Errorf("ICMPErrors %d", m.Stats().ICMPErrors)
 		}
 	}

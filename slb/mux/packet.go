@@ -42,6 +42,9 @@ type packet struct {
 	// destination.
 	icmpErr        bool
 	quotedMismatch bool
+	// fragKey is the fragment's (source, destination, protocol) as
+	// sent, which for an ICMP error differs from tuple.
+	fragKey flowhash.Tuple
 }
 
 // parse fills p from pkt. It reads nothing beyond the IP packet's own
@@ -262,6 +265,7 @@ func quoted(q []byte, p *packet, v6 bool) error {
 		t.SrcPort = binary.BigEndian.Uint16(l4[0:2])
 		t.DstPort = binary.BigEndian.Uint16(l4[2:4])
 	}
+	p.fragKey = p.tuple
 	p.quotedMismatch = t.Src != p.tuple.Dst
 	p.icmpErr = true
 	p.tuple = flowhash.Tuple{Src: t.Dst, Dst: t.Src, SrcPort: t.DstPort, DstPort: t.SrcPort, Proto: t.Proto}

@@ -274,6 +274,9 @@ const fragSalt = 0x66726167_6d656e74 // "fragment"
 
 func (m *Mux) fragTag(p *packet) uint64 {
 	t := p.tuple
+	if p.icmpErr {
+		t = p.fragKey
+	}
 	t.SrcPort, t.DstPort = uint16(p.fragID>>16), uint16(p.fragID)
 	return m.key.Sum(flowhash.FiveTuple, t) ^ fragSalt
 }
