@@ -1,0 +1,124 @@
+package vswitch
+
+import (
+	"github.com/sdnfabric/sdnfabric/offload/header"
+)
+
+// fromUplink handles a frame from the provider network, on the uplink's
+// delivery goroutine. It never panics on any input (FuzzUplink).
+func (s *Switch) fromUplink(frame []byte) {
+	if len(frame) < header.EthernetMinSize {
+		s.event("uplink", In, LayerPort, ActionDrop, "runt", nil)
+		return
+	}
+	switch etherType(frame) {
+	case header.EtherTypeARP:
+		s.uplinkARP(frame)
+		return
+	case header.EtherTypeIPv4:
+	default:
+		s.event("uplink", In, LayerPort, ActionDrop, "not ipv4", nil)
+		return
+	}
+	pk, err := s.decap.Decapsulate(frame)
+	if err != nil {
+		s.event("uplink", In, LayerVNet, ActionDrop, "not vxlan", nil)
+		return
+	}
+	if pk.Dst.Addr() != s.cfg.HostPA {
+		s.event("uplink", In, LayerVNet, ActionDrop, "not for this host", nil)
+		return
+	}
+	vni := uint32(pk.Header.VNI)
+	var p packet
+	if err := p.parse(pk.Frame); err != nil {
+		s.event("uplink", In, LayerVNet, ActionDrop, "inner: "+dropReason(err), nil)
+		return
+	}
+	s.neighbors.learn(pk.Src.Addr(), header.Ethernet(frame).Source())
+	s.encapEvent("uplink", In, ActionDecap, &p, vni, pk.Src.Addr(), pk.Dst.Addr())
+
+	// SLB: traffic for a VIP (from a Mux) or SNAT return traffic.
+	viaSLB := false
+	dst := p.dst()
+	if s.cfg.SLB != nil {
+		r, err := s.cfg.SLB.Inbound(p.ip(), vni, netipZero)
+		switch {
+		case err != nil || r.Verdict == SLBDrop:
+			s.event("uplink", In, LayerSLB, ActionDrop, r.Rule, &p)
+			return
+		case r.Verdict == SLBDeliver:
+			p.reparse()
+			s.event("uplink", In, LayerSLB, ActionNAT, r.Rule, &p)
+			viaSLB = true
+			if r.DIP.IsValid() {
+				dst = r.DIP
+			} else {
+				dst = p.dst()
+			}
+			if r.VNI != 0 {
+				vni = r.VNI
+			}
+		default:
+			s.event("uplink", In, LayerSLB, ActionPass, r.Rule, &p)
+		}
+	}
+	v := s.localVNIC(vni, dst)
+	if v == nil {
+		s.event("uplink", In, LayerVNet, ActionDrop, "no local vnic", &p)
+		return
+	}
+	v.toGuest(&p, viaSLB)
+}
+
+// uplinkARP answers ARP for the host's PA and learns the provider
+// network's addresses.
+func (s *Switch) uplinkARP(frame []byte) {
+	a, err := header.ParseARP(frame[header.EthernetMinSize:])
+	if err != nil {
+		s.event("uplink", In, LayerPort, ActionDrop, "malformed arp", nil)
+		return
+	}
+	if s.cfg.ProviderPrefix.Contains(a.SenderIP()) && a.SenderMAC()[0]&1 == 0 {
+		if a.TargetIP() == s.cfg.HostPA || a.Op() == header.ARPReply {
+			s.neighbors.set(a.SenderIP(), a.SenderMAC(), false)
+			if held := s.neighbors.release(a.SenderIP()); held != nil {
+				mac := a.SenderMAC()
+				copy(held[0:6], mac[:])
+				s.uplink.Send(held)
+				s.event("uplink", Out, LayerPort, ActionDeliver, "held frame, next hop resolved", nil)
+			}
+		} else {
+			s.neighbors.learn(a.SenderIP(), a.SenderMAC())
+		}
+	}
+	if a.Op() != header.ARPRequest || a.TargetIP() != s.cfg.HostPA {
+		return
+	}
+	out := s.upBuf[:header.EthernetMinSize+header.ARPSize]
+	sm := a.SenderMAC()
+	copy(out[0:6], sm[:])
+	copy(out[6:12], s.hostMAC[:])
+	header.Ethernet(out).SetEtherType(header.EtherTypeARP)
+	if _, err := header.InitARPReply(out[header.EthernetMinSize:], a, s.hostMAC); err != nil {
+		return
+	}
+	s.uplink.Send(out)
+	s.event("uplink", In, LayerPort, ActionARPReply, "host pa", nil)
+}
+
+// sameVNet reports whether p's source is another instance of the virtual
+// network of its destination: a CA the controller mapped in the same VNI.
+func (s *Switch) sameVNet(p *packet) bool {
+	// The destination's VNI is the vNIC's; the ACL is per vNIC, so look
+	// the source up in every VNet the destination's vNIC could be in.
+	dst := p.dst()
+	for k := range *s.vnics.Load() {
+		if k.ca == dst {
+			if _, ok := (*s.mappings.Load())[caKey{k.vni, p.src()}]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}

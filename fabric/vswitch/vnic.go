@@ -1,0 +1,348 @@
+package vswitch
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/offload"
+	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
+	"github.com/sdnfabric/sdnfabric/vxlan"
+)
+
+// VNICConfig describes a guest's vNIC.
+type VNICConfig struct {
+	// Name names the vNIC in events; unique in the switch.
+	Name string
+	// Port is the switch's end of the wire to the guest. The switch owns
+	// it from AddVNIC on.
+	Port *netsim.Port
+	// MAC and Addr are the guest's MAC and customer address (CA), in
+	// virtual network VNI. MTU is the guest's IP MTU (0 means 1500).
+	MAC  net.HardwareAddr
+	Addr netip.Addr
+	VNI  uint32
+	MTU  int
+	// Sources are further source addresses the guest may send from: the
+	// VIPs it holds on its loopback for floating IP (Direct Server
+	// Return). Other sources are dropped (anti-spoofing).
+	Sources []netip.Addr
+	// Endpoints open the guest's ports inbound; everything else inbound
+	// is denied, except replies to flows the guest opened.
+	Endpoints []Endpoint
+	// TSO says the guest hands the vNIC TCP super-packets with partial
+	// checksums (guest.Config.TSO): the switch segments them and fills in
+	// checksums in software (package offload).
+	TSO bool
+}
+
+// VNIC is a guest's port on the switch.
+type VNIC struct {
+	s    *Switch
+	cfg  VNICConfig
+	name string
+	port *netsim.Port
+	mac  header.MAC
+	mtu  int
+	acl  acl
+
+	pipeline *offload.Pipeline
+	emit     offload.Emit // v.fromGuestIP as a value made once
+	buf      []byte       // scratch of the vNIC's delivery goroutine
+	arp      [header.EthernetMinSize + header.ARPSize]byte
+	pkt      packet
+	segments int
+}
+
+// AddVNIC attaches a guest's vNIC to the switch and starts forwarding its
+// frames. It also records the vNIC's own CA mapping.
+func (s *Switch) AddVNIC(cfg VNICConfig) (*VNIC, error) {
+	if cfg.Port == nil || cfg.Name == "" {
+		return nil, fmt.Errorf("%w: vNIC %q needs a name and a port", ErrConfig, cfg.Name)
+	}
+	if len(cfg.MAC) != 6 || cfg.MAC[0]&1 != 0 {
+		return nil, fmt.Errorf("%w: vNIC %s: MAC %q", ErrConfig, cfg.Name, cfg.MAC)
+	}
+	if !cfg.Addr.Is4() {
+		return nil, fmt.Errorf("%w: vNIC %s: address %s is not IPv4", ErrConfig, cfg.Name, cfg.Addr)
+	}
+	if !vxlan.VNI(cfg.VNI).Valid() {
+		return nil, fmt.Errorf("%w: vNIC %s: VNI %d", ErrConfig, cfg.Name, cfg.VNI)
+	}
+	if cfg.MTU == 0 {
+		cfg.MTU = 1500
+	}
+	if cfg.MTU < 576 || cfg.MTU > 9000 {
+		return nil, fmt.Errorf("%w: vNIC %s: MTU %d outside 576..9000", ErrConfig, cfg.Name, cfg.MTU)
+	}
+	for _, e := range cfg.Endpoints {
+		if err := e.validate(); err != nil {
+			return nil, fmt.Errorf("%w: vNIC %s: %v", ErrConfig, cfg.Name, err)
+		}
+	}
+	v := &VNIC{
+		s: s, cfg: cfg, name: cfg.Name, port: cfg.Port, mac: header.MAC(cfg.MAC), mtu: cfg.MTU,
+		buf: make([]byte, 0, netsim.MaxFrame+128),
+	}
+	v.acl.init(cfg.Endpoints, s.cfg.FlowTimeout, s.cfg.MaxFlows)
+	if cfg.TSO {
+		p, err := offload.NewPipeline(offload.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("vswitch: vNIC %s: %w", cfg.Name, err)
+		}
+		v.pipeline = p
+		v.emit = v.emitSegment
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: switch closed", ErrConfig)
+	}
+	k := caKey{cfg.VNI, cfg.Addr}
+	if _, dup := s.byName[cfg.Name]; dup {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: vNIC %s exists", ErrConfig, cfg.Name)
+	}
+	if _, dup := (*s.vnics.Load())[k]; dup {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: vNIC %s: %s in VNI %d is taken", ErrConfig, cfg.Name, cfg.Addr, cfg.VNI)
+	}
+	next := make(map[caKey]*VNIC, len(*s.vnics.Load())+1)
+	for kk, vv := range *s.vnics.Load() {
+		next[kk] = vv
+	}
+	next[k] = v
+	s.vnics.Store(&next)
+	s.byName[cfg.Name] = v
+	s.mu.Unlock()
+	if err := s.SetMapping(cfg.VNI, cfg.Addr, s.cfg.HostPA, cfg.MAC); err != nil {
+		return nil, err
+	}
+	v.port.SetReceiver(v.fromGuest)
+	return v, nil
+}
+
+// Name returns the vNIC's name.
+func (v *VNIC) Name() string { return v.name }
+
+// localVNIC returns the vNIC of ca in vni on this switch.
+func (s *Switch) localVNIC(vni uint32, ca netip.Addr) *VNIC {
+	return (*s.vnics.Load())[caKey{vni, ca}]
+}
+
+// fromGuest handles a frame the guest sent, on the vNIC's delivery
+// goroutine.
+func (v *VNIC) fromGuest(frame []byte) {
+	s := v.s
+	if len(frame) >= header.EthernetMinSize && etherType(frame) == header.EtherTypeARP {
+		v.answerARP(frame)
+		return
+	}
+	p := &v.pkt
+	if err := p.parse(frame); err != nil {
+		s.event(v.name, Out, LayerPort, ActionDrop, dropReason(err), nil)
+		return
+	}
+	if v.pipeline != nil && p.proto == protoTCP && p.first {
+		v.offloadTx(p)
+		return
+	}
+	v.fromGuestIP(p)
+}
+
+// answerARP is proxy ARP: every address but the guest's own is the
+// virtual gateway's.
+func (v *VNIC) answerARP(frame []byte) {
+	s := v.s
+	req, err := header.ParseARP(frame[header.EthernetMinSize:])
+	if err != nil || req.Op() != header.ARPRequest {
+		s.event(v.name, Out, LayerPort, ActionDrop, "arp: not a request", nil)
+		return
+	}
+	if req.TargetIP() == v.cfg.Addr || req.IsProbe() || req.IsGratuitous() {
+		return // the guest's duplicate address detection: nobody else has it
+	}
+	out := v.buf[:header.EthernetMinSize+header.ARPSize]
+	eth := header.Ethernet(out)
+	sm := req.SenderMAC()
+	copy(out[0:6], sm[:])
+	copy(out[6:12], s.gwMAC[:])
+	eth.SetEtherType(header.EtherTypeARP)
+	if _, err := header.InitARPReply(out[header.EthernetMinSize:], req, s.gwMAC); err != nil {
+		return
+	}
+	v.port.Send(out)
+	s.event(v.name, Out, LayerPort, ActionARPReply, "proxy-arp", nil)
+}
+
+// offloadTx finishes a TCP packet of a TSO guest: segmentation beyond the
+// MTU and the checksum left partial.
+func (v *VNIC) offloadTx(p *packet) {
+	s := v.s
+	l4 := p.l4()
+	if len(l4) < header.TCPMinSize {
+		s.event(v.name, Out, LayerOffload, ActionDrop, "tcp header truncated", p)
+		return
+	}
+	thl := int(l4[12]>>4) * 4
+	// A TSO guest leaves TCP checksums to the vNIC: partial (the
+	// pseudo-header sum, as Linux's CHECKSUM_PARTIAL) on most segments,
+	// zero on some (netstack's handshake replies). Start from the
+	// pseudo-header sum either way.
+	binary.BigEndian.PutUint16(l4[16:], checksum.PseudoHeader(p.src(), p.dst(), protoTCP, len(l4)))
+	h := virtio.NetHdr{
+		Flags:      virtio.FlagNeedsCsum,
+		CsumStart:  uint16(header.EthernetMinSize + p.ihl),
+		CsumOffset: 16,
+	}
+	if len(p.ip()) > v.mtu {
+		mss := v.mtu - p.ihl - thl
+		if mss <= 0 {
+			s.event(v.name, Out, LayerOffload, ActionDrop, "headers exceed the MTU", p)
+			return
+		}
+		h.GSOType = virtio.GSOTCPv4
+		h.GSOSize = uint16(mss)
+		h.HdrLen = uint16(header.EthernetMinSize + p.ihl + thl)
+	}
+	v.segments = 0
+	if err := v.pipeline.Tx(h, p.frame, v.emit); err != nil {
+		s.event(v.name, Out, LayerOffload, ActionDrop, "offload: "+dropReason(err), p)
+		return
+	}
+	if h.GSOType != virtio.GSONone {
+		s.count[LayerOffload][ActionSegment].Add(1)
+		if s.cfg.Trace != nil {
+			e := Event{Switch: s.cfg.Name, Port: v.name, Dir: Out, Layer: LayerOffload, Action: ActionSegment,
+				Rule: "tso", Segments: v.segments}
+			s.cfg.Trace(e)
+		}
+	}
+}
+
+// emitSegment takes a finished packet from the offload pipeline on to the
+// other layers.
+func (v *VNIC) emitSegment(h virtio.NetHdr, frame []byte) error {
+	v.segments++
+	p := &v.pkt
+	if err := p.parse(frame); err != nil {
+		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(err), nil)
+		return nil
+	}
+	v.s.event(v.name, Out, LayerOffload, ActionChecksum, "tx checksum", p)
+	v.fromGuestIP(p)
+	return nil
+}
+
+// fromGuestIP takes an IPv4 packet from the guest through ACL, SLB and
+// VNet.
+func (v *VNIC) fromGuestIP(p *packet) {
+	s := v.s
+	// ACL: anti-spoofing, then remember the flow for its replies.
+	if src := p.src(); src != v.cfg.Addr && !v.source(src) {
+		s.event(v.name, Out, LayerACL, ActionDeny, "anti-spoofing", p)
+		return
+	}
+	v.acl.track(p)
+	s.event(v.name, Out, LayerACL, ActionAllow, "outbound", p)
+
+	// SLB: DSR replies and SNAT leave for the router.
+	if s.cfg.SLB != nil {
+		r, err := s.cfg.SLB.Outbound(p.ip(), v.cfg.VNI)
+		switch {
+		case err != nil || r.Verdict == SLBDrop:
+			s.event(v.name, Out, LayerSLB, ActionDrop, r.Rule, p)
+			return
+		case r.Verdict == SLBToRouter:
+			p.reparse()
+			s.event(v.name, Out, LayerSLB, ActionDSR, r.Rule, p)
+			s.toRouter(p, v.arp[:], v.name)
+			return
+		default:
+			s.event(v.name, Out, LayerSLB, ActionPass, r.Rule, p)
+		}
+	}
+
+	// VNet: another local vNIC, or VXLAN to the CA's host.
+	dst := p.dst()
+	m, ok := s.LookupMapping(v.cfg.VNI, dst)
+	if !ok {
+		s.event(v.name, Out, LayerVNet, ActionDrop, "no mapping", p)
+		return
+	}
+	if m.PA == s.cfg.HostPA {
+		to := s.localVNIC(v.cfg.VNI, dst)
+		if to == nil {
+			s.event(v.name, Out, LayerVNet, ActionDrop, "no local vnic", p)
+			return
+		}
+		s.event(v.name, Out, LayerVNet, ActionLocal, "mapping", p)
+		to.toGuest(p, false)
+		return
+	}
+	p.setEth(m.mac, s.gwMAC)
+	o := vxlan.Outer{Ethernet: true, SrcMAC: s.hostMAC, Src: s.cfg.HostPA, Dst: m.PA,
+		DstPort: s.cfg.VXLANPort, DontFragment: true}
+	out, err := o.Encapsulate(v.buf[:0], vxlan.Header{VNI: vxlan.VNI(v.cfg.VNI)}, p.frame)
+	if err != nil {
+		s.event(v.name, Out, LayerVNet, ActionDrop, dropReason(err), p)
+		return
+	}
+	s.encapEvent(v.name, Out, ActionEncap, p, v.cfg.VNI, s.cfg.HostPA, m.PA)
+	if s.sendProvider(s.hop(m.PA), out, v.arp[:], v.name, Out) {
+		s.event("uplink", Out, LayerPort, ActionDeliver, "", nil)
+	} else {
+		s.event("uplink", Out, LayerPort, ActionDrop, "next hop unresolved: held", nil)
+	}
+}
+
+func (v *VNIC) source(a netip.Addr) bool {
+	for _, s := range v.cfg.Sources {
+		if s == a {
+			return true
+		}
+	}
+	return false
+}
+
+// toGuest delivers an IPv4 packet to the guest through the ACL; viaSLB says
+// the load balancer delivered it (an Input endpoint's traffic).
+func (v *VNIC) toGuest(p *packet, viaSLB bool) {
+	s := v.s
+	rule, ok := v.acl.admit(p, viaSLB, s)
+	if !ok {
+		s.event(v.name, In, LayerACL, ActionDeny, rule, p)
+		return
+	}
+	s.event(v.name, In, LayerACL, ActionAllow, rule, p)
+	p.setEth(v.mac, s.gwMAC)
+	v.port.Send(p.frame)
+	s.event(v.name, In, LayerPort, ActionDeliver, "", p)
+}
+
+// toRouter sends an IPv4 packet unencapsulated to the provider router.
+func (s *Switch) toRouter(p *packet, scratch []byte, port string) {
+	if !s.cfg.RouterPA.IsValid() {
+		s.event(port, Out, LayerVNet, ActionDrop, "no router", p)
+		return
+	}
+	p.setEth(header.MAC{}, s.hostMAC)
+	if s.sendProvider(s.cfg.RouterPA, p.frame, scratch, port, Out) {
+		s.event("uplink", Out, LayerPort, ActionDeliver, "to router", p)
+	} else {
+		s.event("uplink", Out, LayerPort, ActionDrop, "router unresolved: held", p)
+	}
+}
+
+// dropReason names the field at fault in a parse error without
+// allocating for the errors the switch makes itself.
+func dropReason(err error) string {
+	if err == errNotIPv4 {
+		return "not ipv4"
+	}
+	return "malformed"
+}
