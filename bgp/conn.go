@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/bgp/fsm"
+	"github.com/sdnfabric/sdnfabric/bgp/rib"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
 
@@ -108,6 +110,13 @@ type link struct {
 	q             chan []byte
 	closed        bool
 	readerDone    chan struct{} // closed when the reader returns
+
+	// The session's peer in Config.RIB: added by the reader at the first
+	// UPDATE, removed when the link closes (whichever comes first wins).
+	ribMu   sync.Mutex
+	ribID   rib.PeerID
+	ribOK   bool
+	ribGone bool
 }
 
 // close lets the writer flush what is queued (a NOTIFICATION, say), for at
@@ -119,6 +128,30 @@ func (l *link) close(p *peer) {
 	l.closed = true
 	_ = l.nc.SetWriteDeadline(time.Now().Add(3 * time.Second))
 	close(l.q)
+	if r := p.s.cfg.RIB; r != nil {
+		l.ribMu.Lock()
+		l.ribGone = true
+		if l.ribOK {
+			_ = r.RemovePeer(l.ribID)
+		}
+		l.ribMu.Unlock()
+	}
+}
+
+// ribPeer returns the session's peer in Config.RIB, adding it at the
+// first call; ok is false once the link has closed.
+func (l *link) ribPeer(p *peer, o *wire.Open) (id rib.PeerID, ok bool) {
+	l.ribMu.Lock()
+	defer l.ribMu.Unlock()
+	if l.ribGone {
+		return 0, false
+	}
+	if !l.ribOK {
+		cfg := p.cfg.RIB
+		cfg.Addr, cfg.ASN, cfg.RouterID = p.cfg.Address, o.ASN, o.RouterID
+		l.ribID, l.ribOK = p.s.cfg.RIB.AddPeer(cfg), true
+	}
+	return l.ribID, true
 }
 
 // write sends the queued messages until the queue is closed, then closes
@@ -162,6 +195,7 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 	buf := make([]byte, wire.MaxMessageLen)
 	maxLen := wire.MaxMessageLen
 	var dec wire.DecodeOptions
+	var peerOpen *wire.Open // the peer's, for Config.RIB
 	post := func(in inbound) {
 		in.kind, in.c, in.l = inMessage, c, l
 		p.post(in)
@@ -200,6 +234,7 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 			for i := range o.Unknown {
 				o.Unknown[i].Value = append([]byte(nil), o.Unknown[i].Value...)
 			}
+			peerOpen = &o
 			d, e := wire.Negotiate(&local, &o)
 			d.EBGP = p.cfg.ebgp()
 			d.LocalAddr = l.local.Addr()
@@ -236,6 +271,22 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 			}
 			if u.Action() != wire.ActionNone {
 				p.log.Warn("malformed UPDATE handled by RFC 7606", "action", u.Action(), "err", u.Err())
+			}
+			if r := p.s.cfg.RIB; r != nil && peerOpen != nil {
+				if id, ok := l.ribPeer(p, peerOpen); ok {
+					if err := r.Ingest(id, &u); err != nil {
+						var mp *rib.MaxPrefixError
+						if errors.As(err, &mp) {
+							n := wire.Notification{Code: wire.CodeCease, Subcode: wire.SubMaxPrefixes}
+							p.log.Warn("peer sent more prefixes than its limit", "limit", mp.Limit)
+							post(inbound{ev: fsm.Event{Type: fsm.UpdateMsgErr, Notification: &n}, err: err})
+							return
+						}
+						p.log.Warn("UPDATE not taken into the RIB", "err", err)
+					}
+				}
+				post(inbound{ev: fsm.Event{Type: fsm.UpdateMsg}})
+				continue
 			}
 			post(inbound{ev: fsm.Event{Type: fsm.UpdateMsg}, routes: routesEvent(p.cfg.Address, &u)})
 		case wire.TypeRouteRefresh:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
+	"github.com/sdnfabric/sdnfabric/bgp/rib"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
 
@@ -47,6 +48,11 @@ type PeerConfig struct {
 	// Families are the address families of the session (default IPv4
 	// and IPv6 unicast).
 	Families []wire.Family
+	// RIB is how the peer's paths enter Config.RIB: import policy
+	// (with the RFC 8212 default), max-prefix, soft reconfiguration,
+	// weight, route reflection client. Addr, ASN and RouterID are filled
+	// in from the session.
+	RIB rib.PeerConfig
 }
 
 func (s *Speaker) withDefaults(pc PeerConfig) (PeerConfig, error) {

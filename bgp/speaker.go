@@ -11,6 +11,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
+	"github.com/sdnfabric/sdnfabric/bgp/rib"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
 
@@ -50,6 +51,14 @@ type Config struct {
 	// batches (default 4096). A peer that does not read fast enough for
 	// it is reset with Cease / Out of Resources.
 	SendQueue int
+	// RIB, if set, receives every UPDATE straight from the connection's
+	// reader, decoded in place (rib.RIB.Ingest), with each peer's import
+	// policy and limits from PeerConfig.RIB; RoutesReceived events are
+	// then not published (subscribe to the RIB instead). A session's
+	// paths leave the RIB when it goes down. A peer beyond its
+	// MaxPrefixes is sent Cease / Maximum Number of Prefixes Reached
+	// (RFC 4486) and the session is reset.
+	RIB *rib.RIB
 }
 
 // Dialer opens TCP connections; *net.Dialer is one.

@@ -185,6 +185,17 @@ func (r *RIB) Accepted(id PeerID) int {
 	return r.peers[id].n
 }
 
+// PathCount returns the number of paths in the RIB, every peer's.
+func (r *RIB) PathCount() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := 0
+	for i := range r.peers {
+		n += r.peers[i].n
+	}
+	return n
+}
+
 // AdjRIBIn yields the peer's paths: as received (prePolicy, for a peer
 // with SoftReconfig) or as accepted by the import policy. It yields from a
 // snapshot taken under the read lock.

@@ -1,0 +1,104 @@
+package bgp
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/bgp/rib"
+	"github.com/sdnfabric/sdnfabric/bgp/wire"
+)
+
+// establishRIB brings up a session between a speaker feeding a RIB and a
+// hand-driven peer whose paths the RIB takes with peer's configuration.
+func establishRIB(t *testing.T, peer rib.PeerConfig) (*rib.RIB, *Subscription, rawPeer) {
+	t.Helper()
+	r := rib.New(rib.Options{LocalASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1")})
+	s, err := New(Config{ASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1"), Logger: testLogger(t), RIB: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	sub := s.Subscribe(64)
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
+		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second,
+		Families: []wire.Family{wire.IPv4Unicast}, RIB: peer})
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	p := rawPeer{t, nc}
+	p.recvType(wire.TypeOpen)
+	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"),
+		Capabilities: wire.Capabilities{FourOctetAS: true}}).Append(nil)
+	p.send(ob)
+	p.recvType(wire.TypeKeepalive)
+	p.send(wire.AppendKeepalive(nil))
+	waitFor(t, sub, 5*time.Second, "session up", isType(SessionUp))
+	p.recvType(wire.TypeUpdate) // End-of-RIB
+	return r, sub, p
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 5 s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRIBIngest: with Config.RIB, the peer's UPDATEs land in the RIB and
+// leave it with the session.
+func TestRIBIngest(t *testing.T) {
+	checkGoroutines(t)
+	r, sub, p := establishRIB(t, rib.PeerConfig{AllowWithoutPolicy: true})
+	for i := range byte(3) {
+		p.send(update(0, i))
+	}
+	eventually(t, "three paths in the RIB", func() bool { return r.Len() == 3 })
+	best, _, ok := r.Best(netip.MustParsePrefix("198.51.100.1/32"))
+	if !ok || best.NextHop() != netip.MustParseAddr("127.0.0.2") {
+		t.Fatalf("best path %+v (%v), want next hop 127.0.0.2", best, ok)
+	}
+	p.nc.Close()
+	waitFor(t, sub, 5*time.Second, "session down", isType(SessionDown))
+	eventually(t, "the paths leave with the session", func() bool { return r.Len() == 0 })
+}
+
+// TestRIBRFC8212: without an import policy the RIB takes no eBGP path.
+func TestRIBRFC8212(t *testing.T) {
+	checkGoroutines(t)
+	r, _, p := establishRIB(t, rib.PeerConfig{})
+	p.send(update(0, 1))
+	p.send(wire.AppendKeepalive(nil))
+	time.Sleep(100 * time.Millisecond)
+	if r.Len() != 0 {
+		t.Fatal("an eBGP path without an import policy reached the RIB")
+	}
+}
+
+// TestMaxPrefixes: a peer that goes beyond its limit gets Cease /
+// Maximum Number of Prefixes Reached (RFC 4486) and its paths are gone.
+func TestMaxPrefixes(t *testing.T) {
+	checkGoroutines(t)
+	r, sub, p := establishRIB(t, rib.PeerConfig{AllowWithoutPolicy: true, MaxPrefixes: 2})
+	for i := range byte(3) {
+		p.send(update(0, i))
+	}
+	n, err := wire.ParseNotification(p.recvType(wire.TypeNotification))
+	if err != nil || n.Code != wire.CodeCease || n.Subcode != wire.SubMaxPrefixes {
+		t.Fatalf("NOTIFICATION %v (%v), want Cease / Maximum Number of Prefixes Reached", n, err)
+	}
+	waitFor(t, sub, 5*time.Second, "session down", isType(SessionDown))
+	eventually(t, "the paths leave with the session", func() bool { return r.Len() == 0 })
+}
