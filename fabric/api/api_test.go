@@ -108,7 +108,7 @@ type fixture struct {
 	client *api.Client
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	st := memstore.New(memstore.Options{})
 	reg := metrics.NewRegistry()

@@ -15,6 +15,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/store"
 	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
+	"pgregory.net/rapid"
 )
 
 // uniqueRules stand in for the model: spec.unique must be unique across
@@ -142,43 +143,40 @@ func TestEventLog(t *testing.T) {
 }
 
 // TestNeverInvalid applies random sequences of valid and invalid writes
-// and checks after each that the store's state passes ValidateState.
+// (creates, updates, deletes and batches over a few names and unique
+// values) and checks after each that the store's state is valid.
 func TestNeverInvalid(t *testing.T) {
-	st := memstore.New(memstore.Options{})
-	defer st.Close()
 	rules := uniqueRules()
-	c, err := controller.New(controller.Config{Store: st, Rules: rules, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	seed := uint64(1)
-	rnd := func(n int) int { // xorshift: deterministic
-		seed ^= seed << 13
-		seed ^= seed >> 7
-		seed ^= seed << 17
-		return int(seed % uint64(n))
-	}
-	for range 300 {
-		name := fmt.Sprint("h", rnd(8))
-		uniq := fmt.Sprint("u", rnd(6))
-		switch rnd(4) {
-		case 0:
-			c.Create(ctx, host(name, uniq))
-		case 1:
-			c.Update(ctx, host(name, uniq), 0)
-		case 2:
-			c.Delete(ctx, model.KindHost, name, 0)
-		case 3:
-			c.Apply(ctx, []model.Object{host(name, uniq), host(fmt.Sprint("h", rnd(8)), fmt.Sprint("u", rnd(6)))})
+	rapid.Check(t, func(rt *rapid.T) {
+		st := memstore.New(memstore.Options{})
+		defer st.Close()
+		c, err := controller.New(controller.Config{Store: st, Rules: rules, Logger: quiet, EventLimit: 20})
+		if err != nil {
+			rt.Fatal(err)
 		}
-		if err := rules.ValidateState(state(t, st)); err != nil {
-			t.Fatalf("the store holds an invalid state: %v", err)
+		ctx := context.Background()
+		name := rapid.SampledFrom([]string{"h0", "h1", "h2", "h3"})
+		uniq := rapid.SampledFrom([]string{"", "u0", "u1", "u2"})
+		for range rapid.IntRange(1, 30).Draw(rt, "writes") {
+			switch rapid.IntRange(0, 3).Draw(rt, "op") {
+			case 0:
+				c.Create(ctx, host(name.Draw(rt, "name"), uniq.Draw(rt, "unique")))
+			case 1:
+				c.Update(ctx, host(name.Draw(rt, "name"), uniq.Draw(rt, "unique")), 0)
+			case 2:
+				c.Delete(ctx, model.KindHost, name.Draw(rt, "name"), 0)
+			case 3:
+				a, b := name.Draw(rt, "name"), name.Draw(rt, "name2")
+				c.Apply(ctx, []model.Object{host(a, uniq.Draw(rt, "unique")), host(b, uniq.Draw(rt, "unique2"))})
+			}
+			if err := rules.ValidateState(state(rt, st)); err != nil {
+				rt.Fatalf("the store holds an invalid state: %v", err)
+			}
 		}
-	}
+	})
 }
 
-func state(t *testing.T, st store.Store) []model.Object {
+func state(t interface{ Fatal(...any) }, st store.Store) []model.Object {
 	kvs, _, err := st.List(context.Background(), model.KeyPrefix)
 	if err != nil {
 		t.Fatal(err)
