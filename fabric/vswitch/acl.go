@@ -110,7 +110,10 @@ func (a *acl) expire(now int64) {
 }
 
 // admit decides about a packet towards the guest and names the rule.
-func (a *acl) admit(p *packet, viaSLB bool, s *Switch) (string, bool) {
+func (a *acl) admit(p *packet, viaSLB bool, vni uint32, s *Switch) (string, bool) {
+	if h := s.host.Load(); h != nil && p.src() == h.addr {
+		return "host", true // the host's own stack: the load balancer's probes
+	}
 	if p.first {
 		k := flowKey{proto: p.proto, local: p.dst().As4(), remote: p.src().As4(), lport: p.dport(), rport: p.sport()}
 		now := time.Now().UnixNano()
@@ -134,7 +137,7 @@ func (a *acl) admit(p *packet, viaSLB bool, s *Switch) (string, bool) {
 				return a.rules[i], true
 			}
 		case Internal:
-			if !viaSLB && s.sameVNet(p) {
+			if _, ok := s.LookupMapping(vni, p.src()); ok && !viaSLB {
 				return a.rules[i], true
 			}
 		}

@@ -31,6 +31,11 @@
 //	    its guests' ARP (RFC 826) itself with one virtual gateway MAC, as a
 //	    proxy: guests never see each other's broadcasts.
 //
+// A host port (AddHostPort) attaches the host's own network stack, the
+// source of the load balancer's health probes (Azure's 168.63.129.16): it
+// reaches every local vNIC's CA past the ACL, and the guests' replies to
+// its address stay on the host, skipping the SLB and VNet layers.
+//
 // On the provider network the switch answers ARP for the host's provider
 // address and resolves the addresses it sends to (other hosts, the router)
 // with ARP, dropping a packet whose next hop is not yet resolved (the

@@ -2,8 +2,6 @@ package vswitch
 
 import "net/netip"
 
-var netipZero netip.Addr
-
 // SLBVerdict is what the SLB layer decided.
 type SLBVerdict uint8
 

@@ -1,6 +1,8 @@
 package vswitch
 
 import (
+	"net/netip"
+
 	"github.com/sdnfabric/sdnfabric/offload/header"
 )
 
@@ -42,7 +44,13 @@ func (s *Switch) fromUplink(frame []byte) {
 	viaSLB := false
 	dst := p.dst()
 	if s.cfg.SLB != nil {
-		r, err := s.cfg.SLB.Inbound(p.ip(), vni, netipZero)
+		// The Mux addresses the inner frame to the DIP's vNIC when it
+		// knows its MAC; that names the DIP for the host agent.
+		var dip netip.Addr
+		if v := s.vnics.Load().byMAC[header.Ethernet(p.frame).Destination()]; v != nil && v.cfg.VNI == vni {
+			dip = v.cfg.Addr
+		}
+		r, err := s.cfg.SLB.Inbound(p.ip(), vni, dip)
 		switch {
 		case err != nil || r.Verdict == SLBDrop:
 			s.event("uplink", In, LayerSLB, ActionDrop, r.Rule, &p)
@@ -105,20 +113,4 @@ func (s *Switch) uplinkARP(frame []byte) {
 	}
 	s.uplink.Send(out)
 	s.event("uplink", In, LayerPort, ActionARPReply, "host pa", nil)
-}
-
-// sameVNet reports whether p's source is another instance of the virtual
-// network of its destination: a CA the controller mapped in the same VNI.
-func (s *Switch) sameVNet(p *packet) bool {
-	// The destination's VNI is the vNIC's; the ACL is per vNIC, so look
-	// the source up in every VNet the destination's vNIC could be in.
-	dst := p.dst()
-	for k := range *s.vnics.Load() {
-		if k.ca == dst {
-			if _, ok := (*s.mappings.Load())[caKey{k.vni, p.src()}]; ok {
-				return true
-			}
-		}
-	}
-	return false
 }

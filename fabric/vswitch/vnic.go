@@ -102,22 +102,16 @@ func (s *Switch) AddVNIC(cfg VNICConfig) (*VNIC, error) {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: switch closed", ErrConfig)
 	}
-	k := caKey{cfg.VNI, cfg.Addr}
 	if _, dup := s.byName[cfg.Name]; dup {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: vNIC %s exists", ErrConfig, cfg.Name)
 	}
-	if _, dup := (*s.vnics.Load())[k]; dup {
+	if _, dup := s.vnics.Load().byKey[caKey{cfg.VNI, cfg.Addr}]; dup {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: vNIC %s: %s in VNI %d is taken", ErrConfig, cfg.Name, cfg.Addr, cfg.VNI)
 	}
-	next := make(map[caKey]*VNIC, len(*s.vnics.Load())+1)
-	for kk, vv := range *s.vnics.Load() {
-		next[kk] = vv
-	}
-	next[k] = v
-	s.vnics.Store(&next)
 	s.byName[cfg.Name] = v
+	s.vnics.Store(newVNICTable(s.byName))
 	s.mu.Unlock()
 	if err := s.SetMapping(cfg.VNI, cfg.Addr, s.cfg.HostPA, cfg.MAC); err != nil {
 		return nil, err
@@ -129,9 +123,46 @@ func (s *Switch) AddVNIC(cfg VNICConfig) (*VNIC, error) {
 // Name returns the vNIC's name.
 func (v *VNIC) Name() string { return v.name }
 
+// RemoveVNIC detaches the vNIC named name, closes its port and forgets its
+// own CA mapping, and reports whether there was one.
+func (s *Switch) RemoveVNIC(name string) bool {
+	s.mu.Lock()
+	v, ok := s.byName[name]
+	if ok {
+		delete(s.byName, name)
+		s.vnics.Store(newVNICTable(s.byName))
+	}
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	v.port.Close()
+	s.DeleteMapping(v.cfg.VNI, v.cfg.Addr)
+	return true
+}
+
+// vnicTable indexes the vNICs of a switch; it is replaced, never changed.
+type vnicTable struct {
+	byKey map[caKey]*VNIC
+	byCA  map[netip.Addr]*VNIC // the first vNIC with the CA, in any VNI
+	byMAC map[header.MAC]*VNIC
+}
+
+func newVNICTable(vnics map[string]*VNIC) *vnicTable {
+	t := &vnicTable{byKey: map[caKey]*VNIC{}, byCA: map[netip.Addr]*VNIC{}, byMAC: map[header.MAC]*VNIC{}}
+	for _, v := range vnics {
+		t.byKey[caKey{v.cfg.VNI, v.cfg.Addr}] = v
+		if _, ok := t.byCA[v.cfg.Addr]; !ok {
+			t.byCA[v.cfg.Addr] = v
+		}
+		t.byMAC[v.mac] = v
+	}
+	return t
+}
+
 // localVNIC returns the vNIC of ca in vni on this switch.
 func (s *Switch) localVNIC(vni uint32, ca netip.Addr) *VNIC {
-	return (*s.vnics.Load())[caKey{vni, ca}]
+	return s.vnics.Load().byKey[caKey{vni, ca}]
 }
 
 // fromGuest handles a frame the guest sent, on the vNIC's delivery
@@ -250,6 +281,13 @@ func (v *VNIC) fromGuestIP(p *packet) {
 	v.acl.track(p)
 	s.event(v.name, Out, LayerACL, ActionAllow, "outbound", p)
 
+	// Replies to the host's own stack (health probes) stay on the host.
+	if h := s.host.Load(); h != nil && p.dst() == h.addr {
+		s.event(v.name, Out, LayerVNet, ActionLocal, "host", p)
+		h.toHost(p)
+		return
+	}
+
 	// SLB: DSR replies and SNAT leave for the router.
 	if s.cfg.SLB != nil {
 		r, err := s.cfg.SLB.Outbound(p.ip(), v.cfg.VNI)
@@ -313,7 +351,7 @@ func (v *VNIC) source(a netip.Addr) bool {
 // the load balancer delivered it (an Input endpoint's traffic).
 func (v *VNIC) toGuest(p *packet, viaSLB bool) {
 	s := v.s
-	rule, ok := v.acl.admit(p, viaSLB, s)
+	rule, ok := v.acl.admit(p, viaSLB, v.cfg.VNI, s)
 	if !ok {
 		s.event(v.name, In, LayerACL, ActionDeny, rule, p)
 		return

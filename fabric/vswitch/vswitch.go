@@ -77,8 +77,9 @@ type Switch struct {
 	count   counters
 
 	mu       sync.Mutex // serialises changes of the tables below
-	vnics    atomic.Pointer[map[caKey]*VNIC]
+	vnics    atomic.Pointer[vnicTable]
 	byName   map[string]*VNIC
+	host     atomic.Pointer[HostPort]
 	mappings atomic.Pointer[map[caKey]Mapping]
 	closed   bool
 
@@ -150,8 +151,7 @@ func New(cfg Config) (*Switch, error) {
 	if cfg.RouterMAC != nil {
 		s.neighbors.set(cfg.RouterPA, header.MAC(cfg.RouterMAC), true)
 	}
-	vnics := make(map[caKey]*VNIC)
-	s.vnics.Store(&vnics)
+	s.vnics.Store(newVNICTable(nil))
 	mappings := make(map[caKey]Mapping)
 	s.mappings.Store(&mappings)
 	s.uplink.SetReceiver(s.fromUplink)
@@ -244,6 +244,9 @@ func (s *Switch) Close() {
 	s.mu.Unlock()
 	for _, v := range vnics {
 		v.port.Close()
+	}
+	if h := s.host.Load(); h != nil {
+		h.port.Close()
 	}
 	s.uplink.Close()
 }
