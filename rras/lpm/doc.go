@@ -69,5 +69,9 @@
 // and links the clone into the live trie with one atomic store; nodes
 // above it are untouched. Update clones each node it touches once and
 // then changes it in place, which is how a router should load a full
-// table.
+// table: it also collects the batch's inserts and applies them in trie
+// order (a radix sort on a key made of each level's slot), so that every
+// insert appends to its node's compressed slices and consecutive inserts
+// walk nodes still in the cache. A full IPv4 table loads at several
+// million prefixes per second (see rras/peerbench).
 package lpm
