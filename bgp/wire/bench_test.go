@@ -8,7 +8,11 @@ import (
 // benchUpdate builds one UPDATE announcing n prefixes of fam with a
 // realistic attribute set (ORIGIN, a 4-AS path, next hop, MED, LOCAL_PREF,
 // two communities, one large community).
-func benchUpdate(tb testing.TB, fam Family, n int, addPath bool) ([]byte, *DecodeOptions) {
+//
+// IPv4 prefixes are /24s, or with mixed set, a cycle of eight lengths from
+// /16 to /32 so that no two neighbours share a length (the worst case for
+// checkPrefixes' guess).
+func benchUpdate(tb testing.TB, fam Family, n int, addPath bool, mixed ...bool) ([]byte, *DecodeOptions) {
 	at := &Attributes{
 		Origin:           OriginIGP,
 		ASPath:           []Segment{{ASSequence, []uint32{65001, 3356, 1299, 4200000001}}},
@@ -28,7 +32,11 @@ func benchUpdate(tb testing.TB, fam Family, n int, addPath bool) ([]byte, *Decod
 		if fam.AFI == AFIIPv6 {
 			nlri[i] = NLRI{uint32(i + 1), netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, byte(i >> 8), byte(i)}), 48)}
 		} else {
-			nlri[i] = NLRI{uint32(i + 1), netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)}
+			bits := 24
+			if len(mixed) > 0 && mixed[0] {
+				bits = [...]int{24, 22, 32, 23, 16, 28, 21, 30}[i%8]
+			}
+			nlri[i] = NLRI{uint32(i + 1), netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), bits).Masked()}
 		}
 	}
 	o := EncodeOptions{AS4: true}
@@ -88,18 +96,20 @@ var benchCases = []struct {
 	fam     Family
 	n       int
 	addPath bool
+	mixed   bool
 }{
-	{"prefixes=1", IPv4Unicast, 1, false},
-	{"prefixes=100", IPv4Unicast, 100, false},
-	{"prefixes=500", IPv4Unicast, 500, false},
-	{"ipv6-addpath/prefixes=100", IPv6Unicast, 100, true},
+	{"prefixes=1", IPv4Unicast, 1, false, false},
+	{"prefixes=100", IPv4Unicast, 100, false, false},
+	{"prefixes=500", IPv4Unicast, 500, false, false},
+	{"mixed-lengths/prefixes=500", IPv4Unicast, 500, false, true},
+	{"ipv6-addpath/prefixes=100", IPv6Unicast, 100, true, false},
 }
 
 var sink uint64
 
 func BenchmarkDecodeUpdate(b *testing.B) {
 	for _, c := range benchCases {
-		msg, opts := benchUpdate(b, c.fam, c.n, c.addPath)
+		msg, opts := benchUpdate(b, c.fam, c.n, c.addPath, c.mixed)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(msg)))
@@ -116,7 +126,7 @@ func BenchmarkDecodeUpdate(b *testing.B) {
 
 func BenchmarkEncodeUpdate(b *testing.B) {
 	for _, c := range benchCases {
-		msg, opts := benchUpdate(b, c.fam, c.n, c.addPath)
+		msg, opts := benchUpdate(b, c.fam, c.n, c.addPath, c.mixed)
 		u, _ := ParseUpdate(msg, opts)
 		at := u.Attributes()
 		var nlri []NLRI
@@ -144,7 +154,7 @@ func BenchmarkEncodeUpdate(b *testing.B) {
 // allocations.
 func TestZeroAllocs(t *testing.T) {
 	for _, c := range benchCases {
-		msg, opts := benchUpdate(t, c.fam, c.n, c.addPath)
+		msg, opts := benchUpdate(t, c.fam, c.n, c.addPath, c.mixed)
 		if n := testing.AllocsPerRun(100, func() {
 			u, err := ParseUpdate(msg, opts)
 			if err != nil {

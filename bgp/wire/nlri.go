@@ -16,24 +16,35 @@ type NLRI struct {
 // checkPrefixes validates a run of prefixes of family fam (RFC 4271 section
 // 4.3, RFC 4760 section 5, RFC 7911 section 3). It returns the byte offset in
 // b of the first bad prefix, or -1.
+//
+// Each prefix's length octet says where the next one starts, so a plain
+// walk waits for one load per prefix. Prefixes usually come in runs of one
+// length (a load balancer's /32s, a block of /24s), so after each prefix
+// the walk guesses that the following ones have the same length: where
+// the next length octets must then be is known in advance, their loads
+// overlap, and the guess is checked octet by octet. A wrong guess costs one
+// comparison.
 func checkPrefixes(b []byte, fam Family, addPath bool) int {
-	maxBits := byte(fam.addrLen() * 8)
-	i := 0
-	for i < len(b) {
-		start := i
-		if addPath {
-			if len(b)-i < 5 {
-				return start
-			}
-			i += 4
+	maxBits := uint(fam.addrLen() * 8)
+	h := 0 // path identifier octets before the length
+	if addPath {
+		h = 4
+	}
+	for i := 0; i < len(b); {
+		if len(b)-i < h+1 {
+			return i
 		}
-		bits := b[i]
+		bits := uint(b[i+h])
 		if bits > maxBits {
-			return start
+			return i
 		}
-		i += 1 + int(bits+7)/8
-		if i > len(b) {
-			return start
+		s := h + 1 + int((bits+7)>>3)
+		if s > len(b)-i {
+			return i
+		}
+		i += s
+		for s <= len(b)-i && uint(b[i+h]) == bits {
+			i += s
 		}
 	}
 	return -1

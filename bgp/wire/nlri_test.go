@@ -3,6 +3,8 @@ package wire
 import (
 	"slices"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 // TestPrefixDecode covers both decode paths (room for a full-width load or
@@ -33,4 +35,51 @@ func TestPrefixDecode(t *testing.T) {
 			t.Errorf("% x: %v, want %v", c.b, got, c.want)
 		}
 	}
+}
+
+// TestCheckPrefixesProperty holds checkPrefixes, with its guess that runs
+// of prefixes share a length, to the plain one-prefix-at-a-time reading of
+// RFC 4271 section 4.3 and RFC 7911 section 3, on runs of few lengths
+// (where the guess is right most of the time) and on arbitrary bytes.
+func TestCheckPrefixesProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		fam := rapid.SampledFrom([]Family{IPv4Unicast, IPv6Unicast}).Draw(t, "family")
+		addPath := rapid.Bool().Draw(t, "addPath")
+		lengths := rapid.SliceOfN(rapid.IntRange(0, 130), 1, 3).Draw(t, "lengths")
+		var b []byte
+		for range rapid.IntRange(0, 40).Draw(t, "prefixes") {
+			if addPath {
+				b = append(b, 0, 0, 0, 1)
+			}
+			bits := rapid.SampledFrom(lengths).Draw(t, "bits")
+			b = append(b, byte(bits))
+			b = append(b, make([]byte, (bits+7)/8)...)
+		}
+		if rapid.Bool().Draw(t, "damage") && len(b) > 0 {
+			b[rapid.IntRange(0, len(b)-1).Draw(t, "at")] = rapid.Byte().Draw(t, "octet")
+			b = b[:rapid.IntRange(0, len(b)).Draw(t, "cut")]
+		}
+		if got, want := checkPrefixes(b, fam, addPath), checkPrefixesPlain(b, fam, addPath); got != want {
+			t.Fatalf("checkPrefixes(% x) = %d, want %d", b, got, want)
+		}
+	})
+}
+
+// checkPrefixesPlain is the definition checkPrefixes must agree with.
+func checkPrefixesPlain(b []byte, fam Family, addPath bool) int {
+	for i := 0; i < len(b); {
+		j := i
+		if addPath {
+			j += 4
+		}
+		if j >= len(b) || int(b[j]) > fam.addrLen()*8 {
+			return i
+		}
+		next := j + 1 + (int(b[j])+7)/8
+		if next > len(b) {
+			return i
+		}
+		i = next
+	}
+	return -1
 }

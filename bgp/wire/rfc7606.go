@@ -1,6 +1,9 @@
 package wire
 
-import "net/netip"
+import (
+	"encoding/binary"
+	"net/netip"
+)
 
 // This file holds the UPDATE validation rules: RFC 4271 section 6.3 as
 // revised by RFC 7606, with the attribute-specific rules of RFC 4456, RFC
@@ -26,8 +29,25 @@ func (u *Update) validate() *Error {
 	var haveMP bool
 	b := u.attrs
 	for off := 0; off < len(b); {
-		a, n := readAttr(b[off:])
+		// The framing, as readAttr reads it, without building an Attr
+		// in memory first.
+		var a Attr
+		n := -1
+		if r := b[off:]; len(r) >= 3 {
+			a.Flags, a.Type = AttrFlags(r[0]), AttrType(r[1])
+			h, l := 3, int(r[2])
+			if a.Flags&FlagExtendedLength != 0 {
+				h, l = 4, -1
+				if len(r) >= 4 {
+					l = int(binary.BigEndian.Uint16(r[2:]))
+				}
+			}
+			if l >= 0 && h+l <= len(r) {
+				a.Value, n = r[h:h+l], h+l
+			}
+		}
 		if n <= 0 {
+			a, _ = readAttr(b[off:])
 			// RFC 7606 section 4: the last attribute overruns the path
 			// attribute field, or fewer than 3 (4) octets remain. The total
 			// attribute length still locates the NLRI field, so the
@@ -113,19 +133,16 @@ func (u *Update) checkAttr(a Attr, raw []byte, off int) *Error {
 		}
 	}
 	l := len(a.Value)
-	taw := func(field string, sub uint8, err error) *Error {
-		return attrError(a, raw, off, ActionTreatAsWithdraw, field, sub, err)
-	}
-	discard := func(field string, sub uint8, err error) *Error {
-		return attrError(a, raw, off, ActionAttributeDiscard, field, sub, err)
-	}
+	// What a malformed value of most attributes leads to (RFC 7606
+	// section 7); the others say so in their case.
+	const taw = ActionTreatAsWithdraw
 	switch a.Type {
 	case AttrOrigin: // RFC 7606 section 7.1
 		if l != 1 {
-			return taw("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubAttributeLength, ErrLength)
 		}
 		if a.Value[0] > byte(OriginIncomplete) {
-			return taw("value", SubInvalidOrigin, ErrValue)
+			return attrError(a, raw, off, taw, "value", SubInvalidOrigin, ErrValue)
 		}
 	case AttrASPath: // RFC 7606 section 7.2
 		bad, confed := a.ASPath().check()
@@ -133,58 +150,59 @@ func (u *Update) checkAttr(a Attr, raw []byte, off int) *Error {
 			return attrError(a, raw, off+bad, ActionTreatAsWithdraw, "segment", SubMalformedASPath, ErrValue)
 		}
 		if confed && u.opts.EBGP {
-			return taw("confederation segment from external peer", SubMalformedASPath, ErrValue)
+			return attrError(a, raw, off, taw, "confederation segment from external peer", SubMalformedASPath, ErrValue)
 		}
 	case AttrNextHop: // RFC 7606 section 7.3, RFC 4271 section 6.3
+		act := taw
 		if len(u.nlri) == 0 {
 			// RFC 4760 section 3: without prefixes in the NLRI field the
 			// attribute is to be ignored, so a bad one is only discarded.
-			taw = discard
+			act = ActionAttributeDiscard
 		}
 		if l != 4 {
-			return taw("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, act, "length", SubAttributeLength, ErrLength)
 		}
 		nh := a.NextHop()
 		if nh.IsUnspecified() || nh.IsMulticast() || nh == netip.AddrFrom4([4]byte{255, 255, 255, 255}) ||
 			(u.opts.LocalAddr.IsValid() && nh == u.opts.LocalAddr) {
-			return taw("next hop address", SubInvalidNextHop, ErrValue)
+			return attrError(a, raw, off, act, "next hop address", SubInvalidNextHop, ErrValue)
 		}
 	case AttrMED: // RFC 7606 section 7.4
 		if l != 4 {
-			return taw("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubAttributeLength, ErrLength)
 		}
 	case AttrLocalPref: // RFC 7606 section 7.5
 		if u.opts.EBGP {
-			return discard("from external peer", SubAttributeFlags, ErrValue)
+			return attrError(a, raw, off, ActionAttributeDiscard, "from external peer", SubAttributeFlags, ErrValue)
 		}
 		if l != 4 {
-			return taw("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubAttributeLength, ErrLength)
 		}
 	case AttrAtomicAggregate: // RFC 7606 section 7.6
 		if l != 0 {
-			return discard("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, ActionAttributeDiscard, "length", SubAttributeLength, ErrLength)
 		}
 	case AttrAggregator: // RFC 7606 section 7.7
 		if (u.opts.AS4 && l != 8) || (!u.opts.AS4 && l != 6) {
-			return discard("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, ActionAttributeDiscard, "length", SubAttributeLength, ErrLength)
 		}
 	case AttrCommunities: // RFC 7606 section 7.8
 		if l == 0 || l%4 != 0 {
-			return taw("length", SubOptionalAttribute, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubOptionalAttribute, ErrLength)
 		}
 	case AttrOriginatorID: // RFC 7606 section 7.9
 		if u.opts.EBGP {
-			return discard("from external peer", SubOptionalAttribute, ErrValue)
+			return attrError(a, raw, off, ActionAttributeDiscard, "from external peer", SubOptionalAttribute, ErrValue)
 		}
 		if l != 4 {
-			return taw("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubAttributeLength, ErrLength)
 		}
 	case AttrClusterList: // RFC 7606 section 7.10
 		if u.opts.EBGP {
-			return discard("from external peer", SubOptionalAttribute, ErrValue)
+			return attrError(a, raw, off, ActionAttributeDiscard, "from external peer", SubOptionalAttribute, ErrValue)
 		}
 		if l == 0 || l%4 != 0 {
-			return taw("length", SubAttributeLength, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubAttributeLength, ErrLength)
 		}
 	case AttrMPReachNLRI: // RFC 7606 section 7.11, RFC 4760 section 7
 		m, ok := a.MPReach()
@@ -217,26 +235,26 @@ func (u *Update) checkAttr(a Attr, raw []byte, off int) *Error {
 		}
 	case AttrExtendedCommunities: // RFC 7606 section 7.14
 		if l == 0 || l%8 != 0 {
-			return taw("length", SubOptionalAttribute, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubOptionalAttribute, ErrLength)
 		}
 	case AttrAS4Path: // RFC 6793 sections 3 and 6
 		if u.opts.AS4 {
-			return discard("AS4_PATH on a 4-octet AS session", SubOptionalAttribute, ErrValue)
+			return attrError(a, raw, off, ActionAttributeDiscard, "AS4_PATH on a 4-octet AS session", SubOptionalAttribute, ErrValue)
 		}
 		bad, confed := a.ASPath().check()
 		if bad >= 0 || confed {
-			return discard("segment", SubOptionalAttribute, ErrValue)
+			return attrError(a, raw, off, ActionAttributeDiscard, "segment", SubOptionalAttribute, ErrValue)
 		}
 	case AttrAS4Aggregator: // RFC 6793 sections 3 and 6
 		if u.opts.AS4 {
-			return discard("AS4_AGGREGATOR on a 4-octet AS session", SubOptionalAttribute, ErrValue)
+			return attrError(a, raw, off, ActionAttributeDiscard, "AS4_AGGREGATOR on a 4-octet AS session", SubOptionalAttribute, ErrValue)
 		}
 		if l != 8 {
-			return discard("length", SubOptionalAttribute, ErrLength)
+			return attrError(a, raw, off, ActionAttributeDiscard, "length", SubOptionalAttribute, ErrLength)
 		}
 	case AttrLargeCommunities: // RFC 8092 section 6
 		if l == 0 || l%12 != 0 {
-			return taw("length", SubOptionalAttribute, ErrLength)
+			return attrError(a, raw, off, taw, "length", SubOptionalAttribute, ErrLength)
 		}
 	}
 	if flagsErr != nil {

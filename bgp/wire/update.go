@@ -131,19 +131,26 @@ func (u *Update) Attrs() iter.Seq[Attr] {
 func (u *Update) walkAttrs(yield func(Attr) bool) {
 	var seen [4]uint64
 	b := u.attrs
-	for len(b) > 0 {
-		a, n := readAttr(b)
-		if n <= 0 {
+	for len(b) >= 3 {
+		flags, t := AttrFlags(b[0]), AttrType(b[1])
+		h, l := 3, int(b[2])
+		if flags&FlagExtendedLength != 0 {
+			if len(b) < 4 {
+				return
+			}
+			h, l = 4, int(binary.BigEndian.Uint16(b[2:]))
+		}
+		if h+l > len(b) {
 			return
 		}
-		b = b[n:]
-		w, m := a.Type>>6, uint64(1)<<(a.Type&63)
-		if seen[w]&m != 0 || u.discard[w]&m != 0 {
+		v := b[h : h+l]
+		b = b[h+l:]
+		w, m := t>>6, uint64(1)<<(t&63)
+		if (seen[w]|u.discard[w])&m != 0 {
 			continue
 		}
 		seen[w] |= m
-		a.as4, a.addPath = u.opts.AS4, u.opts.AddPath
-		if !yield(a) {
+		if !yield(Attr{Flags: flags, Type: t, Value: v, as4: u.opts.AS4, addPath: u.opts.AddPath}) {
 			return
 		}
 	}
