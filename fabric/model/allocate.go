@@ -46,10 +46,6 @@ const (
 // validation what it cannot make sense of; an exhausted range is a
 // *ValidationError wrapping ErrExhausted.
 func Allocate(state []Object, o *Object) error {
-	spec, err := o.DecodeSpec()
-	if err != nil {
-		return err
-	}
 	var others []Object
 	for _, x := range state {
 		if x.Kind != o.Kind || x.Metadata.Name != o.Metadata.Name {
@@ -57,8 +53,46 @@ func Allocate(state []Object, o *Object) error {
 		}
 	}
 	var discard []error
-	s := index(others, &discard)
-	a := &allocator{s: s, c: checker{kind: o.Kind, name: o.Metadata.Name, errs: new([]error)}}
+	a := &allocator{s: index(others, &discard)}
+	return a.allocate(o)
+}
+
+// AllocateAll runs Allocate on every resource of objs in the order of
+// Kinds, each against all the others as they are by then, so that a
+// whole file (the seed) becomes complete. It indexes objs once.
+func AllocateAll(objs []Object) error {
+	var discard, errs []error
+	a := &allocator{s: index(objs, &discard)}
+	for _, k := range Kinds() {
+		for i := range objs {
+			if objs[i].Kind != k {
+				continue
+			}
+			if err := a.allocate(&objs[i]); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// An allocator fills resources against an index of the state, which it
+// keeps up to date with what it fills.
+type allocator struct {
+	s    *State
+	c    checker
+	macs map[MAC]bool        // nil until the first MAC
+	vnis map[uint32]bool     // nil until the first VNI
+	vips map[netip.Addr]bool // nil until the first VIP
+}
+
+func (a *allocator) allocate(o *Object) error {
+	spec, err := o.DecodeSpec()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	a.c = checker{kind: o.Kind, name: o.Metadata.Name, errs: &errs}
 	switch sp := spec.(type) {
 	case *VirtualNetworkSpec:
 		if sp.VNI == 0 {
@@ -75,48 +109,31 @@ func Allocate(state []Object, o *Object) error {
 			a.mac(&sp.Interfaces[i].MAC, fmt.Sprintf("spec.interfaces[%d].mac", i))
 		}
 	case *LoadBalancerSpec:
-		a.vips(sp)
-		if len(*a.c.errs) == 0 {
-			a.snat(others, o, sp)
+		a.fillVIPs(sp)
+		if len(errs) == 0 {
+			a.snat(o, sp)
 		}
 	}
-	if len(*a.c.errs) > 0 {
-		return errors.Join(*a.c.errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
-	return o.SetSpec(spec)
-}
-
-// AllocateAll runs Allocate on every resource of objs in the order of
-// Kinds, each against all the others as they are by then, so that a
-// whole file (the seed) becomes complete.
-func AllocateAll(objs []Object) error {
-	var errs []error
-	for _, k := range Kinds() {
-		for i := range objs {
-			if objs[i].Kind != k {
-				continue
-			}
-			if err := Allocate(objs, &objs[i]); err != nil {
-				errs = append(errs, err)
-			}
-		}
+	if err := o.SetSpec(spec); err != nil {
+		return err
 	}
-	return errors.Join(errs...)
-}
-
-type allocator struct {
-	s    *State
-	c    checker
-	macs map[MAC]bool // nil until the first MAC
+	a.s.put(o, spec)
+	return nil
 }
 
 func (a *allocator) vni() uint32 {
-	used := map[uint32]bool{}
-	for _, vn := range a.s.VirtualNetworks() {
-		used[vn.VNI] = true
+	if a.vnis == nil {
+		a.vnis = map[uint32]bool{}
+		for _, vn := range a.s.VirtualNetworks() {
+			a.vnis[vn.VNI] = true
+		}
 	}
 	for v := uint32(FirstAllocatedVNI); v <= MaxVNI; v++ {
-		if !used[v] {
+		if !a.vnis[v] {
+			a.vnis[v] = true
 			return v
 		}
 	}
@@ -158,8 +175,8 @@ func (a *allocator) mac(m *MAC, field string) {
 	a.c.fail(ErrExhausted, field, "every MAC of %02x:%02x:%02x is taken", MACPrefix>>16, MACPrefix>>8&0xff, MACPrefix&0xff)
 }
 
-// vips fills the frontends that have no VIP.
-func (a *allocator) vips(sp *LoadBalancerSpec) {
+// fillVIPs fills the frontends that have no VIP.
+func (a *allocator) fillVIPs(sp *LoadBalancerSpec) {
 	var pool *PublicIPPoolSpec
 	poolName := sp.PublicIPPool
 	if poolName == "" {
@@ -167,12 +184,15 @@ func (a *allocator) vips(sp *LoadBalancerSpec) {
 			poolName = names[0]
 		}
 	}
-	used := map[netip.Addr]bool{}
-	for _, lb := range a.s.LoadBalancers() {
-		for _, fe := range lb.FrontendIPConfigurations {
-			used[fe.VIP] = true
+	if a.vips == nil {
+		a.vips = map[netip.Addr]bool{}
+		for _, lb := range a.s.LoadBalancers() {
+			for _, fe := range lb.FrontendIPConfigurations {
+				a.vips[fe.VIP] = true
+			}
 		}
 	}
+	used := a.vips
 	for _, fe := range sp.FrontendIPConfigurations {
 		used[fe.VIP] = true
 	}
@@ -211,19 +231,14 @@ func (a *allocator) vips(sp *LoadBalancerSpec) {
 const snatBlocks = slb.SNATPortsPerVIP / slb.SNATPortBlock
 
 // snat fills the SNAT allocations of the outbound rules.
-func (a *allocator) snat(others []Object, o *Object, sp *LoadBalancerSpec) {
+func (a *allocator) snat(o *Object, sp *LoadBalancerSpec) {
 	if len(sp.OutboundRules) == 0 {
 		sp.SNATAllocations = nil
 		return
 	}
 	// Resolve the pools with sp as it is now.
-	var discard []error
-	self := *o
-	if err := self.SetSpec(sp); err != nil {
-		return
-	}
-	s := index(append(slices.Clone(others), self), &discard)
-	lb, ok := s.LoadBalancerConfig(o.Metadata.Name)
+	a.s.put(o, sp)
+	lb, ok := a.s.LoadBalancerConfig(o.Metadata.Name)
 	if !ok || lb.Validate() != nil {
 		return // validation reports it
 	}
@@ -245,7 +260,7 @@ func (a *allocator) snat(others []Object, o *Object, sp *LoadBalancerSpec) {
 			if sp.vip(l.frontend) != vip {
 				continue
 			}
-			for p := max(l.lo, slb.SNATFirstPort); p <= l.hi; p++ {
+			for p := max(l.lo, slb.SNATFirstPort); p <= min(l.hi, 65535); p++ {
 				t[(p-slb.SNATFirstPort)/slb.SNATPortBlock] = true
 			}
 		}

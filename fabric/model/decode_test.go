@@ -63,7 +63,7 @@ spec:
 		{"json too deep", strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), ErrTooLarge, "", 0, "deeper"},
 		{"yaml too deep", strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2), ErrTooLarge, "", 0, "deeper"},
 		{"too large", strings.Repeat(" ", MaxFileBytes+1), ErrTooLarge, "", 0, ""},
-		{"alias bomb", aliasBomb(), ErrTooLarge, "", 0, "expands"},
+		{"alias bomb", aliasBomb(), ErrTooLarge, "", 0, "aliases expand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,8 +75,15 @@ func (s *LoadBalancerSpec) validate(c checker, name string) {
 // validateSNAT checks the SNAT allocations: each names an outbound rule
 // and one of its VIPs, lies in the SNAT port range on block boundaries,
 // overlaps no other allocation of the VIP and no port that an inbound
-// rule receives on.
+// rule receives on. It takes O(n log n) for n allocations.
 func (s *LoadBalancerSpec) validateSNAT(c checker) {
+	type span struct {
+		i         int // index in SNATAllocations
+		vip       netip.Addr
+		ipProto   uint8
+		first, lt int
+	}
+	var spans []span
 	for i, a := range s.SNATAllocations {
 		f := fmt.Sprintf("spec.snatAllocations[%d]", i)
 		k := slices.IndexFunc(s.OutboundRules, func(r slb.OutboundRule) bool { return r.Name == a.Rule })
@@ -94,22 +101,72 @@ func (s *LoadBalancerSpec) validateSNAT(c checker) {
 			c.fail(ErrRange, f+".firstPort", "%d is not %d plus a multiple of %d", a.FirstPort, slb.SNATFirstPort, slb.SNATPortBlock)
 			continue
 		}
-		if a.Blocks < 1 || a.LastPort() > 65535 {
+		if a.Blocks < 1 || a.Blocks > slb.SNATPortsPerVIP/slb.SNATPortBlock || a.LastPort() > 65535 {
 			c.fail(ErrRange, f+".blocks", "%d blocks from port %d do not fit below 65536", a.Blocks, a.FirstPort)
 			continue
 		}
-		for j, b := range s.SNATAllocations[:i] {
-			if b.VIP == a.VIP && s.protocolsOverlap(a.Rule, b.Rule) && b.FirstPort <= a.LastPort() && a.FirstPort <= b.LastPort() {
-				c.fail(ErrOverlap, f, "ports %d-%d of %s overlap spec.snatAllocations[%d] (%d-%d)", a.FirstPort, a.LastPort(), a.VIP, j, b.FirstPort, b.LastPort())
-			}
-		}
-		for _, l := range s.listeners() {
-			if s.vip(l.frontend) == a.VIP && protocolsOverlap(l.protocol, rule.Protocol) && l.lo <= a.LastPort() && a.FirstPort <= l.hi {
-				c.fail(ErrConflict, f, "ports %d-%d of %s include %d-%d, which an inbound rule receives on", a.FirstPort, a.LastPort(), a.VIP, l.lo, l.hi)
-				break
+		for _, ipProto := range []uint8{6, 17} {
+			if rule.Protocol.Matches(ipProto) {
+				spans = append(spans, span{i, a.VIP, ipProto, a.FirstPort, a.LastPort()})
 			}
 		}
 	}
+	slices.SortStableFunc(spans, func(a, b span) int {
+		if c := a.vip.Compare(b.vip); c != 0 {
+			return c
+		}
+		if a.ipProto != b.ipProto {
+			return int(a.ipProto) - int(b.ipProto)
+		}
+		return a.first - b.first
+	})
+	reported := map[int]bool{}
+	// covered[p] counts the ports below p that inbound rules receive on,
+	// for the (VIP, protocol) being scanned.
+	var covered []int32
+	listeners := s.listeners()
+	for i, sp := range spans {
+		if i > 0 && spans[i-1].vip == sp.vip && spans[i-1].ipProto == sp.ipProto {
+			if prev := spans[i-1]; prev.lt >= sp.first && !reported[sp.i] {
+				a, b := s.SNATAllocations[sp.i], s.SNATAllocations[prev.i]
+				c.fail(ErrOverlap, fmt.Sprintf("spec.snatAllocations[%d]", sp.i), "ports %d-%d of %s overlap spec.snatAllocations[%d] (%d-%d)",
+					a.FirstPort, a.LastPort(), a.VIP, prev.i, b.FirstPort, b.LastPort())
+				reported[sp.i] = true
+			}
+		} else {
+			covered = inboundCover(covered, listeners, s, sp.vip, sp.ipProto)
+		}
+		if n := covered[sp.lt+1] - covered[sp.first]; n > 0 && !reported[sp.i] {
+			a := s.SNATAllocations[sp.i]
+			c.fail(ErrConflict, fmt.Sprintf("spec.snatAllocations[%d]", sp.i), "ports %d-%d of %s include %d that an inbound rule receives on", a.FirstPort, a.LastPort(), a.VIP, n)
+			reported[sp.i] = true
+		}
+	}
+}
+
+// inboundCover fills buf (65537 entries) so that buf[p] counts the ports
+// below p that a listener receives on at vip for IP protocol ipProto.
+func inboundCover(buf []int32, ls []listener, s *LoadBalancerSpec, vip netip.Addr, ipProto uint8) []int32 {
+	if buf == nil {
+		buf = make([]int32, 65537)
+	}
+	clear(buf)
+	for _, l := range ls {
+		if s.vip(l.frontend) == vip && l.protocol.Matches(ipProto) && l.lo <= l.hi && l.lo <= 65535 && l.hi >= 0 {
+			buf[max(l.lo, 0)]++
+			buf[min(l.hi, 65535)+1]--
+		}
+	}
+	var depth, count int32
+	for p := range buf {
+		d := buf[p]
+		buf[p] = count
+		depth += d
+		if depth > 0 {
+			count++
+		}
+	}
+	return buf
 }
 
 // vip returns the VIP of the frontend named fe.

@@ -4,6 +4,9 @@ import "net/netip"
 
 // lastAddr returns the last address of the masked prefix p.
 func lastAddr(p netip.Prefix) netip.Addr {
+	if !p.IsValid() {
+		return netip.Addr{}
+	}
 	a := p.Addr()
 	if a.Is4() {
 		b := a.As4()

@@ -19,6 +19,10 @@ type State struct {
 	objects map[Kind]map[string]*Object
 	specs   map[Kind]map[string]Spec
 	names   map[Kind][]string // sorted
+	// members lists the NICs that name each backend pool, by name;
+	// lbs holds each load balancer's resolved configuration.
+	members map[BackendPoolRef][]string
+	lbs     map[string]slb.LoadBalancer
 }
 
 // NewState allocates what the resources leave empty (see Allocate; the
@@ -83,7 +87,36 @@ func index(objs []Object, errs *[]error) *State {
 	for _, n := range s.names {
 		slices.Sort(n)
 	}
+	s.members = make(map[BackendPoolRef][]string)
+	for n, nic := range s.NetworkInterfaces() {
+		for _, r := range nic.LoadBalancerBackendPools {
+			s.members[r] = append(s.members[r], n)
+		}
+	}
+	s.lbs = make(map[string]slb.LoadBalancer)
+	for n := range s.LoadBalancers() {
+		s.resolve(n)
+	}
 	return s
+}
+
+// put replaces the indexed version of o with spec, as Allocate does
+// when it has filled o.
+func (s *State) put(o *Object, spec Spec) {
+	if s.objects[o.Kind] == nil {
+		s.objects[o.Kind] = make(map[string]*Object)
+		s.specs[o.Kind] = make(map[string]Spec)
+	}
+	if _, ok := s.objects[o.Kind][o.Metadata.Name]; !ok {
+		s.names[o.Kind] = append(s.names[o.Kind], o.Metadata.Name)
+		slices.Sort(s.names[o.Kind])
+	}
+	cp := *o
+	s.objects[o.Kind][o.Metadata.Name] = &cp
+	s.specs[o.Kind][o.Metadata.Name] = spec
+	if o.Kind == KindLoadBalancer {
+		s.resolve(o.Metadata.Name)
+	}
 }
 
 // Objects returns the state's resources in the order of Kinds, then by
@@ -308,13 +341,7 @@ func (s *State) ServicePeers(name string) []netip.Addr {
 
 // poolMembers returns the NICs that name lb's pool, by name order.
 func (s *State) poolMembers(lb, pool string) []string {
-	var out []string
-	for n, nic := range s.NetworkInterfaces() {
-		if slices.Contains(nic.LoadBalancerBackendPools, BackendPoolRef{LoadBalancer: lb, Pool: pool}) {
-			out = append(out, n)
-		}
-	}
-	return out
+	return s.members[BackendPoolRef{LoadBalancer: lb, Pool: pool}]
 }
 
 // LoadBalancerConfig returns the slb configuration of load balancer
@@ -324,9 +351,22 @@ func (s *State) poolMembers(lb, pool string) []string {
 // host's PA, Name: the NIC's name), and the pool's VNI taken from their
 // VirtualNetwork when the spec leaves it 0.
 func (s *State) LoadBalancerConfig(name string) (slb.LoadBalancer, bool) {
-	spec, ok := s.LoadBalancer(name)
+	lb, ok := s.lbs[name]
 	if !ok {
 		return slb.LoadBalancer{}, false
+	}
+	lb.BackendAddressPools = slices.Clone(lb.BackendAddressPools)
+	for i := range lb.BackendAddressPools {
+		lb.BackendAddressPools[i].Backends = slices.Clone(lb.BackendAddressPools[i].Backends)
+	}
+	return lb, true
+}
+
+// resolve computes the configuration LoadBalancerConfig returns.
+func (s *State) resolve(name string) {
+	spec, ok := s.LoadBalancer(name)
+	if !ok {
+		return
 	}
 	lb := spec.LoadBalancer
 	lb.Name = name
@@ -346,7 +386,7 @@ func (s *State) LoadBalancerConfig(name string) (slb.LoadBalancer, bool) {
 			p.Backends = append(p.Backends, slb.Backend{Name: n, DIP: nic.Addresses[0], HostPA: at.HostPA})
 		}
 	}
-	return lb, true
+	s.lbs[name] = lb
 }
 
 // LoadBalancerConfigs returns every load balancer's resolved

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -116,8 +117,58 @@ func validateObject(c checker, o *Object) Spec {
 			c.fail(ErrInvalid, p.path, "%s", p.msg)
 		}
 	}
+	if !checkLists(c, reflect.ValueOf(spec).Elem(), "spec") {
+		return spec // too big to check further
+	}
 	spec.(interface{ validate(checker, string) }).validate(c, o.Metadata.Name)
 	return spec
+}
+
+// Limits of a spec's lists (ours): they keep validation, which compares
+// the items of a list with each other, quick on hostile input.
+const (
+	MaxItems           = 4096
+	MaxSNATAllocations = 1 << 16
+)
+
+// checkLists reports the lists and maps of v longer than MaxItems
+// (MaxSNATAllocations for snatAllocations), and whether there were none.
+func checkLists(c checker, v reflect.Value, path string) bool {
+	ok := true
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			ok = checkLists(c, v.Elem(), path)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			p := path
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); !f.Anonymous {
+				p = joinPath(path, name)
+			}
+			ok = checkLists(c, v.Field(i), p) && ok
+		}
+	case reflect.Slice, reflect.Map:
+		limit := MaxItems
+		if strings.HasSuffix(path, "snatAllocations") {
+			limit = MaxSNATAllocations
+		}
+		if v.Len() > limit {
+			c.fail(ErrRange, path, "%d items, more than %d", v.Len(), limit)
+			return false
+		}
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct {
+			for i := range v.Len() {
+				ok = checkLists(c, v.Index(i), fmt.Sprintf("%s[%d]", path, i)) && ok
+			}
+		}
+	}
+	return ok
 }
 
 // checkName checks a resource or item name: 1-63 characters of letters,
@@ -337,12 +388,27 @@ func (s *State) check(errs *[]error) {
 	for n, p := range s.PublicIPPools() {
 		space = append(space, owned{p.Prefix, ref(KindPublicIPPool, n), at(KindPublicIPPool, n), "spec.prefix"})
 	}
-	for i, a := range space {
-		for _, b := range space[:i] {
-			if a.owner != b.owner && a.prefix.IsValid() && b.prefix.IsValid() && a.prefix.Overlaps(b.prefix) {
-				a.c.fail(ErrOverlap, a.field, "%s overlaps %s of %s", a.prefix, b.prefix, b.owner)
-			}
+	// Two prefixes overlap when one contains the other. In address
+	// order, shorter first, a prefix that overlaps an earlier one is
+	// inside the last prefix not itself inside another.
+	space = slices.DeleteFunc(space, func(o owned) bool { return !o.prefix.IsValid() })
+	slices.SortStableFunc(space, func(a, b owned) int {
+		if c := a.prefix.Addr().Compare(b.prefix.Addr()); c != 0 {
+			return c
 		}
+		return a.prefix.Bits() - b.prefix.Bits()
+	})
+	var cover *owned
+	for i := range space {
+		a := &space[i]
+		if cover != nil && cover.prefix.Contains(a.prefix.Addr()) && cover.prefix.Bits() <= a.prefix.Bits() {
+			// Subnets of one network are checked by ValidateObject.
+			if a.owner != cover.owner {
+				a.c.fail(ErrOverlap, a.field, "%s overlaps %s of %s", a.prefix, cover.prefix, cover.owner)
+			}
+			continue
+		}
+		cover = a
 	}
 
 	// VNIs.
@@ -584,7 +650,7 @@ func (s *State) checkNIC(c checker, name string, nic *NetworkInterfaceSpec, clai
 			c.fail(ErrNotFound, f+".loadBalancer", "LoadBalancer %q does not exist", e.LoadBalancer)
 			continue
 		}
-		lb, _ := s.LoadBalancerConfig(e.LoadBalancer)
+		lb := s.lbs[e.LoadBalancer]
 		if !servesEndpoint(&lb, name, nic.Addresses[0], e) {
 			c.fail(ErrNotFound, f, "no load-balancing or inbound NAT rule of LoadBalancer %q carries %s port %d to port %d of this NIC", e.LoadBalancer, e.Protocol, e.PublicPort, e.Port)
 		}
@@ -651,7 +717,7 @@ func (s *State) checkLoadBalancers(at func(Kind, string) checker) {
 				c.fail(ErrOutside, f, "%s is in no PublicIPPool", fe.VIP)
 			}
 		}
-		lb, _ := s.LoadBalancerConfig(n)
+		lb := s.lbs[n]
 		for i, p := range spec.BackendAddressPools {
 			f := fmt.Sprintf("spec.backendAddressPools[%d]", i)
 			var vnet string

@@ -98,6 +98,14 @@ func TestValidateStateRules(t *testing.T) {
 		{"prefix with host bits", func(t testing.TB, o []Object) []Object {
 			return edit(t, o, KindPublicIPPool, "public", func(s Spec) { s.(*PublicIPPoolSpec).Prefix = prefix("192.168.102.1/24") })
 		}, KindPublicIPPool, "public", "spec.prefix", ErrInvalid},
+		{"pool without a prefix", func(t testing.TB, o []Object) []Object {
+			return edit(t, o, KindPublicIPPool, "public", func(s Spec) { s.(*PublicIPPoolSpec).Prefix = netip.Prefix{} })
+		}, KindPublicIPPool, "public", "spec.prefix", ErrRequired},
+		{"list too long", func(t testing.TB, o []Object) []Object {
+			return edit(t, o, KindNetworkInterface, "clientvm", func(s Spec) {
+				s.(*NetworkInterfaceSpec).Addresses = make([]netip.Addr, MaxItems+1)
+			})
+		}, KindNetworkInterface, "clientvm", "spec.addresses", ErrRange},
 		{"gateway outside its subnet", func(t testing.TB, o []Object) []Object {
 			return edit(t, o, KindLogicalNetwork, "external", func(s Spec) { s.(*LogicalNetworkSpec).Subnets[0].Gateway = addr("10.0.0.1") })
 		}, KindLogicalNetwork, "external", "spec.subnets[0].gateway", ErrOutside},

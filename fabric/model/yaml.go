@@ -75,8 +75,16 @@ func lineOf(lines map[string]int, path string) int {
 type yamlConverter struct {
 	buf    bytes.Buffer
 	lines  map[string]int // field path -> line of its key or item
-	budget int            // bytes of JSON left: aliases may not expand without bound
+	budget int            // bytes of JSON left
+	// inAlias counts the aliases being expanded; aliased counts the
+	// nodes converted through aliases, which MaxAliasNodes bounds (a
+	// "billion laughs" document is refused early).
+	inAlias, aliased int
 }
+
+// MaxAliasNodes bounds the nodes that YAML aliases of one document expand
+// to (ours).
+const MaxAliasNodes = 1 << 16
 
 type yamlError struct {
 	line      int
@@ -100,12 +108,20 @@ func (c *yamlConverter) convert(n *yaml.Node, path string, depth int) *yamlError
 	if depth > MaxDepth {
 		return c.fail(n, path, ErrTooLarge, "nested deeper than %d", MaxDepth)
 	}
+	if c.inAlias > 0 {
+		if c.aliased++; c.aliased > MaxAliasNodes {
+			return c.fail(n, path, ErrTooLarge, "aliases expand to more than %d nodes", MaxAliasNodes)
+		}
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return c.fail(n, path, ErrSyntax, "unknown alias")
 		}
-		return c.convert(n.Alias, path, depth+1)
+		c.inAlias++
+		err := c.convert(n.Alias, path, depth+1)
+		c.inAlias--
+		return err
 	case yaml.MappingNode:
 		if err := c.write(n, path, "{"); err != nil {
 			return err
@@ -127,7 +143,9 @@ func (c *yamlConverter) convert(n *yaml.Node, path string, depth int) *yamlError
 				return c.fail(k, kp, ErrSyntax, "key %q is repeated", k.Value)
 			}
 			seen[k.Value] = true
-			c.lines[kp] = k.Line
+			if c.inAlias == 0 {
+				c.lines[kp] = k.Line
+			}
 			if i > 0 {
 				if err := c.write(k, kp, ","); err != nil {
 					return err
@@ -148,7 +166,9 @@ func (c *yamlConverter) convert(n *yaml.Node, path string, depth int) *yamlError
 		}
 		for i, e := range n.Content {
 			ip := fmt.Sprintf("%s[%d]", path, i)
-			c.lines[ip] = e.Line
+			if c.inAlias == 0 {
+				c.lines[ip] = e.Line
+			}
 			if i > 0 {
 				if err := c.write(e, ip, ","); err != nil {
 					return err
