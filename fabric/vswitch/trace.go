@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"sync/atomic"
+
+	"github.com/sdnfabric/sdnfabric/fabric/trace"
 )
 
 // Layer is where a decision was taken.
@@ -94,12 +96,49 @@ type Event struct {
 	// addresses as the layer left them.
 	Proto    uint8
 	Src, Dst netip.AddrPort
-	// VNI, OuterSrc and OuterDst describe the VXLAN encapsulation an Encap
-	// added or a Decap removed.
+	// VNI, OuterSrc, OuterDst and OuterPort (the UDP destination port)
+	// describe the VXLAN encapsulation an Encap added or a Decap removed.
 	VNI                uint32
 	OuterSrc, OuterDst netip.Addr
+	OuterPort          uint16
 	// Segments is the number of packets an offload Segment made.
 	Segments int
+	// Frame is the packet as the layer left it, an Ethernet frame (the
+	// whole VXLAN packet after an Encap), when the event is about one. It
+	// is valid only during the Trace call: copy what you keep.
+	Frame []byte
+}
+
+// TraceEvent converts e into the fabric's hop-by-hop trace form, with the
+// packet described by trace.Describe (so call it during the Trace call,
+// while e.Frame is valid).
+func (e Event) TraceEvent() trace.Event {
+	t := trace.Event{Node: e.Switch, Layer: e.Layer.String(), Rule: e.Rule, Action: e.Action.String()}
+	if e.Frame != nil {
+		t.Packet = trace.Describe(e.Frame)
+	}
+	switch e.Action {
+	case ActionEncap, ActionDecap:
+		h := []string{
+			fmt.Sprintf("IPv4 %s > %s", e.OuterSrc, e.OuterDst),
+			fmt.Sprintf("UDP %d", e.OuterPort),
+			fmt.Sprintf("VXLAN vni %d", e.VNI),
+		}
+		if e.Action == ActionEncap {
+			t.Added = h
+		} else {
+			t.Removed = h
+		}
+	case ActionDSR:
+		t.Note = "DSR: the reply leaves for the router, bypassing the Mux"
+	case ActionSegment:
+		t.Note = fmt.Sprintf("TSO: %d segments", e.Segments)
+	}
+	if e.Port != "" {
+		t.Note = strings.TrimSpace(e.Port + " " + e.Dir.String() + "; " + t.Note)
+		t.Note = strings.TrimSuffix(t.Note, ";")
+	}
+	return t
 }
 
 // String formats the event for a trace line.

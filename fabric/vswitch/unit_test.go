@@ -3,8 +3,11 @@ package vswitch
 import (
 	"encoding/binary"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
@@ -364,4 +367,23 @@ func TestZeroAllocs(t *testing.T) {
 
 func netsimWire() (*netsim.Port, *netsim.Port) {
 	return netsim.NewWire("w", netsim.WireConfig{Queue: 1})
+}
+
+func TestTraceEvent(t *testing.T) {
+	r := newRig(t, true)
+	var got []string
+	r.s.cfg.Trace = func(e Event) {
+		te := e.TraceEvent()
+		got = append(got, te.Layer+" "+te.Action+" "+te.Packet+" +"+strings.Join(te.Added, ",")+" "+te.Note)
+	}
+	r.v.fromGuest(tcpFrame(gw, rigMAC, netip.MustParseAddrPort("10.1.0.4:1000"), netip.MustParseAddrPort("10.1.0.5:80"), syn, 0))
+	want := []string{
+		"acl allow TCP 10.1.0.4:1000 > 10.1.0.5:80 [S] + vm4 out",
+		"slb pass TCP 10.1.0.4:1000 > 10.1.0.5:80 [S] + vm4 out",
+		"vnet encap VXLAN vni 100 10.0.0.11 > 10.0.0.12 | TCP 10.1.0.4:1000 > 10.1.0.5:80 [S] +IPv4 10.0.0.11 > 10.0.0.12,UDP 4789,VXLAN vni 100 vm4 out",
+		"port deliver  + uplink out",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("trace events (-want +got):\n%s", diff)
+	}
 }

@@ -38,7 +38,7 @@ func (s *Switch) fromUplink(frame []byte) {
 		return
 	}
 	s.neighbors.learn(pk.Src.Addr(), header.Ethernet(frame).Source())
-	s.encapEvent("uplink", In, ActionDecap, &p, vni, pk.Src.Addr(), pk.Dst.Addr())
+	s.encapEvent("uplink", In, ActionDecap, &p, p.frame, vni, pk.Src.Addr(), pk.Dst.Addr())
 
 	// SLB: traffic for a VIP (from a Mux) or SNAT return traffic.
 	viaSLB := false

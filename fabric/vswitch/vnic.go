@@ -330,7 +330,7 @@ func (v *VNIC) fromGuestIP(p *packet) {
 		s.event(v.name, Out, LayerVNet, ActionDrop, dropReason(err), p)
 		return
 	}
-	s.encapEvent(v.name, Out, ActionEncap, p, v.cfg.VNI, s.cfg.HostPA, m.PA)
+	s.encapEvent(v.name, Out, ActionEncap, p, out, v.cfg.VNI, s.cfg.HostPA, m.PA)
 	if s.sendProvider(s.hop(m.PA), out, v.arp[:], v.name, Out) {
 		s.event("uplink", Out, LayerPort, ActionDeliver, "", nil)
 	} else {

@@ -262,18 +262,21 @@ func (s *Switch) event(port string, dir Direction, l Layer, a Action, rule strin
 		e.Proto = p.proto
 		e.Src = netip.AddrPortFrom(p.src(), p.sport())
 		e.Dst = netip.AddrPortFrom(p.dst(), p.dport())
+		e.Frame = p.frame
 	}
 	s.cfg.Trace(e)
 }
 
 // encapEvent reports a VXLAN encapsulation or decapsulation.
-func (s *Switch) encapEvent(port string, dir Direction, a Action, p *packet, vni uint32, outerSrc, outerDst netip.Addr) {
+// frame is the packet as the layer left it: the whole VXLAN packet after
+// an encapsulation, the inner frame after a decapsulation.
+func (s *Switch) encapEvent(port string, dir Direction, a Action, p *packet, frame []byte, vni uint32, outerSrc, outerDst netip.Addr) {
 	s.count[LayerVNet][a].Add(1)
 	if s.cfg.Trace == nil {
 		return
 	}
 	e := Event{Switch: s.cfg.Name, Port: port, Dir: dir, Layer: LayerVNet, Action: a,
-		VNI: vni, OuterSrc: outerSrc, OuterDst: outerDst}
+		VNI: vni, OuterSrc: outerSrc, OuterDst: outerDst, OuterPort: s.cfg.VXLANPort, Frame: frame}
 	if p != nil && p.ok {
 		e.Proto = p.proto
 		e.Src = netip.AddrPortFrom(p.src(), p.sport())
