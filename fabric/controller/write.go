@@ -144,11 +144,15 @@ func (c *Controller) try(ctx context.Context, verb string, p plan) (out []model.
 		written = append(written, ch)
 	}
 	if len(written) > 0 {
-		evOps, err := c.eventOps(snap, []model.EventSpec{c.successEvent(verb, written)})
-		if err != nil {
-			return nil, 0, err, false
+		if verb != "status" {
+			// Status reports are the agents' heartbeats, not changes
+			// worth an event each.
+			evOps, err := c.eventOps(snap, []model.EventSpec{c.successEvent(verb, written)})
+			if err != nil {
+				return nil, 0, err, false
+			}
+			ops = append(ops, evOps...)
 		}
-		ops = append(ops, evOps...)
 		ops = append(ops, store.PutOp(FenceKey, []byte(c.source), snap.fence))
 		rev, err = c.st.Apply(ctx, ops)
 		c.countOp("apply", err)
@@ -348,7 +352,11 @@ func (c *Controller) UpdateStatus(ctx context.Context, o model.Object, ifVersion
 		n := cur.obj
 		n.Metadata.ResourceVersion = ""
 		n.Status = o.Status
-		return []change{{verb: "status updated", obj: &n, kind: o.Kind, name: o.Metadata.Name, ifRev: cur.mod}}, nil
+		ch := change{verb: "status updated", obj: &n, kind: o.Kind, name: o.Metadata.Name, ifRev: cur.mod, old: cur}
+		if specEqual(cur.obj.Status, o.Status) {
+			ch.verb = "unchanged"
+		}
+		return []change{ch}, nil
 	})
 	if err != nil {
 		return model.Object{}, err

@@ -1,0 +1,277 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/api"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/provision/jitter"
+)
+
+// Config configures an agent.
+type Config struct {
+	// Backend is where the desired state is read and status written:
+	// an *api.Client, or the *controller.Controller in process.
+	Backend api.Backend
+	// Name is the name of the agent's own resource (the Host, Mux or
+	// Gateway it programs).
+	Name string
+	// Backoff spaces retries of a failed programming or a broken watch
+	// (default jitter.FullJitter{Base: 200 ms, Cap: 30 s}).
+	Backoff jitter.Gate
+	// Clock is the time source (default jitter.SystemClock).
+	Clock jitter.Clock
+	// StatusInterval is how often the node's status is reported even
+	// when nothing changed: the heartbeat (default 15 s).
+	StatusInterval time.Duration
+	// Settle is how long the agent waits after a change for the rest of
+	// a burst before it reprograms (default 50 ms).
+	Settle time.Duration
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.Backend == nil {
+		return errors.New("agent: Config.Backend is nil")
+	}
+	if c.Name == "" {
+		return errors.New("agent: Config.Name is empty")
+	}
+	if c.Backoff == nil {
+		c.Backoff = jitter.FullJitter{Base: 200 * time.Millisecond, Cap: 30 * time.Second}
+	}
+	if c.Clock == nil {
+		c.Clock = jitter.SystemClock{}
+	}
+	if c.StatusInterval <= 0 {
+		c.StatusInterval = 15 * time.Second
+	}
+	if c.Settle <= 0 {
+		c.Settle = 50 * time.Millisecond
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}
+
+// watchedKinds are the kinds an agent reads: the desired state, without
+// the event log.
+func watchedKinds() []model.Kind {
+	return slices.DeleteFunc(model.Kinds(), func(k model.Kind) bool { return k == model.KindEvent })
+}
+
+// role is what differs between the Host, Mux and Gateway agents: the
+// slice S they project and the status St they report.
+type role[S, St any] struct {
+	kind model.Kind
+	// project returns the slice of the node name and its resource's
+	// generation; false when the resource does not exist.
+	project func(st *model.State, name string) (S, int64, bool)
+	program func(ctx context.Context, slice S) error
+	status  func(ctx context.Context) (St, error)
+	// stamp sets the status' observed generation and heartbeat.
+	stamp func(st *St, generation int64, now time.Time)
+}
+
+// engine runs one agent.
+type engine[S, St any] struct {
+	cfg  Config
+	role role[S, St]
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	cache map[model.Kind]map[string]model.Object // guarded by mu
+	dirty chan struct{}
+
+	programmed   bool
+	last         S
+	observed     int64 // generation of the last programmed slice
+	programTries int
+}
+
+func newEngine[S, St any](cfg Config, r role[S, St]) (*engine[S, St], error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	e := &engine[S, St]{cfg: cfg, role: r, cache: make(map[model.Kind]map[string]model.Object),
+		dirty: make(chan struct{}, 1),
+		log:   cfg.Logger.With("agent", string(r.kind)+"/"+cfg.Name)}
+	return e, nil
+}
+
+func (e *engine[S, St]) markDirty() {
+	select {
+	case e.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// run watches every kind and reconciles until ctx ends.
+func (e *engine[S, St]) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, k := range watchedKinds() {
+		wg.Go(func() { e.watchKind(ctx, k) })
+	}
+	defer wg.Wait()
+
+	heartbeat := time.NewTicker(e.cfg.StatusInterval)
+	defer heartbeat.Stop()
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.dirty:
+			// Let the rest of a burst (one batch's watch events) arrive.
+			select {
+			case <-e.cfg.Clock.After(e.cfg.Settle):
+			case <-ctx.Done():
+				return nil
+			}
+		case <-retry:
+		case <-heartbeat.C:
+			if e.programmed {
+				e.report(ctx)
+			}
+			continue
+		}
+		retry = nil
+		if err := e.reconcile(ctx); err != nil {
+			e.programTries++
+			wait, _ := e.cfg.Backoff.Admit(e.cfg.Clock.Now(), e.programTries)
+			e.log.Warn("programming failed; keeping the node's last state and retrying",
+				"err", err, "attempt", e.programTries, "in", wait)
+			retry = e.cfg.Clock.After(wait)
+			continue
+		}
+		e.programTries = 0
+	}
+}
+
+// reconcile programs the node if its slice changed.
+func (e *engine[S, St]) reconcile(ctx context.Context) error {
+	e.mu.Lock()
+	var objs []model.Object
+	ready := len(e.cache) == len(watchedKinds())
+	for _, m := range e.cache {
+		for _, o := range m {
+			objs = append(objs, o)
+		}
+	}
+	e.mu.Unlock()
+	if !ready {
+		return nil // not every kind listed yet: wait for the next change
+	}
+	st, err := model.NewState(objs)
+	if err != nil {
+		// The watches of different kinds are at different revisions for
+		// a moment (a batch seen in part): wait for the rest.
+		e.log.Debug("desired state not consistent yet", "err", err)
+		return nil
+	}
+	slice, gen, ok := e.role.project(st, e.cfg.Name)
+	if !ok {
+		e.log.Debug("own resource absent; nothing to program")
+		return nil
+	}
+	if e.programmed && gen == e.observed && reflect.DeepEqual(slice, e.last) {
+		return nil
+	}
+	if err := e.role.program(ctx, slice); err != nil {
+		return err
+	}
+	changed := !e.programmed || !reflect.DeepEqual(slice, e.last)
+	e.programmed, e.last, e.observed = true, slice, gen
+	if changed {
+		e.log.Info("node programmed", "generation", gen)
+	}
+	e.report(ctx)
+	return nil
+}
+
+// report writes the node's status into its resource. Failures are
+// logged: the next heartbeat tries again.
+func (e *engine[S, St]) report(ctx context.Context) {
+	s, err := e.role.status(ctx)
+	if err != nil {
+		e.log.Warn("node status unavailable", "err", err)
+		return
+	}
+	e.role.stamp(&s, e.observed, e.cfg.Clock.Now().UTC())
+	raw, err := json.Marshal(s)
+	if err != nil {
+		e.log.Error("status does not encode", "err", err)
+		return
+	}
+	o := model.Object{APIVersion: model.APIVersion, Kind: e.role.kind, Metadata: model.Metadata{Name: e.cfg.Name}, Status: raw}
+	if _, err := e.cfg.Backend.UpdateStatus(ctx, o, 0); err != nil && ctx.Err() == nil {
+		e.log.Warn("status report failed", "err", err)
+	}
+}
+
+// watchKind keeps cache[kind] current: list, then watch from the list's
+// revision; on any break, back off and list again.
+func (e *engine[S, St]) watchKind(ctx context.Context, kind model.Kind) {
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		if err := jitter.Wait(ctx, e.cfg.Clock, e.cfg.Backoff, attempt); err != nil {
+			return
+		}
+		e.cfg.Backoff.Done(e.cfg.Clock.Now())
+		err := e.listWatch(ctx, kind, func() { attempt = 0 })
+		if ctx.Err() != nil {
+			return
+		}
+		e.log.Debug("watch broke; listing again", "kind", kind, "err", err)
+	}
+}
+
+// listWatch lists kind into the cache and applies its watch events until
+// the watch ends; ok is called once the list succeeded.
+func (e *engine[S, St]) listWatch(ctx context.Context, kind model.Kind, ok func()) error {
+	objs, rev, err := e.cfg.Backend.List(ctx, kind)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]model.Object, len(objs))
+	for _, o := range objs {
+		m[o.Metadata.Name] = o
+	}
+	e.mu.Lock()
+	e.cache[kind] = m
+	e.mu.Unlock()
+	e.markDirty()
+	events, err := e.cfg.Backend.Watch(ctx, kind, rev)
+	if err != nil {
+		return err
+	}
+	ok()
+	for ev := range events {
+		switch ev.Type {
+		case api.WatchAdded, api.WatchModified:
+			e.mu.Lock()
+			e.cache[kind][ev.Object.Metadata.Name] = *ev.Object
+			e.mu.Unlock()
+		case api.WatchDeleted:
+			e.mu.Lock()
+			delete(e.cache[kind], ev.Object.Metadata.Name)
+			e.mu.Unlock()
+		case api.WatchError:
+			return ev.Err
+		default:
+			continue // bookmarks
+		}
+		e.markDirty()
+	}
+	return fmt.Errorf("watch of %s ended", kind.Plural())
+}
