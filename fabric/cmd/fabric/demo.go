@@ -1,153 +1,192 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
+	"net/http"
 	"net/netip"
+	"os"
+	"strings"
 	"time"
 
-	"github.com/sdnfabric/sdnfabric/offload"
-	"github.com/sdnfabric/sdnfabric/offload/checksum"
-	"github.com/sdnfabric/sdnfabric/offload/header"
-	"github.com/sdnfabric/sdnfabric/offload/virtio"
-	"github.com/sdnfabric/sdnfabric/provision/sim"
+	"github.com/sdnfabric/sdnfabric/fabric/guest"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/fabric/trace"
 )
 
-// runDemo is the embedded default job until the seed topology (ClientVM ->
-// NATVM -> BGPVM -> MuxVM -> PortalVM) runs in process. It says so, and
-// exercises the libraries that exist on real work: one host's transmit and
-// receive offload path, and the start storm of a 1000-instance catalog.
+// runDemo is `fabric run` / `fabric demo` / `make run`: it starts a
+// topology (the seed's by default) in process, shows it coming up, sends an
+// HTTP GET from the client machine to the first VIP, and prints the
+// response, the hop-by-hop trace of the request and the reply, and the BGP
+// and health state.
 func runDemo(ctx context.Context, args []string, out io.Writer) error {
-	_ = args // flags of the runnable stack come with it
-	fmt.Fprintln(out, "sdnfabric: the runnable seed topology is not wired yet; running the library demos.")
-	fmt.Fprintln(out)
-	if err := offloadDemo(ctx, out); err != nil {
-		return fmt.Errorf("offload demo: %w", err)
+	flags := flag.NewFlagSet("demo", flag.ContinueOnError)
+	flags.SetOutput(out)
+	file := flags.String("f", defaultTopology, "topology file (fabric model resources, YAML or JSON); the built-in seed topology when it does not exist")
+	keep := flags.Bool("keep", false, "keep the topology running after the demo, until interrupted")
+	timeout := flags.Duration("timeout", 10*time.Second, "how long the fabric may take to converge")
+	if err := flags.Parse(args); err != nil {
+		return err
 	}
-	fmt.Fprintln(out)
-	if err := stormDemo(out); err != nil {
-		return fmt.Errorf("start-storm demo: %w", err)
-	}
-	return nil
-}
-
-// offloadDemo sends a 64 KiB TCP super-packet, as a guest stack that assumes
-// full task offload builds it, through the transmit pipeline of adapters with
-// different task offloads, then receives the segments on an adapter without
-// RSC and coalesces them in software.
-func offloadDemo(ctx context.Context, out io.Writer) error {
-	frame, h, err := superPacket(64000, 1448)
+	topo, source, err := loadTopology(*file)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Task offload: one %d-byte TCP super-packet (MSS %d) per adapter profile\n", len(frame), h.GSOSize)
-	fmt.Fprintf(out, "  %-30s %11s %10s %16s\n", "adapter", "to adapter", "coalesced", "host CPU/packet")
-	for _, profile := range []string{"tso, tx-checksum-ip-generic", "TCPChecksumOffloadIPv4", "none"} {
-		adapter, err := offload.Parse(profile)
-		if err != nil {
-			return err
-		}
-		tx, err := offload.NewPipeline(offload.Config{Adapter: adapter})
-		if err != nil {
-			return err
-		}
-		// The receiver verifies and coalesces everything in software.
-		rx, err := offload.NewPipeline(offload.Config{RxCoalesce: offload.RSCIPv4})
-		if err != nil {
-			return err
-		}
-		var wire, merged int
-		toStack := func(virtio.NetHdr, []byte) error { merged++; return nil }
-		toWire := func(h virtio.NetHdr, seg []byte) error {
-			wire++
-			if h.IsGSO() {
-				return nil // the adapter segments in hardware; not simulated here
-			}
-			if h.NeedsChecksum() {
-				// What the adapter's checksum offload does on the wire.
-				if err := h.FinishChecksum(seg); err != nil {
-					return err
-				}
-			}
-			return rx.Rx(virtio.NetHdr{}, seg, toStack)
-		}
-		const rounds = 2000
-		start := time.Now()
-		for i := range rounds {
-			if i == 1 {
-				wire, merged = 0, 0
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := tx.Tx(h, frame, toWire); err != nil {
-				return err
-			}
-			if err := rx.Flush(toStack); err != nil {
-				return err
-			}
-		}
-		per := time.Since(start) / rounds
-		fmt.Fprintf(out, "  %-30s %11d %10d %16s\n", profile, wire/(rounds-1), merged/(rounds-1), per)
+
+	start := time.Now()
+	fmt.Fprintf(out, "sdnfabric: starting %s in process (netsim wires and switches, gVisor guests)\n\n", source)
+	rec := trace.NewRecorder(0)
+	rt, err := runtime.Start(ctx, topo, runtime.Options{
+		Trace: rec,
+		Progress: func(p runtime.Progress) {
+			fmt.Fprintf(out, "  %6.1fms  %s\n", float64(time.Since(start).Microseconds())/1000, p)
+		},
+	})
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(out, "  An adapter with LSO takes the super-packet whole; without LSO the host segments it,")
-	fmt.Fprintln(out, "  and finishes checksums only where the adapter lacks checksum offload. The receiver")
-	fmt.Fprintln(out, "  has no RSC: it verifies every segment and coalesces them in software (host CPU")
-	fmt.Fprintln(out, "  includes that receive work).")
+	defer rt.Close()
+	readyCtx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if err := rt.Ready(readyCtx); err != nil {
+		return err
+	}
+
+	client, err := demoClient(rt)
+	if err != nil {
+		return err
+	}
+	vip := rt.VIPs()[0]
+	url := fmt.Sprintf("http://%s/", vip)
+	fmt.Fprintf(out, "\n%s: GET %s\n", client.Name(), url)
+	// Connect first, then watch: the trace shows the request and its
+	// reply rather than the handshake.
+	conn, err := client.DialContext(readyCtx, "tcp", netip.AddrPortFrom(vip, 80).String())
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", vip, err)
+	}
+	defer conn.Close()
+	local := conn.LocalAddr().String()
+	stop := rec.Watch(client.Addr())
+	resp, body, err := httpOver(conn, url)
+	// The client's ACK of the response may still be on its way.
+	time.Sleep(20 * time.Millisecond)
+	stop()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s %s (%s: %s)\n  %s\n", resp.Proto, resp.Status, runtime.ServedBy, resp.Header.Get(runtime.ServedBy), strings.TrimSpace(body))
+
+	events := rec.Events()
+	fmt.Fprintln(out, "\nHop-by-hop trace of the request (its data segment):")
+	printTrace(out, events, func(p string) bool { return strings.Contains(p, local+" >") && strings.Contains(p, " len ") })
+	fmt.Fprintln(out, "\nHop-by-hop trace of the reply (Direct Server Return: from the host straight to the router, never through the Mux):")
+	printTrace(out, events, func(p string) bool { return strings.Contains(p, "> "+local) && strings.Contains(p, " len ") })
+
+	st := rt.Status()
+	fmt.Fprintln(out, "\nBGP sessions:")
+	for _, s := range st.Sessions {
+		fmt.Fprintf(out, "  %-8s peer %-15s %s\n", s.Node, s.Peer, s.State)
+	}
+	fmt.Fprintln(out, "VIP routes:")
+	for _, r := range st.Routes {
+		fmt.Fprintf(out, "  %-8s %s via %v (ECMP over the Muxes announcing it)\n", r.Node, r.Prefix, r.NextHops)
+	}
+	fmt.Fprintln(out, "Backend health (host probes):")
+	for _, h := range st.Health {
+		state := "healthy, in rotation"
+		switch {
+		case h.Busy:
+			state = "busy, out of rotation"
+		case !h.Healthy:
+			state = "unhealthy, out of rotation"
+		}
+		fmt.Fprintf(out, "  %-6s %-10s %-12s %s\n", h.Host, h.Machine, h.DIP, state)
+	}
+	fmt.Fprintf(out, "\ndone in %s\n", time.Since(start).Round(time.Millisecond))
+	if *keep {
+		fmt.Fprintln(out, "running until interrupted (-keep)")
+		<-ctx.Done()
+	}
+	fmt.Fprintln(out, "\nstopping:")
 	return nil
 }
 
-// superPacket builds an Ethernet/IPv4/TCP super-packet with a partial
-// checksum and its virtio-net header, as Linux hands one to a TAP device.
-func superPacket(payload, mss int) ([]byte, virtio.NetHdr, error) {
-	const ethLen, ipLen, tcpLen = header.EthernetMinSize, header.IPv4MinSize, header.TCPMinSize
-	src, dst := netip.MustParseAddr("10.99.8.1"), netip.MustParseAddr("10.99.8.2")
-	f := make([]byte, ethLen+ipLen+tcpLen+payload)
-	if _, err := header.InitEthernet(f, header.MAC{0x02, 0, 0, 0, 0, 1}, header.MAC{0x02, 0, 0, 0, 0, 2}, header.EtherTypeIPv4); err != nil {
-		return nil, virtio.NetHdr{}, err
+// defaultTopology is the seed topology's example file, relative to the
+// repository root where `make run` runs.
+const defaultTopology = "fabric/examples/seed.yaml"
+
+// loadTopology reads a topology file; the default file may be missing
+// (the command runs elsewhere than the repository root), and then the
+// built-in seed topology stands in.
+func loadTopology(file string) (*runtime.Topology, string, error) {
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) && file == defaultTopology {
+		return runtime.Seed(), "the built-in seed topology", nil
 	}
-	ip, err := header.InitIPv4(f[ethLen:], ipLen)
 	if err != nil {
-		return nil, virtio.NetHdr{}, err
+		return nil, "", err
 	}
-	ip.SetTotalLength(uint16(ipLen + tcpLen + payload))
-	ip.SetTTL(64)
-	ip.SetProtocol(header.ProtocolTCP)
-	ip.SetSource(src)
-	ip.SetDestination(dst)
-	ip.SetChecksum(ip.ComputeChecksum())
-	tcp, err := header.InitTCP(f[ethLen+ipLen:], tcpLen)
+	t, err := runtime.FromModelFile(file, data)
 	if err != nil {
-		return nil, virtio.NetHdr{}, err
+		return nil, "", err
 	}
-	tcp.SetSourcePort(40000)
-	tcp.SetDestinationPort(80)
-	tcp.SetFlags(header.TCPFlagACK | header.TCPFlagPSH)
-	tcp.SetChecksum(checksum.PseudoHeader(src, dst, header.ProtocolTCP, tcpLen+payload))
-	for i := range payload {
-		f[ethLen+ipLen+tcpLen+i] = byte(i)
-	}
-	h := virtio.NetHdr{
-		Flags: virtio.FlagNeedsCsum, GSOType: virtio.GSOTCPv4, GSOSize: uint16(mss),
-		HdrLen: ethLen + ipLen + tcpLen, CsumStart: ethLen + ipLen, CsumOffset: 16,
-	}
-	return f, h, nil
+	return t, file, nil
 }
 
-// stormDemo runs the provision start-storm simulator for the seed's case:
-// a catalog of 1000 instances registering in a database that serves 20.
-func stormDemo(out io.Writer) error {
-	cfg := sim.Config{N: 1000, C: 20, Latency: 200 * time.Millisecond, Seed: 1}
-	fmt.Fprintf(out, "Start storm: %d instances register in a database serving %d at a time (%s each; ideal %s)\n\n",
-		cfg.N, cfg.C, cfg.Latency, cfg.Ideal())
-	var results []sim.Result
-	for _, s := range sim.Standard(cfg) {
-		r, err := sim.Run(cfg, s)
-		if err != nil {
-			return err
+// demoClient returns the topology's first client machine.
+func demoClient(rt *runtime.Runtime) (*guest.Guest, error) {
+	for _, m := range rt.Topology().Machines {
+		if m.Role == runtime.RoleClient {
+			g, _ := rt.Machine(m.Name)
+			return g, nil
 		}
-		results = append(results, r)
 	}
-	return sim.WriteTable(out, cfg, results)
+	return nil, errors.New("the topology has no client machine")
+}
+
+// httpOver sends a GET for url on conn and reads the response.
+func httpOver(conn net.Conn, url string) (*http.Response, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	req.Header.Set("User-Agent", "sdnfabric-demo")
+	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return nil, "", err
+	}
+	if err := req.Write(conn); err != nil {
+		return nil, "", fmt.Errorf("send request: %w", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		return nil, "", fmt.Errorf("read response: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", fmt.Errorf("read response body: %w", err)
+	}
+	return resp, string(body), nil
+}
+
+// printTrace prints the events whose packet matches.
+func printTrace(out io.Writer, events []trace.Event, match func(packet string) bool) {
+	n := 0
+	for _, e := range events {
+		if !match(e.Packet) {
+			continue
+		}
+		n++
+		fmt.Fprintf(out, "  %2d. %s\n", n, e)
+	}
+	if n == 0 {
+		fmt.Fprintln(out, "  (nothing recorded)")
+	}
 }

@@ -12,7 +12,7 @@ func TestRunDefault(t *testing.T) {
 	if err := run(context.Background(), []string{"run"}, &out); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	for _, want := range []string{"Task offload", "admission: semaphore"} {
+	for _, want := range []string{"HTTP/1.1 200 OK", "Established", "Direct Server Return"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("run output lacks %q:\n%s", want, out.String())
 		}

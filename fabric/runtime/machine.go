@@ -1,0 +1,74 @@
+package runtime
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/sdnfabric/sdnfabric/fabric/guest"
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+)
+
+// machine is a guest VM: a gVisor stack on a netsim port, serving HTTP
+// (answering with its name) when it is a web server.
+type machine struct {
+	spec   Machine
+	served atomic.Uint64 // HTTP requests answered, probes aside
+	g      *guest.Guest
+	port   *netsim.Port // the guest's own port (closed by the guest)
+	other  *netsim.Port // the far end on a host's vswitch; nil on a network
+}
+
+func startMachine(m Machine, port *netsim.Port) (*machine, error) {
+	cfg := guest.Config{
+		MAC:     net.HardwareAddr(m.MAC[:]),
+		Addr:    m.Addr,
+		Gateway: m.Gateway,
+	}
+	g, err := guest.New(m.Name, port, cfg)
+	if err != nil {
+		return nil, err
+	}
+	mc := &machine{spec: m, g: g, port: port}
+	if m.Role == RoleWebServer {
+		for _, ep := range m.Endpoints {
+			if err := g.Serve(fmt.Sprintf(":%d", ep.Port), nameHandler(m.Name, &mc.served)); err != nil {
+				g.Close()
+				return nil, fmt.Errorf("%s: serve port %d: %w", m.Name, ep.Port, err)
+			}
+		}
+	}
+	return mc, nil
+}
+
+// ServedBy is the response header naming the machine that answered.
+const ServedBy = "X-Served-By"
+
+// nameHandler answers every request with the machine's name.
+func nameHandler(name string, served *atomic.Uint64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.UserAgent() != probeUserAgent {
+			served.Add(1)
+		}
+		w.Header().Set(ServedBy, name)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "Hello from %s (you are %s)\n", name, r.RemoteAddr)
+	})
+}
+
+func (m *machine) close() {
+	m.g.Close()
+	if m.other != nil {
+		m.other.Close()
+	}
+}
+
+// Served returns how many HTTP requests the machine answered.
+func (rt *Runtime) Served(name string) uint64 {
+	m, ok := rt.machines[name]
+	if !ok {
+		return 0
+	}
+	return m.served.Load()
+}

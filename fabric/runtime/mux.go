@@ -1,0 +1,208 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/bgp"
+	"github.com/sdnfabric/sdnfabric/bgp/wire"
+	"github.com/sdnfabric/sdnfabric/fabric/guest"
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/fabric/trace"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb/mux"
+)
+
+// muxNode is the MuxVM: slb/mux on a provider network port, and a guest
+// stack on the same address and MAC for its BGP session (and ARP, ICMP).
+// IPv4 packets to any other address (the VIPs) go to the Mux, which sends
+// them in VXLAN to the DIP's host; everything else goes to the stack.
+type muxNode struct {
+	spec      Mux
+	port      *netsim.Port
+	local     *netsim.Port // to the stack
+	stk       *guest.Guest
+	m         *mux.Mux
+	sp        *bgp.Speaker
+	neighbors map[netip.Addr]header.MAC // provider addresses to MACs, as the controller programs them
+	rec       *trace.Recorder
+
+	mu  sync.Mutex // the port delivers on one goroutine; this guards buf against Close
+	buf []byte
+}
+
+// speakerAnnouncer lets the Mux announce and withdraw its VIPs through a
+// BGP speaker, with the Mux's own address as next hop.
+type speakerAnnouncer struct {
+	sp      *bgp.Speaker
+	nextHop netip.Addr
+}
+
+func (a speakerAnnouncer) Announce(_ context.Context, p netip.Prefix) error {
+	return a.sp.Announce(p, wire.Attributes{Origin: wire.OriginIGP, NextHop: a.nextHop})
+}
+
+func (a speakerAnnouncer) Withdraw(_ context.Context, p netip.Prefix) error {
+	return a.sp.Withdraw(p)
+}
+
+func (rt *Runtime) startMuxes(ctx context.Context) error {
+	for _, spec := range rt.topo.Muxes {
+		n, err := rt.startMux(ctx, spec)
+		if err != nil {
+			return err
+		}
+		rt.muxes = append(rt.muxes, n)
+	}
+	return nil
+}
+
+func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
+	sw, err := rt.network(spec.Network, spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	n := &muxNode{spec: spec, port: sw.Port(spec.Name), neighbors: rt.providerNeighbors(spec.Network), rec: rt.opts.Trace,
+		buf: make([]byte, 0, 64*1024)}
+	inner, stackPort := netsim.NewWire(spec.Name+".local", netsim.WireConfig{Queue: rt.opts.queue()})
+	n.local = inner
+	inner.SetReceiver(func(f []byte) { n.port.Send(f) })
+	stk, err := guest.New(spec.Name+"/bgp", stackPort, guest.Config{MAC: net.HardwareAddr(spec.MAC[:]), Addr: spec.Addr, Gateway: spec.Gateway})
+	if err != nil {
+		inner.Close()
+		n.port.Close()
+		return nil, err
+	}
+	n.stk = stk
+	rt.closers = append(rt.closers, func() {
+		n.port.Close()
+		stk.Close()
+		inner.Close()
+	})
+	n.sp, err = bgp.New(bgp.Config{ASN: spec.ASN, RouterID: spec.Addr.Addr(), Logger: rt.log.With("node", spec.Name),
+		Dialer: stk.Dialer(netip.AddrPortFrom(spec.Addr.Addr(), 0))})
+	if err != nil {
+		return nil, fmt.Errorf("%s: bgp: %w", spec.Name, err)
+	}
+	events := n.sp.Subscribe(256)
+	evCtx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { rt.reportBGP(evCtx, spec.Name, events) })
+	n.m, err = mux.New(mux.Config{
+		LocalPA: spec.Addr.Addr(),
+		// A clock of our own: without one the Mux starts a ticker
+		// goroutine that only ends when the Mux is garbage collected.
+		Clock:     wallClock{},
+		Announcer: speakerAnnouncer{sp: n.sp, nextHop: spec.Addr.Addr()},
+		Logger:    rt.log.With("node", spec.Name),
+	})
+	if err != nil {
+		cancel()
+		wg.Wait()
+		n.sp.Close()
+		return nil, fmt.Errorf("%s: %w", spec.Name, err)
+	}
+	rt.closers = append(rt.closers, func() {
+		cctx, done := context.WithTimeout(context.Background(), time.Second)
+		_ = n.m.Close(cctx) // withdraws every VIP
+		_ = n.sp.Shutdown(cctx, "runtime stopping")
+		done()
+		cancel()
+		events.Close()
+		wg.Wait()
+	})
+	for _, p := range spec.Peers {
+		if err := n.sp.AddPeer(bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, HoldTime: rt.opts.HoldTime, ConnectTime: time.Second}); err != nil {
+			return nil, fmt.Errorf("%s: bgp peer %s: %w", spec.Name, p.Name, err)
+		}
+	}
+	if err := n.m.Configure(ctx, rt.topo.LoadBalancers...); err != nil {
+		return nil, fmt.Errorf("%s: configure: %w", spec.Name, err)
+	}
+	n.port.SetReceiver(n.input)
+	rt.progress(spec.Name, "started", "Mux at %s (AS%d), %d VIP(s)", spec.Addr.Addr(), spec.ASN, len(rt.VIPs()))
+	return n, nil
+}
+
+// providerNeighbors maps the addresses of every node on a provider network
+// to its MAC: the PA-to-MAC table the controller programs into Muxes and
+// hosts (a real fabric learns it by ARP; here the controller knows it).
+func (rt *Runtime) providerNeighbors(network string) map[netip.Addr]header.MAC {
+	m := map[netip.Addr]header.MAC{}
+	for _, g := range rt.topo.Gateways {
+		for _, ifc := range g.Interfaces {
+			if ifc.Network == network {
+				m[ifc.Addr.Addr()] = ifc.MAC
+			}
+		}
+	}
+	for _, x := range rt.topo.Muxes {
+		if x.Network == network {
+			m[x.Addr.Addr()] = x.MAC
+		}
+	}
+	for _, h := range rt.topo.Hosts {
+		if h.Network == network {
+			m[h.PA.Addr()] = h.MAC
+		}
+	}
+	return m
+}
+
+func (n *muxNode) input(f []byte) {
+	if !isIPv4(f) || netip.AddrFrom4([4]byte(f[30:34])) == n.spec.Addr.Addr() {
+		n.local.Send(f)
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out, res, err := n.m.Process(n.buf[:header.EthernetMinSize], f[header.EthernetMinSize:])
+	watched := n.rec.WantsFrame(f)
+	if err != nil || res.Verdict != mux.VerdictForward {
+		if watched {
+			e := trace.Event{Node: n.spec.Name, Layer: "mux", Action: "drop", Packet: trace.Describe(f), Note: res.Verdict.String()}
+			if err != nil {
+				e.Note = err.Error()
+			}
+			n.rec.Record(e)
+		}
+		return
+	}
+	dst, ok := n.neighbors[res.NextHop]
+	if !ok {
+		return
+	}
+	eth := header.Ethernet(out)
+	eth.SetDestination(dst)
+	eth.SetSource(n.spec.MAC)
+	eth.SetEtherType(header.EtherTypeIPv4)
+	if watched {
+		pkt := out[header.EthernetMinSize:]
+		n.rec.Record(trace.Event{Node: n.spec.Name, Layer: "mux", Action: "encap", Rule: res.Rule,
+			Packet: trace.DescribeIP(pkt), Added: trace.VXLANHeaders(pkt),
+			Note: fmt.Sprintf("%s flow %s to DIP %s on host %s", res.Match, flowState(res.Flow), res.DIP, res.NextHop)})
+	}
+	n.port.Send(out)
+	n.buf = out[:0]
+}
+
+func flowState(s mux.FlowState) string {
+	switch s {
+	case mux.FlowNew:
+		return "new"
+	case mux.FlowEstablished:
+		return "established"
+	case mux.FlowFallback:
+		return "hashed (flow table full)"
+	}
+	return "stateless"
+}
+
+// wallClock is the system clock.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
