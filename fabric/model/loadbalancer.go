@@ -121,9 +121,9 @@ func (s *LoadBalancerSpec) validateSNAT(c checker) {
 		return a.first - b.first
 	})
 	reported := map[int]bool{}
-	// covered[p] counts the ports below p that inbound rules receive on,
-	// for the (VIP, protocol) being scanned.
-	var covered []int32
+	// inbound holds the ports inbound rules receive on, for the (VIP,
+	// protocol) being scanned.
+	var inbound [][2]int
 	listeners := s.listeners()
 	for i, sp := range spans {
 		if i > 0 && spans[i-1].vip == sp.vip && spans[i-1].ipProto == sp.ipProto {
@@ -134,39 +134,37 @@ func (s *LoadBalancerSpec) validateSNAT(c checker) {
 				reported[sp.i] = true
 			}
 		} else {
-			covered = inboundCover(covered, listeners, s, sp.vip, sp.ipProto)
+			inbound = inboundSpans(listeners, s, sp.vip, sp.ipProto)
 		}
-		if n := covered[sp.lt+1] - covered[sp.first]; n > 0 && !reported[sp.i] {
+		k, _ := slices.BinarySearchFunc(inbound, sp.first, func(in [2]int, port int) int { return in[1] - port })
+		if k < len(inbound) && inbound[k][0] <= sp.lt && !reported[sp.i] {
 			a := s.SNATAllocations[sp.i]
-			c.fail(ErrConflict, fmt.Sprintf("spec.snatAllocations[%d]", sp.i), "ports %d-%d of %s include %d that an inbound rule receives on", a.FirstPort, a.LastPort(), a.VIP, n)
+			c.fail(ErrConflict, fmt.Sprintf("spec.snatAllocations[%d]", sp.i), "ports %d-%d of %s include %d-%d, which an inbound rule receives on",
+				a.FirstPort, a.LastPort(), a.VIP, max(inbound[k][0], sp.first), min(inbound[k][1], sp.lt))
 			reported[sp.i] = true
 		}
 	}
 }
 
-// inboundCover fills buf (65537 entries) so that buf[p] counts the ports
-// below p that a listener receives on at vip for IP protocol ipProto.
-func inboundCover(buf []int32, ls []listener, s *LoadBalancerSpec, vip netip.Addr, ipProto uint8) []int32 {
-	if buf == nil {
-		buf = make([]int32, 65537)
-	}
-	clear(buf)
+// inboundSpans returns the port ranges that the listeners receive on
+// at vip for IP protocol ipProto, sorted and merged.
+func inboundSpans(ls []listener, s *LoadBalancerSpec, vip netip.Addr, ipProto uint8) [][2]int {
+	var spans [][2]int
 	for _, l := range ls {
-		if s.vip(l.frontend) == vip && l.protocol.Matches(ipProto) && l.lo <= l.hi && l.lo <= 65535 && l.hi >= 0 {
-			buf[max(l.lo, 0)]++
-			buf[min(l.hi, 65535)+1]--
+		if s.vip(l.frontend) == vip && l.protocol.Matches(ipProto) && l.lo <= l.hi {
+			spans = append(spans, [2]int{l.lo, l.hi})
 		}
 	}
-	var depth, count int32
-	for p := range buf {
-		d := buf[p]
-		buf[p] = count
-		depth += d
-		if depth > 0 {
-			count++
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	merged := spans[:0]
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp[0] <= merged[n-1][1]+1 {
+			merged[n-1][1] = max(merged[n-1][1], sp[1])
+			continue
 		}
+		merged = append(merged, sp)
 	}
-	return buf
+	return merged
 }
 
 // vip returns the VIP of the frontend named fe.
