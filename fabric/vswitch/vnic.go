@@ -55,7 +55,6 @@ type VNIC struct {
 	buf      []byte       // scratch of the vNIC's delivery goroutine
 	arp      [header.EthernetMinSize + header.ARPSize]byte
 	pkt      packet
-	segments int
 }
 
 // AddVNIC attaches a guest's vNIC to the switch and starts forwarding its
@@ -240,25 +239,23 @@ func (v *VNIC) offloadTx(p *packet) {
 		h.GSOSize = uint16(mss)
 		h.HdrLen = uint16(header.EthernetMinSize + p.ihl + thl)
 	}
-	v.segments = 0
-	if err := v.pipeline.Tx(h, p.frame, v.emit); err != nil {
-		s.event(v.name, Out, LayerOffload, ActionDrop, "offload: "+dropReason(err), p)
-		return
-	}
 	if h.GSOType != virtio.GSONone {
 		s.count[LayerOffload][ActionSegment].Add(1)
 		if s.cfg.Trace != nil {
-			e := Event{Switch: s.cfg.Name, Port: v.name, Dir: Out, Layer: LayerOffload, Action: ActionSegment,
-				Rule: "tso", Segments: v.segments}
-			s.cfg.Trace(e)
+			payload, mss := len(l4)-thl, int(h.GSOSize)
+			s.cfg.Trace(Event{Switch: s.cfg.Name, Port: v.name, Dir: Out, Layer: LayerOffload, Action: ActionSegment,
+				Rule: "tso", Proto: p.proto, Src: netip.AddrPortFrom(p.src(), p.sport()), Dst: netip.AddrPortFrom(p.dst(), p.dport()),
+				Segments: (payload + mss - 1) / mss})
 		}
+	}
+	if err := v.pipeline.Tx(h, p.frame, v.emit); err != nil {
+		s.event(v.name, Out, LayerOffload, ActionDrop, "offload: "+dropReason(err), nil)
 	}
 }
 
 // emitSegment takes a finished packet from the offload pipeline on to the
 // other layers.
 func (v *VNIC) emitSegment(h virtio.NetHdr, frame []byte) error {
-	v.segments++
 	p := &v.pkt
 	if err := p.parse(frame); err != nil {
 		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(err), nil)
