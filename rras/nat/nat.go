@@ -156,7 +156,7 @@ func New(cfg Config) (*NAT, error) {
 			return nil, fmt.Errorf("nat: config: forward %d: internal %v already forwarded", i, in)
 		}
 		pool := uint32(slices.Index(n.pool, u32(ext.Addr())))
-		n.addMapping(f.Proto, u32(in.Addr()), in.Port(), pool, ext.Port(), true)
+		n.addMapping(f.Proto, u32(in.Addr()), in.Port(), pool, ext.Port(), true, n.hashEndpoint(f.Proto, u32(in.Addr()), in.Port()))
 		if ext.Port() < cfg.Ports.Lo || ext.Port() > cfg.Ports.Hi {
 			n.ports(f.Proto, pool).fixed++
 		}
@@ -359,7 +359,8 @@ func (n *NAT) parseTransport(ip header.IPv4, f *flow, out, first bool) error {
 
 func (n *NAT) outboundFlow(ip header.IPv4, f *flow) (Verdict, error) {
 	src, dst := u32(ip.Source()), u32(ip.Destination())
-	m, mok := n.lookupIn(f.proto, src, f.sport)
+	hIn := n.hashEndpoint(f.proto, src, f.sport)
+	m, mok := n.lookupInHash(hIn, f.proto, src, f.sport)
 	var s uint32
 	sok := false
 	if mok {
@@ -381,7 +382,7 @@ func (n *NAT) outboundFlow(ip header.IPv4, f *flow) (Verdict, error) {
 		}
 		if !mok {
 			var err error
-			if m, err = n.newMapping(f.proto, src, f.sport); err != nil {
+			if m, err = n.newMapping(f.proto, src, f.sport, hIn); err != nil {
 				return ReplyICMP, err
 			}
 		}
