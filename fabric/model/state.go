@@ -47,7 +47,8 @@ func NewState(objs []Object) (*State, error) {
 // overlapping prefixes (logical subnets and public IP pools share one
 // address space), duplicate VNIs, MACs, VIPs and addresses on a network,
 // references to missing resources, addresses outside their subnet or
-// pool, BGP peers that disagree with the resource they name, Input
+// pool, BGP peers that disagree with the resource they name (its ASN or
+// address, or it does not peer back), Input
 // endpoints that no load balancer rule serves, and each load balancer
 // with its backend pools resolved, as the slb module validates it.
 func ValidateState(objs []Object) error {

@@ -488,7 +488,7 @@ func (s *State) check(errs *[]error) {
 				c.fail(ErrNotFound, fmt.Sprintf("spec.loadBalancers[%d]", i), "LoadBalancer %q does not exist", lb)
 			}
 		}
-		s.checkPeers(c, "spec.peers", m.Peers)
+		s.checkPeers(c, "spec.peers", m.Peers, []netip.Addr{m.Address})
 	}
 	for n, g := range s.Gateways() {
 		c := at(KindGateway, n)
@@ -508,7 +508,11 @@ func (s *State) check(errs *[]error) {
 			}
 		}
 		if g.BGP != nil {
-			s.checkPeers(c, "spec.bgp.peers", g.BGP.Peers)
+			var own []netip.Addr
+			for _, ifc := range g.Interfaces {
+				own = append(own, ifc.Address)
+			}
+			s.checkPeers(c, "spec.bgp.peers", g.BGP.Peers, own)
 		}
 	}
 	for n, nic := range s.NetworkInterfaces() {
@@ -540,8 +544,14 @@ func lnField(field string) string {
 }
 func subnetField(field string) string { return field[:strings.LastIndexByte(field, '.')+1] + "subnet" }
 
-// checkPeers checks that BGP peers naming a Gateway or Mux agree with it.
-func (s *State) checkPeers(c checker, field string, peers []BGPPeer) {
+// checkPeers checks that BGP peers naming a Gateway or Mux agree with it:
+// its ASN and address, and that it peers back with one of own, the
+// addresses of the speaker being checked (a session configured on one
+// side only never comes up).
+func (s *State) checkPeers(c checker, field string, peers []BGPPeer, own []netip.Addr) {
+	peersBack := func(peers []BGPPeer) bool {
+		return slices.ContainsFunc(peers, func(p BGPPeer) bool { return slices.Contains(own, p.Address) })
+	}
 	for i, p := range peers {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		switch {
@@ -561,6 +571,9 @@ func (s *State) checkPeers(c checker, field string, peers []BGPPeer) {
 			if !slices.ContainsFunc(g.Interfaces, func(i GatewayInterface) bool { return i.Address == p.Address }) {
 				c.fail(ErrConflict, f+".address", "%s is not an address of Gateway %q", p.Address, p.Gateway)
 			}
+			if !peersBack(g.BGP.Peers) {
+				c.fail(ErrConflict, f+".gateway", "Gateway %q has no BGP peer at %v", p.Gateway, own)
+			}
 		case p.Mux != "":
 			m, ok := s.Mux(p.Mux)
 			if !ok {
@@ -572,6 +585,9 @@ func (s *State) checkPeers(c checker, field string, peers []BGPPeer) {
 			}
 			if p.Address != m.Address {
 				c.fail(ErrConflict, f+".address", "%s is not the address of Mux %q (%s)", p.Address, p.Mux, m.Address)
+			}
+			if !peersBack(m.Peers) {
+				c.fail(ErrConflict, f+".mux", "Mux %q has no BGP peer at %v", p.Mux, own)
 			}
 		}
 	}

@@ -203,6 +203,12 @@ func TestValidateStateRules(t *testing.T) {
 		{"BGP peer names a missing gateway", func(t testing.TB, o []Object) []Object {
 			return edit(t, o, KindMux, "mux1", func(s Spec) { s.(*MuxSpec).Peers[0].Gateway = "router" })
 		}, KindMux, "mux1", "spec.peers[0].gateway", ErrNotFound},
+		{"BGP session configured on one side only", func(t testing.TB, o []Object) []Object {
+			return edit(t, o, KindGateway, "bgpvm", func(s Spec) {
+				g := s.(*GatewaySpec)
+				g.BGP.Peers[0].Address, g.BGP.Peers[0].Mux = addr("192.168.100.11"), ""
+			})
+		}, KindMux, "mux1", "spec.peers[0].gateway", ErrConflict},
 		{"AS_TRANS", func(t testing.TB, o []Object) []Object {
 			return edit(t, o, KindMux, "mux1", func(s Spec) { s.(*MuxSpec).ASN = 23456 })
 		}, KindMux, "mux1", "spec.asn", ErrInvalid},
