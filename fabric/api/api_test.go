@@ -548,6 +548,7 @@ func TestMetrics(t *testing.T) {
 		`fabric_api_requests_total{method="POST",code="201"} 1`,
 		`fabric_api_requests_total{method="POST",code="409"} 1`,
 		`fabric_resources{kind="Host"} 1`,
+		`fabric_resources{kind="Event"} 2`,
 		`fabric_store_ops_total{op="apply",result="ok"}`,
 		`fabric_controller_commits_total{verb="create",result="conflict"} 1`,
 	} {

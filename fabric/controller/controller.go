@@ -67,7 +67,8 @@ type Controller struct {
 
 	storeOps *metrics.CounterVec
 	commits  *metrics.CounterVec
-	kinds    map[model.Kind]int // resources per kind at the last snapshot; guarded by mu
+	kinds    map[model.Kind]int // resources per kind; guarded by mu
+	plurals  map[string]model.Kind
 }
 
 var _ api.Backend = (*Controller)(nil)
@@ -97,12 +98,15 @@ func New(cfg Config) (*Controller, error) {
 	}
 	c := &Controller{st: cfg.Store, rules: cfg.Rules.withDefaults(), source: cfg.Source,
 		eventLimit: cfg.EventLimit, log: cfg.Logger, now: cfg.Now,
-		cache: make(map[string]cached), kinds: make(map[model.Kind]int)}
+		cache: make(map[string]cached), kinds: make(map[model.Kind]int), plurals: make(map[string]model.Kind)}
+	for _, k := range model.Kinds() {
+		c.plurals[k.Plural()] = k
+	}
 	if r := cfg.Metrics; r != nil {
 		c.storeOps = r.NewCounter("fabric_store_ops_total", "Store operations by op and result.", "op", "result")
 		c.commits = r.NewCounter("fabric_controller_commits_total",
 			"Controller writes by verb and result (ok, invalid, conflict, error).", "verb", "result")
-		r.NewGaugeFunc("fabric_resources", "Resources per kind at the controller's last write.", c.resourceSamples, "kind")
+		r.NewGaugeFunc("fabric_resources", "Resources per kind, as of the controller's last write.", c.resourceSamples, "kind")
 	}
 	return c, nil
 }
@@ -115,6 +119,25 @@ func (c *Controller) resourceSamples() []metrics.Sample {
 		out = append(out, metrics.Sample{Values: []string{string(k)}, Value: float64(c.kinds[k])})
 	}
 	return out
+}
+
+// countResources updates the resources per kind after ops committed:
+// creates are the puts conditioned on MustNotExist. The caller holds
+// c.mu.
+func (c *Controller) countResources(ops []store.Op) {
+	for _, op := range ops {
+		plural, _, ok := strings.Cut(strings.TrimPrefix(op.Key, model.KeyPrefix), "/")
+		kind, known := c.plurals[plural]
+		if !ok || !known || !strings.HasPrefix(op.Key, model.KeyPrefix) {
+			continue
+		}
+		switch {
+		case op.Type == store.OpDelete:
+			c.kinds[kind]--
+		case op.IfRevision == store.MustNotExist:
+			c.kinds[kind]++
+		}
+	}
 }
 
 // countOp records one store operation's outcome.

@@ -148,7 +148,9 @@ func (c *Controller) Record(ctx context.Context, ev model.EventSpec) {
 	if err == nil {
 		var ops []store.Op
 		if ops, err = c.eventOps(snap, []model.EventSpec{ev}); err == nil {
-			_, err = c.st.Apply(ctx, ops)
+			if _, err = c.st.Apply(ctx, ops); err == nil {
+				c.countResources(ops)
+			}
 			c.countOp("apply", err)
 		}
 	}

@@ -156,6 +156,9 @@ func (c *Controller) try(ctx context.Context, verb string, p plan) (out []model.
 		ops = append(ops, store.PutOp(FenceKey, []byte(c.source), snap.fence))
 		rev, err = c.st.Apply(ctx, ops)
 		c.countOp("apply", err)
+		if err == nil {
+			c.countResources(ops)
+		}
 		if err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				// Another writer committed since the snapshot (the

@@ -93,7 +93,7 @@ func TestCLISeed(t *testing.T) {
 		}
 	}
 	// The controller allocated what the seed left open: every NIC has a MAC.
-	out = mustCLI(t, dir, "get", "networkinterface", "-o", "yaml")
+	out = mustCLI(t, dir, "get", "nics", "-o", "yaml")
 	nics, err := model.Decode([]byte(out))
 	if err != nil || len(nics) != 4 {
 		t.Fatalf("get -o yaml: %d objects, %v", len(nics), err)

@@ -17,14 +17,30 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// parseKind accepts a kind as its name, plural, or either in lower case
-// ("Host", "hosts", "host").
+// kindAliases are the short names the CLI accepts besides each kind's
+// name and plural.
+var kindAliases = map[string]model.Kind{
+	"lnet": model.KindLogicalNetwork, "lnets": model.KindLogicalNetwork,
+	"vnet": model.KindVirtualNetwork, "vnets": model.KindVirtualNetwork,
+	"nic": model.KindNetworkInterface, "nics": model.KindNetworkInterface,
+	"lb": model.KindLoadBalancer, "lbs": model.KindLoadBalancer,
+	"muxes": model.KindMux,
+	"gw":    model.KindGateway, "gws": model.KindGateway,
+	"pool": model.KindPublicIPPool, "pools": model.KindPublicIPPool,
+	"ev": model.KindEvent,
+}
+
+// parseKind accepts a kind as its name, its plural, either in any case
+// ("Host", "hosts", "host"), or a short name ("nic", "lb", "vnet").
 func parseKind(s string) (model.Kind, error) {
 	l := strings.ToLower(s)
 	for _, k := range model.Kinds() {
 		if l == strings.ToLower(string(k)) || l == k.Plural() {
 			return k, nil
 		}
+	}
+	if k, ok := kindAliases[l]; ok {
+		return k, nil
 	}
 	names := make([]string, 0, len(model.Kinds()))
 	for _, k := range model.Kinds() {
@@ -123,8 +139,12 @@ func writeTable(out io.Writer, kind model.Kind, objs []model.Object, now time.Ti
 		for _, o := range objs {
 			var e model.EventSpec
 			json.Unmarshal(o.Spec, &e)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\t%s\n", age(now, e.Time), e.Type, e.Reason,
-				e.Object.Kind, e.Object.Name, e.Source, firstLine(e.Message))
+			about := string(e.Object.Kind) + "/" + e.Object.Name
+			if e.Object.Kind == model.KindEvent && e.Object.Name == o.Metadata.Name {
+				about = "-" // about no resource in particular
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", age(now, e.Time), e.Type, e.Reason,
+				about, e.Source, firstLine(e.Message))
 		}
 		return tw.Flush()
 	}
