@@ -24,12 +24,13 @@ func (p *peer) syncRoutes(c *conn) {
 			continue
 		}
 		g := group{fam, a}
-		announce[g] = append(announce[g], wire.NLRI{Prefix: pfx})
+		announce[g] = append(announce[g], wire.NLRI{Prefix: pfx, PathID: c.pathID(fam)})
 	}
 	withdraw := map[wire.Family][]wire.NLRI{}
 	for pfx := range c.sent {
 		if _, ok := p.s.table[pfx]; !ok {
-			withdraw[familyOf(pfx)] = append(withdraw[familyOf(pfx)], wire.NLRI{Prefix: pfx})
+			fam := familyOf(pfx)
+			withdraw[fam] = append(withdraw[fam], wire.NLRI{Prefix: pfx, PathID: c.pathID(fam)})
 		}
 	}
 	p.s.mu.RUnlock()
@@ -69,6 +70,16 @@ func (p *peer) syncRoutes(c *conn) {
 	if len(batch) > 0 {
 		c.send(p, batch)
 	}
+}
+
+// pathID is the ADD-PATH path identifier of our routes of fam on c: we
+// announce one path per prefix, as path 1 where the peer takes path
+// identifiers (RFC 7911), and without one elsewhere.
+func (c *conn) pathID(fam wire.Family) uint32 {
+	if c.enc.AddPath.Has(fam) {
+		return 1
+	}
+	return 0
 }
 
 func familyOf(p netip.Prefix) wire.Family {

@@ -195,7 +195,8 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 	buf := make([]byte, wire.MaxMessageLen)
 	maxLen := wire.MaxMessageLen
 	var dec wire.DecodeOptions
-	var peerOpen *wire.Open // the peer's, for Config.RIB
+	var disabled wire.FamilySet // AFI/SAFI disabled (RFC 7606 section 7.11)
+	var peerOpen *wire.Open     // the peer's, for Config.RIB
 	post := func(in inbound) {
 		in.kind, in.c, in.l = inMessage, c, l
 		p.post(in)
@@ -273,6 +274,14 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 				p.log.Warn("malformed UPDATE handled by RFC 7606", "action", u.Action(), "err", u.Err())
 			}
 			if r := p.s.cfg.RIB; r != nil && peerOpen != nil {
+				if u.Action() == wire.ActionAFISAFIDisable {
+					// The RIB cannot drop one family of a peer: take the
+					// other way RFC 7606 section 7.11 allows, a reset.
+					e := mpError(u.Err())
+					e.Action = wire.ActionSessionReset
+					fail(fsm.UpdateMsgErr, e)
+					return
+				}
 				if id, ok := l.ribPeer(p, peerOpen); ok {
 					if err := r.Ingest(id, &u); err != nil {
 						var mp *rib.MaxPrefixError
@@ -288,7 +297,15 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 				post(inbound{ev: fsm.Event{Type: fsm.UpdateMsg}})
 				continue
 			}
-			post(inbound{ev: fsm.Event{Type: fsm.UpdateMsg}, routes: routesEvent(p.cfg.Address, &u)})
+			ev := routesEvent(p.cfg.Address, &u, disabled)
+			if d := u.Disable() &^ disabled; d != 0 {
+				// RFC 4760 section 7: forget the family's routes and
+				// ignore it until the session ends.
+				disabled |= d
+				ev.Disabled = slices.Collect(d.All())
+				p.log.Warn("address families disabled for the rest of the session", "families", ev.Disabled)
+			}
+			post(inbound{ev: fsm.Event{Type: fsm.UpdateMsg}, routes: ev})
 		case wire.TypeRouteRefresh:
 			rr, err := wire.ParseRouteRefresh(msg, maxLen)
 			if err != nil {
@@ -318,15 +335,21 @@ func (p *peer) checkOpen(o *wire.Open) error {
 	return nil
 }
 
-// routesEvent copies an UPDATE's routes out of the message.
-func routesEvent(peer netip.Addr, u *wire.Update) *Event {
+// routesEvent copies an UPDATE's routes out of the message, leaving out
+// those of disabled families.
+func routesEvent(peer netip.Addr, u *wire.Update, disabled wire.FamilySet) *Event {
 	ev := &Event{Type: RoutesReceived, Peer: peer}
 	if fam, ok := u.EndOfRIB(); ok {
-		ev.EndOfRIB = []wire.Family{fam}
+		if !disabled.Has(fam) {
+			ev.EndOfRIB = []wire.Family{fam}
+		}
 		return ev
 	}
 	var attrs *wire.Attributes
 	for fam, n := range u.Reachable() {
+		if disabled.Has(fam) {
+			continue
+		}
 		if attrs == nil {
 			a := u.Attributes()
 			attrs = &a
@@ -334,9 +357,37 @@ func routesEvent(peer netip.Addr, u *wire.Update) *Event {
 		ev.Announced = append(ev.Announced, Route{Family: fam, Prefix: n.Prefix, PathID: n.PathID, Attrs: attrs})
 	}
 	for fam, n := range u.Unreachable() {
+		if disabled.Has(fam) {
+			continue
+		}
 		ev.Withdrawn = append(ev.Withdrawn, Route{Family: fam, Prefix: n.Prefix, PathID: n.PathID})
 	}
 	return ev
+}
+
+// mpError returns a copy of the error behind an UPDATE's AFI/SAFI
+// disable.
+func mpError(err error) *wire.Error {
+	var found *wire.Error
+	var walk func(error)
+	walk = func(err error) {
+		if e, ok := err.(*wire.Error); ok && found == nil && e.Action == wire.ActionAFISAFIDisable {
+			found = e
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	if found == nil {
+		return &wire.Error{Msg: wire.TypeUpdate, Field: "MP_REACH_NLRI", Action: wire.ActionSessionReset,
+			Code: wire.CodeUpdate, Subcode: wire.SubOptionalAttribute, Err: wire.ErrValue}
+	}
+	e := *found
+	e.Data = append([]byte(nil), e.Data...)
+	return &e
 }
 
 var (

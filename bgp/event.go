@@ -24,7 +24,11 @@ const (
 	SessionDown
 	// RoutesReceived: an UPDATE from the peer, as Announced and Withdrawn
 	// routes (RFC 7606 treat-as-withdraw already applied), or an
-	// End-of-RIB marker.
+	// End-of-RIB marker. Disabled lists families the peer sent a
+	// malformed MP_REACH_NLRI or MP_UNREACH_NLRI for: every route of them
+	// received from the peer is to be forgotten, and the session ignores
+	// them until it ends (RFC 7606 section 7.11, RFC 4760 section 7).
+	// With Config.RIB such an UPDATE resets the session instead.
 	RoutesReceived
 )
 
@@ -51,6 +55,7 @@ type Event struct {
 	Announced []Route
 	Withdrawn []Route
 	EndOfRIB  []wire.Family
+	Disabled  []wire.Family
 }
 
 // SessionInfo describes an Established session.
@@ -60,6 +65,14 @@ type SessionInfo struct {
 	HoldTime      time.Duration
 	Keepalive     time.Duration
 	Families      []wire.Family
+	// Negotiated from the two OPENs: the families whose NLRI carry ADD-PATH
+	// path identifiers from the peer and to it (RFC 7911), whether
+	// messages may be up to 65535 bytes (RFC 8654), and the families we
+	// may send with an IPv6 next hop (RFC 8950).
+	AddPathReceive  []wire.Family
+	AddPathSend     []wire.Family
+	ExtendedMessage bool
+	ExtendedNextHop []wire.Family
 }
 
 // Route is one received or withdrawn path. Routes of one UPDATE share their

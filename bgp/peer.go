@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -48,6 +49,18 @@ type PeerConfig struct {
 	// Families are the address families of the session (default IPv4
 	// and IPv6 unicast).
 	Families []wire.Family
+	// AddPath offers ADD-PATH (RFC 7911) for some of Families: to
+	// receive, send or both several paths per prefix. NLRI carry path
+	// identifiers in a direction once both sides agreed to it.
+	AddPath []wire.AddPathFamily
+	// ExtendedMessage offers messages up to 65535 bytes (RFC 8654), used
+	// once both sides offer it.
+	ExtendedMessage bool
+	// ExtendedNextHop offers IPv4 routes with an IPv6 next hop (RFC
+	// 8950) for the IPv4 families of Families. We accept them from a peer
+	// we offered it to, and send them (with our IPv6 session address as
+	// next hop, over an IPv6 session) to a peer that offered it.
+	ExtendedNextHop bool
 	// RIB is how the peer's paths enter Config.RIB: import policy
 	// (with the RFC 8212 default), max-prefix, soft reconfiguration,
 	// weight, route reflection client. Addr, ASN and RouterID are filled
@@ -83,6 +96,11 @@ func (s *Speaker) withDefaults(pc PeerConfig) (PeerConfig, error) {
 	}
 	if len(pc.Families) == 0 {
 		pc.Families = []wire.Family{wire.IPv4Unicast, wire.IPv6Unicast}
+	}
+	for _, a := range pc.AddPath {
+		if !slices.Contains(pc.Families, a.Family) || a.Mode < wire.AddPathReceive || a.Mode > wire.AddPathBoth {
+			return pc, fmt.Errorf("%w: %v: ADD-PATH %v mode %d: the family must be one of the session's, the mode 1 to 3", ErrInvalidPeer, pc.Address, a.Family, a.Mode)
+		}
 	}
 	if len(pc.Password) > 80 {
 		return pc, fmt.Errorf("%w: %v: TCP-MD5 password longer than 80 bytes", ErrInvalidPeer, pc.Address)
@@ -145,10 +163,19 @@ func newPeer(s *Speaker, pc PeerConfig) *peer {
 		HoldTime: uint16(pc.HoldTime / time.Second),
 		RouterID: pc.RouterID,
 		Capabilities: wire.Capabilities{
-			Multiprotocol: pc.Families,
-			RouteRefresh:  true,
-			FourOctetAS:   true,
+			Multiprotocol:   pc.Families,
+			RouteRefresh:    true,
+			FourOctetAS:     true,
+			AddPath:         pc.AddPath,
+			ExtendedMessage: pc.ExtendedMessage,
 		},
+	}
+	if pc.ExtendedNextHop {
+		for _, f := range pc.Families {
+			if f.AFI == wire.AFIIPv4 {
+				p.open.ExtendedNextHop = append(p.open.ExtendedNextHop, wire.ExtendedNextHop{Family: f, NextHopAFI: wire.AFIIPv6})
+			}
+		}
 	}
 	p.localOpen, _ = p.open.Append(nil)
 	return p
@@ -476,7 +503,11 @@ func (p *peer) sessionUp(c *conn) {
 	info := &SessionInfo{
 		Local: c.link.local, Remote: c.link.remote,
 		PeerOpen: *c.peerOpen, HoldTime: hold, Keepalive: keep,
-		Families: c.families(p),
+		Families:        c.families(p),
+		AddPathReceive:  slices.Collect(c.dec.AddPath.All()),
+		AddPathSend:     slices.Collect(c.enc.AddPath.All()),
+		ExtendedMessage: c.enc.ExtendedMessage,
+		ExtendedNextHop: slices.Collect(c.enc.ExtendedNextHop.All()),
 	}
 	p.log.Info("session established", "local", info.Local, "remote", info.Remote, "hold", hold, "families", info.Families)
 	p.lastErr = nil

@@ -46,6 +46,13 @@ const (
 	// ActionTreatAsWithdraw: handle every prefix of the UPDATE (NLRI field
 	// and MP_REACH_NLRI) as if it had been withdrawn (RFC 7606 section 2).
 	ActionTreatAsWithdraw
+	// ActionAFISAFIDisable: an MP_REACH_NLRI or MP_UNREACH_NLRI of a
+	// known AFI/SAFI is malformed (RFC 7606 section 7.11). Delete every
+	// route of that family received from the peer and ignore the family
+	// for the rest of the session (RFC 4760 section 7); Update.Disable
+	// names the families. The UPDATE's other prefixes are treated as
+	// withdrawn.
+	ActionAFISAFIDisable
 	// ActionSessionReset: send the NOTIFICATION given by the error and
 	// close the session.
 	ActionSessionReset
@@ -59,6 +66,8 @@ func (a Action) String() string {
 		return "attribute-discard"
 	case ActionTreatAsWithdraw:
 		return "treat-as-withdraw"
+	case ActionAFISAFIDisable:
+		return "afi-safi-disable"
 	case ActionSessionReset:
 		return "session-reset"
 	}

@@ -1,6 +1,9 @@
 package wire
 
-import "fmt"
+import (
+	"fmt"
+	"iter"
+)
 
 // AFI is an Address Family Identifier (RFC 4760, IANA registry).
 type AFI uint16
@@ -79,6 +82,17 @@ type FamilySet uint8
 
 // With returns s plus f (unchanged if f is not Known).
 func (s FamilySet) With(f Family) FamilySet { return s | f.bit() }
+
+// All yields the families of s.
+func (s FamilySet) All() iter.Seq[Family] {
+	return func(yield func(Family) bool) {
+		for _, f := range [...]Family{IPv4Unicast, IPv6Unicast, IPv4Multicast, IPv6Multicast} {
+			if s.Has(f) && !yield(f) {
+				return
+			}
+		}
+	}
+}
 
 // Has reports whether f is in s.
 func (s FamilySet) Has(f Family) bool { return f.bit() != 0 && s&f.bit() != 0 }

@@ -88,8 +88,11 @@ func (u *Update) validate() *Error {
 			if e.Action == ActionSessionReset {
 				return e
 			}
-			if e.Action == ActionAttributeDiscard {
+			switch e.Action {
+			case ActionAttributeDiscard:
 				u.discard[w] |= m
+			case ActionAFISAFIDisable:
+				u.disable = u.disable.With(e.Family)
 			}
 			u.note(e)
 		}
@@ -112,6 +115,20 @@ func (u *Update) validate() *Error {
 		}
 	}
 	return nil
+}
+
+// mpError is the error for a malformed MP_REACH_NLRI or MP_UNREACH_NLRI
+// at message offset off: AFI/SAFI disable when its AFI and SAFI can be
+// read and name a family this package decodes, session reset otherwise.
+func mpError(a Attr, raw []byte, off int, field string, err error) *Error {
+	e := attrError(a, raw, off, ActionSessionReset, field, SubOptionalAttribute, err)
+	if len(a.Value) >= 3 {
+		e.Family = Family{AFI(binary.BigEndian.Uint16(a.Value)), SAFI(a.Value[2])}
+		if e.Family.Known() {
+			e.Action = ActionAFISAFIDisable
+		}
+	}
+	return e
 }
 
 // checkAttr applies the rules for one attribute.
@@ -205,32 +222,30 @@ func (u *Update) checkAttr(a Attr, raw []byte, off int) *Error {
 			return attrError(a, raw, off, taw, "length", SubAttributeLength, ErrLength)
 		}
 	case AttrMPReachNLRI: // RFC 7606 section 7.11, RFC 4760 section 7
+		// The NLRI cannot be located, or cannot be read, so
+		// treat-as-withdraw is impossible: RFC 7606 leaves "AFI/SAFI
+		// disable" or "session reset", and we disable when the family is
+		// one we decode; otherwise only a reset is safe.
 		m, ok := a.MPReach()
 		if !ok {
-			return attrError(a, raw, off, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
+			return mpError(a, raw, off, "next hop length", ErrLength)
 		}
 		if !m.nextHopOK(u.opts.ExtendedNextHop) {
-			e := attrError(a, raw, off+len(raw)-len(a.Value)+3, ActionSessionReset, "next hop length", SubOptionalAttribute, ErrLength)
-			e.Family = m.Family
-			return e
+			return mpError(a, raw, off+len(raw)-len(a.Value)+3, "next hop length", ErrLength)
 		}
 		if m.Family.Known() {
 			if bad := checkPrefixes(m.RawNLRI, m.Family, m.addPath); bad >= 0 {
-				e := attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "NLRI", SubOptionalAttribute, ErrValue)
-				e.Family = m.Family
-				return e
+				return mpError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, "NLRI", ErrValue)
 			}
 		}
 	case AttrMPUnreachNLRI:
 		m, ok := a.MPUnreach()
 		if !ok {
-			return attrError(a, raw, off, ActionSessionReset, "length", SubOptionalAttribute, ErrLength)
+			return mpError(a, raw, off, "length", ErrLength)
 		}
 		if m.Family.Known() {
 			if bad := checkPrefixes(m.RawNLRI, m.Family, m.addPath); bad >= 0 {
-				e := attrError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, ActionSessionReset, "withdrawn NLRI", SubOptionalAttribute, ErrValue)
-				e.Family = m.Family
-				return e
+				return mpError(a, raw, off+len(raw)-len(m.RawNLRI)+bad, "withdrawn NLRI", ErrValue)
 			}
 		}
 	case AttrExtendedCommunities: // RFC 7606 section 7.14

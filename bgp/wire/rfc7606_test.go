@@ -84,11 +84,15 @@ func TestRFC7606(t *testing.T) {
 		{"last attribute overruns", buildUpdate(nil, cat(base, []byte{0xc0, 8, 8, 0, 1, 0, 1}), nlri10), ibgp, ActionTreatAsWithdraw, AttrCommunities, SubAttributeLength, ErrLength},
 		{"two octets left", buildUpdate(nil, cat(base, []byte{0xc0, 8}), nlri10), ibgp, ActionTreatAsWithdraw, 0, SubAttributeLength, ErrLength},
 		{"overrun and nothing located", buildUpdate(nil, cat(aOrigin, []byte{0xc0, 8, 8, 0, 1}), nil), ibgp, ActionSessionReset, AttrCommunities, SubMalformedAttributeList, ErrLength},
-		{"MP_REACH next hop length", buildUpdate(nil, cat([]byte{0x90, 14, 0, 11, 0, 2, 1, 4, 1, 2, 3, 4, 0, 8, 0x20}, aOrigin, aASPath), nil), ibgp, ActionSessionReset, AttrMPReachNLRI, SubOptionalAttribute, ErrLength},
-		{"MP_REACH NLRI overrun", buildUpdate(nil, cat([]byte{0x90, 14, 0, 23, 0, 2, 1, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 64, 0x20}, aOrigin, aASPath), nil), ibgp, ActionSessionReset, AttrMPReachNLRI, SubOptionalAttribute, ErrValue},
+		{"MP_REACH next hop length", buildUpdate(nil, cat([]byte{0x90, 14, 0, 11, 0, 2, 1, 4, 1, 2, 3, 4, 0, 8, 0x20}, aOrigin, aASPath), nil), ibgp, ActionAFISAFIDisable, AttrMPReachNLRI, SubOptionalAttribute, ErrLength},
+		{"MP_REACH NLRI overrun", buildUpdate(nil, cat([]byte{0x90, 14, 0, 23, 0, 2, 1, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 64, 0x20}, aOrigin, aASPath), nil), ibgp, ActionAFISAFIDisable, AttrMPReachNLRI, SubOptionalAttribute, ErrValue},
+		{"MP_REACH NLRI overrun beside NLRI field", buildUpdate(nil, cat([]byte{0x90, 14, 0, 23, 0, 2, 1, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 64, 0x20}, base), nlri10), ibgp, ActionAFISAFIDisable, AttrMPReachNLRI, SubOptionalAttribute, ErrValue},
+		{"MP_REACH unknown family, next hop overrun", buildUpdate(nil, cat([]byte{0x90, 14, 0, 6, 0, 25, 65, 40, 1, 2}, aOrigin, aASPath), nil), ibgp, ActionSessionReset, AttrMPReachNLRI, SubOptionalAttribute, ErrLength},
+		{"MP_REACH too short for AFI/SAFI", buildUpdate(nil, cat([]byte{0x90, 14, 0, 2, 0, 2}, aOrigin, aASPath), nil), ibgp, ActionSessionReset, AttrMPReachNLRI, SubOptionalAttribute, ErrLength},
+		{"MP_UNREACH NLRI overrun", buildUpdate(nil, []byte{0x90, 15, 0, 5, 0, 2, 1, 64, 0x20}, nil), ibgp, ActionAFISAFIDisable, AttrMPUnreachNLRI, SubOptionalAttribute, ErrValue},
 		{"MP_REACH repeated", buildUpdate(nil, cat(mpV6, mpV6, aOrigin, aASPath), nil), ibgp, ActionSessionReset, AttrMPReachNLRI, SubMalformedAttributeList, ErrDuplicate},
 		{"MP_UNREACH short", buildUpdate(nil, []byte{0x80, 15, 2, 0, 2}, nil), ibgp, ActionSessionReset, AttrMPUnreachNLRI, SubOptionalAttribute, ErrLength},
-		{"IPv4 over IPv6 next hop not negotiated", buildUpdate(nil, cat([]byte{0x90, 14, 0, 23, 0, 1, 1, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 8, 10}, aOrigin, aASPath), nil), ibgp, ActionSessionReset, AttrMPReachNLRI, SubOptionalAttribute, ErrLength},
+		{"IPv4 over IPv6 next hop not negotiated", buildUpdate(nil, cat([]byte{0x90, 14, 0, 23, 0, 1, 1, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 8, 10}, aOrigin, aASPath), nil), ibgp, ActionAFISAFIDisable, AttrMPReachNLRI, SubOptionalAttribute, ErrLength},
 		{"IPv4 over IPv6 next hop", buildUpdate(nil, cat([]byte{0x90, 14, 0, 23, 0, 1, 1, 16, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 8, 10}, aOrigin, aASPath), nil), &DecodeOptions{AS4: true, ExtendedNextHop: FamilySet(0).With(IPv4Unicast)}, ActionNone, 0, 0, nil},
 		{"withdrawn length overrun", buildUpdate([]byte{8, 10}, nil, nil)[:21], ibgp, ActionSessionReset, 0, SubMalformedAttributeList, ErrLength},
 		{"NLRI prefix length 33", buildUpdate(nil, base, []byte{33, 1, 2, 3, 4, 5}), ibgp, ActionSessionReset, 0, SubInvalidNetworkField, ErrValue},
@@ -131,8 +135,21 @@ func TestRFC7606(t *testing.T) {
 			if e.Action == ActionSessionReset && e.Notification().Code != CodeUpdate {
 				t.Fatalf("notification %v", e.Notification())
 			}
-			if (c.attr == AttrMPReachNLRI && c.want != ErrDuplicate) != e.Family.Known() {
+			if (action == ActionAFISAFIDisable) != e.Family.Known() {
 				t.Fatalf("family %v for %v", e.Family, c.attr)
+			}
+			if action == ActionAFISAFIDisable {
+				if !u.Disable().Has(e.Family) {
+					t.Fatalf("Disable() = %b, want %v", u.Disable(), e.Family)
+				}
+				for f, p := range u.Reachable() {
+					t.Fatalf("AFI/SAFI disable but %v %v reachable", f, p)
+				}
+				for f, p := range u.Unreachable() {
+					if f == e.Family {
+						t.Fatalf("prefix %v of the disabled family yielded", p)
+					}
+				}
 			}
 			if e.Offset < 0 || e.Offset > len(msg) {
 				t.Fatalf("offset %d outside message of %d", e.Offset, len(msg))

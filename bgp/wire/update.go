@@ -49,6 +49,7 @@ type Update struct {
 	action  Action
 	err     error     // every problem found, errors.Join'ed
 	discard [4]uint64 // attribute types to skip (attribute discard)
+	disable FamilySet // families of a malformed MP_REACH/MP_UNREACH_NLRI
 }
 
 // ParseUpdate decodes and validates a whole UPDATE message (header
@@ -104,6 +105,11 @@ func updateError(off int, field string, sub uint8, err error) *Error {
 // it announces as withdrawn (Reachable then yields nothing and Unreachable
 // yields them). ParseUpdate returns an error instead of ActionSessionReset.
 func (u *Update) Action() Action { return u.action }
+
+// Disable returns the families to disable for the rest of the session
+// (ActionAFISAFIDisable): those of a malformed MP_REACH_NLRI or
+// MP_UNREACH_NLRI. Reachable and Unreachable yield none of their prefixes.
+func (u *Update) Disable() FamilySet { return u.disable }
 
 // Err describes every problem behind Action, nil if there is none. Use
 // errors.As with *Error to get each attribute's details.
@@ -209,7 +215,8 @@ func (u *Update) Reachable() iter.Seq2[Family, NLRI] {
 
 // Unreachable yields every prefix the UPDATE withdraws with its family: the
 // Withdrawn Routes field and MP_UNREACH_NLRI, and also the announced ones
-// when the Action is ActionTreatAsWithdraw.
+// when the Action is ActionTreatAsWithdraw or ActionAFISAFIDisable (except
+// those of the disabled families).
 func (u *Update) Unreachable() iter.Seq2[Family, NLRI] {
 	return func(yield func(Family, NLRI) bool) {
 		for p := range u.Withdrawn() {
@@ -217,14 +224,14 @@ func (u *Update) Unreachable() iter.Seq2[Family, NLRI] {
 				return
 			}
 		}
-		if m, ok := u.MPUnreach(); ok {
+		if m, ok := u.MPUnreach(); ok && !u.disable.Has(m.Family) {
 			for p := range m.NLRI() {
 				if !yield(m.Family, p) {
 					return
 				}
 			}
 		}
-		if u.action == ActionTreatAsWithdraw {
+		if u.action == ActionTreatAsWithdraw || u.action == ActionAFISAFIDisable {
 			u.walkReach(yield)
 		}
 	}
@@ -234,7 +241,7 @@ func (u *Update) walkReach(yield func(Family, NLRI) bool) bool {
 	if !walkPrefixes(u.nlri, IPv4Unicast, u.opts.AddPath.Has(IPv4Unicast), yield) {
 		return false
 	}
-	if m, ok := u.MPReach(); ok {
+	if m, ok := u.MPReach(); ok && !u.disable.Has(m.Family) {
 		return walkPrefixes(m.RawNLRI, m.Family, m.addPath, yield)
 	}
 	return true
