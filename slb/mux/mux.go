@@ -98,14 +98,15 @@ type Config struct {
 // ProcessBatch may be called from any number of goroutines; they never
 // wait for a configuration change.
 type Mux struct {
-	cfg     Config
-	key     flowhash.Key
-	clock   Clock
-	epoch   time.Time
-	log     *slog.Logger
-	flows   *flowTable
-	jiffies *jiffies // when clock is nil
-	hdrLen  int      // bytes of outer headers
+	cfg      Config
+	key      flowhash.Key
+	tableKey tableKey
+	clock    Clock
+	epoch    time.Time
+	log      *slog.Logger
+	flows    *flowTable
+	jiffies  *jiffies // when clock is nil
+	hdrLen   int      // bytes of outer headers
 	// maxInner is the longest inner packet whose encapsulation fits in
 	// an IPv4 total length or an IPv6 payload length.
 	maxInner int
@@ -210,6 +211,7 @@ func New(cfg Config) (*Mux, error) {
 	m := &Mux{
 		cfg:       cfg,
 		key:       cfg.HashKey,
+		tableKey:  newTableKey(),
 		clock:     cfg.Clock,
 		log:       cfg.Logger,
 		untrust:   toTicks(cfg.UntrustedTimeout),

@@ -42,9 +42,32 @@ type packet struct {
 	// destination.
 	icmpErr        bool
 	quotedMismatch bool
-	// fragKey is the fragment's (source, destination, protocol) as
-	// sent, which for an ICMP error differs from tuple.
-	fragKey flowhash.Tuple
+	// src and dst are tuple's addresses as two big-endian words (IPv4
+	// in its IPv4-mapped form), read straight from the packet: the flow
+	// table and the rule lookup hash these rather than netip.Addr values.
+	src, dst words
+	// osrc, odst and oproto are an ICMP error's own addresses and
+	// protocol, under which its fragments are remembered.
+	osrc, odst words
+	oproto     uint8
+	v6         bool
+}
+
+// words is an IPv6 address, or an IPv4-mapped one, as two big-endian
+// 64-bit words.
+type words struct{ hi, lo uint64 }
+
+func words4(b []byte) words {
+	return words{lo: 0xffff<<32 | uint64(binary.BigEndian.Uint32(b))}
+}
+
+func words16(b []byte) words {
+	return words{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:16])}
+}
+
+func addrWords(a netip.Addr) words {
+	b := a.As16()
+	return words16(b[:])
 }
 
 // parse fills p from pkt. It reads nothing beyond the IP packet's own
@@ -82,6 +105,7 @@ func parse4(pkt []byte, p *packet) error {
 	p.length, p.l4 = tl, ihl
 	p.tuple.Src = netip.AddrFrom4([4]byte(pkt[12:16]))
 	p.tuple.Dst = netip.AddrFrom4([4]byte(pkt[16:20]))
+	p.src, p.dst = words4(pkt[12:16]), words4(pkt[16:20])
 	p.tuple.Proto = pkt[9]
 	fw := binary.BigEndian.Uint16(pkt[6:8])
 	switch {
@@ -112,6 +136,8 @@ func parse6(pkt []byte, p *packet) error {
 	p.length = 40 + pl
 	p.tuple.Src = netip.AddrFrom16([16]byte(pkt[8:24]))
 	p.tuple.Dst = netip.AddrFrom16([16]byte(pkt[24:40]))
+	p.src, p.dst = words16(pkt[8:24]), words16(pkt[24:40])
+	p.v6 = true
 	proto, off, err := extensions(pkt, p)
 	if err != nil {
 		return err
@@ -219,6 +245,7 @@ func transport(l4 []byte, p *packet, v6 bool) error {
 func quoted(q []byte, p *packet, v6 bool) error {
 	var t flowhash.Tuple
 	var l4 []byte
+	var qsrc, qdst words
 	if v6 {
 		if len(q) < 40 {
 			return errQuotedShort
@@ -228,6 +255,7 @@ func quoted(q []byte, p *packet, v6 bool) error {
 		}
 		t.Src = netip.AddrFrom16([16]byte(q[8:24]))
 		t.Dst = netip.AddrFrom16([16]byte(q[24:40]))
+		qsrc, qdst = words16(q[8:24]), words16(q[24:40])
 		var qp packet
 		proto, off, err := extensions(q, &qp)
 		if err != nil {
@@ -256,6 +284,7 @@ func quoted(q []byte, p *packet, v6 bool) error {
 		}
 		t.Src = netip.AddrFrom4([4]byte(q[12:16]))
 		t.Dst = netip.AddrFrom4([4]byte(q[16:20]))
+		qsrc, qdst = words4(q[12:16]), words4(q[16:20])
 		t.Proto, l4 = q[9], q[ihl:]
 	}
 	if t.Proto == protoTCP || t.Proto == protoUDP {
@@ -265,7 +294,8 @@ func quoted(q []byte, p *packet, v6 bool) error {
 		t.SrcPort = binary.BigEndian.Uint16(l4[0:2])
 		t.DstPort = binary.BigEndian.Uint16(l4[2:4])
 	}
-	p.fragKey = p.tuple
+	p.osrc, p.odst, p.oproto = p.src, p.dst, p.tuple.Proto
+	p.src, p.dst = qdst, qsrc
 	p.quotedMismatch = t.Src != p.tuple.Dst
 	p.icmpErr = true
 	p.tuple = flowhash.Tuple{Src: t.Dst, Dst: t.Src, SrcPort: t.DstPort, DstPort: t.SrcPort, Proto: t.Proto}

@@ -1,10 +1,6 @@
 package mux
 
-import (
-	"net/netip"
-
-	"github.com/sdnfabric/sdnfabric/slb/flowhash"
-)
+import "net/netip"
 
 // Match says what matched a forwarded packet.
 type Match uint8
@@ -139,12 +135,12 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 	if p.frag == laterFragment {
 		return m.laterFragment(dst, pkt, &p, st, now, r)
 	}
-	svc := st.lookup.get(p.tuple.Dst, p.tuple.DstPort, p.tuple.Proto)
+	svc := st.lookup.get(p.dst, p.tuple.DstPort, p.tuple.Proto)
 	if svc == nil && !p.quotedMismatch {
 		if t := m.snat.lookup(p.tuple.Dst, p.tuple.Proto, p.tuple.DstPort); t != nil {
 			return m.snatReturn(dst, pkt, &p, t, now, r)
 		}
-		svc = st.lookup.get(p.tuple.Dst, 0, p.tuple.Proto)
+		svc = st.lookup.get(p.dst, 0, p.tuple.Proto)
 	}
 	if svc == nil || p.quotedMismatch {
 		v := VerdictNotMine
@@ -160,7 +156,7 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 	if r.BackendPort == 0 {
 		r.BackendPort = p.tuple.DstPort
 	}
-	h := m.key.Sum(flowhash.FiveTuple, p.tuple)
+	h := m.flowHash(&p)
 	sh, bk := m.flows.locate(h)
 	var b *backend
 	counted := false
@@ -176,7 +172,7 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 		}
 		sh.mu.Unlock()
 		if b == nil || b.gone(now) {
-			b = m.pick(svc, &p, h, st)
+			b = m.pick(svc, &p, st)
 		}
 	default:
 		if b = m.flow(svc, &p, h, sh, bk, st, now, r); b != nil {
@@ -195,7 +191,7 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 		m.rememberFragment(&p, b.slot, now)
 	}
 	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
-	return m.forward(dst, pkt, &p, &b.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, counted, r)
+	return m.forward(dst, pkt, &p, &b.tmpl[btoi(p.v6)], h, sh, counted, r)
 }
 
 // flow looks the flow up in the flow table, inserting it if it is new,
@@ -208,7 +204,7 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 		b = st.slot(e.ref)
 		if b == nil || b.gone(now) {
 			// Its DIP was removed and has drained: start over.
-			if b = m.pick(svc, p, h, st); b == nil {
+			if b = m.pick(svc, p, st); b == nil {
 				sh.mu.Unlock()
 				return nil
 			}
@@ -223,7 +219,7 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 		sh.n[cFlowHit]++
 		r.Flow = FlowEstablished
 	} else {
-		if b = m.pick(svc, p, h, st); b == nil {
+		if b = m.pick(svc, p, st); b == nil {
 			sh.mu.Unlock()
 			return nil
 		}
@@ -245,12 +241,9 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 }
 
 // pick returns the backend that the rule's Maglev table gives the flow,
-// or nil if the pool has no healthy DIP. h is the flow's 5-tuple hash.
-func (m *Mux) pick(svc *service, p *packet, h uint64, st *state) *backend {
-	if svc.mode != flowhash.FiveTuple {
-		h = m.key.Sum(svc.mode, p.tuple)
-	}
-	slot, ok := svc.pool.pick(h)
+// or nil if the pool has no healthy DIP.
+func (m *Mux) pick(svc *service, p *packet, st *state) *backend {
+	slot, ok := svc.pool.pick(m.key.Sum(svc.mode, p.tuple))
 	if !ok {
 		return nil
 	}
@@ -267,18 +260,15 @@ func (st *state) slot(ref uint32) *backend {
 	return st.backends[i]
 }
 
-// fragSalt separates fragment entries from flow entries in the flow
-// table: a fragment's tag is the hash of (source, destination, protocol,
-// fragment ID in the port fields) XORed with it.
-const fragSalt = 0x66726167_6d656e74 // "fragment"
-
+// fragTag returns the flow-table tag of a fragment's datagram: the flow
+// hash of (source, destination, protocol, fragment ID), marked so that it
+// cannot equal a flow's.
 func (m *Mux) fragTag(p *packet) uint64 {
-	t := p.tuple
+	src, dst, proto := p.src, p.dst, p.tuple.Proto
 	if p.icmpErr {
-		t = p.fragKey
+		src, dst, proto = p.osrc, p.odst, p.oproto
 	}
-	t.SrcPort, t.DstPort = uint16(p.fragID>>16), uint16(p.fragID)
-	return m.key.Sum(flowhash.FiveTuple, t) ^ fragSalt
+	return m.tableKey.sum(src, dst, 1<<63|uint64(p.fragID)<<8|uint64(proto))
 }
 
 // rememberFragment records where the first fragment of a datagram went,
@@ -320,12 +310,12 @@ func (m *Mux) laterFragment(dst, pkt []byte, p *packet, st *state, now uint32, r
 	}
 	r.Match = MatchFragment
 	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
-	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.tuple.Dst.Is6())], tag, sh, false, r)
+	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.v6)], tag, sh, false, r)
 }
 
 // snatReturn sends a reply to a host's SNATed flow to that host.
 func (m *Mux) snatReturn(dst, pkt []byte, p *packet, t *snatTarget, now uint32, r *Result) ([]byte, error) {
-	h := m.key.Sum(flowhash.FiveTuple, p.tuple)
+	h := m.flowHash(p)
 	sh := &m.flows.shards[h&m.flows.shardMask]
 	r.Match = MatchSNAT
 	r.DIP, r.NextHop, r.VNI = t.lease.DIP, t.lease.HostPA, t.lease.VNI
@@ -334,7 +324,7 @@ func (m *Mux) snatReturn(dst, pkt []byte, p *packet, t *snatTarget, now uint32, 
 	if p.icmpErr {
 		sh.c[cICMPError].Add(1)
 	}
-	return m.forward(dst, pkt, p, &t.tmpl[btoi(p.tuple.Dst.Is6())], h, sh, false, r)
+	return m.forward(dst, pkt, p, &t.tmpl[btoi(p.v6)], h, sh, false, r)
 }
 
 // forward encapsulates the packet with t, clamps the MSS of a SYN and
@@ -349,7 +339,7 @@ func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *sha
 	}
 	if p.tuple.Proto == protoTCP && p.flags&tcpFlagSYN != 0 && p.frag == notFragment && !p.icmpErr {
 		inner := dst[start+len(t.hdr):]
-		if clampMSS(inner[p.l4:], m.mss[btoi(p.tuple.Dst.Is6())]) {
+		if clampMSS(inner[p.l4:], m.mss[btoi(p.v6)]) {
 			r.MSSClamped = true
 			sh.c[cMSSClamped].Add(1)
 		}

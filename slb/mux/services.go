@@ -1,10 +1,5 @@
 package mux
 
-import (
-	"encoding/binary"
-	"net/netip"
-)
-
 // svcTable is a read-only open-addressing hash table from (VIP, port,
 // protocol) to service, built by Configure and probed by every packet. It
 // replaces a Go map, whose hashing of a key holding a netip.Addr cost
@@ -20,11 +15,6 @@ type svcSlot struct {
 	svc    *service
 }
 
-func addrWords(a netip.Addr) (hi, lo uint64) {
-	b := a.As16()
-	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
-}
-
 func svcHash(hi, lo uint64, pp uint32) uint64 {
 	x := lo ^ hi*0x9e3779b97f4a7c15 ^ uint64(pp)*0xc2b2ae3d27d4eb4f
 	x ^= x >> 29
@@ -38,7 +28,8 @@ func newSvcTable(services map[svcKey]*service) svcTable {
 	n := ceilPow2(max(2*len(services), 8))
 	t := svcTable{slots: make([]svcSlot, n), mask: uint64(n - 1)}
 	for k, s := range services {
-		hi, lo := addrWords(k.vip)
+		w := addrWords(k.vip)
+		hi, lo := w.hi, w.lo
 		pp := 1<<31 | uint32(k.port)<<8 | uint32(k.proto)
 		for i := svcHash(hi, lo, pp) & t.mask; ; i = (i + 1) & t.mask {
 			if t.slots[i].pp == 0 {
@@ -51,8 +42,8 @@ func newSvcTable(services map[svcKey]*service) svcTable {
 }
 
 // get returns the service of (vip, port, proto), or nil.
-func (t *svcTable) get(vip netip.Addr, port uint16, proto uint8) *service {
-	hi, lo := addrWords(vip)
+func (t *svcTable) get(vip words, port uint16, proto uint8) *service {
+	hi, lo := vip.hi, vip.lo
 	pp := 1<<31 | uint32(port)<<8 | uint32(proto)
 	for i := svcHash(hi, lo, pp) & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
