@@ -42,8 +42,10 @@
 // more than once, the rule's idle timeout), and never evicts a live
 // entry: when a new flow's bucket is full the flow is sent by pure Maglev
 // hashing, so a SYN flood cannot push established flows out. A flow is
-// identified by a 64-bit SipHash of its 5-tuple under Config.HashKey; two
-// flows are confused only if their hashes collide in one bucket.
+// identified by a 64-bit hash of its 5-tuple under a random per-Mux key
+// (see tablekey.go); two flows are confused only if their hashes collide
+// in one bucket pair. New flows are picked with SipHash under
+// Config.HashKey, which all Muxes share.
 //
 // An established flow keeps its DIP when DIPs are added to its pool,
 // until it goes idle. A DIP removed from its pool gets no new flows at
