@@ -317,6 +317,30 @@ func TestUnauthenticated(t *testing.T) {
 	}
 }
 
+func TestAnonymousReads(t *testing.T) {
+	st := memstore.New(memstore.Options{})
+	defer st.Close()
+	ctrl, err := controller.New(controller.Config{Store: st, Rules: testRules(), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := api.NewServer(api.Config{Backend: ctrl, Token: testToken, AnonymousReads: true, Logger: quiet,
+		Backup: func(ctx context.Context, w io.Writer) (store.BackupInfo, error) { return store.Backup(ctx, st, w) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(as)
+	defer srv.Close()
+	if resp, b := do(t, "GET", srv.URL+"/v1/hosts", "", ""); resp.StatusCode != 200 {
+		t.Errorf("anonymous list: %d %s", resp.StatusCode, b)
+	}
+	for _, tc := range []struct{ method, path string }{{"GET", "/v1/backup"}, {"POST", "/v1/hosts"}, {"DELETE", "/v1/hosts/x"}} {
+		if resp, b := do(t, tc.method, srv.URL+tc.path, "", `{}`); resp.StatusCode != 401 {
+			t.Errorf("anonymous %s %s: %d %s", tc.method, tc.path, resp.StatusCode, b)
+		}
+	}
+}
+
 func TestProblemShape(t *testing.T) {
 	f := newFixture(t)
 	tok := testToken

@@ -17,7 +17,8 @@
 //   - Authentication is a bearer token (RFC 6750) compared in constant
 //     time. Every /v1 request needs it, reads included, because the state
 //     describes the whole network and watches hold resources; a Server
-//     may allow anonymous reads explicitly. Writes are never anonymous.
+//     may allow anonymous reads explicitly. Writes and backups are never
+//     anonymous.
 //     /metrics and /healthz need no token: they hold counts only.
 //   - Watch streams (GET /v1/<plural>?watch=true[&resourceVersion=N]) are
 //     newline-delimited JSON events (ADDED, MODIFIED, DELETED, BOOKMARK,

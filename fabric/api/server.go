@@ -177,7 +177,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
-	if (write || !s.cfg.AnonymousReads) && !s.tokens.check(r) {
+	// A backup is a read, but of everything at once: never anonymous.
+	backup := r.URL.Path == prefix+"backup"
+	if (write || backup || !s.cfg.AnonymousReads) && !s.tokens.check(r) {
 		s.fail(w, r, &Error{Err: ErrUnauthorized, Detail: "missing or wrong bearer token"})
 		return
 	}
