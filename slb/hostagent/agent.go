@@ -1,9 +1,12 @@
 package hostagent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -37,12 +40,34 @@ type Config struct {
 	DrainTimeout time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+
+	// Leaser grants SNAT port blocks; without one, outbound rules are
+	// not applied (such packets Pass).
+	Leaser Leaser
+	// Internal lists the destinations that are never SNATed: the
+	// virtual networks' own prefixes, whose traffic is east-west.
+	Internal []netip.Prefix
+	// LeaseIdle is how long a leased block may go without a connection
+	// before it is returned; 0 means DefaultLeaseIdle.
+	LeaseIdle time.Duration
+
+	// Dialer opens the health probes' connections; nil means a
+	// net.Dialer.
+	Dialer Dialer
+	// OnHealth, when set, is told when a local DIP goes down (probes
+	// failed, or SetBusy) or comes back up. It is called from Tick or
+	// SetBusy, without the agent's locks held.
+	OnHealth func(dip netip.Addr, up bool)
+	// TickInterval is how often Run calls Tick; 0 means
+	// DefaultTickInterval.
+	TickInterval time.Duration
 }
 
 // Defaults.
 const (
 	DefaultFlowTableSize = 1 << 16
 	DefaultDrainTimeout  = 5 * time.Minute
+	DefaultTickInterval  = time.Second
 )
 
 // An Agent is the load balancer's host agent for one host: it translates
@@ -60,10 +85,18 @@ type Agent struct {
 	conf  atomic.Pointer[compiled]
 	names atomic.Pointer[[]string] // interned rule names, append-only
 	stats counters
+	pools atomic.Pointer[map[outboundKey]*snatPool] // copy on write (a.mu)
+	bg    sync.WaitGroup                            // Leaser calls in flight
 
-	mu      sync.Mutex // serialises Configure and Tick
-	nameIdx map[string]uint16
-	dips    map[dipKey]*localDIP // every local DIP seen, configured or draining
+	dialer Dialer
+	http   *http.Client // HTTP probes, through dialer
+
+	mu       sync.Mutex // serialises Configure and Tick; guards what follows
+	nameIdx  map[string]uint16
+	dips     map[dipKey]*localDIP // every local DIP seen, configured or draining
+	probes   map[probeKey]*probeState
+	busy     map[netip.Addr]bool // SetBusy, also for DIPs not configured yet
+	reported map[netip.Addr]bool // the state last reported through OnHealth
 }
 
 // New returns an Agent with an empty configuration.
@@ -80,8 +113,23 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.DrainTimeout == 0 {
 		cfg.DrainTimeout = DefaultDrainTimeout
 	}
-	a := &Agent{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, table: newFlowTable(cfg.FlowTableSize),
-		nameIdx: map[string]uint16{"": 0}, dips: map[dipKey]*localDIP{}}
+	if cfg.LeaseIdle == 0 {
+		cfg.LeaseIdle = DefaultLeaseIdle
+	}
+	if cfg.TickInterval == 0 {
+		cfg.TickInterval = DefaultTickInterval
+	}
+	a := &Agent{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, dialer: cfg.Dialer,
+		nameIdx: map[string]uint16{"": 0}, dips: map[dipKey]*localDIP{}, probes: map[probeKey]*probeState{},
+		busy: map[netip.Addr]bool{}, reported: map[netip.Addr]bool{}}
+	a.table = newFlowTable(cfg.FlowTableSize, a.snatGone)
+	pools := map[outboundKey]*snatPool{}
+	a.pools.Store(&pools)
+	if a.dialer == nil {
+		a.dialer = &net.Dialer{}
+	}
+	a.http = &http.Client{Transport: &http.Transport{DialContext: a.dialer.DialContext, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -113,7 +161,7 @@ func (a *Agent) Configure(lbs ...slb.LoadBalancer) error {
 	now := a.tick()
 	for k, d := range a.dips {
 		if _, ok := c.dips[k]; !ok && d.removed == 0 {
-			d.removed = now
+			d.removed = max(now, 1) // 0 means configured
 		}
 	}
 	a.conf.Store(c)
@@ -138,6 +186,17 @@ func (a *Agent) Stats() Stats {
 		s.Reasons[i] = a.stats.reasons[i].Load()
 	}
 	a.table.addStats(&s)
+	s.SNATRequests = a.stats.snatRequests.Load()
+	s.SNATExhausted = a.stats.snatExhausted.Load()
+	s.SNATFailures = a.stats.snatFailures.Load()
+	s.SNATReleases = a.stats.snatReleases.Load()
+	for _, p := range *a.pools.Load() {
+		p.mu.Lock()
+		s.SNATBlocks += len(p.blocks)
+		p.mu.Unlock()
+	}
+	s.Probes = a.stats.probes.Load()
+	s.HealthChanges = a.stats.healthChanges.Load()
 	return s
 }
 
@@ -195,6 +254,36 @@ func (p *packet) apply(act *action) {
 	}
 }
 
+// Run calls Tick every Config.TickInterval until ctx ends, then waits for
+// the Leaser calls in flight and returns ctx.Err().
+func (a *Agent) Run(ctx context.Context) error {
+	t := time.NewTicker(a.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.bg.Wait()
+			return ctx.Err()
+		case <-t.C:
+			a.Tick(ctx)
+		}
+	}
+}
+
+// Tick does what is due at the clock's time: it expires idle flows and
+// drained DIPs, maintains the SNAT leases (a first block for each DIP
+// under an outbound rule, renewals, returning idle blocks), and runs the
+// health probes that are due, waiting for them.
+func (a *Agent) Tick(ctx context.Context) {
+	a.Expire()
+	c := a.conf.Load()
+	now := a.now.Load()
+	a.mu.Lock()
+	a.maintainSNAT(c, now)
+	a.mu.Unlock()
+	a.runProbes(ctx, c, now)
+}
+
 // Expire removes the flows idle for longer than their timeout, and the
 // flows of DIPs that a Configure removed more than Config.DrainTimeout
 // ago, and returns the number of flows left. Run calls it every tick.
@@ -210,6 +299,11 @@ func (a *Agent) Expire() int {
 			}
 			drained[k] = true
 			delete(a.dips, k)
+			for pk := range a.probes {
+				if pk.dip == k {
+					delete(a.probes, pk)
+				}
+			}
 		}
 	}
 	var drop func(*entry) bool

@@ -17,6 +17,9 @@ type compiled struct {
 	listeners map[listenKey]*listener  // (VIP, protocol, frontend port); port 0 for HA ports
 	replies   map[replyKey]replyTarget // (VNI, DIP, protocol, backend port): stateless reversal
 	dips      map[dipKey]*localDIP     // the local DIPs with any rule
+	outbound  map[outboundKey]*outRule // (VNI, DIP, protocol): SNAT
+	snatVIPs  map[netip.Addr]bool      // VIPs that local DIPs SNAT to
+	probes    map[probeKey]*probeState // the health checks of the local DIPs
 }
 
 type listenKey struct {
@@ -105,6 +108,9 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 		listeners: map[listenKey]*listener{},
 		replies:   map[replyKey]replyTarget{},
 		dips:      map[dipKey]*localDIP{},
+		outbound:  map[outboundKey]*outRule{},
+		snatVIPs:  map[netip.Addr]bool{},
+		probes:    map[probeKey]*probeState{},
 	}
 	for li := range lbs {
 		lb := &lbs[li]
@@ -119,6 +125,10 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 		for i := range lb.BackendAddressPools {
 			pools[lb.BackendAddressPools[i].Name] = &lb.BackendAddressPools[i]
 		}
+		probes := map[string]slb.Probe{}
+		for _, p := range lb.Probes {
+			probes[p.Name] = p
+		}
 		local := func(pool *slb.BackendPool, b slb.Backend) *localDIP {
 			if b.HostPA != a.cfg.HostPA {
 				return nil
@@ -131,6 +141,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 			if d == nil {
 				d = &localDIP{key: k, addr: addr16(b.DIP)}
 				d.up.Store(true)
+				d.busy.Store(a.busy[b.DIP])
 				a.dips[k] = d
 			}
 			d.removed = 0
@@ -167,6 +178,11 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 						floating: r.EnableFloatingIP, timeout: l.timeout})
 				}
 			}
+			if p, ok := probes[r.Probe]; ok {
+				for _, d := range dips {
+					c.addProbe(a, d, p)
+				}
+			}
 		}
 		for _, r := range lb.InboundNatRules {
 			pool := pools[r.BackendPool]
@@ -191,6 +207,27 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 					}
 					c.addReply(rk, replyTarget{vip: vip, port: uint16(port), rule: id,
 						floating: r.EnableFloatingIP, timeout: l.timeout})
+				}
+			}
+		}
+		for _, r := range lb.OutboundRules {
+			pool := pools[r.BackendPool]
+			id := a.intern(lb.Name + "/" + r.Name)
+			for _, b := range pool.Backends {
+				if local(pool, b) == nil {
+					continue
+				}
+				for _, name := range r.Frontends {
+					c.snatVIPs[fes[name]] = true
+					c.addVIP(fes[name], pool.VNI)
+				}
+				for _, proto := range protocols(r.Protocol) {
+					k := outboundKey{pool.VNI, b.DIP, proto}
+					if _, dup := c.outbound[k]; dup {
+						continue // the first rule that names the DIP wins
+					}
+					c.outbound[k] = &outRule{lb: lb.Name, name: r.Name, rule: id,
+						timeout: int64(r.IdleTimeout()), pool: a.snatPool(k)}
 				}
 			}
 		}

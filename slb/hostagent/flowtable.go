@@ -85,6 +85,9 @@ type shard struct {
 	entries []entry
 	mask    uint32 // buckets in the shard, minus one
 	n       int    // connections
+	// snatGone is told of every SNAT connection removed (expired,
+	// evicted or swept), with the entry of its outbound direction.
+	snatGone func(*entry)
 	// Per-packet counters of the packets decided under this shard's
 	// lock, which saves the per-packet atomic operations.
 	in, out [numVerdicts]uint64
@@ -104,8 +107,9 @@ func (s *shard) count(out bool, r Result) Result {
 }
 
 // newFlowTable makes a table of at least size entries (size/2 connections)
-// in total.
-func newFlowTable(size int) *flowTable {
+// in total. snatGone, when not nil, is told of every SNAT connection
+// removed, under the shard's lock.
+func newFlowTable(size int, snatGone func(*entry)) *flowTable {
 	t := new(flowTable)
 	for i := range t.seed {
 		t.seed[i] = rand.Uint64()
@@ -119,6 +123,7 @@ func newFlowTable(size int) *flowTable {
 		s.tags = make([]uint32, buckets*ways)
 		s.entries = make([]entry, buckets*ways)
 		s.mask = uint32(buckets - 1)
+		s.snatGone = snatGone
 	}
 	return t
 }
@@ -198,6 +203,12 @@ func (e *entry) expired(s *shard, now int64) bool {
 // remove frees the connection that entry i belongs to.
 func (s *shard) remove(i int) {
 	p := s.entries[i].peer
+	if e := &s.entries[i]; e.act.snat && s.snatGone != nil {
+		if !e.act.setSrc {
+			e = &s.entries[p]
+		}
+		s.snatGone(e)
+	}
 	s.tags[i], s.tags[p] = 0, 0
 	s.entries[i], s.entries[p] = entry{}, entry{}
 	s.n--

@@ -70,7 +70,11 @@ func (a *Agent) newInbound(c *compiled, p *packet, sl slot, dip netip.Addr, act 
 		l = c.listeners[listenKey{vip, p.proto, 0}] // HA ports
 	}
 	if l == nil || l.vni != p.key.vni {
-		return Result{Verdict: Drop, Reason: ReasonNoRule, VIP: vip, VNI: p.key.vni}
+		r := Result{Verdict: Drop, Reason: ReasonNoRule, VIP: vip, VNI: p.key.vni}
+		if c.snatVIPs[vip] {
+			r.Reason = ReasonNoFlow // return traffic of an SNAT connection that is gone
+		}
+		return r
 	}
 	d := l.pick(dip, sl.tag)
 	if d == nil {

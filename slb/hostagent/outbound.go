@@ -1,6 +1,8 @@
 package hostagent
 
 import (
+	"net/netip"
+
 	"github.com/sdnfabric/sdnfabric/offload/header"
 )
 
@@ -10,8 +12,12 @@ import (
 // A reply of an inbound flow is translated from DIP:backend port back to
 // VIP:frontend port (with floating IP it already comes from the VIP) and
 // gets Verdict ToRouter: Direct Server Return, straight to the provider
-// router, never through a Mux. Other packets Pass unchanged to the VNet
-// layer (east-west traffic).
+// router, never through a Mux. A new connection from a DIP under an
+// outbound rule, to a destination outside Config.Internal, is SNATed to a
+// (VIP, port) of the DIP's leased blocks, also ToRouter; while the host
+// holds no free port for it the packet is dropped (ReasonSNATPending, or
+// ReasonSNATExhausted after the manager refused) and a block requested.
+// Other packets Pass unchanged to the VNet layer (east-west traffic).
 //
 // A malformed packet is dropped with an error naming the field; Outbound
 // never allocates.
@@ -56,7 +62,21 @@ func (a *Agent) newOutbound(c *compiled, p *packet, sl slot, act *action) Result
 	if ok && !t.ambiguous && !syn {
 		return a.statelessReply(c, p, sl, t, act)
 	}
+	if o := c.outbound[outboundKey{p.key.vni, src, p.proto}]; o != nil && a.cfg.Leaser != nil &&
+		!a.internal(fromKey(&p.key.dst, p.v4)) {
+		return a.newSNAT(o, p, sl, act)
+	}
 	return Result{Verdict: Pass, Reason: ReasonNotVIP}
+}
+
+// internal reports whether dst is in one of the Config.Internal prefixes.
+func (a *Agent) internal(dst netip.Addr) bool {
+	for _, p := range a.cfg.Internal {
+		if p.Contains(dst) {
+			return true
+		}
+	}
+	return false
 }
 
 // statelessReply reverses a reply that matched no flow (the table was

@@ -11,6 +11,7 @@ import (
 type tb interface {
 	Helper()
 	Fatal(args ...any)
+	Fatalf(format string, args ...any)
 }
 
 // A flow is what a test packet carries, seen from the wire.

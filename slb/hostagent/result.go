@@ -90,17 +90,21 @@ type Stats struct {
 	Inbound, Outbound [numVerdicts]uint64 // packets per Verdict, indexed by Verdict
 	Reasons           [numReasons]uint64  // packets per Reason, indexed by Reason
 	Flows             int                 // flows (connections) in the table now
-	// SNAT: port blocks held, lease requests sent, refused (exhausted) and
-	// failed, and blocks returned.
-	SNATBlocks, SNATRequests, SNATExhausted, SNATFailures, SNATReleases uint64
+	// SNAT: port blocks held now; lease requests sent, refused by the
+	// manager (exhausted or over quota), failed otherwise; blocks
+	// returned.
+	SNATBlocks                                              int
+	SNATRequests, SNATExhausted, SNATFailures, SNATReleases uint64
 	// Probes: probes run, and state changes reported through OnHealth.
 	Probes, HealthChanges uint64
 }
 
+// counters are the agent's atomic counters; the per-packet ones of
+// packets decided under a flow-table lock live in the shards.
 type counters struct {
 	in, out [numVerdicts]atomic.Uint64
 	reasons [numReasons]atomic.Uint64
-	snatBlocks, snatRequests, snatExhausted, snatFailures, snatReleases,
+	snatRequests, snatExhausted, snatFailures, snatReleases,
 	probes, healthChanges atomic.Uint64
 }
 

@@ -1,0 +1,234 @@
+package hostagent_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sdnfabric/sdnfabric/slb"
+	"github.com/sdnfabric/sdnfabric/slb/hostagent"
+)
+
+// redirect is a Dialer that sends every connection to one real address
+// (a test server) and records where it was meant to go; addresses in
+// down fail.
+type redirect struct {
+	to   string
+	mu   sync.Mutex
+	seen map[string]int
+	down map[string]bool
+}
+
+func (d *redirect) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.mu.Lock()
+	d.seen[addr]++
+	down := d.down[addr]
+	d.mu.Unlock()
+	if down {
+		return nil, errors.New("connection refused")
+	}
+	var nd net.Dialer
+	return nd.DialContext(ctx, network, d.to)
+}
+
+type healthLog struct {
+	mu sync.Mutex
+	ev []string
+}
+
+func (h *healthLog) on(dip netip.Addr, up bool) {
+	h.mu.Lock()
+	h.ev = append(h.ev, fmt.Sprintf("%v %v", dip, up))
+	h.mu.Unlock()
+}
+
+func (h *healthLog) take() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ev := h.ev
+	h.ev = nil
+	return ev
+}
+
+func TestHTTPProbesAndBusy(t *testing.T) {
+	var status atomic.Int32
+	status.Store(200)
+	var paths sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths.Store(r.URL.Path, true)
+		w.WriteHeader(int(status.Load()))
+	}))
+	defer srv.Close()
+	dialer := &redirect{to: srv.Listener.Addr().String(), seen: map[string]int{}, down: map[string]bool{}}
+	clock := newFakeClock()
+	var log healthLog
+	lb := portal()
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1] // http on port 80 over B and C
+	lb.Probes[0].ProbeThreshold = 2
+	lb.Probes[0].IntervalInSeconds = 5
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, Dialer: dialer, OnHealth: log.on,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tick := func() []string {
+		t.Helper()
+		clock.Advance(5 * time.Second)
+		a.Tick(ctx)
+		return log.take()
+	}
+	if ev := tick(); len(ev) != 0 {
+		t.Errorf("healthy DIPs reported %v", ev)
+	}
+	if _, ok := paths.Load("/health"); !ok {
+		t.Error("no GET /health")
+	}
+	if dialer.seen["10.1.0.6:80"] != 1 || dialer.seen["10.1.0.7:80"] != 1 {
+		t.Errorf("probes went to %v", dialer.seen)
+	}
+	// Half a second later nothing is due.
+	clock.Advance(500 * time.Millisecond)
+	a.Tick(ctx)
+	if dialer.seen["10.1.0.6:80"] != 1 {
+		t.Errorf("probed again before the interval: %v", dialer.seen)
+	}
+
+	status.Store(503)
+	if ev := tick(); len(ev) != 0 {
+		t.Errorf("one failure of a threshold of 2 reported %v", ev)
+	}
+	ev := tick()
+	if diff := cmp.Diff([]string{"10.1.0.6 false", "10.1.0.7 false"}, sorted(ev)); diff != "" {
+		t.Errorf("after two failures (-want +got):\n%s", diff)
+	}
+	// No usable DIP for a new flow the Mux did not place.
+	pkt := build(t, flow{Src: ap(client4, 1000), Dst: ap(vip4, 80), Proto: 6})
+	if r, _ := a.Inbound(pkt, vni, netip.Addr{}); r.Reason != hostagent.ReasonNoDIP {
+		t.Errorf("all DIPs down: %+v", r)
+	}
+	status.Store(200)
+	tick()
+	if ev := sorted(tick()); !cmp.Equal(ev, []string{"10.1.0.6 true", "10.1.0.7 true"}) {
+		t.Errorf("after two successes: %v", ev)
+	}
+
+	// Busy: reported down, no new flows from the agent's choice; back
+	// when ready.
+	a.SetBusy(dipB, true)
+	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.6 false"}) {
+		t.Errorf("SetBusy: %v", ev)
+	}
+	for port := uint16(2000); port < 2020; port++ {
+		pkt := build(t, flow{Src: ap(client4, port), Dst: ap(vip4, 80), Proto: 6})
+		if r, _ := a.Inbound(pkt, vni, netip.Addr{}); r.DIP != dipC {
+			t.Fatalf("new flow while B is busy went to %+v", r)
+		}
+	}
+	if ev := tick(); len(ev) != 0 {
+		t.Errorf("a busy DIP's probes reported %v", ev)
+	}
+	a.SetBusy(dipB, false)
+	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.6 true"}) {
+		t.Errorf("SetBusy false: %v", ev)
+	}
+	if s := a.Stats(); s.Probes == 0 || s.HealthChanges != 6 {
+		t.Errorf("stats: %d probes, %d health changes", s.Probes, s.HealthChanges)
+	}
+}
+
+func TestTCPProbe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dialer := &redirect{to: ln.Addr().String(), seen: map[string]int{}, down: map[string]bool{"10.1.0.7:80": true}}
+	lb := portal()
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
+	lb.Probes[0] = slb.Probe{Name: "http", Protocol: slb.ProbeTCP, Port: 80}
+	var log healthLog
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: newFakeClock(), Dialer: dialer, OnHealth: log.on,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		t.Fatal(err)
+	}
+	a.Tick(context.Background())
+	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.7 false"}) {
+		t.Errorf("events %v", ev)
+	}
+}
+
+// A DIP that a Configure removes keeps its flows for the drain timeout;
+// new flows go elsewhere.
+func TestDrain(t *testing.T) {
+	clock := newFakeClock()
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, DrainTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(portal()); err != nil {
+		t.Fatal(err)
+	}
+	old := flow{Src: ap(client4, 3000), Dst: ap(vip4, 80), Proto: 6}
+	exchange(t, a, dipC, old, ap(dipC, 80))
+
+	lb := portal()
+	lb.BackendAddressPools[0].Backends = lb.BackendAddressPools[0].Backends[:2] // C leaves
+	if err := a.Configure(lb); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Second)
+	a.Expire()
+	if r, _ := exchange(t, a, netip.Addr{}, old, ap(dipC, 80)); r.Reason != hostagent.ReasonFlow {
+		t.Errorf("draining flow: %+v", r)
+	}
+	pkt := build(t, flow{Src: ap(client4, 3001), Dst: ap(vip4, 80), Proto: 6})
+	if r, _ := a.Inbound(pkt, vni, dipC); r.Verdict != hostagent.Drop || r.Reason != hostagent.ReasonNoDIP {
+		t.Errorf("new flow to the removed DIP: %+v", r)
+	}
+	clock.Advance(31 * time.Second)
+	a.Expire()
+	pkt = build(t, old)
+	if r, _ := a.Inbound(pkt, vni, netip.Addr{}); r.DIP != dipB {
+		t.Errorf("after the drain timeout the flow went to %+v, want a new flow to B", r)
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
