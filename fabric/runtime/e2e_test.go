@@ -133,7 +133,7 @@ func TestHTTPThroughVIPTrace(t *testing.T) {
 		{"BGPVM", "router", "forward"},
 		{"MuxVM", "mux", "encap"},
 		{host, "vnet", "decap"},
-		{host, "slb", "dnat"},
+		{host, "slb", "nat"},
 		{host, "acl", "allow"},
 		{host, "port", "deliver"},
 	} {
@@ -325,7 +325,7 @@ func TestInboundNATAndACL(t *testing.T) {
 	}
 	var denied bool
 	for _, e := range rec.Events() {
-		if e.Node == "Host1" && e.Layer == "acl" && e.Action == "drop" && strings.Contains(e.Rule, "22 is no endpoint") {
+		if e.Node == "Host1" && e.Layer == "acl" && e.Action == "deny" && strings.Contains(e.Packet, "10.10.0.11:22") {
 			denied = true
 		}
 	}

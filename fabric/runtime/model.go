@@ -156,7 +156,8 @@ func FromModel(objs []model.Object) (*Topology, error) {
 				continue
 			}
 			ports[uint16(e.Port)] = true
-			m.Endpoints = append(m.Endpoints, Endpoint{Name: e.Name, Proto: header.ProtocolTCP, Port: uint16(e.Port)})
+			m.Endpoints = append(m.Endpoints, Endpoint{Name: e.Name, Proto: header.ProtocolTCP, Port: uint16(e.Port),
+				Internal: e.Type == model.EndpointInternal})
 		}
 		if len(m.Endpoints) == 0 {
 			m.Endpoints = []Endpoint{{Name: "http", Proto: header.ProtocolTCP, Port: 80}}

@@ -11,14 +11,18 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/fabric/vswitch"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/slb"
 )
 
-// probeHostByte is the host part of the address a host's probe stack has in
-// each tenant subnet with local DIPs: x.x.x.3, an address Azure reserves in
-// every subnet for the platform.
-const probeHostByte = 3
+// probeAddr is the address of each host's own stack, where the load
+// balancer's probes come from: Azure's platform address 168.63.129.16.
+// The vswitch answers its ARP for probeGateway.
+var (
+	probeAddr    = netip.MustParsePrefix("168.63.129.16/24")
+	probeGateway = netip.MustParseAddr("168.63.129.1")
+)
 
 // probeUserAgent is the User-Agent of HTTP probes, Azure's.
 const probeUserAgent = "Load Balancer Agent"
@@ -51,17 +55,16 @@ type probeTarget struct {
 }
 
 type probeState struct {
+	known  bool // a probe has answered; the first answer sets up at once
 	up     bool
 	streak int // consecutive results that disagree with up
 }
 
-// startProber gives h a probe stack in the subnet of its first local DIP
-// and starts probing every local DIP of every load balancer.
+// startProber gives h its own stack on the vswitch's host port and starts
+// probing every local DIP of every load balancer from it.
 func (rt *Runtime) startProber(h *hostNode) error {
 	var targets []probeTarget
 	seen := map[netip.Addr]bool{}
-	var subnet netip.Prefix
-	var vni uint32
 	for _, lb := range rt.topo.LoadBalancers {
 		probes := map[string]slb.Probe{}
 		for _, p := range lb.Probes {
@@ -82,35 +85,23 @@ func (rt *Runtime) startProber(h *hostNode) error {
 					}
 					seen[b.DIP] = true
 					targets = append(targets, probeTarget{dip: b.DIP, probe: p})
-					if !subnet.IsValid() {
-						for _, m := range rt.topo.Machines {
-							if m.Addr.Addr() == b.DIP {
-								subnet, vni = m.Addr.Masked(), m.VNI
-							}
-						}
-					}
 				}
 			}
 		}
 	}
-	if len(targets) == 0 || !subnet.IsValid() {
+	if len(targets) == 0 {
 		return nil
 	}
-	a := subnet.Addr().As4()
-	a[3] = probeHostByte
-	probeAddr := netip.PrefixFrom(netip.AddrFrom4(a), subnet.Bits())
-	hostSide, stackSide := netsim.NewWire(h.spec.Name+".probe", netsim.WireConfig{Queue: rt.opts.queue()})
-	vm := &vmPort{spec: Machine{Name: h.spec.Name + "/probe", VNI: vni, Addr: probeAddr, MAC: probeMAC}, port: hostSide, acl: newACL(nil)}
-	stk, err := guest.New(h.spec.Name+"/probe", stackSide, guest.Config{MAC: net.HardwareAddr(probeMAC[:]), Addr: probeAddr})
-	if err != nil {
-		hostSide.Close()
-		return err
+	stackSide, switchSide := netsim.NewWire(h.spec.Name+".host", netsim.WireConfig{Queue: rt.opts.queue()})
+	if _, err := h.sw.AddHostPort(vswitch.HostPortConfig{Name: "host", Port: switchSide, MAC: hw(probeMAC), Addr: probeAddr.Addr()}); err != nil {
+		stackSide.Close()
+		switchSide.Close()
+		return fmt.Errorf("%s: host port: %w", h.spec.Name, err)
 	}
-	h.mu.Lock()
-	h.vms[probeAddr.Addr()] = vm
-	h.probeAddr = probeAddr.Addr()
-	h.mu.Unlock()
-	hostSide.SetReceiver(func(f []byte) { h.fromVM(vm, f) })
+	stk, err := guest.New(h.spec.Name+"/host", stackSide, guest.Config{MAC: hw(probeMAC), Addr: probeAddr, Gateway: probeGateway})
+	if err != nil {
+		return fmt.Errorf("%s: host stack: %w", h.spec.Name, err)
+	}
 	interval := rt.opts.ProbeInterval
 	p := &prober{host: h, stk: stk, client: stk.HTTPClient(), targets: targets, interval: interval,
 		state: map[netip.Addr]*probeState{}, busy: map[netip.Addr]bool{},
@@ -127,7 +118,6 @@ func (rt *Runtime) startProber(h *hostNode) error {
 		cancel()
 		p.done.Wait()
 		stk.Close()
-		hostSide.Close()
 	})
 	return nil
 }
@@ -194,7 +184,9 @@ func (p *prober) record(dip netip.Addr, ok bool) {
 		}
 	}
 	changed := false
-	if ok == s.up {
+	if !s.known {
+		s.known, s.up, changed = true, ok, ok
+	} else if ok == s.up {
 		s.streak = 0
 	} else if s.streak++; s.streak >= threshold {
 		s.up, s.streak, changed = ok, 0, true

@@ -118,7 +118,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (rt *Runtime, err err
 	if err := rt.startMuxes(ctx); err != nil {
 		return nil, err
 	}
-	if err := rt.startHosts(ctx); err != nil {
+	if err := rt.startHosts(); err != nil {
 		return nil, err
 	}
 	for _, m := range machines {

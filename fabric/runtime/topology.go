@@ -112,11 +112,14 @@ const (
 	RoleWebServer Role = "web-server" // answers HTTP with its own name
 )
 
-// Endpoint is an open port of a machine behind a host's ACL.
+// Endpoint is an open port of a machine behind a host's ACL: an Input
+// endpoint (reached through the load balancer), or an Internal one (open to
+// the machine's virtual network only).
 type Endpoint struct {
-	Name  string
-	Proto uint8 // header.ProtocolTCP or header.ProtocolUDP
-	Port  uint16
+	Name     string
+	Proto    uint8 // header.ProtocolTCP or header.ProtocolUDP
+	Port     uint16
+	Internal bool
 }
 
 // Machine is a guest: a VM on a host's virtual switch (Host set, in the

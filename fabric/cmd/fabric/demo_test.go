@@ -32,7 +32,7 @@ func checkDemo(t *testing.T, out string) {
 	for _, want := range []string{
 		"session with", "Established", "installed: ECMP over", "healthy",
 		"HTTP/1.1 200 OK", "Hello from ",
-		"mux     encap", "+(VXLAN vni", "vnet    decap", "slb     dnat", "acl     allow",
+		"mux     encap", "+(VXLAN vni", "vnet    decap", "slb     nat", "acl     allow",
 		"slb     dsr", "Direct Server Return",
 		"BGP sessions:", "VIP routes:", "Backend health",
 	} {
