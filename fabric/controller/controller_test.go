@@ -93,6 +93,41 @@ func TestFenceAcrossControllers(t *testing.T) {
 	}
 }
 
+func TestStatusValidated(t *testing.T) {
+	st := memstore.New(memstore.Options{})
+	defer st.Close()
+	rules := uniqueRules()
+	rules.ValidateObject = func(o *model.Object) error {
+		if string(o.Status) == `{"bad":true}` {
+			return fmt.Errorf("%s/%s status.bad: not a field of its status", o.Kind, o.Metadata.Name)
+		}
+		return nil
+	}
+	c, err := controller.New(controller.Config{Store: st, Rules: rules, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	h, err := c.Create(ctx, host("a", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Status = json.RawMessage(`{"bad":true}`)
+	if _, err := c.UpdateStatus(ctx, h, 0); !errors.Is(err, api.ErrInvalid) {
+		t.Errorf("invalid status: %v", err)
+	}
+	h.Status = json.RawMessage(`{"ready":true}`)
+	got, err := c.UpdateStatus(ctx, h, 0)
+	if err != nil || string(got.Status) != `{"ready":true}` {
+		t.Fatalf("status: %v %s", err, got.Status)
+	}
+	// The same status again writes nothing.
+	again, err := c.UpdateStatus(ctx, h, 0)
+	if err != nil || again.Metadata.ResourceVersion != got.Metadata.ResourceVersion {
+		t.Errorf("identical status: %v, version %s then %s", err, got.Metadata.ResourceVersion, again.Metadata.ResourceVersion)
+	}
+}
+
 func TestEventLog(t *testing.T) {
 	st := memstore.New(memstore.Options{})
 	defer st.Close()

@@ -227,6 +227,13 @@ func (c *Controller) validate(snap *snapshot, changes []change) error {
 				return invalid(ch.kind, ch.name, "", err)
 			}
 		}
+		if !ch.validate && ch.verb != "unchanged" {
+			// A status report: the spec state is unchanged, but the
+			// status must be the kind's.
+			if err := c.rules.ValidateObject(ch.obj); err != nil {
+				return invalid(ch.kind, ch.name, "", err)
+			}
+		}
 		cand[ch.key()] = ch.obj
 	}
 	for _, ch := range changes {
