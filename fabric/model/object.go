@@ -27,8 +27,12 @@ const (
 	KindEvent            Kind = "Event"
 )
 
-// Kinds lists every kind in the order a whole state is applied: a kind
-// only refers to kinds before it.
+// Kinds lists every kind in the order a whole state is applied and
+// allocated (AllocateAll): networks and pools first, then hosts, tenant
+// networks and catalogs, then NICs, which the load balancers' pools and
+// SNAT blocks are resolved from, then Muxes and Gateways (which name each
+// other as BGP peers), then events. A batch is validated as a whole, so
+// references may also point forward (a NIC names its load balancer).
 func Kinds() []Kind {
 	return []Kind{KindLogicalNetwork, KindPublicIPPool, KindHost, KindVirtualNetwork,
 		KindCatalog, KindNetworkInterface, KindLoadBalancer, KindMux, KindGateway, KindEvent}

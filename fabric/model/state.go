@@ -164,55 +164,88 @@ func all[S any](s *State, kind Kind) iter.Seq2[string, *S] {
 }
 
 // The typed lookups return the spec of the named resource; the iterators
-// yield every resource of a kind by name order. Specs are shared: do not
+// yield every resource of a kind in name order. Specs are shared: do not
 // modify them.
 
-func (s *State) Host(name string) (*HostSpec, bool)  { return lookup[HostSpec](s, KindHost, name) }
+// Host returns the spec of the Host name.
+func (s *State) Host(name string) (*HostSpec, bool) { return lookup[HostSpec](s, KindHost, name) }
+
+// Hosts yields every Host by name.
 func (s *State) Hosts() iter.Seq2[string, *HostSpec] { return all[HostSpec](s, KindHost) }
+
+// LogicalNetwork returns the spec of the LogicalNetwork name.
 func (s *State) LogicalNetwork(name string) (*LogicalNetworkSpec, bool) {
 	return lookup[LogicalNetworkSpec](s, KindLogicalNetwork, name)
 }
+
+// LogicalNetworks yields every LogicalNetwork by name.
 func (s *State) LogicalNetworks() iter.Seq2[string, *LogicalNetworkSpec] {
 	return all[LogicalNetworkSpec](s, KindLogicalNetwork)
 }
+
+// VirtualNetwork returns the spec of the VirtualNetwork name.
 func (s *State) VirtualNetwork(name string) (*VirtualNetworkSpec, bool) {
 	return lookup[VirtualNetworkSpec](s, KindVirtualNetwork, name)
 }
+
+// VirtualNetworks yields every VirtualNetwork by name.
 func (s *State) VirtualNetworks() iter.Seq2[string, *VirtualNetworkSpec] {
 	return all[VirtualNetworkSpec](s, KindVirtualNetwork)
 }
+
+// NetworkInterface returns the spec of the NetworkInterface name.
 func (s *State) NetworkInterface(name string) (*NetworkInterfaceSpec, bool) {
 	return lookup[NetworkInterfaceSpec](s, KindNetworkInterface, name)
 }
+
+// NetworkInterfaces yields every NetworkInterface by name.
 func (s *State) NetworkInterfaces() iter.Seq2[string, *NetworkInterfaceSpec] {
 	return all[NetworkInterfaceSpec](s, KindNetworkInterface)
 }
+
+// LoadBalancer returns the spec of the LoadBalancer name.
 func (s *State) LoadBalancer(name string) (*LoadBalancerSpec, bool) {
 	return lookup[LoadBalancerSpec](s, KindLoadBalancer, name)
 }
+
+// LoadBalancers yields every LoadBalancer by name.
 func (s *State) LoadBalancers() iter.Seq2[string, *LoadBalancerSpec] {
 	return all[LoadBalancerSpec](s, KindLoadBalancer)
 }
-func (s *State) Mux(name string) (*MuxSpec, bool)   { return lookup[MuxSpec](s, KindMux, name) }
+
+// Mux returns the spec of the Mux name.
+func (s *State) Mux(name string) (*MuxSpec, bool) { return lookup[MuxSpec](s, KindMux, name) }
+
+// Muxes yields every Mux by name.
 func (s *State) Muxes() iter.Seq2[string, *MuxSpec] { return all[MuxSpec](s, KindMux) }
+
+// Gateway returns the spec of the Gateway name.
 func (s *State) Gateway(name string) (*GatewaySpec, bool) {
 	return lookup[GatewaySpec](s, KindGateway, name)
 }
-func (s *State) Gateways() iter.Seq2[string, *GatewaySpec] {
-	return all[GatewaySpec](s, KindGateway)
-}
+
+// Gateways yields every Gateway by name.
+func (s *State) Gateways() iter.Seq2[string, *GatewaySpec] { return all[GatewaySpec](s, KindGateway) }
+
+// PublicIPPool returns the spec of the PublicIPPool name.
 func (s *State) PublicIPPool(name string) (*PublicIPPoolSpec, bool) {
 	return lookup[PublicIPPoolSpec](s, KindPublicIPPool, name)
 }
+
+// PublicIPPools yields every PublicIPPool by name.
 func (s *State) PublicIPPools() iter.Seq2[string, *PublicIPPoolSpec] {
 	return all[PublicIPPoolSpec](s, KindPublicIPPool)
 }
+
+// Catalog returns the spec of the Catalog name.
 func (s *State) Catalog(name string) (*CatalogSpec, bool) {
 	return lookup[CatalogSpec](s, KindCatalog, name)
 }
-func (s *State) Catalogs() iter.Seq2[string, *CatalogSpec] {
-	return all[CatalogSpec](s, KindCatalog)
-}
+
+// Catalogs yields every Catalog by name.
+func (s *State) Catalogs() iter.Seq2[string, *CatalogSpec] { return all[CatalogSpec](s, KindCatalog) }
+
+// Events yields every Event by name.
 func (s *State) Events() iter.Seq2[string, *EventSpec] { return all[EventSpec](s, KindEvent) }
 
 // LogicalSubnet returns the subnet a SubnetRef names, with its network.
