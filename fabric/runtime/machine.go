@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
@@ -42,10 +43,14 @@ func startMachine(m Machine, port *netsim.Port) (*machine, error) {
 	return mc, nil
 }
 
+// filler is the body of downloads (?bytes=N).
+var filler = make([]byte, 32<<10)
+
 // ServedBy is the response header naming the machine that answered.
 const ServedBy = "X-Served-By"
 
-// nameHandler answers every request with the machine's name.
+// nameHandler answers every request with the machine's name, or with N
+// bytes for ?bytes=N.
 func nameHandler(name string, served *atomic.Uint64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.UserAgent() != probeUserAgent {
@@ -53,6 +58,18 @@ func nameHandler(name string, served *atomic.Uint64) http.Handler {
 		}
 		w.Header().Set(ServedBy, name)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if n, err := strconv.Atoi(r.URL.Query().Get("bytes")); err == nil && n > 0 {
+			// A download of n bytes, for throughput.
+			w.Header().Set("Content-Length", strconv.Itoa(n))
+			for n > 0 {
+				k, _ := w.Write(filler[:min(n, len(filler))])
+				if k == 0 {
+					return
+				}
+				n -= k
+			}
+			return
+		}
 		fmt.Fprintf(w, "Hello from %s (you are %s)\n", name, r.RemoteAddr)
 	})
 }
