@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/api"
+	"github.com/sdnfabric/sdnfabric/fabric/metrics"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/provision/jitter"
 )
@@ -36,6 +37,8 @@ type Config struct {
 	// a burst before it reprograms (default 50 ms).
 	Settle time.Duration
 	Logger *slog.Logger
+	// Metrics, if set, receives the agent's metrics.
+	Metrics *metrics.Registry
 }
 
 func (c *Config) defaults() error {
@@ -78,8 +81,9 @@ type role[S, St any] struct {
 	project func(st *model.State, name string) (S, int64, bool)
 	program func(ctx context.Context, slice S) error
 	status  func(ctx context.Context) (St, error)
-	// stamp sets the status' observed generation and heartbeat.
-	stamp func(st *St, generation int64, now time.Time)
+	// stamp sets the status' observed generation, heartbeat and, when
+	// programming fails, the message saying why.
+	stamp func(st *St, generation int64, now time.Time, message string)
 }
 
 // engine runs one agent.
@@ -96,6 +100,11 @@ type engine[S, St any] struct {
 	last         S
 	observed     int64 // generation of the last programmed slice
 	programTries int
+	failure      string // the last programming error, until one succeeds
+
+	programs *metrics.CounterVec
+	restarts *metrics.CounterVec
+	lastOK   *metrics.GaugeVec
 }
 
 func newEngine[S, St any](cfg Config, r role[S, St]) (*engine[S, St], error) {
@@ -105,6 +114,11 @@ func newEngine[S, St any](cfg Config, r role[S, St]) (*engine[S, St], error) {
 	e := &engine[S, St]{cfg: cfg, role: r, cache: make(map[model.Kind]map[string]model.Object),
 		dirty: make(chan struct{}, 1),
 		log:   cfg.Logger.With("agent", string(r.kind)+"/"+cfg.Name)}
+	if m := cfg.Metrics; m != nil {
+		e.programs = m.NewCounter("fabric_agent_programs_total", "Node programmings by result (ok, error).", "result")
+		e.restarts = m.NewCounter("fabric_agent_watch_restarts_total", "Watches listed again after a break, by kind.", "kind")
+		e.lastOK = m.NewGauge("fabric_agent_programmed_generation", "Generation of the node's resource last programmed.")
+	}
 	return e, nil
 }
 
@@ -149,6 +163,9 @@ func (e *engine[S, St]) run(ctx context.Context) error {
 		retry = nil
 		if err := e.reconcile(ctx); err != nil {
 			e.programTries++
+			e.failure = fmt.Sprintf("programming failed (attempt %d): %v", e.programTries, err)
+			e.count(e.programs, "error")
+			e.report(ctx)
 			wait, _ := e.cfg.Backoff.Admit(e.cfg.Clock.Now(), e.programTries)
 			e.log.Warn("programming failed; keeping the node's last state and retrying",
 				"err", err, "attempt", e.programTries, "in", wait)
@@ -156,6 +173,12 @@ func (e *engine[S, St]) run(ctx context.Context) error {
 			continue
 		}
 		e.programTries = 0
+	}
+}
+
+func (e *engine[S, St]) count(c *metrics.CounterVec, label string) {
+	if c != nil {
+		c.With(label).Inc()
 	}
 }
 
@@ -192,7 +215,11 @@ func (e *engine[S, St]) reconcile(ctx context.Context) error {
 		return err
 	}
 	changed := !e.programmed || !reflect.DeepEqual(slice, e.last)
-	e.programmed, e.last, e.observed = true, slice, gen
+	e.programmed, e.last, e.observed, e.failure = true, slice, gen, ""
+	e.count(e.programs, "ok")
+	if e.lastOK != nil {
+		e.lastOK.With().Set(float64(gen))
+	}
 	if changed {
 		e.log.Info("node programmed", "generation", gen)
 	}
@@ -208,7 +235,7 @@ func (e *engine[S, St]) report(ctx context.Context) {
 		e.log.Warn("node status unavailable", "err", err)
 		return
 	}
-	e.role.stamp(&s, e.observed, e.cfg.Clock.Now().UTC())
+	e.role.stamp(&s, e.observed, e.cfg.Clock.Now().UTC(), e.failure)
 	raw, err := json.Marshal(s)
 	if err != nil {
 		e.log.Error("status does not encode", "err", err)
@@ -233,6 +260,7 @@ func (e *engine[S, St]) watchKind(ctx context.Context, kind model.Kind) {
 			return
 		}
 		e.log.Debug("watch broke; listing again", "kind", kind, "err", err)
+		e.count(e.restarts, string(kind))
 	}
 }
 

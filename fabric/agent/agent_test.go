@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/agent"
 	"github.com/sdnfabric/sdnfabric/fabric/api"
 	"github.com/sdnfabric/sdnfabric/fabric/controller"
+	"github.com/sdnfabric/sdnfabric/fabric/metrics"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
 	"github.com/sdnfabric/sdnfabric/provision/jitter"
@@ -193,21 +195,47 @@ func TestHostAgent(t *testing.T) {
 func TestHostAgentRetries(t *testing.T) {
 	c := seeded(t)
 	node := newFakeHost()
-	node.fail = 3
-	a, err := agent.NewHost(fastConfig(c, "host2"), node)
+	node.fail = 1 << 30 // until the test lets it succeed
+	cfg := fastConfig(c, "host2")
+	reg := metrics.NewRegistry()
+	cfg.Metrics = reg
+	a, err := agent.NewHost(cfg, node)
 	if err != nil {
 		t.Fatal(err)
 	}
 	run(t, a)
+	// The failure is reported in the status; nothing is observed yet.
+	waitStatus(t, c, "host2", func(s model.HostStatus) bool {
+		return strings.Contains(s.Message, "switch busy") && s.ObservedGeneration == 0
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		node.mu.Lock()
+		attempts := node.attempts
+		if attempts >= 3 {
+			node.fail = 0
+		}
+		node.mu.Unlock()
+		if attempts >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d attempts: the agent does not retry", attempts)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	s := next(t, node.slices)
 	if s.Name != "host2" || len(s.Interfaces) != 1 || s.Interfaces[0].Name != "portalvm2" {
 		t.Errorf("slice %+v", s)
 	}
-	node.mu.Lock()
-	attempts := node.attempts
-	node.mu.Unlock()
-	if attempts != 4 {
-		t.Errorf("%d attempts, want 3 failures and a success", attempts)
+	waitStatus(t, c, "host2", func(s model.HostStatus) bool { return s.ObservedGeneration == 1 && s.Message == "" })
+	var b strings.Builder
+	reg.WriteText(&b)
+	for _, want := range []string{`fabric_agent_programs_total{result="error"}`, `fabric_agent_programs_total{result="ok"} 1`,
+		"fabric_agent_programmed_generation 1"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, b.String())
+		}
 	}
 }
 

@@ -36,8 +36,11 @@ func NewGateway(cfg Config, node GatewayNode) (*Gateway, error) {
 		project: GatewaySliceOf,
 		program: node.ProgramGateway,
 		status:  node.GatewayStatus,
-		stamp: func(s *model.GatewayStatus, gen int64, now time.Time) {
+		stamp: func(s *model.GatewayStatus, gen int64, now time.Time, msg string) {
 			s.ObservedGeneration, s.LastHeartbeat = gen, now
+			if msg != "" {
+				s.Message = msg
+			}
 		},
 	})
 	if err != nil {

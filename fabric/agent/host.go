@@ -61,8 +61,11 @@ func NewHost(cfg Config, node HostNode) (*Host, error) {
 		project: HostSliceOf,
 		program: node.ProgramHost,
 		status:  node.HostStatus,
-		stamp: func(s *model.HostStatus, gen int64, now time.Time) {
+		stamp: func(s *model.HostStatus, gen int64, now time.Time, msg string) {
 			s.ObservedGeneration, s.LastHeartbeat = gen, now
+			if msg != "" {
+				s.Message = msg
+			}
 		},
 	})
 	if err != nil {

@@ -39,8 +39,11 @@ func NewMux(cfg Config, node MuxNode) (*Mux, error) {
 		project: MuxSliceOf,
 		program: node.ProgramMux,
 		status:  node.MuxStatus,
-		stamp: func(s *model.MuxStatus, gen int64, now time.Time) {
+		stamp: func(s *model.MuxStatus, gen int64, now time.Time, msg string) {
 			s.ObservedGeneration, s.LastHeartbeat = gen, now
+			if msg != "" {
+				s.Message = msg
+			}
 		},
 	})
 	if err != nil {
