@@ -70,7 +70,8 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 
 // Decode reads a file of resources: JSON (one object, an array of
 // objects, or a stream of them) when the first non-blank byte is '{' or
-// '[', YAML (one object per document, "---" between them) otherwise.
+// '[' and it parses as JSON, YAML (one object per document, "---"
+// between them) otherwise.
 // Decoding is strict: an unknown field, a value of the wrong type, an
 // unknown kind or apiVersion is a *DecodeError naming the field path.
 // Each Spec and Status is decoded into its kind's type and stored in its
@@ -81,7 +82,14 @@ func Decode(data []byte) ([]Object, error) {
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
-		return DecodeJSON(data)
+		objs, err := DecodeJSON(data)
+		if errors.Is(err, ErrSyntax) {
+			// YAML in flow style also starts with '{' or '['.
+			if yobjs, yerr := DecodeYAML(data); yerr == nil {
+				return yobjs, nil
+			}
+		}
+		return objs, err
 	}
 	return DecodeYAML(data)
 }
@@ -195,7 +203,7 @@ func decodeObject(raw []byte, doc int, offset int64, prefix string, lines map[st
 		return &DecodeError{Doc: doc, Line: lineOf(lines, path), Offset: offset, Path: path, Msg: p.msg, Err: p.err}
 	}
 	var o Object
-	if p := decodeStrict(raw, &o, prefix); p != nil {
+	if p := decodeExact(raw, &o, prefix); p != nil {
 		return Object{}, fail(p.path, p)
 	}
 	join := func(field string) string {
@@ -232,7 +240,7 @@ func canonical(raw json.RawMessage, v any, path string) (json.RawMessage, error)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	if p := decodeStrict(raw, v, path); p != nil {
+	if p := decodeExact(raw, v, path); p != nil {
 		return nil, p
 	}
 	b, err := json.Marshal(v)
@@ -294,6 +302,22 @@ func decodeStrict(raw []byte, v any, path string) *strictProblem {
 	return &strictProblem{path: path, msg: err.Error(), err: ErrType}
 }
 
+// decodeExact is decodeStrict for documents from outside: field names
+// must also match in case, which encoding/json does not require ("Spec"
+// would fill spec).
+func decodeExact(raw []byte, v any, path string) *strictProblem {
+	if p := decodeStrict(raw, v, path); p != nil {
+		return p
+	}
+	var generic any
+	gdec := json.NewDecoder(bytes.NewReader(raw))
+	gdec.UseNumber()
+	if err := gdec.Decode(&generic); err != nil {
+		return &strictProblem{path: path, msg: err.Error(), err: ErrSyntax}
+	}
+	return walk(generic, reflect.TypeOf(v), path)
+}
+
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 var rawMessage = reflect.TypeFor[json.RawMessage]()
 
@@ -331,14 +355,11 @@ func walk(doc any, t reflect.Type, path string) *strictProblem {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			f, ok := fields[k]
 			if !ok {
-				for name, ff := range fields {
+				for name := range fields {
 					if strings.EqualFold(name, k) {
-						f, ok = ff, true
-						break
+						return &strictProblem{path: joinPath(path, k), msg: fmt.Sprintf("unknown field (field names are case-sensitive: %q)", name), err: ErrUnknownField}
 					}
 				}
-			}
-			if !ok {
 				return &strictProblem{path: joinPath(path, k), msg: "unknown field", err: ErrUnknownField}
 			}
 			if p := walk(m[k], f.Type, joinPath(path, k)); p != nil {

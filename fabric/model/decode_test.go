@@ -58,6 +58,8 @@ spec:
 		{"custom tag", "apiVersion: !foo sdnfabric.io/v1\n", ErrType, "apiVersion", 1, "tag"},
 		{"json unknown field", `{"apiVersion":"sdnfabric.io/v1","kind":"Host","metadata":{"name":"h"},"spec":{"mac2":"x"}}`, ErrUnknownField, "spec.mac2", 0, ""},
 		{"json in array", `[{"apiVersion":"sdnfabric.io/v1","kind":"Host","metadata":{"name":"h"}},{"apiVersion":"sdnfabric.io/v1","kind":"Hots","metadata":{"name":"h"}}]`, ErrUnknownKind, "[1].kind", 0, ""},
+		{"field name in the wrong case", "apiVersion: sdnfabric.io/v1\nkind: Host\nmetadata: {name: h}\nSpec: {}\n", ErrUnknownField, "Spec", 4, "case-sensitive"},
+		{"nested field name in the wrong case", "apiVersion: sdnfabric.io/v1\nkind: Host\nmetadata: {name: h}\nspec: {MAC: 02:00:00:00:00:01}\n", ErrUnknownField, "spec.MAC", 4, `"mac"`},
 		{"json syntax", `{"apiVersion":`, ErrSyntax, "", 0, ""},
 		{"json trailing garbage", `{"apiVersion":"sdnfabric.io/v1","kind":"Host","metadata":{"name":"h"}} x`, ErrSyntax, "", 0, ""},
 		{"json too deep", strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), ErrTooLarge, "", 0, "deeper"},
@@ -116,6 +118,11 @@ func TestDecodeForms(t *testing.T) {
 	}
 	if len(objs) != 2 || objs[1].Metadata.Name != "host2" {
 		t.Fatalf("got %+v", objs)
+	}
+	// YAML in flow style is YAML, though it starts like JSON.
+	objs, err = Decode([]byte("{apiVersion: sdnfabric.io/v1, kind: Host, metadata: {name: h}}"))
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("flow-style YAML: %v", err)
 	}
 	// Hexadecimal integers are integers.
 	objs, err = Decode([]byte("apiVersion: sdnfabric.io/v1\nkind: Catalog\nmetadata: {name: c}\nspec: {macPrefix: 0x5d02}\n"))
