@@ -18,4 +18,8 @@
 // computes the fixed-key flow hashes (Azure's 5-tuple, 3-tuple and
 // 2-tuple distribution modes) that every Mux must agree on; mux is the
 // Mux's data path (rule match, flow table, Maglev pick, encapsulation).
+// hostagent is the host side: destination NAT of the Muxes' packets to the
+// local DIPs, Direct Server Return of the replies straight to the router,
+// outbound SNAT, and the health probes of the local DIPs; snat is the
+// manager that leases SNAT ports to hosts in blocks of eight.
 package slb

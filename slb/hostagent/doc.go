@@ -55,6 +55,38 @@
 // is dropped ([ReasonConflict]). A DIP that a Configure removes keeps its
 // flows for Config.DrainTimeout while new flows go elsewhere.
 //
+// # Outbound SNAT
+//
+// A DIP under an outbound rule that opens a connection to a destination
+// outside Config.Internal is translated to a (VIP, port) of the port blocks
+// its host leased from the SNAT manager (package slb/snat) through a
+// [Leaser]: Ananta's scheme, blocks of eight ports, a port reused for
+// connections to different remote endpoints as long as the 5-tuples
+// differ. The Muxes, told of each lease, send the return traffic to the
+// host, whose Inbound translates it back. When no port is free towards a
+// remote end the packet is dropped ([ReasonSNATPending]; TCP retransmits)
+// while a block is requested in the background; a refused request is
+// counted and reported as [ReasonSNATExhausted], never a crash. A block
+// idle for Config.LeaseIdle goes back to the manager (the last one stays,
+// so that the next connection need not wait); leases are renewed at half
+// term.
+//
+// The mapping is address-and-port-dependent in the terms of RFC 4787
+// (REQ-1 asks for endpoint-independent mapping; Ananta trades it for port
+// reuse) and RFC 5382 for TCP; filtering is address-and-port-dependent, as
+// only the remote end a connection went to can answer it.
+//
+// # Health
+//
+// [Agent.Tick] (called by [Agent.Run] every Config.TickInterval) probes
+// each local DIP with its rules' probes: a TCP connection, or an HTTP GET
+// that must answer 200, through Config.Dialer, every probe interval; a DIP
+// changes state after the probe's threshold of consecutive results, and
+// the changes are reported through Config.OnHealth for the Muxes. DIPs
+// start up. [Agent.SetBusy] takes a DIP out of rotation (the seed's
+// Set-RoleInstanceStatus -Busy): it is reported down and the agent picks it
+// for no new flow, while its existing flows go on.
+//
 // # Checksums
 //
 // Rewrites update the IPv4 header checksum and the TCP or UDP checksum,
@@ -73,6 +105,8 @@
 //   - Ananta (SIGCOMM 2013): host agent NAT, Direct Server Return, SNAT
 //     port leasing in blocks of 8, port reuse across destinations
 //   - RFC 3022: Traditional IP Network Address Translator (NAPT terms)
+//   - RFC 4787 and RFC 5382: NAT behavioural requirements for UDP and TCP
+//     (mapping and filtering behaviour of the SNAT)
 //   - RFC 1624: incremental Internet checksum update
 //   - RFC 768, RFC 9293, RFC 791, RFC 8200: UDP, TCP, IPv4, IPv6
 package hostagent
