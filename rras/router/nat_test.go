@@ -207,3 +207,35 @@ func TestNATGatewayFragmentsOutOfOrder(t *testing.T) {
 		t.Errorf("fragment offsets %v", offsets)
 	}
 }
+
+// FuzzInputNAT feeds arbitrary frames to a router with a NAT, from either
+// side: Input must not panic, and every frame the router sends carries an
+// IPv4 packet whose header checksum verifies (or is ARP).
+func FuzzInputNAT(f *testing.F) {
+	for _, seed := range [][]byte{
+		udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 10),
+		udp4(macR2, macB, hBv4, r2v4, 64, 7, 5000, 10),
+		udp4(macR2, macB, hBv4, r2v4, 64, 6000, 53, 10),
+		udp4(macR1, macA, hAv4, r2v4, 64, 5001, 53, 10),
+		udp4(macR2, macB, hBv4, r2v4, 64, 6000, 9999, 10),
+	} {
+		f.Add(uint8(1), seed)
+		f.Add(uint8(2), seed)
+	}
+	r, out, _ := natRouter(f, 64)
+	f.Fuzz(func(t *testing.T, ifIndex uint8, frame []byte) {
+		_ = r.Input(int(ifIndex%2)+1, frame)
+		for _, s := range out.take() {
+			eth, err := header.ParseEthernet(s.frame)
+			if err != nil {
+				t.Fatalf("sent an unparsable frame: %v", err)
+			}
+			if eth.EtherType() != header.EtherTypeIPv4 {
+				continue
+			}
+			if ip, err := header.ParseIPv4(eth.Payload()); err != nil || !ip.ValidChecksum() {
+				t.Fatalf("sent a bad IPv4 packet (%v)", err)
+			}
+		}
+	})
+}
