@@ -33,6 +33,18 @@ type muxNode struct {
 
 	mu  sync.Mutex // the port delivers on one goroutine; this guards buf against Close
 	buf []byte
+
+	stops   []func() // run in reverse order by stop
+	stopped sync.Once
+}
+
+// stop withdraws the Mux's VIPs, ends its BGP session and detaches it.
+func (n *muxNode) stop() {
+	n.stopped.Do(func() {
+		for i := len(n.stops) - 1; i >= 0; i-- {
+			n.stops[i]()
+		}
+	})
 }
 
 // speakerAnnouncer lets the Mux announce and withdraw its VIPs through a
@@ -68,6 +80,7 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 	}
 	n := &muxNode{spec: spec, port: sw.Port(spec.Name), neighbors: rt.providerNeighbors(spec.Network), rec: rt.opts.Trace,
 		buf: make([]byte, 0, 64*1024)}
+	rt.closers = append(rt.closers, n.stop)
 	inner, stackPort := netsim.NewWire(spec.Name+".local", netsim.WireConfig{Queue: rt.opts.queue()})
 	n.local = inner
 	inner.SetReceiver(func(f []byte) { n.port.Send(f) })
@@ -78,7 +91,7 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		return nil, err
 	}
 	n.stk = stk
-	rt.closers = append(rt.closers, func() {
+	n.stops = append(n.stops, func() {
 		n.port.Close()
 		stk.Close()
 		inner.Close()
@@ -98,7 +111,9 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		// goroutine that only ends when the Mux is garbage collected.
 		Clock:     wallClock{},
 		Announcer: speakerAnnouncer{sp: n.sp, nextHop: spec.Addr.Addr()},
-		Logger:    rt.log.With("node", spec.Name),
+		// No healthy DIP: let the routers send the VIP elsewhere.
+		WithdrawUnhealthyVIPs: true,
+		Logger:                rt.log.With("node", spec.Name),
 	})
 	if err != nil {
 		cancel()
@@ -106,7 +121,7 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		n.sp.Close()
 		return nil, fmt.Errorf("%s: %w", spec.Name, err)
 	}
-	rt.closers = append(rt.closers, func() {
+	n.stops = append(n.stops, func() {
 		cctx, done := context.WithTimeout(context.Background(), time.Second)
 		_ = n.m.Close(cctx) // withdraws every VIP
 		_ = n.sp.Shutdown(cctx, "runtime stopping")
@@ -206,3 +221,19 @@ func flowState(s mux.FlowState) string {
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
+
+// StopMux stops the Mux named name as an operator taking it out of service
+// would: it withdraws its VIPs, closes its BGP session and leaves the
+// network. The routers' ECMP sets shrink to the other Muxes, which pick the
+// same DIP for each flow (they share the flow hash key), so connections
+// carry on.
+func (rt *Runtime) StopMux(name string) error {
+	for _, m := range rt.muxes {
+		if m.spec.Name == name {
+			m.stop()
+			rt.progress(name, "stopped", "VIPs withdrawn, BGP session closed")
+			return nil
+		}
+	}
+	return fmt.Errorf("runtime: no Mux %q", name)
+}
