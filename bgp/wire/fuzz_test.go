@@ -125,6 +125,25 @@ func FuzzParseUpdate(f *testing.F) {
 				continue
 			}
 			walkUpdate(&u)
+			// RFC 7606 actions: nothing announced once the UPDATE is
+			// treated as withdraw or disables a family, and nothing at
+			// all of a disabled family.
+			if (u.Action() >= ActionTreatAsWithdraw) != (u.Action() >= ActionTreatAsWithdraw && u.Err() != nil) {
+				t.Fatalf("action %v without an error", u.Action())
+			}
+			if (u.Disable() != 0) != (u.Action() == ActionAFISAFIDisable) {
+				t.Fatalf("action %v, disabled families %b", u.Action(), u.Disable())
+			}
+			for f, p := range u.Reachable() {
+				if u.Action() >= ActionTreatAsWithdraw {
+					t.Fatalf("%v %v announced under %v", f, p, u.Action())
+				}
+			}
+			for f, p := range u.Unreachable() {
+				if u.Disable().Has(f) {
+					t.Fatalf("%v %v of a disabled family withdrawn", f, p)
+				}
+			}
 		}
 	})
 }

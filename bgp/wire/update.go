@@ -219,9 +219,11 @@ func (u *Update) Reachable() iter.Seq2[Family, NLRI] {
 // those of the disabled families).
 func (u *Update) Unreachable() iter.Seq2[Family, NLRI] {
 	return func(yield func(Family, NLRI) bool) {
-		for p := range u.Withdrawn() {
-			if !yield(IPv4Unicast, p) {
-				return
+		if !u.disable.Has(IPv4Unicast) {
+			for p := range u.Withdrawn() {
+				if !yield(IPv4Unicast, p) {
+					return
+				}
 			}
 		}
 		if m, ok := u.MPUnreach(); ok && !u.disable.Has(m.Family) {
@@ -238,7 +240,7 @@ func (u *Update) Unreachable() iter.Seq2[Family, NLRI] {
 }
 
 func (u *Update) walkReach(yield func(Family, NLRI) bool) bool {
-	if !walkPrefixes(u.nlri, IPv4Unicast, u.opts.AddPath.Has(IPv4Unicast), yield) {
+	if !u.disable.Has(IPv4Unicast) && !walkPrefixes(u.nlri, IPv4Unicast, u.opts.AddPath.Has(IPv4Unicast), yield) {
 		return false
 	}
 	if m, ok := u.MPReach(); ok && !u.disable.Has(m.Family) {
