@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +41,10 @@ type peerConfig struct {
 	TTLSecurity   uint8      `json:"ttl_security"`
 	Passive       bool       `json:"passive"`
 	Families      []string   `json:"families"` // "ipv4-unicast", "ipv6-unicast"
+	// AddPath maps a family to "receive", "send" or "both" (RFC 7911).
+	AddPath         map[string]string `json:"add_path"`
+	ExtendedMessage bool              `json:"extended_message"`  // RFC 8654
+	ExtendedNextHop bool              `json:"extended_next_hop"` // RFC 8950
 }
 
 type announcement struct {
@@ -98,6 +104,7 @@ func (p *peerConfig) peer() (bgp.PeerConfig, error) {
 		HoldTime: time.Duration(p.HoldTime), KeepaliveTime: time.Duration(p.KeepaliveTime),
 		ConnectTime: time.Duration(p.ConnectTime), DelayOpen: time.Duration(p.DelayOpen),
 		Password: p.Password, EBGPMultihop: p.Multihop, TTLSecurity: p.TTLSecurity, Passive: p.Passive,
+		ExtendedMessage: p.ExtendedMessage, ExtendedNextHop: p.ExtendedNextHop,
 	}
 	if !p.Address.IsValid() || p.ASN == 0 {
 		return pc, fmt.Errorf("address and asn are required")
@@ -111,6 +118,16 @@ func (p *peerConfig) peer() (bgp.PeerConfig, error) {
 		default:
 			return pc, fmt.Errorf("unknown family %q (ipv4-unicast or ipv6-unicast)", f)
 		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(p.AddPath)) {
+		fam := map[string]wire.Family{"ipv4-unicast": wire.IPv4Unicast, "ipv6-unicast": wire.IPv6Unicast}
+		mode := map[string]wire.AddPathMode{"receive": wire.AddPathReceive, "send": wire.AddPathSend, "both": wire.AddPathBoth}
+		af, ok1 := fam[f]
+		m, ok2 := mode[p.AddPath[f]]
+		if !ok1 || !ok2 {
+			return pc, fmt.Errorf("add_path %q: %q: want ipv4-unicast or ipv6-unicast to receive, send or both", f, p.AddPath[f])
+		}
+		pc.AddPath = append(pc.AddPath, wire.AddPathFamily{Family: af, Mode: m})
 	}
 	return pc, nil
 }

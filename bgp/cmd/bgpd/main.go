@@ -123,6 +123,9 @@ func printEvent(w io.Writer, ev bgp.Event, asJSON bool) {
 		for _, f := range ev.EndOfRIB {
 			fmt.Fprintf(w, "end-of-rib %v %v\n", ev.Peer, f)
 		}
+		for _, f := range ev.Disabled {
+			fmt.Fprintf(w, "disabled %v %v (malformed MP_REACH/MP_UNREACH_NLRI)\n", ev.Peer, f)
+		}
 	}
 }
 
@@ -177,6 +180,13 @@ func jsonEvent(ev bgp.Event) map[string]any {
 	}
 	if wd != nil {
 		m["withdrawn"] = wd
+	}
+	if ev.Disabled != nil {
+		var fams []string
+		for _, f := range ev.Disabled {
+			fams = append(fams, f.String())
+		}
+		m["disabled"] = fams
 	}
 	return m
 }

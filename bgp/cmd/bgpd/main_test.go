@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -41,12 +42,29 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"asn": 1, "router_id": "10.0.0.1", "peers": [{"address": "10.0.0.2"}]}`, "peers[0]"},
 		{`{"asn": 1, "router_id": "10.0.0.1", "peers": [{"address": "10.0.0.2", "asn": 2, "families": ["l2vpn"]}]}`, "unknown family"},
 		{`{"asn": 1, "router_id": "10.0.0.1", "peers": [{"address": "10.0.0.2", "asn": 2, "hold_time": 9}]}`, "duration"},
+		{`{"asn": 1, "router_id": "10.0.0.1", "peers": [{"address": "10.0.0.2", "asn": 2, "add_path": {"ipv4-unicast": "all"}}]}`, "add_path"},
 		{`{"asn": 1, "router_id": "10.0.0.1", "announce": [{"prefix": "192.0.2.1/32", "communities": ["1:x"]}]}`, "community"},
 	} {
 		_, err := parseConfig(strings.NewReader(tc.conf))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", tc.conf, err, tc.want)
 		}
+	}
+}
+
+func TestParseConfigCapabilities(t *testing.T) {
+	c, err := parseConfig(strings.NewReader(`{"asn": 1, "router_id": "10.0.0.1", "peers": [{"address": "10.0.0.2", "asn": 2,
+		"add_path": {"ipv6-unicast": "receive", "ipv4-unicast": "both"}, "extended_message": true, "extended_next_hop": true}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := c.Peers[0].peer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []wire.AddPathFamily{{Family: wire.IPv4Unicast, Mode: wire.AddPathBoth}, {Family: wire.IPv6Unicast, Mode: wire.AddPathReceive}}
+	if !slices.Equal(pc.AddPath, want) || !pc.ExtendedMessage || !pc.ExtendedNextHop {
+		t.Errorf("peer config %+v, want ADD-PATH %v and both extensions", pc, want)
 	}
 }
 
