@@ -50,7 +50,8 @@
 // (overlapping prefixes, duplicate VNIs, MACs, VIPs and addresses,
 // missing references, addresses outside their subnet, NAT port forwards
 // outside their pool, BGP peers that disagree with the resource they
-// name, Input endpoints no load-balancer rule serves, each resolved load
+// name, Input endpoints no load-balancer rule serves and rules to ports
+// no Input endpoint opens, each resolved load
 // balancer through slb's validation). Every problem is a *ValidationError
 // naming the resource (Kind, Name) and the Field path, wrapping a
 // sentinel such as ErrOverlap; they are joined with errors.Join.

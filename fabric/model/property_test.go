@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sdnfabric/sdnfabric/slb"
 	"pgregory.net/rapid"
 )
 
@@ -71,6 +72,8 @@ var changes = map[string]change{
 			sp.Host = rapid.SampledFrom([]string{"host1", "host2", "host9"}).Draw(t, "host")
 			if rapid.Bool().Draw(t, "in-pool") {
 				sp.LoadBalancerBackendPools = []BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}}
+				sp.Endpoints = []Endpoint{{Name: "http", Type: EndpointInput, Protocol: slb.ProtocolTCP, Port: 80,
+					PublicPort: rapid.SampledFrom([]int{80, 81}).Draw(t, "public"), LoadBalancer: "portal"}}
 			}
 		} else {
 			sp.LogicalNetwork, sp.Subnet = "external", "external"

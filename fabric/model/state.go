@@ -48,9 +48,10 @@ func NewState(objs []Object) (*State, error) {
 // address space), duplicate VNIs, MACs, VIPs and addresses on a network,
 // references to missing resources, addresses outside their subnet or
 // pool, BGP peers that disagree with the resource they name (its ASN or
-// address, or it does not peer back), Input
-// endpoints that no load balancer rule serves, and each load balancer
-// with its backend pools resolved, as the slb module validates it.
+// address, or it does not peer back), Input endpoints that no load
+// balancer rule serves and rules to ports that no Input endpoint opens,
+// and each load balancer with its backend pools resolved, as the slb
+// module validates it.
 func ValidateState(objs []Object) error {
 	var errs []error
 	s := index(objs, &errs)

@@ -750,6 +750,7 @@ func (s *State) checkLoadBalancers(at func(Kind, string) checker) {
 				}
 			}
 		}
+		s.checkEndpointsOpen(c, n, spec)
 		// The full slb validation of the resolved configuration: NAT
 		// rules' DIPs, SNAT port budgets and backend port claims with
 		// every member in place. Problems ValidateObject already
@@ -765,6 +766,45 @@ func (s *State) checkLoadBalancers(at func(Kind, string) checker) {
 		for _, e := range full {
 			if !seen[e.Error()] {
 				*c.errs = append(*c.errs, e)
+			}
+		}
+	}
+}
+
+// checkEndpointsOpen checks that each NIC a load-balancing or inbound
+// NAT rule of lb sends to has an Input endpoint for it: its virtual
+// switch denies every other inbound port. HA-ports rules (every port) are
+// left to the NICs.
+func (s *State) checkEndpointsOpen(c checker, lb string, spec *LoadBalancerSpec) {
+	open := func(nic string, proto slb.Protocol, public, port int) bool {
+		n, ok := s.NetworkInterface(nic)
+		return ok && slices.ContainsFunc(n.Endpoints, func(e Endpoint) bool {
+			return e.Type == EndpointInput && e.LoadBalancer == lb && e.PublicPort == public && e.Port == port && protocolsOverlap(e.Protocol, proto)
+		})
+	}
+	members := func(pool string) []string { return s.poolMembers(lb, pool) }
+	for i, r := range spec.LoadBalancingRules {
+		if r.FrontendPort == 0 {
+			continue
+		}
+		for _, m := range members(r.BackendPool) {
+			if !open(m, r.Protocol, r.FrontendPort, r.BackendPort) {
+				c.fail(ErrConflict, fmt.Sprintf("spec.loadBalancingRules[%d]", i), "sends %s port %d to port %d of %s, which has no Input endpoint for it",
+					r.Protocol, r.FrontendPort, r.BackendPort, ref(KindNetworkInterface, m))
+			}
+		}
+	}
+	resolved := s.lbs[lb]
+	for i, r := range spec.InboundNatRules {
+		k := slices.IndexFunc(resolved.BackendAddressPools, func(p slb.BackendPool) bool { return p.Name == r.BackendPool })
+		if k < 0 {
+			continue
+		}
+		mine := members(r.BackendPool)
+		for port, b := range r.Mappings(resolved.BackendAddressPools[k]) {
+			if slices.Contains(mine, b.Name) && !open(b.Name, r.Protocol, port, r.BackendPort) {
+				c.fail(ErrConflict, fmt.Sprintf("spec.inboundNatRules[%d]", i), "sends %s port %d to port %d of %s, which has no Input endpoint for it",
+					r.Protocol, port, r.BackendPort, ref(KindNetworkInterface, b.Name))
 			}
 		}
 	}

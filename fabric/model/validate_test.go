@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -255,6 +256,18 @@ func TestValidateStateRules(t *testing.T) {
 				n.Endpoints = append(n.Endpoints, Endpoint{Name: "alt", Type: EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 8081, LoadBalancer: "portal"})
 			})
 		}, KindNetworkInterface, "portalvm2", "spec.endpoints[2]", ErrNotFound},
+		{"LB rule to a port the NIC does not open", func(t testing.TB, o []Object) []Object {
+			return edit(t, o, KindNetworkInterface, "portalvm2", func(s Spec) {
+				n := s.(*NetworkInterfaceSpec)
+				n.Endpoints = n.Endpoints[1:] // no "http"
+			})
+		}, KindLoadBalancer, "portal", "spec.loadBalancingRules[0]", ErrConflict},
+		{"NAT rule to a port the NIC does not open", func(t testing.TB, o []Object) []Object {
+			return edit(t, o, KindNetworkInterface, "portalvm1", func(s Spec) {
+				n := s.(*NetworkInterfaceSpec)
+				n.Endpoints = slices.DeleteFunc(n.Endpoints, func(e Endpoint) bool { return e.Name == "http-direct" })
+			})
+		}, KindLoadBalancer, "portal", "spec.inboundNatRules[0]", ErrConflict},
 		{"Internal endpoint without a service", func(t testing.TB, o []Object) []Object {
 			return edit(t, o, KindNetworkInterface, "portalvm2", func(s Spec) { s.(*NetworkInterfaceSpec).Service = "" })
 		}, KindNetworkInterface, "portalvm2", "spec.service", ErrRequired},
