@@ -40,6 +40,10 @@ func checksumsOK(b []byte) bool {
 	}
 	pseudo := checksum.PseudoHeader(src, dst, proto, len(seg))
 	switch proto {
+	case 1:
+		return checksum.Sum(seg, 0) == 0xffff
+	case 58:
+		return checksum.Sum(seg, pseudo) == 0xffff
 	case 6:
 		return len(seg) >= header.TCPMinSize && header.TCP(seg).ValidChecksum(pseudo)
 	case 17:
@@ -65,6 +69,12 @@ func fuzzSeeds(f *testing.F) {
 		f.Add(build(f, fl), true)
 		f.Add(build(f, fl), false)
 	}
+	reply := build(f, flow{Src: ap(vip4, 81), Dst: ap(client4, 40000), Proto: 6, Payload: make([]byte, 40)})
+	f.Add(icmpError(f, router4, vip4, 3, 4, 1400, reply, 1000), true)
+	f.Add(icmpError(f, router4, vip4, 3, 4, 1400, reply, 28), false)
+	got := build(f, flow{Src: ap(client6, 50000), Dst: ap(dipB6, 8443), Proto: 17})
+	f.Add(icmpError(f, dipB6, client6, 1, 4, 0, got, 1000), true)
+	f.Add(build(f, flow{Src: ap(dipB, 40000), Dst: ap(remote1, 443), Proto: 6, Flags: header.TCPFlagSYN}), false)
 	f.Add([]byte{0x45}, false)
 	f.Add([]byte{0x60, 0, 0, 0, 0, 8, 0, 64}, true)
 }
@@ -105,7 +115,10 @@ func FuzzInbound(f *testing.F) {
 
 func FuzzOutbound(f *testing.F) {
 	fuzzSeeds(f)
-	a := newAgent(f, host2, nil, portal())
+	r := newSNATRig(f, 64) // outbound rules too, with blocks leased
+	r.agent.Tick(r.ctx)
+	r.settle(f, preleased)
+	a := r.agent
 	f.Fuzz(func(t *testing.T, pkt []byte, reply bool) {
 		if reply { // make a flow for the packet to be a reply of
 			b := bytes.Clone(pkt)

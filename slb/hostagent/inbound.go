@@ -30,6 +30,9 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 		vni = c.vipVNI[fromKey(&p.key.dst, p.v4)]
 	}
 	p.key.vni = vni
+	if p.isICMPError() {
+		return a.icmpError(c, &p, false)
+	}
 	if p.proto != protoTCP && p.proto != protoUDP || p.l4 < 0 {
 		r := Result{Verdict: Pass, Reason: ReasonNotVIP}
 		if c.vips[fromKey(&p.key.dst, p.v4)] {

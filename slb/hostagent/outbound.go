@@ -28,6 +28,9 @@ func (a *Agent) Outbound(pkt []byte, vni uint32) (Result, error) {
 	}
 	p.key.vni = vni
 	c := a.conf.Load()
+	if p.isICMPError() {
+		return a.icmpError(c, &p, true)
+	}
 	if p.proto != protoTCP && p.proto != protoUDP || p.l4 < 0 {
 		r := Result{Verdict: Pass, Reason: ReasonProtocol}
 		if p.l4 < 0 {

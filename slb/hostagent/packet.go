@@ -32,74 +32,118 @@ func parse(b []byte, p *packet) error {
 	if len(b) == 0 {
 		return &header.Error{Layer: "ip", Field: "version", Err: header.ErrTruncated}
 	}
-	var payload int // offset of the transport header
 	switch b[0] >> 4 {
 	case 4:
 		h, err := header.ParseIPv4(b)
 		if err != nil {
 			return err
 		}
-		p.b, p.v4, p.proto = h, true, h.Protocol()
-		payload = h.HeaderLen()
-		p.key.src = [16]byte{10: 0xff, 11: 0xff}
-		p.key.dst = p.key.src
-		copy(p.key.src[12:], h[12:16])
-		copy(p.key.dst[12:], h[16:20])
-		if h.FragmentOffset() != 0 {
-			p.l4 = -1
-		} else {
-			p.l4 = payload
-		}
+		return p.fillIPv4(h, false)
 	case 6:
 		h, err := header.ParseIPv6(b)
 		if err != nil {
 			return err
 		}
-		p.b, p.v4 = h, false
-		p.key.src = [16]byte(h[8:24])
-		p.key.dst = [16]byte(h[24:40])
-		proto, off, err := h.Transport()
+		return p.fillIPv6(h, false)
+	}
+	return &header.Error{Layer: "ip", Field: "version", Err: header.ErrBadValue, Value: int(b[0] >> 4), Rel: "not", Bound: 4}
+}
+
+// parseQuoted parses the packet quoted in an ICMP error: an IP header and
+// at least the first 8 bytes of its transport header (RFC 792), perhaps
+// cut short.
+func parseQuoted(b []byte, q *packet) error {
+	if len(b) == 0 {
+		return &header.Error{Layer: "ip", Field: "version", Err: header.ErrTruncated}
+	}
+	switch b[0] >> 4 {
+	case 4:
+		h, err := header.ParseIPv4Partial(b)
 		if err != nil {
 			return err
 		}
-		p.proto, payload, p.l4 = proto, off, off
-		if header.IsIPv6Extension(h[6]) {
-			for e, err := range h.Extensions() {
-				if err != nil {
-					return err
-				}
-				if fo, _, _, ok := e.Fragment(); ok && fo != 0 {
-					p.l4 = -1
-				}
+		return q.fillIPv4(h, true)
+	case 6:
+		h, err := header.ParseIPv6Partial(b)
+		if err != nil {
+			return err
+		}
+		return q.fillIPv6(h, true)
+	}
+	return &header.Error{Layer: "ip", Field: "version", Err: header.ErrBadValue, Value: int(b[0] >> 4), Rel: "not", Bound: 4}
+}
+
+func (p *packet) fillIPv4(h header.IPv4, quoted bool) error {
+	p.b, p.v4, p.proto = h, true, h.Protocol()
+	p.key.src = [16]byte{10: 0xff, 11: 0xff}
+	p.key.dst = p.key.src
+	copy(p.key.src[12:], h[12:16])
+	copy(p.key.dst[12:], h[16:20])
+	p.l4 = h.HeaderLen()
+	if h.FragmentOffset() != 0 {
+		p.l4 = -1
+	}
+	return p.transport(quoted)
+}
+
+func (p *packet) fillIPv6(h header.IPv6, quoted bool) error {
+	p.b, p.v4 = h, false
+	p.key.src = [16]byte(h[8:24])
+	p.key.dst = [16]byte(h[24:40])
+	proto, off, err := h.Transport()
+	if err != nil {
+		return err
+	}
+	p.proto, p.l4 = proto, off
+	if header.IsIPv6Extension(h[6]) {
+		for e, err := range h.Extensions() {
+			if err != nil {
+				return err
+			}
+			if fo, _, _, ok := e.Fragment(); ok && fo != 0 {
+				p.l4 = -1
 			}
 		}
-	default:
-		return &header.Error{Layer: "ip", Field: "version", Err: header.ErrBadValue, Value: int(b[0] >> 4), Rel: "not", Bound: 4}
 	}
+	return p.transport(quoted)
+}
+
+// transport checks the TCP or UDP header at p.l4 (only its first 8 bytes
+// in a quoted packet) and reads the ports into the key.
+func (p *packet) transport(quoted bool) error {
 	p.key.proto, p.key.v4 = p.proto, p.v4
 	p.key.sport, p.key.dport, p.flags = 0, 0, 0
 	if p.l4 < 0 {
 		return nil
 	}
-	t := p.b[payload:]
+	t := p.b[p.l4:]
+	need := 8
 	switch p.proto {
 	case protoTCP:
-		if len(t) < header.TCPMinSize {
-			return &header.Error{Layer: "tcp", Field: "header", Offset: payload, Err: header.ErrTruncated,
-				Value: len(t), Rel: "<", Bound: header.TCPMinSize}
+		if !quoted {
+			need = header.TCPMinSize
 		}
-		p.flags = header.TCP(t).Flags()
 	case protoUDP:
-		if len(t) < header.UDPSize {
-			return &header.Error{Layer: "udp", Field: "header", Offset: payload, Err: header.ErrTruncated,
-				Value: len(t), Rel: "<", Bound: header.UDPSize}
-		}
 	default:
 		return nil
+	}
+	if len(t) < need {
+		return &header.Error{Layer: protoName(p.proto), Field: "header", Offset: p.l4, Err: header.ErrTruncated,
+			Value: len(t), Rel: "<", Bound: need}
+	}
+	if p.proto == protoTCP && len(t) > 13 {
+		p.flags = header.TCP(t).Flags()
 	}
 	p.key.sport = binary.BigEndian.Uint16(t[0:2])
 	p.key.dport = binary.BigEndian.Uint16(t[2:4])
 	return nil
+}
+
+func protoName(proto uint8) string {
+	if proto == protoTCP {
+		return "tcp"
+	}
+	return "udp"
 }
 
 // addrOff returns the offset of the source (dst false) or destination
@@ -159,6 +203,9 @@ func (p *packet) rewrite(dst bool, addr *[16]byte, port uint16) {
 		binary.BigEndian.PutUint16(t[portOff:], port)
 	} else {
 		port = oldPort
+	}
+	if len(t) < csumOff+2 { // a quoted TCP header cut before its checksum
+		return
 	}
 	c := binary.BigEndian.Uint16(t[csumOff:])
 	if p.proto == protoUDP && p.v4 && c == 0 {
