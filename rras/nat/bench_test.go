@@ -103,6 +103,9 @@ func BenchmarkEstablished(b *testing.B) {
 	rbuf := make([]byte, len(r))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(o)))
+	lockThread()
+	defer unlockThread()
+	start := threadCPU()
 	for b.Loop() {
 		copy(buf, o)
 		if v, _ := n.Outbound(buf); v != Forward {
@@ -114,6 +117,9 @@ func BenchmarkEstablished(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/pkt")
+	if cpu := threadCPU() - start; cpu > 0 {
+		b.ReportMetric(float64(cpu)/float64(2*b.N), "cpu-ns/pkt")
+	}
 }
 
 // BenchmarkMemoryPerSession reports the heap a NAT holding 1M sessions

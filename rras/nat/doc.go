@@ -48,7 +48,7 @@
 // New allocates the whole table: fixed-size records without pointers in
 // two slabs (mappings, sessions) linked by index, and open-addressing hash
 // indexes (internal endpoint, external endpoint, session), at most half
-// full. A session costs about 114 bytes with 1M of them (see the
+// full. A session costs about 118 bytes with 1M of them (see the
 // benchmarks in the module README).
 // Timers run on a wheel of one-second buckets advanced by every Outbound
 // and Inbound call (from Config.Clock) and by Expire; a session expires
