@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"sync"
 	"time"
 
@@ -66,12 +65,6 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-// watchedKinds are the kinds an agent reads: the desired state, without
-// the event log.
-func watchedKinds() []model.Kind {
-	return slices.DeleteFunc(model.Kinds(), func(k model.Kind) bool { return k == model.KindEvent })
-}
-
 // role is what differs between the Host, Mux and Gateway agents: the
 // slice S they project and the status St they report.
 type role[S, St any] struct {
@@ -93,7 +86,8 @@ type engine[S, St any] struct {
 	log  *slog.Logger
 
 	mu    sync.Mutex
-	cache map[model.Kind]map[string]model.Object // guarded by mu
+	cache map[string]model.Object // by "<kind>/<name>"; guarded by mu
+	ready bool                    // the state was listed; guarded by mu
 	dirty chan struct{}
 
 	programmed   bool
@@ -111,12 +105,12 @@ func newEngine[S, St any](cfg Config, r role[S, St]) (*engine[S, St], error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	e := &engine[S, St]{cfg: cfg, role: r, cache: make(map[model.Kind]map[string]model.Object),
+	e := &engine[S, St]{cfg: cfg, role: r,
 		dirty: make(chan struct{}, 1),
 		log:   cfg.Logger.With("agent", string(r.kind)+"/"+cfg.Name)}
 	if m := cfg.Metrics; m != nil {
 		e.programs = m.NewCounter("fabric_agent_programs_total", "Node programmings by result (ok, error).", "result")
-		e.restarts = m.NewCounter("fabric_agent_watch_restarts_total", "Watches listed again after a break, by kind.", "kind")
+		e.restarts = m.NewCounter("fabric_agent_watch_restarts_total", "Watches of the state listed again after a break.")
 		e.lastOK = m.NewGauge("fabric_agent_programmed_generation", "Generation of the node's resource last programmed.")
 	}
 	return e, nil
@@ -134,9 +128,7 @@ func (e *engine[S, St]) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, k := range watchedKinds() {
-		wg.Go(func() { e.watchKind(ctx, k) })
-	}
+	wg.Go(func() { e.watchState(ctx) })
 	defer wg.Wait()
 
 	heartbeat := time.NewTicker(e.cfg.StatusInterval)
@@ -185,21 +177,19 @@ func (e *engine[S, St]) count(c *metrics.CounterVec, label string) {
 // reconcile programs the node if its slice changed.
 func (e *engine[S, St]) reconcile(ctx context.Context) error {
 	e.mu.Lock()
-	var objs []model.Object
-	ready := len(e.cache) == len(watchedKinds())
-	for _, m := range e.cache {
-		for _, o := range m {
-			objs = append(objs, o)
-		}
+	ready := e.ready
+	objs := make([]model.Object, 0, len(e.cache))
+	for _, o := range e.cache {
+		objs = append(objs, o)
 	}
 	e.mu.Unlock()
 	if !ready {
-		return nil // not every kind listed yet: wait for the next change
+		return nil // not listed yet
 	}
 	st, err := model.NewState(objs)
 	if err != nil {
-		// The watches of different kinds are at different revisions for
-		// a moment (a batch seen in part): wait for the rest.
+		// Part of a batch seen (its events are still arriving): wait for
+		// the rest. The store only ever holds valid states.
 		e.log.Debug("desired state not consistent yet", "err", err)
 		return nil
 	}
@@ -247,39 +237,44 @@ func (e *engine[S, St]) report(ctx context.Context) {
 	}
 }
 
-// watchKind keeps cache[kind] current: list, then watch from the list's
-// revision; on any break, back off and list again.
-func (e *engine[S, St]) watchKind(ctx context.Context, kind model.Kind) {
+// watchState keeps the cache current: list the whole desired state (one
+// snapshot), then watch it from the snapshot's revision; on any break,
+// back off and list again. The node keeps its state meanwhile.
+func (e *engine[S, St]) watchState(ctx context.Context) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		if err := jitter.Wait(ctx, e.cfg.Clock, e.cfg.Backoff, attempt); err != nil {
 			return
 		}
 		e.cfg.Backoff.Done(e.cfg.Clock.Now())
-		err := e.listWatch(ctx, kind, func() { attempt = 0 })
+		err := e.listWatch(ctx, func() { attempt = 0 })
 		if ctx.Err() != nil {
 			return
 		}
-		e.log.Debug("watch broke; listing again", "kind", kind, "err", err)
-		e.count(e.restarts, string(kind))
+		e.log.Debug("watch broke; listing again", "err", err)
+		if e.restarts != nil {
+			e.restarts.With().Inc()
+		}
 	}
 }
 
-// listWatch lists kind into the cache and applies its watch events until
-// the watch ends; ok is called once the list succeeded.
-func (e *engine[S, St]) listWatch(ctx context.Context, kind model.Kind, ok func()) error {
-	objs, rev, err := e.cfg.Backend.List(ctx, kind)
+func cacheKey(o *model.Object) string { return string(o.Kind) + "/" + o.Metadata.Name }
+
+// listWatch lists the state into the cache and applies watch events
+// until the watch ends; ok is called once the list succeeded.
+func (e *engine[S, St]) listWatch(ctx context.Context, ok func()) error {
+	objs, rev, err := e.cfg.Backend.List(ctx, "")
 	if err != nil {
 		return err
 	}
 	m := make(map[string]model.Object, len(objs))
-	for _, o := range objs {
-		m[o.Metadata.Name] = o
+	for i := range objs {
+		m[cacheKey(&objs[i])] = objs[i]
 	}
 	e.mu.Lock()
-	e.cache[kind] = m
+	e.cache, e.ready = m, true
 	e.mu.Unlock()
 	e.markDirty()
-	events, err := e.cfg.Backend.Watch(ctx, kind, rev)
+	events, err := e.cfg.Backend.Watch(ctx, "", rev)
 	if err != nil {
 		return err
 	}
@@ -288,11 +283,11 @@ func (e *engine[S, St]) listWatch(ctx context.Context, kind model.Kind, ok func(
 		switch ev.Type {
 		case api.WatchAdded, api.WatchModified:
 			e.mu.Lock()
-			e.cache[kind][ev.Object.Metadata.Name] = *ev.Object
+			e.cache[cacheKey(ev.Object)] = *ev.Object
 			e.mu.Unlock()
 		case api.WatchDeleted:
 			e.mu.Lock()
-			delete(e.cache[kind], ev.Object.Metadata.Name)
+			delete(e.cache, cacheKey(ev.Object))
 			e.mu.Unlock()
 		case api.WatchError:
 			return ev.Err
@@ -301,5 +296,5 @@ func (e *engine[S, St]) listWatch(ctx context.Context, kind model.Kind, ok func(
 		}
 		e.markDirty()
 	}
-	return fmt.Errorf("watch of %s ended", kind.Plural())
+	return errors.New("watch ended")
 }

@@ -3,9 +3,10 @@
 // desired state and report what the node observes back into the status
 // of the node's resource.
 //
-// An agent lists and watches the desired state through an api.Backend
-// (an api.Client over the network, or the controller in process), builds
-// the validated model.State from it, and projects its own slice: for a
+// An agent lists the whole desired state from one snapshot and watches it
+// as one stream (/v1/state) through an api.Backend (an api.Client over
+// the network, or the controller in process), builds the validated
+// model.State from it, and projects its own slice: for a
 // host, its NICs with their attachments, the customer-to-provider
 // mappings of their virtual networks and the load balancers with a
 // backend on it; for a Mux, the load balancers it serves and their SNAT

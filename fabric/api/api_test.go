@@ -599,3 +599,48 @@ func TestBackupEndpoint(t *testing.T) {
 		t.Errorf("restored backup: %v %+v", err, info)
 	}
 }
+
+// The whole state (/v1/state) lists every kind but events from one
+// snapshot, and streams their changes in revision order.
+func TestStateListAndWatch(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, _, err := f.client.Apply(ctx, []model.Object{obj(model.KindHost, "h", testSpec{}), obj(model.KindMux, "m", testSpec{})}); err != nil {
+		t.Fatal(err)
+	}
+	objs, rev, err := f.client.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		got = append(got, string(o.Kind)+"/"+o.Metadata.Name)
+	}
+	if diff := cmp.Diff([]string{"Host/h", "Mux/m"}, got); diff != "" {
+		t.Errorf("state (-want +got):\n%s", diff)
+	}
+	events, err := f.client.Watch(ctx, "", rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.client.Create(ctx, obj(model.KindGateway, "g", testSpec{})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.client.Delete(ctx, model.KindMux, "m", 0); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for len(got) < 2 {
+		select {
+		case ev := <-events:
+			if ev.Type != api.WatchBookmark {
+				got = append(got, fmt.Sprintf("%s %s/%s", ev.Type, ev.Object.Kind, ev.Object.Metadata.Name))
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("events so far %v", got)
+		}
+	}
+	if diff := cmp.Diff([]string{"ADDED Gateway/g", "DELETED Mux/m"}, got); diff != "" {
+		t.Errorf("state watch (-want +got):\n%s", diff)
+	}
+}

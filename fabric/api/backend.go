@@ -9,6 +9,10 @@ import (
 // Backend is what a Server serves: the controller. Reads come from the
 // store; writes are serialized, allocated and validated by the Backend.
 // Errors are *Error values (or wrap one of this package's sentinels).
+//
+// For List and Watch, kind "" is the whole desired state (every kind but
+// events): one consistent snapshot and one stream in revision order, as
+// the agents read it (/v1/state).
 type Backend interface {
 	Get(ctx context.Context, kind model.Kind, name string) (model.Object, error)
 	// List returns the kind's resources sorted by name and the revision

@@ -99,6 +99,14 @@ func decodeProblem(resp *http.Response) error {
 	return &Error{Err: sentinelOf(resp.StatusCode), Status: resp.StatusCode, Detail: strings.TrimSpace(string(b))}
 }
 
+// collectionPath is /v1/<plural>, or /v1/state for kind "".
+func collectionPath(kind model.Kind) string {
+	if kind == "" {
+		return "/v1/" + StatePath
+	}
+	return "/v1/" + kind.Plural()
+}
+
 func objectPath(kind model.Kind, name string) string {
 	return "/v1/" + kind.Plural() + "/" + url.PathEscape(name)
 }
@@ -117,10 +125,11 @@ func (c *Client) Get(ctx context.Context, kind model.Kind, name string) (model.O
 	return o, err
 }
 
-// List returns the kind's resources and the list's revision.
+// List returns the kind's resources and the list's revision; kind ""
+// lists the whole desired state.
 func (c *Client) List(ctx context.Context, kind model.Kind) ([]model.Object, int64, error) {
 	var l List
-	if _, err := c.do(ctx, http.MethodGet, "/v1/"+kind.Plural(), nil, nil, &l); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, collectionPath(kind), nil, nil, &l); err != nil {
 		return nil, 0, err
 	}
 	rev, _ := strconv.ParseInt(l.Metadata.ResourceVersion, 10, 64)
@@ -180,7 +189,7 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) error {
 // objects as WatchAdded first). The channel closes when ctx ends or the
 // server ends the stream; an abnormal end is a final event with Err set.
 func (c *Client) Watch(ctx context.Context, kind model.Kind, afterRevision int64) (<-chan WatchEvent, error) {
-	q := "/v1/" + kind.Plural() + "?watch=true"
+	q := collectionPath(kind) + "?watch=true"
 	if afterRevision > 0 {
 		q += "&resourceVersion=" + strconv.FormatInt(afterRevision, 10)
 	}

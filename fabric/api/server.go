@@ -27,6 +27,11 @@ const (
 	DefaultMaxBatchBytes  = store.MaxApplyBytes + 256<<10
 )
 
+// StatePath is the collection (/v1/state) of the whole desired state:
+// every kind but events, listed from one snapshot and watched as one
+// stream.
+const StatePath = "state"
+
 // Config configures a Server.
 type Config struct {
 	Backend Backend
@@ -191,6 +196,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		s.apply(w, r)
 		return
+	case len(parts) == 1 && parts[0] == StatePath:
+		if !allow(w, r, s, http.MethodGet) {
+			return
+		}
+		if v := r.URL.Query().Get("watch"); v == "true" || v == "1" {
+			s.watch(w, r, "")
+		} else {
+			s.list(w, r, "")
+		}
+		return
 	case len(parts) == 1 && parts[0] == "backup" && s.cfg.Backup != nil:
 		if !allow(w, r, s, http.MethodGet) {
 			return
@@ -284,7 +299,11 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, kind model.Kind) {
 	if items == nil {
 		items = []model.Object{}
 	}
-	writeJSON(w, http.StatusOK, &List{APIVersion: model.APIVersion, Kind: string(kind) + "List",
+	listKind := string(kind) + "List"
+	if kind == "" {
+		listKind = "StateList"
+	}
+	writeJSON(w, http.StatusOK, &List{APIVersion: model.APIVersion, Kind: listKind,
 		Metadata: ListMeta{ResourceVersion: strconv.FormatInt(rev, 10)}, Items: items})
 }
 

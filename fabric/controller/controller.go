@@ -126,9 +126,8 @@ func (c *Controller) resourceSamples() []metrics.Sample {
 // c.mu.
 func (c *Controller) countResources(ops []store.Op) {
 	for _, op := range ops {
-		plural, _, ok := strings.Cut(strings.TrimPrefix(op.Key, model.KeyPrefix), "/")
-		kind, known := c.plurals[plural]
-		if !ok || !known || !strings.HasPrefix(op.Key, model.KeyPrefix) {
+		kind, _, ok := c.keyOf(op.Key)
+		if !ok {
 			continue
 		}
 		switch {
@@ -228,16 +227,38 @@ func (c *Controller) Get(ctx context.Context, kind model.Kind, name string) (mod
 	return decode(kv)
 }
 
+// prefixOf is the store prefix of kind; "" is the whole state.
+func prefixOf(kind model.Kind) string {
+	if kind == "" {
+		return model.KeyPrefix
+	}
+	return model.KindPrefix(kind)
+}
+
+// keyOf splits a resource key into its kind and name.
+func (c *Controller) keyOf(key string) (model.Kind, string, bool) {
+	plural, name, ok := strings.Cut(strings.TrimPrefix(key, model.KeyPrefix), "/")
+	kind, known := c.plurals[plural]
+	return kind, name, ok && known && strings.HasPrefix(key, model.KeyPrefix)
+}
+
+// isEventKey reports whether key is an Event's.
+func isEventKey(key string) bool { return strings.HasPrefix(key, model.KindPrefix(model.KindEvent)) }
+
 // List returns the kind's resources sorted by name, and the snapshot's
-// revision.
+// revision. Kind "" lists the whole desired state: every kind but
+// events, from one snapshot.
 func (c *Controller) List(ctx context.Context, kind model.Kind) ([]model.Object, int64, error) {
-	kvs, rev, err := c.st.List(ctx, model.KindPrefix(kind))
+	kvs, rev, err := c.st.List(ctx, prefixOf(kind))
 	c.countOp("list", err)
 	if err != nil {
 		return nil, 0, storeErr(err, kind, "")
 	}
 	out := make([]model.Object, 0, len(kvs))
 	for _, kv := range kvs {
+		if kind == "" && isEventKey(kv.Key) {
+			continue
+		}
 		o, err := decode(kv)
 		if err != nil {
 			return nil, 0, err
@@ -247,10 +268,10 @@ func (c *Controller) List(ctx context.Context, kind model.Kind) ([]model.Object,
 	return out, rev, nil
 }
 
-// Watch streams the kind's changes after afterRevision.
+// Watch streams the kind's changes after afterRevision; kind "" streams
+// the whole desired state's (every kind but events), in revision order.
 func (c *Controller) Watch(ctx context.Context, kind model.Kind, afterRevision int64) (<-chan api.WatchEvent, error) {
-	prefix := model.KindPrefix(kind)
-	in, err := c.st.Watch(ctx, prefix, afterRevision)
+	in, err := c.st.Watch(ctx, prefixOf(kind), afterRevision)
 	c.countOp("watch", err)
 	if err != nil {
 		return nil, storeErr(err, kind, "")
@@ -263,10 +284,12 @@ func (c *Controller) Watch(ctx context.Context, kind model.Kind, afterRevision i
 			switch {
 			case ev.Err != nil:
 				we = api.WatchEvent{Type: api.WatchError, Err: storeErr(ev.Err, kind, "")}
+			case kind == "" && isEventKey(ev.KV.Key):
+				continue
 			case ev.Type == store.EventDelete:
-				we = api.WatchEvent{Type: api.WatchDeleted, Object: &model.Object{APIVersion: model.APIVersion, Kind: kind,
-					Metadata: model.Metadata{Name: strings.TrimPrefix(ev.KV.Key, prefix),
-						ResourceVersion: strconv.FormatInt(ev.KV.ModRevision, 10)}}}
+				k, name, _ := c.keyOf(ev.KV.Key)
+				we = api.WatchEvent{Type: api.WatchDeleted, Object: &model.Object{APIVersion: model.APIVersion, Kind: k,
+					Metadata: model.Metadata{Name: name, ResourceVersion: strconv.FormatInt(ev.KV.ModRevision, 10)}}}
 			default:
 				o, err := decode(ev.KV)
 				if err != nil {
