@@ -387,7 +387,11 @@ func walk(doc any, t reflect.Type, path string) *strictProblem {
 			}
 		}
 	case reflect.String:
-		if _, ok := doc.(string); !ok {
+		switch doc.(type) {
+		case string:
+		case json.Number, bool:
+			return wrong("a string (in YAML, quote it)")
+		default:
 			return wrong("a string")
 		}
 	case reflect.Bool:

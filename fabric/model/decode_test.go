@@ -45,6 +45,7 @@ spec:
 		{"bad address", strings.Replace(hostYAML, "192.168.100.21", "192.168.100.300", 1), ErrType, "spec.providerAddress", 8, "300"},
 		{"bad MAC", strings.Replace(hostYAML, "02:5d:00:64:00:15", "02:5d:00:64:00", 1), ErrType, "spec.mac", 9, ""},
 		{"string for int", "apiVersion: sdnfabric.io/v1\nkind: VirtualNetwork\nmetadata: {name: v}\nspec: {vni: five}\n", ErrType, "spec.vni", 4, `"five" is not an integer`},
+		{"number for string", "apiVersion: sdnfabric.io/v1\nkind: Host\nmetadata: {name: h}\nspec: {subnet: 10}\n", ErrType, "spec.subnet", 4, "quote it"},
 		{"int overflow", "apiVersion: sdnfabric.io/v1\nkind: VirtualNetwork\nmetadata: {name: v}\nspec: {vni: 99999999999}\n", ErrType, "spec.vni", 4, "32 bits"},
 		{"negative uint", "apiVersion: sdnfabric.io/v1\nkind: VirtualNetwork\nmetadata: {name: v}\nspec: {vni: -1}\n", ErrType, "spec.vni", 4, ""},
 		{"unknown kind", "apiVersion: sdnfabric.io/v1\nkind: Router\nmetadata: {name: r}\n", ErrUnknownKind, "kind", 2, "Router"},

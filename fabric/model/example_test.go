@@ -41,6 +41,25 @@ spec:
 	// true
 }
 
+func ExampleEncodeYAML() {
+	host, _ := model.NewObject("host1", &model.HostSpec{
+		SubnetRef:       model.SubnetRef{LogicalNetwork: "provider", Subnet: "pa"},
+		ProviderAddress: mustAddr("192.168.100.21"),
+	})
+	if err := model.EncodeYAML(os.Stdout, []model.Object{host}); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// apiVersion: sdnfabric.io/v1
+	// kind: Host
+	// metadata:
+	//   name: host1
+	// spec:
+	//   logicalNetwork: provider
+	//   subnet: pa
+	//   providerAddress: 192.168.100.21
+}
+
 func ExampleValidateState() {
 	pool, _ := model.NewObject("public", &model.PublicIPPoolSpec{Prefix: mustPrefix("192.168.102.0/24")})
 	ln, _ := model.NewObject("provider", &model.LogicalNetworkSpec{Provider: true,
