@@ -51,6 +51,7 @@ type packet struct {
 	osrc, odst words
 	oproto     uint8
 	v6         bool
+	hash       uint64 // Mux.tableHash, set after parse
 }
 
 // words is an IPv6 address, or an IPv4-mapped one, as two big-endian

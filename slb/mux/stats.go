@@ -48,6 +48,7 @@ const (
 	cMSSClamped
 	cSNAT
 	cBytesOut
+	cTouched // see ProcessBatch
 	numCounters
 )
 
