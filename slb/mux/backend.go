@@ -14,10 +14,9 @@ import (
 // removal for its drain time plus the longest idle timeout, after which
 // no live flow can refer to it and the slot is reused.
 type backend struct {
-	slot   uint32
-	id     backendID
-	weight uint32
-	tmpl   [2]template // by inner family: [0] IPv4, [1] IPv6
+	slot uint32
+	id   backendID
+	tmpl [2]template // by inner family: [0] IPv4, [1] IPv6
 
 	removed  atomic.Bool
 	drainEnd atomic.Uint32 // ticks; when removed, existing flows move on after it
@@ -43,6 +42,7 @@ func (b *backend) gone(now uint32) bool {
 type pool struct {
 	id      string
 	members []*backend // configuration order
+	weights []uint32   // by member
 	table   atomic.Pointer[poolTable]
 }
 
@@ -68,9 +68,9 @@ func (p *pool) pick(hash uint64) (uint32, bool) {
 // mark, and publishes it.
 func (p *pool) rebuild(size int, down map[netip.Addr]bool) error {
 	bs := make([]maglev.Backend, 0, len(p.members))
-	for _, b := range p.members {
+	for i, b := range p.members {
 		if !down[b.id.dip] {
-			bs = append(bs, maglev.Backend{Name: b.id.name, Weight: b.weight})
+			bs = append(bs, maglev.Backend{Name: b.id.name, Weight: p.weights[i]})
 		}
 	}
 	t, err := maglev.New(size, bs)

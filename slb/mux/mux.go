@@ -328,9 +328,9 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 					}
 					created = append(created, b)
 				}
-				b.weight = max(be.Weight, 1)
 				next.byID[id] = b
 				p.members = append(p.members, b)
+				p.weights = append(p.weights, max(be.Weight, 1))
 				next.poolsByDIP[be.DIP] = append(next.poolsByDIP[be.DIP], p)
 			}
 		}

@@ -702,3 +702,27 @@ func TestMalformed(t *testing.T) {
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// New flows are spread by weight, and a weight change takes effect for
+// new flows.
+func TestWeights(t *testing.T) {
+	m := newMux(t, Config{FlowTableSize: 1 << 14})
+	pool := []slb.Backend{{DIP: dip(1), HostPA: host(1), Weight: 1}, {DIP: dip(2), HostPA: host(2), Weight: 3}}
+	configure(t, m, webLB(pool))
+	count := func(base int) map[netip.Addr]int {
+		n := map[netip.Addr]int{}
+		for i := range 4000 {
+			src := netip.AddrFrom4([4]byte{100, 64 + byte(base), byte(i >> 8), byte(i)})
+			n[send(t, m, tcpPk(src, vip4, 1, 80).bytes()).DIP]++
+		}
+		return n
+	}
+	if n := count(0); n[dip(2)] < 2700 || n[dip(2)] > 3300 {
+		t.Errorf("weights 1:3 gave %v", n)
+	}
+	pool[0].Weight, pool[1].Weight = 3, 1
+	configure(t, m, webLB(pool))
+	if n := count(1); n[dip(1)] < 2700 || n[dip(1)] > 3300 {
+		t.Errorf("weights 3:1 gave %v", n)
+	}
+}
