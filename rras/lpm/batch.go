@@ -184,14 +184,13 @@ func (t *Table[V]) Update(fn func(b *Batch[V]) error) error {
 	}
 	t.len4.Add(b.len4)
 	t.len6.Add(b.len6)
-	if b.touched != nil {
-		t.syncIndex(func(yield func(uint16)) {
-			for w, x := range b.touched {
-				for ; x != 0; x &= x - 1 {
-					yield(uint16(w*64 + bits.TrailingZeros64(x)))
-				}
+	if ix := t.syncIndex(); ix != nil && b.touched != nil {
+		root := t.root4.Load()
+		for w, x := range b.touched {
+			for ; x != 0; x &= x - 1 {
+				ix.refresh(root, uint16(w*64+bits.TrailingZeros64(x)))
 			}
-		})
+		}
 	}
 	b.w = writer[V]{} // a Batch kept past Update must not change published nodes
 	return nil

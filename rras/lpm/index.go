@@ -32,24 +32,28 @@ func (nd *node[V]) child(o uint8) *node[V] {
 }
 
 // syncIndex brings the IPv4 index up to date after a write was published:
-// it re-reads from the trie the entries of the /16s the write touched
-// (slot is called with each), or builds the whole index from the trie
-// once the table has grown past the threshold. Entries are always copied
-// from the published trie, never computed ahead of it.
-func (t *Table[V]) syncIndex(touched func(yield func(slot uint16))) {
+// it builds the whole index from the trie once the table has grown past
+// the threshold, and otherwise returns the index, whose entries of the
+// /16s the write touched the caller then refreshes (nil when there is no
+// index, or it was just built). Entries are always copied from the
+// published trie, never computed ahead of it.
+func (t *Table[V]) syncIndex() *index4[V] {
 	ix := t.idx4.Load()
-	root := t.root4.Load()
 	if ix == nil {
 		if t.len4.Load() >= int64(index4Threshold) {
+			root := t.root4.Load()
 			ix = new(index4[V])
 			for h := range 1 << 16 {
 				ix[h].Store(root.child(uint8(h >> 8)).child(uint8(h)))
 			}
 			t.idx4.Store(ix)
 		}
-		return
+		return nil
 	}
-	touched(func(h uint16) {
-		ix[h].Store(root.child(uint8(h >> 8)).child(uint8(h)))
-	})
+	return ix
+}
+
+// refresh re-reads entry h of the index from the published trie.
+func (ix *index4[V]) refresh(root *node[V], h uint16) {
+	ix[h].Store(root.child(uint8(h >> 8)).child(uint8(h)))
 }

@@ -73,7 +73,9 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) error {
 		t.count(is4, 1)
 	}
 	if is4 {
-		t.syncIndex(func(yield func(uint16)) { yield(uint16(k.hi >> 48)) })
+		if ix := t.syncIndex(); ix != nil {
+			ix.refresh(t.root4.Load(), uint16(k.hi>>48))
+		}
 	}
 	return nil
 }
@@ -102,7 +104,9 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 	}
 	t.count(is4, -1)
 	if is4 {
-		t.syncIndex(func(yield func(uint16)) { yield(uint16(k.hi >> 48)) })
+		if ix := t.syncIndex(); ix != nil {
+			ix.refresh(t.root4.Load(), uint16(k.hi>>48))
+		}
 	}
 	return true
 }
