@@ -15,6 +15,14 @@ func TestAllocsPerPacket(t *testing.T) {
 	fresh := build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 6, Flags: header.TCPFlagSYN})
 	east := build(t, flow{Src: ap(dipB, 5000), Dst: ap(dipA, 6000), Proto: 17})
 	port := uint16(1)
+	a.Outbound(out, vni)
+	reply := build(t, flow{Src: ap(vip4, 81), Dst: ap(client4, 40000), Proto: 6, Payload: make([]byte, 64)})
+	icmpPkt := icmpError(t, router4, vip4, 3, 4, 1400, reply, 1000)
+	icmpBuf := make([]byte, len(icmpPkt))
+	r := newSNATRig(t, 1024)
+	r.agent.Tick(r.ctx)
+	r.settle(t, preleased)
+	snatSyn := build(t, flow{Src: ap(dipB, 40000), Dst: ap(remote1, 443), Proto: 6, Flags: header.TCPFlagSYN})
 	for name, f := range map[string]func(){
 		"inbound":  func() { a.Inbound(in, vni, dipB); a.Inbound(in, vni, dipB) },
 		"outbound": func() { a.Outbound(out, vni) },
@@ -27,6 +35,17 @@ func TestAllocsPerPacket(t *testing.T) {
 			a.Inbound(fresh, vni, netip.Addr{})
 		},
 		"east-west": func() { a.Outbound(east, vni) },
+		"icmp error": func() {
+			copy(icmpBuf, icmpPkt)
+			a.Inbound(icmpBuf, vni, netip.Addr{})
+		},
+		"snat new flow": func() {
+			port++
+			header.TCP(snatSyn[20:]).SetSourcePortUpdatingChecksum(port)
+			snatSyn[12], snatSyn[13], snatSyn[14], snatSyn[15] = 10, 1, 0, 6 // the DIP again
+			snatSyn[18], snatSyn[19] = byte(port>>8), byte(port)        // a new remote end: no new block needed
+			r.agent.Outbound(snatSyn, vni)
+		},
 	} {
 		if n := testing.AllocsPerRun(200, f); n != 0 {
 			t.Errorf("%s: %v allocations per packet", name, n)

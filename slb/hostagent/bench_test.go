@@ -3,6 +3,7 @@ package hostagent_test
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/slb/hostagent"
@@ -75,14 +76,26 @@ func BenchmarkOutbound(b *testing.B) {
 // BenchmarkInboundNewFlow: the first packet of a flow (rule lookup, DIP
 // choice, two flow entries).
 func BenchmarkInboundNewFlow(b *testing.B) {
-	a := benchAgent(b)
+	clock := newFakeClock()
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := a.Configure(portal()); err != nil {
+		b.Fatal(err)
+	}
 	orig := build(b, flow{Src: ap(client4, 1), Dst: ap(vip4, 81), Proto: 6, Flags: header.TCPFlagSYN})
 	buf := make([]byte, len(orig))
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
+		if i%10000 == 9999 { // let the table drain, as connections would close
+			b.StopTimer()
+			clock.Advance(time.Hour)
+			a.Expire()
+			b.StartTimer()
+		}
 		copy(buf, orig)
-		// A new client address and port per packet; the table is
-		// small, so old flows are evicted as they would expire.
+		// A new client address and port per packet.
 		buf[14], buf[15] = byte(i>>16), byte(i>>24)
 		header.TCP(buf[20:]).SetSourcePort(uint16(i))
 		a.Inbound(buf, vni, netip.Addr{})
@@ -98,4 +111,29 @@ func benchAgent(b *testing.B) *hostagent.Agent {
 		b.Fatal(err)
 	}
 	return a
+}
+
+// BenchmarkSNATNewFlow: a DIP's new outbound connection (rule lookup, port
+// choice, two flow entries), each to a new remote end.
+func BenchmarkSNATNewFlow(b *testing.B) {
+	r := newSNATRigSize(b, 1024, hostagent.DefaultFlowTableSize)
+	r.agent.Tick(r.ctx)
+	r.settle(b, preleased)
+	orig := build(b, flow{Src: ap(dipB, 40000), Dst: ap(remote1, 443), Proto: 6, Flags: header.TCPFlagSYN})
+	buf := make([]byte, len(orig))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%10000 == 9999 { // let the table drain, as connections would close
+			b.StopTimer()
+			r.clock.Advance(time.Hour)
+			r.agent.Expire()
+			b.StartTimer()
+		}
+		copy(buf, orig)
+		buf[17], buf[18] = byte(i), byte(i>>8) // a new remote address
+		header.TCP(buf[20:]).SetSourcePort(uint16(i))
+		if res, _ := r.agent.Outbound(buf, vni); res.Reason != hostagent.ReasonSNAT {
+			b.Fatal(i, res)
+		}
+	}
 }

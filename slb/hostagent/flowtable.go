@@ -214,17 +214,29 @@ func (s *shard) remove(i int) {
 	s.n--
 }
 
-// free returns a free entry in one of the slot's buckets, evicting an
-// expired connection if need be, or -1. It never returns avoid.
+// free returns a free entry in the emptier of the slot's two buckets
+// (the power of two choices keeps the buckets evenly filled), evicting an
+// expired connection if both are full, or -1. It never returns avoid.
 func (sl slot) free(now int64, avoid int) int {
 	s := sl.s
+	best, bestFree := -1, 0
 	for _, b := range [2]uint32{sl.b1, sl.b2} {
 		base := int(b) * ways
+		first, n := -1, 0
 		for i := base; i < base+ways; i++ {
 			if s.tags[i] == 0 && i != avoid {
-				return i
+				if first < 0 {
+					first = i
+				}
+				n++
 			}
 		}
+		if n > bestFree {
+			best, bestFree = first, n
+		}
+	}
+	if best >= 0 {
+		return best
 	}
 	for _, b := range [2]uint32{sl.b1, sl.b2} {
 		base := int(b) * ways

@@ -41,7 +41,9 @@ type snatRig struct {
 	ctx   context.Context
 }
 
-func newSNATRig(t tb, ports int) *snatRig {
+func newSNATRig(t tb, ports int) *snatRig { return newSNATRigSize(t, ports, 4096) }
+
+func newSNATRigSize(t tb, ports, tableSize int) *snatRig {
 	r := &snatRig{clock: newFakeClock(), ctx: context.Background()}
 	quiet := slog.New(slog.DiscardHandler)
 	r.mgr = snat.New(snat.Config{Clock: r.clock, Logger: quiet})
@@ -49,7 +51,7 @@ func newSNATRig(t tb, ports int) *snatRig {
 	if err := r.mgr.Configure(lb); err != nil {
 		t.Fatal(err)
 	}
-	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: r.clock, FlowTableSize: 4096, Leaser: r.mgr,
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: r.clock, FlowTableSize: tableSize, Leaser: r.mgr,
 		Logger: quiet, Dialer: refuse{}, Internal: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
 	if err != nil {
 		t.Fatal(err)
