@@ -43,7 +43,7 @@ func TestAllocsPerPacket(t *testing.T) {
 			port++
 			header.TCP(snatSyn[20:]).SetSourcePortUpdatingChecksum(port)
 			snatSyn[12], snatSyn[13], snatSyn[14], snatSyn[15] = 10, 1, 0, 6 // the DIP again
-			snatSyn[18], snatSyn[19] = byte(port>>8), byte(port)        // a new remote end: no new block needed
+			snatSyn[18], snatSyn[19] = byte(port>>8), byte(port)             // a new remote end: no new block needed
 			r.agent.Outbound(snatSyn, vni)
 		},
 	} {
