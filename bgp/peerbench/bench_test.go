@@ -1,8 +1,10 @@
 package peerbench
 
 import (
+	"math"
 	"net/netip"
 	"testing"
+	"time"
 
 	gobgp "github.com/osrg/gobgp/v4/pkg/packet/bgp"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
@@ -174,30 +176,57 @@ func TestSameResult(t *testing.T) {
 	}
 }
 
+// batch is how many operations bestLoop times together.
+const batch = 16
+
+// bestLoop runs op b.N times and reports, besides ns/op, best-ns/op: the
+// time per operation of the fastest batch of 16 in a row. On a shared
+// machine ns/op includes whatever time the benchmark spent preempted; the
+// fastest batch is what the code itself costs (a little more: the timer
+// reads are in it).
+func bestLoop(b *testing.B, op func()) {
+	best := time.Duration(math.MaxInt64)
+	var t0 time.Time
+	i := 0
+	for b.Loop() {
+		if i%batch == 0 {
+			t0 = time.Now()
+		}
+		op()
+		i++
+		if i%batch == 0 {
+			best = min(best, time.Since(t0))
+		}
+	}
+	if i >= batch {
+		b.ReportMetric(float64(best.Nanoseconds())/batch, "best-ns/op")
+	}
+}
+
 func BenchmarkDecodeUpdate(b *testing.B) {
 	for _, c := range cases {
 		msg, do, gopt := update(b, c.fam, c.n, c.addPath)
 		b.Run("impl=sdnfabric/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(msg)))
-			for b.Loop() {
+			bestLoop(b, func() {
 				s, err := decodeOurs(msg, do)
 				if err != nil {
 					b.Fatal(err)
 				}
 				sink += s
-			}
+			})
 		})
 		b.Run("impl=gobgp/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(msg)))
-			for b.Loop() {
+			bestLoop(b, func() {
 				s, err := decodeGoBGP(msg, gopt)
 				if err != nil {
 					b.Fatal(err)
 				}
 				sink += s
-			}
+			})
 		})
 	}
 }

@@ -149,25 +149,27 @@ func walkPrefixes(b []byte, fam Family, addPath bool, yield func(Family, NLRI) b
 		return true
 	}
 	if fam.AFI == AFIIPv4 && !addPath {
-		// The common case, without a call per prefix.
-		for i := 0; i < len(b); {
-			bits := int(b[i])
-			nb := (bits + 7) >> 3
-			if bits > 32 || i+1+nb > len(b) {
+		// The common case, without a call per prefix. Host bits are
+		// cleared with one mask: bytes past the prefix belong to the next
+		// one.
+		for len(b) > 0 {
+			bits := uint(b[0])
+			nb := int(bits+7) >> 3
+			if bits > 32 || 1+nb > len(b) {
 				return true
 			}
 			var v uint32
-			if i+5 <= len(b) {
-				v = binary.BigEndian.Uint32(b[i+1:])
+			if len(b) >= 5 {
+				v = binary.BigEndian.Uint32(b[1:])
 			} else {
-				v = short4(b[i+1:])
+				v = short4(b[1:])
 			}
-			v &= ^uint32(0) << (32 - bits)
-			a := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-			if !yield(fam, NLRI{Prefix: netip.PrefixFrom(a, bits)}) {
+			var a [4]byte
+			binary.BigEndian.PutUint32(a[:], v&^(^uint32(0)>>bits))
+			b = b[1+nb:]
+			if !yield(fam, NLRI{Prefix: netip.PrefixFrom(netip.AddrFrom4(a), int(bits))}) {
 				return false
 			}
-			i += 1 + nb
 		}
 		return true
 	}
