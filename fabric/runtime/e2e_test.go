@@ -204,7 +204,7 @@ func TestSpreadAndStickiness(t *testing.T) {
 // Test 3: a PortalVM marked busy by provisioning leaves rotation; a steady
 // stream of requests sees no failure.
 func TestBusyInstanceLeavesRotation(t *testing.T) {
-	rt := start(t, Seed(), Options{ProbeInterval: 20 * time.Millisecond})
+	rt := start(t, Seed(), Options{})
 	var _ provision.Rotation = rt
 	client := mustMachine(t, rt, "ClientVM")
 	c := newClient(client, true, 5*time.Second)
@@ -424,4 +424,48 @@ func checkCounters(t *testing.T, rt *Runtime) {
 		t.Errorf("hosts delivered %d packets from the Mux, which forwarded %d", delivered, forwarded)
 	}
 	t.Logf("frames lost: %d; Mux forwarded %d packets, hosts delivered %d; routers %+v", lost, forwarded, delivered, st.Routers)
+}
+
+// Test 5: a PortalVM opens a connection to the outside world: SNAT to the
+// VIP on its host, out through the router and the NATVM, and the reply
+// comes back through the NATVM, the router and the Mux (which knows the
+// SNAT lease) to the host.
+func TestOutboundSNAT(t *testing.T) {
+	rec := trace.NewRecorder(0)
+	rt := start(t, Seed(), Options{Trace: rec})
+	portal := mustMachine(t, rt, "PortalVM1")
+	stop := rec.Watch(netip.MustParseAddr("203.0.113.100")) // the far end: every hop, translated or not
+	defer stop()
+	c := newClient(portal, true, 10*time.Second)
+	req, _ := http.NewRequest(http.MethodGet, "http://203.0.113.100/", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		for _, e := range rec.Events() {
+			t.Log(e)
+		}
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The outside server sees the NATVM's external address.
+	if resp.Header.Get(ServedBy) != "Internet" || !strings.Contains(string(body), "you are 203.0.113.1:") {
+		t.Fatalf("%s %q", resp.Header.Get(ServedBy), body)
+	}
+	var snatted, natted, muxed bool
+	for _, e := range rec.Events() {
+		switch {
+		case e.Node == "Host1" && e.Layer == "slb" && strings.HasPrefix(e.Packet, "TCP 192.168.102.10:"):
+			snatted = true
+		case e.Node == "NATVM" && e.Layer == "nat" && e.Action == "snat":
+			natted = true
+		case e.Node == "MuxVM" && e.Layer == "mux" && e.Action == "encap":
+			muxed = true
+		}
+	}
+	if !snatted || !natted || !muxed {
+		t.Errorf("trace: host SNAT %v, NATVM NAT %v, reply through the Mux %v", snatted, natted, muxed)
+		for _, e := range rec.Events() {
+			t.Log(e)
+		}
+	}
 }

@@ -97,7 +97,7 @@ func TestECMPOverMuxesAndMuxStop(t *testing.T) {
 func TestVIPWithdrawnWithoutHealthyBackend(t *testing.T) {
 	topo := Seed()
 	topo.LoadBalancers[0].InboundNatRules = nil
-	rt := start(t, topo, Options{ProbeInterval: 20 * time.Millisecond})
+	rt := start(t, topo, Options{})
 	ctx := context.Background()
 	dips := []netip.Addr{netip.MustParseAddr("10.10.0.11"), netip.MustParseAddr("10.10.0.12")}
 	for _, d := range dips {

@@ -1,12 +1,15 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"net"
 	"net/netip"
 	"slices"
+	"sync"
 
+	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/vswitch"
 	"github.com/sdnfabric/sdnfabric/offload/header"
@@ -21,7 +24,7 @@ type hostNode struct {
 	spec   Host
 	sw     *vswitch.Switch
 	agent  *hostagent.Agent
-	prober *prober // nil without local DIPs
+	health health
 }
 
 func (rt *Runtime) startHosts() error {
@@ -38,13 +41,30 @@ func (rt *Runtime) startHost(spec Host) error {
 	if err != nil {
 		return err
 	}
-	agent, err := hostagent.New(hostagent.Config{HostPA: spec.PA.Addr(), Logger: rt.log.With("node", spec.Name)})
+	h := &hostNode{spec: spec}
+	h.health.dips = rt.localDIPs(spec.PA.Addr())
+	h.health.up, h.health.busy = map[netip.Addr]bool{}, map[netip.Addr]bool{}
+	for _, d := range h.health.dips {
+		h.health.up[d] = true // as the agent starts them
+	}
+	// The host's stack is set up once the switch exists; the agent dials
+	// through it.
+	var stack hostDialer
+	agent, err := hostagent.New(hostagent.Config{
+		HostPA:   spec.PA.Addr(),
+		Logger:   rt.log.With("node", spec.Name),
+		Leaser:   rt.snat,
+		Internal: rt.tenantPrefixes(),
+		Dialer:   &stack,
+		OnHealth: func(dip netip.Addr, up bool) { rt.onHealth(h, dip, up) },
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", spec.Name, err)
 	}
 	if err := agent.Configure(rt.topo.LoadBalancers...); err != nil {
 		return fmt.Errorf("%s: configure host agent: %w", spec.Name, err)
 	}
+	h.agent = agent
 	neighbors := rt.providerNeighbors(spec.Network)
 	cfg := vswitch.Config{
 		Name:           spec.Name,
@@ -89,9 +109,52 @@ func (rt *Runtime) startHost(spec Host) error {
 			return fmt.Errorf("%s: mapping of %s: %w", spec.Name, m.Name, err)
 		}
 	}
-	rt.hosts[spec.Name] = &hostNode{spec: spec, sw: sw, agent: agent}
+	h.sw = sw
+	rt.hosts[spec.Name] = h
+	stk, err := rt.startHostStack(h)
+	if err != nil {
+		return err
+	}
+	stack.g = stk
+	rt.closers = append(rt.closers, stk.Close)
 	rt.progress(spec.Name, "started", "vswitch with PA %s: layers offload, acl, slb (host agent), vnet (VXLAN)", spec.PA.Addr())
 	return nil
+}
+
+// runAgents starts the host agents' probes and SNAT lease upkeep, once the
+// VMs are attached.
+func (rt *Runtime) runAgents() {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, h := range rt.sortedHosts() {
+		wg.Go(func() {
+			h.agent.Tick(ctx) // probe at once
+			_ = h.agent.Run(ctx)
+		})
+	}
+	rt.closers = append(rt.closers, func() {
+		cancel()
+		wg.Wait()
+	})
+}
+
+// hostDialer dials through a host's own stack once it exists.
+type hostDialer struct{ g *guest.Guest }
+
+func (d *hostDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return d.g.DialContext(ctx, network, addr)
+}
+
+// tenantPrefixes are the virtual networks' subnets: east-west
+// destinations the host agents never SNAT.
+func (rt *Runtime) tenantPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, m := range rt.topo.Machines {
+		if p := m.Addr.Masked(); m.Host != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // attachToHost plugs a VM into its host's virtual switch.
@@ -123,15 +186,6 @@ func (rt *Runtime) sortedHosts() []*hostNode {
 		out = append(out, rt.hosts[name])
 	}
 	return out
-}
-
-// unhealthy lists the local DIPs whose probes have not succeeded (busy
-// ones aside).
-func (h *hostNode) unhealthy() []netip.Addr {
-	if h.prober == nil {
-		return nil
-	}
-	return h.prober.unhealthy()
 }
 
 func hw(m header.MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }

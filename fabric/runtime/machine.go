@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 
@@ -53,8 +54,8 @@ const ServedBy = "X-Served-By"
 // bytes for ?bytes=N.
 func nameHandler(name string, served *atomic.Uint64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.UserAgent() != probeUserAgent {
-			served.Add(1)
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err != nil || ap.Addr() != hostStackAddr.Addr() {
+			served.Add(1) // a request, not a health probe
 		}
 		w.Header().Set(ServedBy, name)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -15,6 +15,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/trace"
+	"github.com/sdnfabric/sdnfabric/slb/snat"
 )
 
 // Options tune a Runtime.
@@ -35,9 +36,6 @@ type Options struct {
 	Queue int
 	// HoldTime is the BGP hold time proposed by every speaker (0: 9 s).
 	HoldTime time.Duration
-	// ProbeInterval overrides the interval of every health probe (0:
-	// the load balancer's, at most one second in process).
-	ProbeInterval time.Duration
 }
 
 // Progress is one step of a runtime's life.
@@ -62,6 +60,7 @@ type Runtime struct {
 	machines map[string]*machine
 	muxes    []*muxNode
 	hosts    map[string]*hostNode
+	snat     *snat.Manager
 	order    []string // machine names, in topology order
 	closers  []func()
 
@@ -115,6 +114,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (rt *Runtime, err err
 			return nil, err
 		}
 	}
+	rt.startSNAT()
 	if err := rt.startMuxes(ctx); err != nil {
 		return nil, err
 	}
@@ -129,11 +129,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (rt *Runtime, err err
 			return nil, err
 		}
 	}
-	for _, h := range rt.sortedHosts() {
-		if err := rt.startProber(h); err != nil {
-			return nil, err
-		}
-	}
+	rt.runAgents()
 	return rt, nil
 }
 

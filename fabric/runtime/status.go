@@ -90,15 +90,12 @@ func (rt *Runtime) Status() Status {
 	}
 	for _, h := range rt.sortedHosts() {
 		st.Hosts = append(st.Hosts, HostCounters{Node: h.spec.Name, Stats: h.agent.Stats()})
-		if h.prober == nil {
-			continue
+		h.health.mu.Lock()
+		for _, d := range h.health.dips {
+			st.Health = append(st.Health, Health{Host: h.spec.Name, Machine: rt.machineAt(d), DIP: d,
+				Healthy: h.health.up[d], Busy: h.health.busy[d]})
 		}
-		h.prober.mu.Lock()
-		for _, t := range h.prober.targets {
-			st.Health = append(st.Health, Health{Host: h.spec.Name, Machine: rt.machineAt(t.dip), DIP: t.dip,
-				Healthy: h.prober.state[t.dip].up, Busy: h.prober.busy[t.dip]})
-		}
-		h.prober.mu.Unlock()
+		h.health.mu.Unlock()
 	}
 	return st
 }

@@ -1,0 +1,166 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/sdnfabric/sdnfabric/fabric/guest"
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/fabric/vswitch"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+)
+
+// The host's own stack sits on its vswitch's host port with Azure's
+// platform address, where the load balancer's probes come from; the
+// vswitch answers its ARP for hostStackGateway.
+var (
+	hostStackAddr    = netip.MustParsePrefix("168.63.129.16/24")
+	hostStackGateway = netip.MustParseAddr("168.63.129.1")
+	hostStackMAC     = header.MAC{0x02, 0x5d, 0xff, 0xff, 0xff, 0x03}
+)
+
+// health is what a host knows of its local DIPs: the host agent's probe
+// verdicts (reported through OnHealth; the agent starts with every DIP
+// up) and the instances marked busy.
+type health struct {
+	dips []netip.Addr // local DIPs with a probe, sorted
+
+	mu   sync.Mutex
+	up   map[netip.Addr]bool
+	busy map[netip.Addr]bool
+}
+
+// localDIPs returns the DIPs of host pa that a load-balancing rule probes.
+func (rt *Runtime) localDIPs(pa netip.Addr) []netip.Addr {
+	var out []netip.Addr
+	for _, lb := range rt.topo.LoadBalancers {
+		probed := map[string]bool{}
+		for _, r := range lb.LoadBalancingRules {
+			if r.Probe != "" {
+				probed[r.BackendPool] = true
+			}
+		}
+		for _, p := range lb.BackendAddressPools {
+			for _, b := range p.Backends {
+				if probed[p.Name] && b.HostPA == pa && !slices.Contains(out, b.DIP) {
+					out = append(out, b.DIP)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, netip.Addr.Compare)
+	return out
+}
+
+// startHostStack attaches the host's own stack to its vswitch's host port:
+// the host agent's probes dial from it.
+func (rt *Runtime) startHostStack(h *hostNode) (*guest.Guest, error) {
+	stackSide, switchSide := netsim.NewWire(h.spec.Name+".host", netsim.WireConfig{Queue: rt.opts.queue()})
+	if _, err := h.sw.AddHostPort(vswitch.HostPortConfig{Name: "host", Port: switchSide, MAC: hw(hostStackMAC), Addr: hostStackAddr.Addr()}); err != nil {
+		stackSide.Close()
+		switchSide.Close()
+		return nil, fmt.Errorf("%s: host port: %w", h.spec.Name, err)
+	}
+	stk, err := guest.New(h.spec.Name+"/host", stackSide, guest.Config{MAC: hw(hostStackMAC), Addr: hostStackAddr, Gateway: hostStackGateway})
+	if err != nil {
+		return nil, fmt.Errorf("%s: host stack: %w", h.spec.Name, err)
+	}
+	return stk, nil
+}
+
+// onHealth is the host agent's OnHealth: every Mux hears of the change.
+func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
+	h.health.mu.Lock()
+	h.health.up[dip] = up
+	busy := h.health.busy[dip]
+	h.health.mu.Unlock()
+	for _, m := range rt.muxes {
+		m.m.SetHealth(dip, up)
+	}
+	state := "healthy, in rotation"
+	switch {
+	case !up && busy:
+		state = "busy: out of rotation"
+	case !up:
+		state = "unhealthy: out of rotation"
+	}
+	rt.progress(h.spec.Name, "health", "%s (%s): %s", dip, rt.machineAt(dip), state)
+}
+
+// unhealthy lists the local DIPs that have not passed a probe yet or are
+// down (busy ones aside).
+func (h *hostNode) unhealthy() []netip.Addr {
+	if len(h.health.dips) == 0 {
+		return nil
+	}
+	probed := h.agent.Stats().Probes >= uint64(len(h.health.dips))
+	h.health.mu.Lock()
+	defer h.health.mu.Unlock()
+	var out []netip.Addr
+	for _, d := range h.health.dips {
+		if h.health.busy[d] {
+			continue
+		}
+		if !probed || !h.health.up[d] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (rt *Runtime) machineAt(a netip.Addr) string {
+	for _, m := range rt.topo.Machines {
+		if m.Addr.Addr() == a {
+			return m.Name
+		}
+	}
+	return "?"
+}
+
+// SetBusy takes the instance at addr out of rotation, as the seed's
+// Set-RoleInstanceStatus -Busy does: its host agent reports it down, the
+// Muxes send it no new flows, and its existing flows go on. It implements
+// provision.Rotation.
+func (rt *Runtime) SetBusy(_ context.Context, addr netip.Addr) error {
+	return rt.setBusy(addr, true)
+}
+
+// SetReady puts the instance at addr back in rotation (once its probes
+// pass). It implements provision.Rotation.
+func (rt *Runtime) SetReady(_ context.Context, addr netip.Addr) error {
+	return rt.setBusy(addr, false)
+}
+
+func (rt *Runtime) setBusy(addr netip.Addr, busy bool) error {
+	for _, h := range rt.sortedHosts() {
+		if !slices.Contains(h.health.dips, addr) {
+			continue
+		}
+		h.health.mu.Lock()
+		h.health.busy[addr] = busy
+		h.health.mu.Unlock()
+		what := "ready (Set-RoleInstanceStatus -Ready)"
+		if busy {
+			what = "busy (Set-RoleInstanceStatus -Busy)"
+		}
+		rt.progress(h.spec.Name, "health", "%s (%s) %s", addr, rt.machineAt(addr), what)
+		h.agent.SetBusy(addr, busy)
+		return nil
+	}
+	return fmt.Errorf("runtime: no host serves %s", addr)
+}
+
+// healthy reports whether dip is up and not busy.
+func (rt *Runtime) healthy(dip netip.Addr) bool {
+	for _, h := range rt.sortedHosts() {
+		if slices.Contains(h.health.dips, dip) {
+			h.health.mu.Lock()
+			defer h.health.mu.Unlock()
+			return h.health.up[dip] && !h.health.busy[dip]
+		}
+	}
+	return false
+}
