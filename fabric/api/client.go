@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 )
@@ -45,6 +46,9 @@ func NewClient(server, token string, tlsConfig *tls.Config) (*Client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsConfig
+	// A controller that accepts the connection but never answers fails
+	// the request instead of hanging it; watch bodies may idle forever.
+	tr.ResponseHeaderTimeout = 30 * time.Second
 	return &Client{Server: strings.TrimRight(server, "/"), Token: token, HTTP: &http.Client{Transport: tr}}, nil
 }
 
