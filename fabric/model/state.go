@@ -412,8 +412,8 @@ func (s *State) resolve(name string) {
 		for _, n := range s.poolMembers(name, p.Name) {
 			nic, _ := s.NetworkInterface(n)
 			at, ok := s.Attachment(n)
-			if !ok || len(nic.Addresses) == 0 {
-				continue
+			if !ok || len(nic.Addresses) == 0 || !at.HostPA.IsValid() {
+				continue // not reachable: validation reports the NIC
 			}
 			if p.VNI == 0 {
 				p.VNI = at.VNI

@@ -765,6 +765,7 @@ func (s *State) checkLoadBalancers(at func(Kind, string) checker) {
 		slbErrors(checker{kind: KindLoadBalancer, name: n, errs: &full}, lb.Validate(), nil)
 		for _, e := range full {
 			if !seen[e.Error()] {
+				memberField(e.(*ValidationError), spec, &lb)
 				*c.errs = append(*c.errs, e)
 			}
 		}
@@ -808,6 +809,23 @@ func (s *State) checkEndpointsOpen(c checker, lb string, spec *LoadBalancerSpec)
 			}
 		}
 	}
+}
+
+// memberField rewrites the field of a problem in a backend that a NIC's
+// membership added to a pool, which the spec does not have, to the pool,
+// naming the NIC.
+func memberField(ve *ValidationError, spec *LoadBalancerSpec, lb *slb.LoadBalancer) {
+	var i, j int
+	var rest string
+	if n, _ := fmt.Sscanf(ve.Field, "spec.backendAddressPools[%d].backends[%d]%s", &i, &j, &rest); n < 2 {
+		return
+	}
+	if i >= len(spec.BackendAddressPools) || j < len(spec.BackendAddressPools[i].Backends) || i >= len(lb.BackendAddressPools) || j >= len(lb.BackendAddressPools[i].Backends) {
+		return
+	}
+	ve.Msg = fmt.Sprintf("member %s (DIP %s): %s%s", ref(KindNetworkInterface, lb.BackendAddressPools[i].Backends[j].Name),
+		lb.BackendAddressPools[i].Backends[j].DIP, strings.TrimPrefix(rest, "."), ": "+ve.Msg)
+	ve.Field = fmt.Sprintf("spec.backendAddressPools[%d]", i)
 }
 
 func (s *State) inSomePool(a netip.Addr) bool {

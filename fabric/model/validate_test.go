@@ -241,6 +241,13 @@ func TestValidateStateRules(t *testing.T) {
 		{"duplicate address on a logical network", func(t testing.TB, o []Object) []Object {
 			return edit(t, o, KindNetworkInterface, "clientvm", func(s Spec) { s.(*NetworkInterfaceSpec).Addresses[0] = addr("192.168.200.2") })
 		}, KindNetworkInterface, "clientvm", "spec.addresses[0]", ErrDuplicate},
+		{"pool member's problem named on the pool", func(t testing.TB, o []Object) []Object {
+			m, _ := ParseMAC("02:00:00:00:00:33")
+			return add(t, o, "portalvm3", &NetworkInterfaceSpec{VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", MAC: m,
+				Addresses: []netip.Addr{addr("10.1.0.4")}, Service: "portal",
+				Endpoints:                []Endpoint{{Name: "http", Type: EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
+				LoadBalancerBackendPools: []BackendPoolRef{{"portal", "portal-pool"}}})
+		}, KindLoadBalancer, "portal", "spec.backendAddressPools[0]", ErrDuplicate},
 		{"NIC on a missing host", func(t testing.TB, o []Object) []Object {
 			return edit(t, o, KindNetworkInterface, "portalvm2", func(s Spec) { s.(*NetworkInterfaceSpec).Host = "host9" })
 		}, KindNetworkInterface, "portalvm2", "spec.host", ErrNotFound},
