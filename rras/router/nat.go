@@ -63,12 +63,26 @@ func (r *Router) natIngress(s *ifaceSet, in *iface, ip header.IPv4) (translated,
 	t := r.cfg.NAT
 	switch in.NAT {
 	case NATOutside:
+		// A packet whose TTL runs out here gets its time exceeded quoting
+		// it as it arrived, with the NAT's external address, not the
+		// internal one it is translated to (what a kernel's conntrack does
+		// by translating the ICMP error back).
+		var orig []byte
+		if ip.TTL() <= 1 {
+			var b [icmp4ErrorMax - header.IPv4MinSize - header.ICMPv4Size]byte
+			orig = b[:copy(b[:], ip)]
+		}
 		r.natMu.Lock()
 		v, err := t.Inbound(ip)
 		r.natMu.Unlock()
 		switch v {
 		case nat.Forward:
 			r.count(in, NATTranslated)
+			if orig != nil {
+				r.count(in, DropTTLExceeded)
+				r.icmpError4(s, in, header.IPv4(orig), header.ICMPv4TimeExceeded, 0, 0)
+				return true, true
+			}
 			r.releaseFragments(s, in, ip)
 			return true, false
 		case nat.Pass:

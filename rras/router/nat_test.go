@@ -239,3 +239,28 @@ func FuzzInputNAT(f *testing.F) {
 		}
 	})
 }
+
+// TestNATGatewayTimeExceededQuotesExternal: a packet from outside whose
+// TTL runs out at the router gets a time exceeded that quotes it as it
+// arrived (to the external address), not as translated.
+func TestNATGatewayTimeExceededQuotesExternal(t *testing.T) {
+	r, out, _ := natRouter(t, 64)
+	r.Input(1, udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 8))
+	out.take()
+	r.Input(2, udp4(macR2, macB, hBv4, r2v4, 1, 7, 5000, 8))
+	f := out.take()
+	if len(f) != 1 || f[0].ifIndex != 2 {
+		t.Fatalf("sent %v, want one ICMP error to B", f)
+	}
+	ip, m := icmp4Of(t, f[0].frame)
+	if m.Type() != header.ICMPv4TimeExceeded || ip.Destination() != hBv4 {
+		t.Fatalf("got ICMP %d to %v", m.Type(), ip.Destination())
+	}
+	quoted := header.IPv4(m.Payload())
+	if quoted.Destination() != r2v4 || quoted.Source() != hBv4 {
+		t.Errorf("quoted %v -> %v, want %v -> %v", quoted.Source(), quoted.Destination(), hBv4, r2v4)
+	}
+	if r.Counter(DropTTLExceeded) != 1 {
+		t.Errorf("DropTTLExceeded %d", r.Counter(DropTTLExceeded))
+	}
+}
