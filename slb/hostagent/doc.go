@@ -52,8 +52,23 @@
 // timeout (shorter after a TCP RST or FIN) expire; a full table refuses new
 // connections rather than evicting live ones ([ReasonTableFull]), and a new
 // inbound flow that would reach its DIP with the 5-tuple of an existing one
-// is dropped ([ReasonConflict]). A DIP that a Configure removes keeps its
-// flows for Config.DrainTimeout while new flows go elsewhere.
+// is dropped ([ReasonConflict]). Each entry goes to the emptier of two
+// 8-way buckets, so the table fills to about three quarters before the
+// first refusal. A DIP that a Configure removes keeps its flows for
+// Config.DrainTimeout while new flows go elsewhere.
+//
+// # ICMP errors
+//
+// An ICMP error about a flow (ICMPv4 destination unreachable, including
+// "fragmentation needed", time exceeded and parameter problem, RFC 792 and
+// RFC 1191; ICMPv6 destination unreachable, packet too big, time exceeded
+// and parameter problem, RFC 4443) is translated like the flow's packets,
+// as RFC 5508 asks of a NAT: the outer address, and the quoted packet's
+// address and port with its IPv4 header checksum and, when quoted, its
+// transport checksum; the ICMP checksum is verified and then computed
+// again. The Mux forwards an error about a VIP's flow to the flow's host,
+// so path MTU discovery works for the DIPs; a DIP's own errors (port
+// unreachable) leave as the VIP's.
 //
 // # Outbound SNAT
 //
@@ -108,5 +123,8 @@
 //   - RFC 4787 and RFC 5382: NAT behavioural requirements for UDP and TCP
 //     (mapping and filtering behaviour of the SNAT)
 //   - RFC 1624: incremental Internet checksum update
+//   - RFC 5508: NAT behavioural requirements for ICMP (errors translated
+//     with their quoted packets); RFC 792, RFC 1191, RFC 4443: ICMP, path
+//     MTU discovery
 //   - RFC 768, RFC 9293, RFC 791, RFC 8200: UDP, TCP, IPv4, IPv6
 package hostagent

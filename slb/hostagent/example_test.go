@@ -3,10 +3,12 @@ package hostagent_test
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/slb"
 	"github.com/sdnfabric/sdnfabric/slb/hostagent"
+	"github.com/sdnfabric/sdnfabric/slb/snat"
 )
 
 // A packet for the VIP arrives from a Mux, goes to the local DIP, and the
@@ -62,4 +64,47 @@ func show(b []byte) string {
 	tcp := header.TCP(ip.Payload())
 	return fmt.Sprintf("%v -> %v", netip.AddrPortFrom(ip.Source(), tcp.SourcePort()),
 		netip.AddrPortFrom(ip.Destination(), tcp.DestinationPort()))
+}
+
+// A backend's own connection to the Internet leaves SNATed to the VIP, on a
+// port of a block its host leased from the SNAT manager.
+func ExampleAgent_Outbound() {
+	lb := slb.LoadBalancer{
+		Name:                     "portal",
+		FrontendIPConfigurations: []slb.Frontend{{Name: "fe", VIP: netip.MustParseAddr("203.0.113.10")}},
+		BackendAddressPools: []slb.BackendPool{{Name: "web", VNI: 5001, Backends: []slb.Backend{
+			{DIP: netip.MustParseAddr("10.1.0.6"), HostPA: netip.MustParseAddr("192.0.2.12")}}}},
+		OutboundRules: []slb.OutboundRule{{Name: "out", Frontends: []string{"fe"}, BackendPool: "web",
+			Protocol: slb.ProtocolTCP, AllocatedOutboundPorts: 1024}},
+	}
+	manager := snat.New(snat.Config{})
+	if err := manager.Configure(lb); err != nil {
+		panic(err)
+	}
+	a, err := hostagent.New(hostagent.Config{HostPA: netip.MustParseAddr("192.0.2.12"), Leaser: manager,
+		Internal: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}})
+	if err != nil {
+		panic(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		panic(err)
+	}
+
+	syn := tcpPacket("10.1.0.6:33000", "192.0.2.99:443")
+	r, _ := a.Outbound(syn, 5001)
+	fmt.Println(r.Verdict, r.Reason) // no block yet: one is on its way
+	for a.Stats().SNATBlocks == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	syn = tcpPacket("10.1.0.6:33000", "192.0.2.99:443") // TCP retransmits
+	r, _ = a.Outbound(syn, 5001)
+	fmt.Println(r.Verdict, r.Reason, r.Rule, r.VIP)
+	port := header.TCP(header.IPv4(syn).Payload()).SourcePort()
+	for l := range manager.Leases() {
+		fmt.Println(l.Block, "for", l.DIP, "on", l.Host, "holds the source port:", l.Contains(port))
+	}
+	// Output:
+	// Drop SNATPending
+	// ToRouter SNAT portal/out 203.0.113.10
+	// 203.0.113.10/6:1024-1031 for 10.1.0.6 on 192.0.2.12 holds the source port: true
 }
