@@ -199,11 +199,8 @@ func TestValidatedUpdates(t *testing.T) {
 		if err := ValidateState(state); err != nil {
 			t.Fatalf("the kept state does not validate: %v", err)
 		}
-		s, err := NewState(state)
-		if err != nil {
-			t.Fatalf("NewState of a validated state: %v", err)
-		}
-		for _, lb := range s.LoadBalancerConfigs() {
+		var discard []error
+		for _, lb := range index(state, &discard).LoadBalancerConfigs() {
 			if err := lb.Validate(); err != nil {
 				t.Fatalf("resolved load balancer %s: %v", lb.Name, err)
 			}
