@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,7 +49,6 @@ type snatPool struct {
 	key outboundKey
 
 	mu      sync.Mutex
-	lb, rul string // the outbound rule the blocks are leased under
 	blocks  []*heldBlock
 	byFirst map[snat.Block]*heldBlock
 	pending bool  // a Lease call is in flight
@@ -135,7 +135,6 @@ func (a *Agent) requestBlock(pool *snatPool, o *outRule, now int64) {
 		return
 	}
 	pool.pending = true
-	pool.lb, pool.rul = o.lb, o.name
 	req := snat.Request{LoadBalancer: o.lb, Rule: o.name, Host: a.cfg.HostPA, VNI: pool.key.vni,
 		DIP: pool.key.dip, Protocol: pool.key.proto}
 	a.stats.snatRequests.Add(1)
@@ -170,6 +169,14 @@ func (pool *snatPool) add(l snat.Lease, wall time.Time, now int64) {
 	b := &heldBlock{lease: l, granted: wall, vip: l.VIP.As16(), idleSince: now}
 	pool.blocks = append(pool.blocks, b)
 	pool.byFirst[l.Block] = b
+}
+
+// drop forgets block b (pool.mu held).
+func (pool *snatPool) drop(b *heldBlock) {
+	delete(pool.byFirst, b.lease.Block)
+	if i := slices.Index(pool.blocks, b); i >= 0 {
+		pool.blocks = slices.Delete(pool.blocks, i, i+1)
+	}
 }
 
 // snatGone accounts for a removed SNAT connection, given the entry of its
@@ -239,12 +246,17 @@ func (a *Agent) maintainSNAT(c *compiled, now int64) {
 		for _, l := range renew {
 			a.leaserCall(func(ctx context.Context) error {
 				nl, err := a.cfg.Leaser.Renew(ctx, l)
-				if err == nil {
-					pool.mu.Lock()
-					if b := pool.byFirst[l.Block]; b != nil {
-						b.lease, b.granted = nl, a.clock.Now()
-					}
-					pool.mu.Unlock()
+				pool.mu.Lock()
+				defer pool.mu.Unlock()
+				switch b := pool.byFirst[l.Block]; {
+				case b == nil:
+				case err == nil:
+					b.lease, b.granted = nl, a.clock.Now()
+				case errors.Is(err, snat.ErrNotLeased):
+					// The manager took the block back (it expired, or the
+					// configuration changed): no new connection may use
+					// it; those that do run out.
+					pool.drop(b)
 				}
 				return err
 			})

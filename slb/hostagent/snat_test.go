@@ -278,3 +278,27 @@ func TestPropertySNATOneToOne(t *testing.T) {
 		}
 	})
 }
+
+// A block the manager no longer grants (here: expired there) is dropped
+// at the next renewal, and the DIP gets a new one.
+func TestSNATRevokedBlockDropped(t *testing.T) {
+	r := newSNATRig(t, 64)
+	r.agent.Tick(r.ctx)
+	r.settle(t, preleased)
+	r.clock.Advance(9 * time.Minute) // past half the 10-minute lease term
+	if n := r.mgr.Expire(); n != 0 {
+		t.Fatalf("%d leases expired early", n)
+	}
+	r.clock.Advance(2 * time.Minute)
+	r.mgr.Expire() // all gone at the manager
+	r.agent.Tick(r.ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for r.agent.Stats().SNATBlocks != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := r.agent.Stats().SNATBlocks; n != 0 {
+		t.Fatalf("agent still holds %d revoked blocks", n)
+	}
+	r.agent.Tick(r.ctx) // asks again
+	r.settle(t, preleased)
+}
