@@ -205,33 +205,42 @@ func (c *Client) Watch(ctx context.Context, kind model.Kind, afterRevision int64
 	go func() {
 		defer close(out)
 		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 0, 64<<10), maxWatchLine)
-		for sc.Scan() {
-			var ev WatchEvent
-			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-				ev = WatchEvent{Type: WatchError, Err: fmt.Errorf("api: watch: bad event: %w", err)}
-			} else if ev.Type == WatchError {
-				ev.Err = errWatchEnded
-				if ev.Problem != nil {
-					ev.Err = ev.Problem.Err()
-				}
-			}
-			select {
-			case out <- ev:
-			case <-ctx.Done():
-				return
-			}
-			if ev.Type == WatchError {
-				return
-			}
-		}
-		if err := sc.Err(); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
-			select {
-			case out <- WatchEvent{Type: WatchError, Err: fmt.Errorf("api: watch: %w", err)}:
-			case <-ctx.Done():
-			}
-		}
+		readWatch(ctx, resp.Body, out)
 	}()
 	return out, nil
+}
+
+// readWatch decodes a watch stream's lines into out until the stream
+// ends, an ERROR event, or ctx ends. A line that is not an event ends the
+// stream with an ERROR event saying so; lines are bounded.
+func readWatch(ctx context.Context, body io.Reader, out chan<- WatchEvent) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64<<10), maxWatchLine)
+	for sc.Scan() {
+		var ev WatchEvent
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			ev = WatchEvent{Type: WatchError, Err: fmt.Errorf("api: watch: bad event: %w", err)}
+		} else if ev.Type == WatchError {
+			ev.Err = errWatchEnded
+			if ev.Problem != nil {
+				ev.Err = ev.Problem.Err()
+			}
+		} else if ev.Object == nil {
+			ev = WatchEvent{Type: WatchError, Err: fmt.Errorf("api: watch: %s event without an object", ev.Type)}
+		}
+		select {
+		case out <- ev:
+		case <-ctx.Done():
+			return
+		}
+		if ev.Type == WatchError {
+			return
+		}
+	}
+	if err := sc.Err(); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+		select {
+		case out <- WatchEvent{Type: WatchError, Err: fmt.Errorf("api: watch: %w", err)}:
+		case <-ctx.Done():
+		}
+	}
 }
