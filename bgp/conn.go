@@ -8,8 +8,10 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/sdnfabric/sdnfabric/bgp/bfd"
 	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/rib"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
@@ -31,6 +33,7 @@ type conn struct {
 	up       bool
 	overflow bool
 	sent     map[netip.Prefix]*wire.Attributes // Adj-RIB-Out: what the peer has from us
+	bfd      *bfd.Peer                         // the session's BFD session, with PeerConfig.BFD
 }
 
 type timerSlot struct {
@@ -117,6 +120,8 @@ type link struct {
 	ribID   rib.PeerID
 	ribOK   bool
 	ribGone bool
+
+	bfdDown atomic.Bool // BFD closed the connection
 }
 
 // close lets the writer flush what is queued (a NOTIFICATION, say), for at
@@ -217,6 +222,9 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 			var we *wire.Error
 			if !errors.As(err, &we) {
 				err = fmt.Errorf("bgp: read: %w", err)
+				if l.bfdDown.Load() {
+					err = ErrBFDDown
+				}
 			}
 			fail(fsm.BGPHeaderErr, err)
 			return

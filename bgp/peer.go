@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sdnfabric/sdnfabric/bgp/bfd"
 	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
 	"github.com/sdnfabric/sdnfabric/bgp/rib"
@@ -66,6 +67,11 @@ type PeerConfig struct {
 	// weight, route reflection client. Addr, ASN and RouterID are filled
 	// in from the session.
 	RIB rib.PeerConfig
+	// BFD, if set, runs a BFD session (RFC 5880, single hop RFC 5881) to
+	// the peer while the BGP session is Established: when the peer stops
+	// answering, the session goes down within BFD's detection time (under
+	// a second with the defaults) instead of the hold time.
+	BFD *bfd.Config
 }
 
 func (s *Speaker) withDefaults(pc PeerConfig) (PeerConfig, error) {
@@ -137,7 +143,8 @@ type peer struct {
 	dirty chan struct{}
 	done  chan struct{} // closed when run returns
 
-	status atomic.Pointer[peerStatus]
+	status   atomic.Pointer[peerStatus]
+	bfdState atomic.Uint32 // bfd.State of the session's BFD session
 
 	localOpen []byte
 	open      wire.Open
@@ -158,6 +165,7 @@ func newPeer(s *Speaker, pc PeerConfig) *peer {
 		done:  make(chan struct{}),
 	}
 	p.status.Store(&peerStatus{state: fsm.Idle})
+	p.bfdState.Store(uint32(bfd.Down))
 	p.open = wire.Open{
 		ASN:      pc.LocalASN,
 		HoldTime: uint16(pc.HoldTime / time.Second),
@@ -512,6 +520,7 @@ func (p *peer) sessionUp(c *conn) {
 	p.log.Info("session established", "local", info.Local, "remote", info.Remote, "hold", hold, "families", info.Families)
 	p.lastErr = nil
 	p.s.publish(Event{Type: SessionUp, Time: p.s.clock.Now(), Peer: p.cfg.Address, Session: info})
+	p.startBFD(c)
 	p.syncRoutes(c)
 	for _, f := range info.Families {
 		c.send(p, wire.AppendEndOfRIB(nil, f))
@@ -524,6 +533,7 @@ func (p *peer) drop(c *conn) {
 		c.dialCancel = nil
 	}
 	c.dialGen++
+	p.stopBFD(c)
 	if c.link != nil {
 		c.link.close(p)
 		c.link = nil

@@ -1,11 +1,13 @@
 package bgp
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/sdnfabric/sdnfabric/bgp/bfd"
 	"github.com/sdnfabric/sdnfabric/bgp/rib"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
@@ -101,4 +103,33 @@ func TestMaxPrefixes(t *testing.T) {
 	}
 	waitFor(t, sub, 5*time.Second, "session down", isType(SessionDown))
 	eventually(t, "the paths leave with the session", func() bool { return r.Len() == 0 })
+}
+
+// TestBFDSession: two speakers with PeerConfig.BFD on loopback bring a BFD
+// session up with the BGP session, and down again when it ends.
+func TestBFDSession(t *testing.T) {
+	checkGoroutines(t)
+	a := newSpeaker(t, 65001, "10.0.0.1", "127.0.0.1")
+	b := newSpeaker(t, 65002, "10.0.0.2", "127.0.0.2")
+	fast := &bfd.Config{DesiredMinTx: 50 * time.Millisecond, RequiredMinRx: 50 * time.Millisecond}
+	sub := a.Subscribe(16)
+	for _, x := range []struct {
+		s        *Speaker
+		peer     netip.Addr
+		asn      uint32
+		passive  bool
+		peerPort uint16
+	}{{a, loB, 65002, false, b.ListenAddrs()[0].Port()}, {b, loA, 65001, true, 0}} {
+		if err := x.s.AddPeer(PeerConfig{Address: x.peer, Port: x.peerPort, PeerASN: x.asn, Passive: x.passive,
+			HoldTime: 9 * time.Second, ConnectTime: time.Second, BFD: fast}); err != nil {
+			t.Skipf("BFD needs UDP port 3784 on 127.0.0.1 and 127.0.0.2: %v", err)
+		}
+	}
+	waitFor(t, sub, 5*time.Second, "session up", isType(SessionUp))
+	eventually(t, "BFD Up", func() bool { return a.Peers()[0].BFD == bfd.Up && b.Peers()[0].BFD == bfd.Up })
+	if err := b.RemovePeer(context.Background(), loA); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, sub, 5*time.Second, "session down", isType(SessionDown))
+	eventually(t, "BFD Down", func() bool { return a.Peers()[0].BFD != bfd.Up })
 }

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"sync"
 
+	"github.com/sdnfabric/sdnfabric/bgp/bfd"
 	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
 	"github.com/sdnfabric/sdnfabric/bgp/rib"
@@ -91,7 +92,9 @@ type Speaker struct {
 	peers     map[netip.Addr]*peer
 	listeners []*listener // those of Config.Listen and those given to Serve
 	table     map[netip.Prefix]*wire.Attributes
+	attrSets  map[string]*attrSet // the distinct attribute sets of table, by attrsKey
 	subs      map[*Subscription]struct{}
+	bfd       map[netip.Addr]*bfd.Endpoint // by local address, opened by the first session with BFD
 }
 
 // New starts a speaker: it opens the listeners of cfg. Add peers with
@@ -111,9 +114,10 @@ func New(cfg Config) (*Speaker, error) {
 	}
 	s := &Speaker{
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock,
-		peers: map[netip.Addr]*peer{},
-		table: map[netip.Prefix]*wire.Attributes{},
-		subs:  map[*Subscription]struct{}{},
+		peers:    map[netip.Addr]*peer{},
+		table:    map[netip.Prefix]*wire.Attributes{},
+		attrSets: map[string]*attrSet{},
+		subs:     map[*Subscription]struct{}{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, ap := range cfg.Listen {
@@ -206,13 +210,24 @@ func (s *Speaker) Announce(prefix netip.Prefix, attrs wire.Attributes) error {
 		return fmt.Errorf("bgp: announce: invalid prefix %v", prefix)
 	}
 	prefix = prefix.Masked()
-	a := cloneAttrs(attrs)
+	key := attrsKey(&attrs)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	s.table[prefix] = a
+	// Prefixes announced with equal attributes share one *Attributes, so
+	// a route sync packs them into the same UPDATEs.
+	set := s.attrSets[key]
+	if set == nil {
+		set = &attrSet{attrs: cloneAttrs(attrs), key: key}
+		s.attrSets[key] = set
+	}
+	set.refs++
+	if old, ok := s.table[prefix]; ok {
+		s.releaseAttrs(old)
+	}
+	s.table[prefix] = set.attrs
 	s.mu.Unlock()
 	s.touchPeers()
 	return nil
@@ -222,8 +237,11 @@ func (s *Speaker) Announce(prefix netip.Prefix, attrs wire.Attributes) error {
 func (s *Speaker) Withdraw(prefix netip.Prefix) error {
 	prefix = prefix.Masked()
 	s.mu.Lock()
-	_, ok := s.table[prefix]
-	delete(s.table, prefix)
+	a, ok := s.table[prefix]
+	if ok {
+		s.releaseAttrs(a)
+		delete(s.table, prefix)
+	}
 	s.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("bgp: withdraw: %v is not announced", prefix)
@@ -277,6 +295,7 @@ type PeerStatus struct {
 	Address netip.Addr
 	State   fsm.State // RFC 4271 state of the peer's main connection
 	Up      bool      // Established
+	BFD     bfd.State // of the session's BFD session (Down without PeerConfig.BFD)
 }
 
 // Peers returns the state of every peer.
@@ -286,7 +305,7 @@ func (s *Speaker) Peers() []PeerStatus {
 	out := make([]PeerStatus, 0, len(s.peers))
 	for addr, p := range s.peers {
 		st := p.status.Load()
-		out = append(out, PeerStatus{Address: addr, State: st.state, Up: st.up})
+		out = append(out, PeerStatus{Address: addr, State: st.state, Up: st.up, BFD: bfd.State(p.bfdState.Load())})
 	}
 	return out
 }
@@ -323,6 +342,7 @@ func (s *Speaker) Shutdown(ctx context.Context, msg string) error {
 		})
 	}
 	wg.Wait()
+	s.closeBFD()
 	s.cancel()
 	s.closeListeners()
 	done := make(chan struct{})
