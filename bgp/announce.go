@@ -1,6 +1,7 @@
 package bgp
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 
@@ -123,6 +124,78 @@ func prependAS(asn uint32, path []wire.Segment) []wire.Segment {
 		return out
 	}
 	return append([]wire.Segment{{Type: wire.ASSequence, ASNs: []uint32{asn}}}, path...)
+}
+
+// attrSet is one distinct set of announced attributes with the number of
+// prefixes of Speaker.table using it.
+type attrSet struct {
+	attrs *wire.Attributes
+	key   string
+	refs  int
+}
+
+// releaseAttrs drops one prefix's use of a, forgetting its set with the
+// last. Called with s.mu held.
+func (s *Speaker) releaseAttrs(a *wire.Attributes) {
+	key := attrsKey(a)
+	if set := s.attrSets[key]; set != nil && set.attrs == a {
+		if set.refs--; set.refs == 0 {
+			delete(s.attrSets, key)
+		}
+	}
+}
+
+// attrsKey encodes every field of a, so that two attribute sets have the
+// same key exactly when they are equal.
+func attrsKey(a *wire.Attributes) string {
+	b := make([]byte, 0, 64)
+	u32 := binary.BigEndian.AppendUint32
+	n := func(b []byte, l int) []byte { return binary.AppendUvarint(b, uint64(l)) }
+	addr := func(b []byte, x netip.Addr) []byte {
+		m, _ := x.MarshalBinary() // 0, 4 or 16 octets, then the zone
+		return append(n(b, len(m)), m...)
+	}
+	flag := func(b []byte, f bool) []byte {
+		if f {
+			return append(b, 1)
+		}
+		return append(b, 0)
+	}
+	b = append(b, byte(a.Origin))
+	b = n(b, len(a.ASPath))
+	for _, s := range a.ASPath {
+		b = n(append(b, byte(s.Type)), len(s.ASNs))
+		for _, asn := range s.ASNs {
+			b = u32(b, asn)
+		}
+	}
+	b = addr(addr(b, a.NextHop), a.LinkLocal)
+	b = flag(u32(b, a.MED), a.HasMED)
+	b = flag(u32(b, a.LocalPref), a.HasLocalPref)
+	b = flag(b, a.AtomicAggregate)
+	b = addr(u32(b, a.Aggregator.ASN), a.Aggregator.Addr)
+	b = n(b, len(a.Communities))
+	for _, c := range a.Communities {
+		b = u32(b, uint32(c))
+	}
+	b = addr(b, a.OriginatorID)
+	b = n(b, len(a.ClusterList))
+	for _, c := range a.ClusterList {
+		b = addr(b, c)
+	}
+	b = n(b, len(a.ExtendedCommunities))
+	for _, c := range a.ExtendedCommunities {
+		b = append(b, c[:]...)
+	}
+	b = n(b, len(a.LargeCommunities))
+	for _, c := range a.LargeCommunities {
+		b = u32(u32(u32(b, c.GlobalAdmin), c.LocalData1), c.LocalData2)
+	}
+	b = n(b, len(a.Unknown))
+	for _, u := range a.Unknown {
+		b = append(n(append(b, byte(u.Flags), byte(u.Type)), len(u.Value)), u.Value...)
+	}
+	return string(b)
 }
 
 // cloneAttrs deep-copies attributes given by the caller.
