@@ -26,9 +26,12 @@
 // the lesser outcomes of RFC 7606 are reported by Update.Action and Update.Err:
 // attribute discard (Attrs already skips the attribute) and treat-as-withdraw
 // (Reachable is then empty and Unreachable yields the announced prefixes).
-// A malformed MP_REACH_NLRI or MP_UNREACH_NLRI resets the session, and its
-// error carries the Family a receiver may disable instead (RFC 7606 section
-// 7.11, "AFI/SAFI disable").
+// A malformed MP_REACH_NLRI or MP_UNREACH_NLRI of a family this package
+// decodes gives ActionAFISAFIDisable (RFC 7606 section 7.11, RFC 4760
+// section 7): Update.Disable names the families, whose routes from the peer
+// are to be forgotten, and the rest of the UPDATE is treated as withdrawn.
+// One whose AFI and SAFI cannot be read, or name another family, resets
+// the session.
 //
 // # Encoding
 //
