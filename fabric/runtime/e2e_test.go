@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"runtime"
@@ -91,6 +92,18 @@ func get(ctx context.Context, c *http.Client, url string) (string, error) {
 		return "", fmt.Errorf("%s", resp.Status)
 	}
 	return resp.Header.Get(ServedBy), nil
+}
+
+// freshPortsClient returns an HTTP client of g that opens a connection per
+// request from a source port never used before in the test, so no
+// connection reuses the 5-tuple (and the Mux flow entry) of an earlier one.
+func freshPortsClient(g *guest.Guest, timeout time.Duration) *http.Client {
+	var next atomic.Uint32
+	next.Store(20000)
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return g.Dialer(netip.AddrPortFrom(g.Addr(), uint16(next.Add(1)))).DialContext(ctx, network, addr)
+	}
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
 }
 
 func closeIdle(c *http.Client) { c.Transport.(*http.Transport).CloseIdleConnections() }
@@ -201,13 +214,13 @@ func TestSpreadAndStickiness(t *testing.T) {
 	}
 }
 
-// Test 3: a PortalVM marked busy by provisioning leaves rotation; a steady
-// stream of requests sees no failure.
+// Test 3: a PortalVM marked busy by provisioning (provision.BringUp with
+// the runtime as its Rotation) leaves rotation while its setup runs and
+// comes back after; a steady stream of requests sees no failure.
 func TestBusyInstanceLeavesRotation(t *testing.T) {
 	rt := start(t, Seed(), Options{})
-	var _ provision.Rotation = rt
 	client := mustMachine(t, rt, "ClientVM")
-	c := newClient(client, true, 5*time.Second)
+	c := freshPortsClient(client, 5*time.Second)
 	ctx := context.Background()
 	var (
 		mu       sync.Mutex
@@ -258,16 +271,27 @@ func TestBusyInstanceLeavesRotation(t *testing.T) {
 		}
 	}
 	more(30)
+	// PortalVM1 is (re)provisioned: provision.BringUp marks it busy, runs
+	// its first-logon setup while the stream goes on, and marks it ready.
 	vm1 := netip.MustParseAddr("10.10.0.11")
-	if err := rt.SetBusy(ctx, vm1); err != nil {
+	in := provision.NewInstance("PortalVM1", 1, provision.MAC(mac(0x21)), vm1, time.Now())
+	for _, s := range []provision.State{provision.Cloning, provision.Specializing, provision.FirstLogon} {
+		if err := in.To(s, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setup := func(context.Context, *provision.Instance) error {
+		time.Sleep(20 * time.Millisecond) // connections opened before it went busy finish
+		phase.Store(1)
+		more(60)
+		phase.Store(2)
+		return nil
+	}
+	if err := provision.BringUp(ctx, in, rt, provision.SystemClock{}, setup); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond) // a connection opened before SetBusy may still be running
-	phase.Store(1)
-	more(60)
-	phase.Store(2)
-	if err := rt.SetReady(ctx, vm1); err != nil {
-		t.Fatal(err)
+	if in.State() != provision.Ready {
+		t.Fatalf("instance %s, want Ready", in.State())
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for !rt.healthy(vm1) && time.Now().Before(deadline) {

@@ -74,12 +74,15 @@ func (rt *Runtime) startHostStack(h *hostNode) (*guest.Guest, error) {
 // onHealth is the host agent's OnHealth: every Mux hears of the change.
 func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
 	h.health.mu.Lock()
-	h.health.up[dip] = up
 	busy := h.health.busy[dip]
-	h.health.mu.Unlock()
+	// A report computed before a SetBusy may arrive after it: busy wins.
+	up = up && !busy
+	h.health.up[dip] = up
+	// Under the lock, so that the Muxes hear the reports in order.
 	for _, m := range rt.muxes {
 		m.m.SetHealth(dip, up)
 	}
+	h.health.mu.Unlock()
 	state := "healthy, in rotation"
 	switch {
 	case !up && busy:
