@@ -200,7 +200,7 @@ func TestTrustedAndUntrusted(t *testing.T) {
 	if r := send(t, m, syn.bytes()); r.Flow != FlowEstablished {
 		t.Fatalf("second packet: %v", r.Flow)
 	}
-	if u, tr := m.flows.flowCount(m.ticks()); u != 0 || tr != 1 {
+	if u, tr := m.Flows(); u != 0 || tr != 1 {
 		t.Fatalf("untrusted %d trusted %d", u, tr)
 	}
 	clk.Advance(3 * time.Minute) // the rule's idle timeout is 4 minutes

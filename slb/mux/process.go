@@ -47,6 +47,20 @@ const (
 	FlowFallback
 )
 
+func (f FlowState) String() string {
+	switch f {
+	case FlowStateless:
+		return "Stateless"
+	case FlowNew:
+		return "New"
+	case FlowEstablished:
+		return "Established"
+	case FlowFallback:
+		return "Fallback"
+	}
+	return "FlowState(?)"
+}
+
 // A Result describes what Process did with a packet. For a forwarded
 // packet it names the DIP and the port the host agent must deliver to,
 // so that the caller can tell the host agent or check it.

@@ -104,3 +104,10 @@ func (m *Mux) Stats() Stats {
 	s.FlowCapacity = m.flows.capacity()
 	return s
 }
+
+// Flows counts the live flow-table entries: untrusted ones (flows seen
+// once, and remembered first fragments) and trusted ones. It walks the
+// whole table, shard by shard, so it is for monitoring, not per packet.
+func (m *Mux) Flows() (untrusted, trusted int) {
+	return m.flows.flowCount(m.ticks())
+}
