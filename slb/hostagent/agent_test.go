@@ -191,7 +191,7 @@ func TestInboundDrops(t *testing.T) {
 		{"no rule", dipB, vni, build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 9999), Proto: 6}), hostagent.Drop, hostagent.ReasonNoRule},
 		{"wrong vni", dipB, 7, build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 6}), hostagent.Drop, hostagent.ReasonNoRule},
 		{"dip on another host", dipA, vni, build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 6}), hostagent.Drop, hostagent.ReasonNoDIP},
-		{"fragment", dipB, vni, build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 17, FragOffset: 4}), hostagent.Drop, hostagent.ReasonFragment},
+		{"fragment", dipB, vni, build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 17, FragOffset: 4}), hostagent.Drop, hostagent.ReasonNoFlow},
 		{"truncated", dipB, vni, build(t, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 6})[:30], hostagent.Drop, hostagent.ReasonMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

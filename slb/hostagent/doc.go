@@ -57,6 +57,17 @@
 // first refusal. A DIP that a Configure removes keeps its flows for
 // Config.DrainTimeout while new flows go elsewhere.
 //
+// # Fragments
+//
+// Only a datagram's first fragment carries the ports. When the agent
+// translates a first fragment it remembers the address rewrite under the
+// datagram's (source, destination, protocol, identification) for 30
+// seconds, and applies it to the datagram's other fragments (IPv4, and
+// IPv6 with a Fragment header), so that fragmented requests reach the DIP
+// and a DIP's fragmented answers leave from the VIP. A fragment that comes
+// before its first fragment is dropped when addressed to a VIP
+// ([ReasonNoFlow]), as the Mux does.
+//
 // # ICMP errors
 //
 // An ICMP error about a flow (ICMPv4 destination unreachable, including

@@ -16,17 +16,18 @@ type flowKey struct {
 	vni          uint32
 	proto        uint8
 	v4           bool
+	frag         bool // a fragment key: the ports hold the fragment identification
 }
 
 // eq is k == *o, compared field by field (faster than the generic
 // comparison of the whole struct).
 func (k *flowKey) eq(o *flowKey) bool {
 	return k.src == o.src && k.dst == o.dst && k.sport == o.sport && k.dport == o.dport &&
-		k.vni == o.vni && k.proto == o.proto && k.v4 == o.v4
+		k.vni == o.vni && k.proto == o.proto && k.v4 == o.v4 && k.frag == o.frag
 }
 
 func (k *flowKey) swap() flowKey {
-	return flowKey{src: k.dst, dst: k.src, sport: k.dport, dport: k.sport, vni: k.vni, proto: k.proto, v4: k.v4}
+	return flowKey{src: k.dst, dst: k.src, sport: k.dport, dport: k.sport, vni: k.vni, proto: k.proto, v4: k.v4, frag: k.frag}
 }
 
 // An action is what a flow entry does to the packets that match its key.

@@ -33,13 +33,13 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	if p.isICMPError() {
 		return a.icmpError(c, &p, false)
 	}
-	if p.proto != protoTCP && p.proto != protoUDP || p.l4 < 0 {
+	if p.l4 < 0 {
+		return a.fragment(c, &p, false), nil
+	}
+	if p.proto != protoTCP && p.proto != protoUDP {
 		r := Result{Verdict: Pass, Reason: ReasonNotVIP}
 		if c.vips[fromKey(&p.key.dst, p.v4)] {
 			r = Result{Verdict: Drop, Reason: ReasonProtocol}
-			if p.l4 < 0 {
-				r.Reason = ReasonFragment
-			}
 		}
 		return a.stats.count(false, r), nil
 	}
@@ -57,6 +57,9 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	sl.s.mu.Unlock()
 	if r.Verdict == Deliver {
 		p.apply(&act)
+		if p.more {
+			a.rememberFragment(&p, &act, false)
+		}
 	}
 	return r, nil
 }

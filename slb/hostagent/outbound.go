@@ -31,12 +31,11 @@ func (a *Agent) Outbound(pkt []byte, vni uint32) (Result, error) {
 	if p.isICMPError() {
 		return a.icmpError(c, &p, true)
 	}
-	if p.proto != protoTCP && p.proto != protoUDP || p.l4 < 0 {
-		r := Result{Verdict: Pass, Reason: ReasonProtocol}
-		if p.l4 < 0 {
-			r.Reason = ReasonFragment
-		}
-		return a.stats.count(true, r), nil
+	if p.l4 < 0 {
+		return a.fragment(c, &p, true), nil
+	}
+	if p.proto != protoTCP && p.proto != protoUDP {
+		return a.stats.count(true, Result{Verdict: Pass, Reason: ReasonProtocol}), nil
 	}
 	now := a.now.Load()
 	sl := a.table.locate(&p.key, false)
@@ -52,6 +51,9 @@ func (a *Agent) Outbound(pkt []byte, vni uint32) (Result, error) {
 	sl.s.mu.Unlock()
 	if r.Verdict == ToRouter {
 		p.apply(&act)
+		if p.more {
+			a.rememberFragment(&p, &act, true)
+		}
 	}
 	return r, nil
 }

@@ -23,6 +23,10 @@ type packet struct {
 	proto uint8
 	flags header.TCPFlags
 	key   flowKey // the flow as it appears on the wire (VNI filled in by the caller)
+	// A fragment's identification and whether more fragments follow:
+	// a first fragment has l4 >= 0 and more set.
+	fragID uint32
+	more   bool
 }
 
 // parse checks b enough for the rewrites that follow to stay within it,
@@ -83,6 +87,7 @@ func (p *packet) fillIPv4(h header.IPv4, quoted bool) error {
 	if h.FragmentOffset() != 0 {
 		p.l4 = -1
 	}
+	p.fragID, p.more = uint32(h.ID()), h.MoreFragments()
 	return p.transport(quoted)
 }
 
@@ -95,13 +100,17 @@ func (p *packet) fillIPv6(h header.IPv6, quoted bool) error {
 		return err
 	}
 	p.proto, p.l4 = proto, off
+	p.fragID, p.more = 0, false
 	if header.IsIPv6Extension(h[6]) {
 		for e, err := range h.Extensions() {
 			if err != nil {
 				return err
 			}
-			if fo, _, _, ok := e.Fragment(); ok && fo != 0 {
-				p.l4 = -1
+			if fo, more, id, ok := e.Fragment(); ok {
+				p.fragID, p.more = id, more
+				if fo != 0 {
+					p.l4 = -1
+				}
 			}
 		}
 	}

@@ -23,6 +23,7 @@ type flow struct {
 	NoUDPCsum    bool // send UDP over IPv4 without a checksum
 	FragOffset   int  // IPv4 fragment offset (8-byte units); non-zero makes a non-first fragment
 	MoreFragment bool
+	ID           uint16 // IPv4 identification
 }
 
 // build lays out an IPv4 or IPv6 packet for f with correct checksums.
@@ -50,6 +51,7 @@ func build(t tb, f flow) []byte {
 		h.SetDestination(f.Dst.Addr())
 		h.SetFragmentOffset(f.FragOffset * 8)
 		h.SetMoreFragments(f.MoreFragment)
+		h.SetID(f.ID)
 		h.SetChecksum(h.ComputeChecksum())
 	} else {
 		h, err := header.InitIPv6(b)

@@ -48,12 +48,12 @@ const (
 	ReasonNotVIP               // not addressed to a VIP of this host, or not from a local DIP: east-west
 	ReasonNoRule               // addressed to a VIP but to no rule's protocol and port
 	ReasonNoDIP                // the rule has no usable DIP on this host
-	ReasonNoFlow               // SNAT return traffic, or an ICMP error, without a flow
+	ReasonNoFlow               // SNAT return traffic, an ICMP error or a fragment without a flow
 	ReasonTableFull            // the flow table had no room (the packet is still translated when that is safe)
 	ReasonConflict             // a new inbound flow would reach its DIP with the 5-tuple of an existing one
 	ReasonSNATPending          // no free SNAT port; a block was requested, and the packet dropped meanwhile
 	ReasonSNATExhausted        // no free SNAT port, and the manager had none to lease
-	ReasonFragment             // a non-first fragment the agent cannot attribute to a flow
+	ReasonFragment             // a non-first fragment, translated like its datagram's first fragment
 	ReasonProtocol             // a protocol the agent does not translate (not TCP or UDP)
 	ReasonICMPError            // an ICMP error about a flow, translated like the flow
 	ReasonMalformed            // the packet did not parse; the error says where

@@ -1,0 +1,48 @@
+package hostagent_test
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb/hostagent"
+)
+
+// The fragments of a datagram follow its first fragment's translation,
+// both ways: a fragmented segment to VIP:81 reaches DIP C, and the DIP's
+// fragmented answer leaves from the VIP.
+func TestFragments(t *testing.T) {
+	a := newAgent(t, host2, nil, portal())
+	c4 := ap(client4, 7000)
+	first := build(t, flow{Src: c4, Dst: ap(vip4, 81), Proto: 6, Payload: make([]byte, 16), MoreFragment: true, ID: 77})
+	r, err := a.Inbound(first, vni, dipC)
+	if err != nil || r.Verdict != hostagent.Deliver || r.DIP != dipC {
+		t.Fatalf("first fragment: %+v, %v", r, err)
+	}
+	rest := build(t, flow{Src: c4, Dst: ap(vip4, 81), Proto: 6, Payload: make([]byte, 16), FragOffset: 5, ID: 77})
+	r, err = a.Inbound(rest, vni, netip.Addr{})
+	h := header.IPv4(rest)
+	if err != nil || r.Verdict != hostagent.Deliver || r.Reason != hostagent.ReasonFragment || h.Destination() != dipC || !h.ValidChecksum() {
+		t.Fatalf("second fragment: %+v, %v, to %v", r, err, h.Destination())
+	}
+	other := build(t, flow{Src: c4, Dst: ap(vip4, 81), Proto: 6, FragOffset: 5, ID: 78})
+	if r, _ := a.Inbound(other, vni, netip.Addr{}); r.Verdict != hostagent.Drop || r.Reason != hostagent.ReasonNoFlow {
+		t.Errorf("fragment of an unknown datagram: %+v", r)
+	}
+
+	// The DIP's answer, fragmented.
+	first = build(t, flow{Src: ap(dipC, 8081), Dst: c4, Proto: 6, Flags: header.TCPFlagACK, Payload: make([]byte, 16), MoreFragment: true, ID: 900})
+	if r, err := a.Outbound(first, vni); err != nil || r.Verdict != hostagent.ToRouter {
+		t.Fatalf("first fragment out: %+v, %v", r, err)
+	}
+	rest = build(t, flow{Src: ap(dipC, 8081), Dst: c4, Proto: 6, FragOffset: 5, ID: 900})
+	r, err = a.Outbound(rest, vni)
+	h = header.IPv4(rest)
+	if err != nil || r.Verdict != hostagent.ToRouter || h.Source() != vip4 || !h.ValidChecksum() {
+		t.Fatalf("second fragment out: %+v, %v, from %v", r, err, h.Source())
+	}
+	east := build(t, flow{Src: ap(dipC, 1), Dst: ap(dipA, 2), Proto: 17, FragOffset: 5, ID: 1})
+	if r, _ := a.Outbound(east, vni); r.Verdict != hostagent.Pass {
+		t.Errorf("east-west fragment: %+v", r)
+	}
+}
