@@ -10,12 +10,13 @@ type Path struct {
 	Peer   PeerID
 	PathID uint32 // ADD-PATH path identifier (RFC 7911), 0 without ADD-PATH
 	Attrs  *AttrSet
+	Stale  bool // kept through the peer's graceful restart, not yet sent again
 }
 
 // NextHop is the path's next hop.
 func (p Path) NextHop() netip.Addr { return p.Attrs.nextHop }
 
-func (x path) value() Path { return Path{Peer: x.peer, PathID: x.pathID, Attrs: x.attrs} }
+func (x path) value() Path { return Path{Peer: x.peer, PathID: x.pathID, Attrs: x.attrs, Stale: x.stale} }
 
 // change is the Loc-RIB state of p. The caller holds r.mu.
 func (r *RIB) change(p netip.Prefix) Change {

@@ -320,8 +320,10 @@ func (r *RIB) announce(id PeerID, n wire.NLRI, s *AttrSet, loop bool) {
 	if i >= 0 {
 		x := &d.paths[i]
 		if x.attrs == s {
-			return // nothing changed
+			x.stale = false // refreshed after a graceful restart
+			return          // nothing else changed
 		}
+		x.stale = false
 		r.intern.release(x.attrs)
 		s.refs++
 		r.age++

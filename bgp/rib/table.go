@@ -33,6 +33,7 @@ type path struct {
 	attrs  *AttrSet
 	peer   PeerID
 	pathID uint32
+	stale  bool   // kept through the peer's graceful restart (RFC 4724)
 	age    uint64 // order of arrival, for StepOldest
 }
 
