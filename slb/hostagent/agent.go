@@ -228,14 +228,14 @@ func closingTimeout(timeout int64, p *packet) int64 {
 	return timeout
 }
 
-// hit applies the entry at i of a locked shard to p: it refreshes the
-// connection and returns the entry's action, or reports false when the
-// connection has expired (and removes it).
-func (p *packet) hit(s *shard, i int, now int64, act *action) bool {
+// hit refreshes the connection of the entry at i of a locked shard for
+// packet p and returns the entry, or nil when the connection has expired
+// (and removes it).
+func (p *packet) hit(s *shard, i int, now int64) *entry {
 	e := &s.entries[i]
 	if e.expired(s, now) {
 		s.remove(i)
-		return false
+		return nil
 	}
 	if e.last != now {
 		e.last = now
@@ -244,8 +244,7 @@ func (p *packet) hit(s *shard, i int, now int64, act *action) bool {
 		e.timeout = t
 		s.entries[e.peer].timeout = t
 	}
-	*act = e.act
-	return true
+	return e
 }
 
 func (p *packet) apply(act *action) {

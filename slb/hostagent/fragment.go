@@ -40,21 +40,17 @@ func (a *Agent) rememberFragment(p *packet, act *action, out bool) {
 func (a *Agent) fragment(c *compiled, p *packet, out bool) Result {
 	k := p.fragKey()
 	sl := a.table.locate(&k, !out)
-	var act action
 	sl.s.mu.Lock()
-	i := sl.find(&k)
-	ok := i >= 0 && p.hit(sl.s, i, a.now.Load(), &act)
+	defer sl.s.mu.Unlock()
+	if i := sl.find(&k); i >= 0 {
+		if e := p.hit(sl.s, i, a.now.Load()); e != nil {
+			p.apply(&e.act)
+			return sl.s.count(out, a.result(&e.act, p, ReasonFragment))
+		}
+	}
 	r := Result{Verdict: Pass, Reason: ReasonNotVIP}
-	switch {
-	case ok:
-		r = a.result(&act, p, ReasonFragment)
-	case !out && c.vips[fromKey(&p.key.dst, p.v4)]:
+	if !out && c.vips[fromKey(&p.key.dst, p.v4)] {
 		r = Result{Verdict: Drop, Reason: ReasonNoFlow}
 	}
-	sl.s.count(out, r)
-	sl.s.mu.Unlock()
-	if ok {
-		p.apply(&act)
-	}
-	return r
+	return sl.s.count(out, r)
 }

@@ -25,6 +25,15 @@ func TestFragments(t *testing.T) {
 	if err != nil || r.Verdict != hostagent.Deliver || r.Reason != hostagent.ReasonFragment || h.Destination() != dipC || !h.ValidChecksum() {
 		t.Fatalf("second fragment: %+v, %v, to %v", r, err, h.Destination())
 	}
+	// A second datagram of the now established flow.
+	first = build(t, flow{Src: c4, Dst: ap(vip4, 81), Proto: 6, Payload: make([]byte, 16), MoreFragment: true, ID: 79})
+	if r, _ := a.Inbound(first, vni, netip.Addr{}); r.Reason != hostagent.ReasonFlow {
+		t.Fatalf("first fragment of the flow's second datagram: %+v", r)
+	}
+	rest = build(t, flow{Src: c4, Dst: ap(vip4, 81), Proto: 6, FragOffset: 5, ID: 79})
+	if r, _ := a.Inbound(rest, vni, netip.Addr{}); r.Reason != hostagent.ReasonFragment || header.IPv4(rest).Destination() != dipC {
+		t.Fatalf("its second fragment: %+v", r)
+	}
 	other := build(t, flow{Src: c4, Dst: ap(vip4, 81), Proto: 6, FragOffset: 5, ID: 78})
 	if r, _ := a.Inbound(other, vni, netip.Addr{}); r.Verdict != hostagent.Drop || r.Reason != hostagent.ReasonNoFlow {
 		t.Errorf("fragment of an unknown datagram: %+v", r)

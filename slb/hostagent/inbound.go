@@ -45,15 +45,25 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	}
 	now := a.now.Load()
 	sl := a.table.locate(&p.key, true)
-	var act action
 	sl.s.mu.Lock()
-	var r Result
-	if i := sl.find(&p.key); i >= 0 && p.hit(sl.s, i, now, &act) {
-		r = a.result(&act, &p, ReasonFlow)
-	} else {
-		r = a.newInbound(c, &p, sl, dip, &act)
+	if i := sl.find(&p.key); i >= 0 {
+		if e := p.hit(sl.s, i, now); e != nil {
+			// The established flow: rewrite under the lock, straight
+			// from the entry.
+			p.apply(&e.act)
+			r := sl.s.count(false, a.result(&e.act, &p, ReasonFlow))
+			if !p.more {
+				sl.s.mu.Unlock()
+				return r, nil
+			}
+			act := e.act // a first fragment: remember it for the others
+			sl.s.mu.Unlock()
+			a.rememberFragment(&p, &act, false)
+			return r, nil
+		}
 	}
-	sl.s.count(false, r)
+	var act action
+	r := sl.s.count(false, a.newInbound(c, &p, sl, dip, &act))
 	sl.s.mu.Unlock()
 	if r.Verdict == Deliver {
 		p.apply(&act)

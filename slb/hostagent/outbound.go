@@ -39,15 +39,25 @@ func (a *Agent) Outbound(pkt []byte, vni uint32) (Result, error) {
 	}
 	now := a.now.Load()
 	sl := a.table.locate(&p.key, false)
-	var act action
 	sl.s.mu.Lock()
-	var r Result
-	if i := sl.find(&p.key); i >= 0 && p.hit(sl.s, i, now, &act) {
-		r = a.result(&act, &p, ReasonFlow)
-	} else {
-		r = a.newOutbound(c, &p, sl, &act)
+	if i := sl.find(&p.key); i >= 0 {
+		if e := p.hit(sl.s, i, now); e != nil {
+			// The established flow: rewrite under the lock, straight
+			// from the entry.
+			p.apply(&e.act)
+			r := sl.s.count(true, a.result(&e.act, &p, ReasonFlow))
+			if !p.more {
+				sl.s.mu.Unlock()
+				return r, nil
+			}
+			act := e.act // a first fragment: remember it for the others
+			sl.s.mu.Unlock()
+			a.rememberFragment(&p, &act, true)
+			return r, nil
+		}
 	}
-	sl.s.count(true, r)
+	var act action
+	r := sl.s.count(true, a.newOutbound(c, &p, sl, &act))
 	sl.s.mu.Unlock()
 	if r.Verdict == ToRouter {
 		p.apply(&act)
