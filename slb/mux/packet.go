@@ -71,10 +71,9 @@ func addrWords(a netip.Addr) words {
 	return words16(b[:])
 }
 
-// parse fills p from pkt. It reads nothing beyond the IP packet's own
-// length and never panics.
+// parse fills p, which must be zero, from pkt. It reads nothing beyond
+// the IP packet's own length and never panics.
 func parse(pkt []byte, p *packet) error {
-	*p = packet{}
 	if len(pkt) == 0 {
 		return errEmpty
 	}

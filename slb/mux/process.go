@@ -130,6 +130,7 @@ func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 	for base := 0; base < n; base += batchStride {
 		k := min(batchStride, n-base)
 		for j := range k {
+			ps[j] = packet{}
 			if errs[j] = parse(pkts[base+j], &ps[j]); errs[j] == nil {
 				ps[j].hash = m.tableHash(&ps[j])
 				touched += m.flows.touch(ps[j].hash)
