@@ -124,7 +124,13 @@
 // # Performance
 //
 // Inbound and Outbound parse only the headers they rewrite, take one
-// uncontended lock, and allocate nothing, established flow or new.
+// shard lock (64 shards, so concurrent callers rarely meet), update the
+// per-packet counters under it rather than with atomic operations, and
+// allocate nothing, established flow or new. On a shared 2-core virtual
+// machine under heavy load, an established flow's packet takes about
+// 80-100 ns (BenchmarkInbound, BenchmarkOutbound), a new flow about 320 ns
+// and a new SNAT connection about 380 ns; the lock and the two cache
+// lines of the entry dominate.
 //
 // # Standards and sources
 //
