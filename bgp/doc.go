@@ -22,8 +22,10 @@
 // Standards: RFC 4271 (BGP-4; sessions, section 8 FSM, section 6.8
 // collision detection), RFC 4760 (multiprotocol), RFC 6793 (4-octet AS),
 // RFC 2918 (route refresh), RFC 2385 (TCP-MD5), RFC 5082 (GTSM), RFC 7606
-// (revised error handling), RFC 4724 (End-of-RIB markers), RFC 9003
-// (shutdown communication), RFC 6608 (FSM error subcodes).
+// (revised error handling, including AFI/SAFI disable), RFC 4724
+// (End-of-RIB markers), RFC 9003 (shutdown communication), RFC 6608 (FSM
+// error subcodes), RFC 7911 (ADD-PATH), RFC 8654 (extended messages), RFC
+// 8950 (IPv4 NLRI with an IPv6 next hop).
 //
 // The codec covers multiprotocol extensions (RFC 4760), route refresh
 // (RFC 2918, RFC 7313), 4-octet AS numbers (RFC 6793), graceful restart

@@ -7,8 +7,11 @@
 // and withdrawals cross both ways (read from the daemon with birdc, vtysh,
 // gobgp and exabgpcli), that TCP-MD5 works, and that the daemon reports
 // our shutdown communication (RFC 9003), and that our side of every
-// capture decodes in tshark without a malformed packet. One more test runs
-// an IPv6-only session over IPv6 transport with BIRD.
+// capture decodes in tshark without a malformed packet. More tests run an
+// IPv6-only session over IPv6 transport with BIRD; ADD-PATH (RFC 7911),
+// extended messages (RFC 8654) and, with BIRD over IPv6, extended next hop
+// (RFC 8950) against BIRD and FRR; and GTSM (RFC 5082) on our listener
+// against BIRD.
 //
 // The tests need root (to create namespaces) and the daemons' binaries;
 // without them they skip, saying what is missing.
