@@ -1,0 +1,61 @@
+package hostagent_test
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"testing"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb/hostagent"
+)
+
+// Packets both ways, SNAT, reconfiguration, ticks and SetBusy at once:
+// run with -race, nothing may race or break a translation.
+func TestConcurrentUse(t *testing.T) {
+	r := newSNATRig(t, 1024)
+	a := r.agent
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 300 {
+				port := uint16(10000 + g*1000 + i)
+				in := build(t, flow{Src: ap(client4, port), Dst: ap(vip4, 81), Proto: 6, Flags: header.TCPFlagACK})
+				res, err := a.Inbound(in, vni, netip.Addr{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if res.Verdict == hostagent.Deliver {
+					got, ok := read(t, in)
+					if !ok {
+						t.Error("bad checksum")
+						return
+					}
+					back := build(t, reply(got))
+					if res, _ := a.Outbound(back, vni); res.Verdict != hostagent.ToRouter {
+						t.Errorf("reply: %+v", res)
+						return
+					}
+				}
+				out := build(t, flow{Src: ap(dipC, port), Dst: ap(remote2, 443), Proto: 6, Flags: header.TCPFlagSYN})
+				a.Outbound(out, vni)
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 20 {
+			lb := withOutbound(1024)
+			if i%2 == 1 {
+				lb.LoadBalancingRules[1].IdleTimeoutInMinutes = 5
+			}
+			if err := a.Configure(lb); err != nil {
+				t.Error(err)
+			}
+			a.Tick(context.Background())
+			a.SetBusy(dipB, i%2 == 0)
+			_ = a.Stats()
+		}
+	})
+	wg.Wait()
+}
