@@ -47,7 +47,7 @@ type listener struct {
 	nat         bool   // an inbound NAT rule: exactly one DIP
 	floating    bool
 	vni         uint32
-	backendPort uint16 // 0 keeps the port (HA ports, or floating IP with the same port)
+	backendPort uint16 // 0 keeps the port (HA ports, or the same port)
 	timeout     int64
 	dips        []*localDIP
 }
@@ -163,7 +163,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 			id := a.intern(lb.Name + "/" + r.Name)
 			l := &listener{rule: id, floating: r.EnableFloatingIP, vni: pool.VNI,
 				timeout: int64(r.IdleTimeout()), dips: dips}
-			if r.BackendPort != r.FrontendPort && !r.EnableFloatingIP {
+			if r.BackendPort != r.FrontendPort {
 				l.backendPort = uint16(r.BackendPort)
 			}
 			c.addVIP(vip, pool.VNI)
@@ -195,7 +195,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 				}
 				l := &listener{rule: id, nat: true, floating: r.EnableFloatingIP, vni: pool.VNI,
 					timeout: int64(r.IdleTimeout()), dips: []*localDIP{d}}
-				if r.BackendPort != port && !r.EnableFloatingIP {
+				if r.BackendPort != port {
 					l.backendPort = uint16(r.BackendPort)
 				}
 				c.addVIP(vip, pool.VNI)

@@ -107,20 +107,23 @@ func (a *Agent) newInbound(c *compiled, p *packet, sl slot, dip netip.Addr, act 
 	if l.backendPort != 0 {
 		port = l.backendPort
 	}
-	*act = action{addr: d.addr, port: l.backendPort, apply: !l.floating, verdict: Deliver,
+	// With floating IP the VIP stays the destination (only the port
+	// changes, if the rule's ports differ).
+	to := d.addr
+	if l.floating {
+		to = p.key.dst
+	}
+	apply := !l.floating || l.backendPort != 0
+	*act = action{addr: to, port: l.backendPort, apply: apply, verdict: Deliver,
 		rule: l.rule, dip: d.addr, vip: p.key.dst}
-	// The reply leaves the DIP from (DIP or, with floating IP, VIP):port
-	// to the client, and goes back out as VIP:frontend port.
+	// The reply leaves the DIP from (DIP or, with floating IP, VIP):
+	// backend port to the client, and goes back out as VIP:frontend port.
 	rev := p.key.swap()
-	ract := action{addr: p.key.dst, setSrc: true, apply: !l.floating, verdict: ToRouter,
+	rev.src, rev.sport = to, port
+	ract := action{addr: p.key.dst, setSrc: true, apply: apply, verdict: ToRouter,
 		rule: l.rule, dip: d.addr, vip: p.key.dst}
-	if !l.floating {
-		rev.src = d.addr
-		rev.sport = port
+	if port != p.key.dport {
 		ract.port = p.key.dport
-		if port == p.key.dport {
-			ract.port = 0
-		}
 	}
 	now := a.tick()
 	rs := a.table.locate(&rev, false) // the same shard: both keys have the client as remote

@@ -113,7 +113,9 @@ func (a *Agent) statelessReply(c *compiled, p *packet, sl slot, t replyTarget, a
 	} else {
 		dip = p.key.src
 	}
-	*act = action{addr: vip, port: t.port, setSrc: true, apply: !t.floating, verdict: ToRouter,
+	// With floating IP only the port may change.
+	apply := !t.floating || t.port != p.key.sport
+	*act = action{addr: vip, port: t.port, setSrc: true, apply: apply, verdict: ToRouter,
 		rule: t.rule, dip: dip, vip: vip}
 	if t.port == p.key.sport {
 		act.port = 0
@@ -121,7 +123,11 @@ func (a *Agent) statelessReply(c *compiled, p *packet, sl slot, t replyTarget, a
 	// The client's packets arrive for VIP:frontend port.
 	fwd := p.key.swap()
 	fwd.dst, fwd.dport = vip, t.port
-	fact := action{addr: dip, port: p.key.sport, apply: !t.floating, verdict: Deliver,
+	to := dip
+	if t.floating {
+		to = vip
+	}
+	fact := action{addr: to, port: p.key.sport, apply: apply, verdict: Deliver,
 		rule: t.rule, dip: dip, vip: vip}
 	if t.port == p.key.sport {
 		fact.port = 0

@@ -37,6 +37,7 @@ func TestPropertyRoundTrip(t *testing.T) {
 		{ap(vip4, 81), 6, []netip.AddrPort{ap(dipB, 8081), ap(dipC, 8081)}},
 		{ap(vip4, 8080), 6, []netip.AddrPort{ap(dipB, 80)}},
 		{ap(vip4, 53), 17, []netip.AddrPort{ap(vip4, 53)}},
+		{ap(vip4, 5353), 17, []netip.AddrPort{ap(vip4, 53)}},
 		{ap(vip6, 443), 6, []netip.AddrPort{ap(dipB6, 8443)}},
 		{ap(vip6, 443), 17, []netip.AddrPort{ap(dipB6, 8443)}},
 	}
