@@ -133,14 +133,31 @@ func (l *link) close(p *peer) {
 	l.closed = true
 	_ = l.nc.SetWriteDeadline(time.Now().Add(3 * time.Second))
 	close(l.q)
-	if r := p.s.cfg.RIB; r != nil {
-		l.ribMu.Lock()
-		l.ribGone = true
-		if l.ribOK {
-			_ = r.RemovePeer(l.ribID)
-		}
-		l.ribMu.Unlock()
+	l.releaseRIB(p, nil, nil)
+}
+
+// releaseRIB ends the link's peer in Config.RIB: its paths are removed,
+// or kept as stale in the families retain names (graceful restart, c's
+// peer OPEN giving the restart time). Only the first call counts.
+func (l *link) releaseRIB(p *peer, c *conn, retain []wire.Family) {
+	r := p.s.cfg.RIB
+	if r == nil {
+		return
 	}
+	l.ribMu.Lock()
+	defer l.ribMu.Unlock()
+	if l.ribGone {
+		return
+	}
+	l.ribGone = true
+	if !l.ribOK {
+		return
+	}
+	if len(retain) > 0 {
+		p.retain(r, l.ribID, retain, time.Duration(c.peerOpen.GracefulRestart.Time)*time.Second)
+		return
+	}
+	_ = r.RemovePeer(l.ribID)
 }
 
 // ribPeer returns the session's peer in Config.RIB, adding it at the
@@ -154,7 +171,12 @@ func (l *link) ribPeer(p *peer, o *wire.Open) (id rib.PeerID, ok bool) {
 	if !l.ribOK {
 		cfg := p.cfg.RIB
 		cfg.Addr, cfg.ASN, cfg.RouterID = p.cfg.Address, o.ASN, o.RouterID
-		l.ribID, l.ribOK = p.s.cfg.RIB.AddPeer(cfg), true
+		if id, ok := p.takeRetained(p.s.cfg.RIB, o, cfg); ok {
+			l.ribID = id // the paths kept through the peer's restart
+		} else {
+			l.ribID = p.s.cfg.RIB.AddPeer(cfg)
+		}
+		l.ribOK = true
 	}
 	return l.ribID, true
 }
@@ -291,6 +313,11 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 					return
 				}
 				if id, ok := l.ribPeer(p, peerOpen); ok {
+					if fam, eor := u.EndOfRIB(); eor {
+						if n, _ := r.SweepStale(id, fam); n > 0 {
+							p.log.Info("End-of-RIB: stale paths dropped", "family", fam, "paths", n)
+						}
+					}
 					if err := r.Ingest(id, &u); err != nil {
 						var mp *rib.MaxPrefixError
 						if errors.As(err, &mp) {

@@ -145,6 +145,7 @@ type peer struct {
 
 	status   atomic.Pointer[peerStatus]
 	bfdState atomic.Uint32 // bfd.State of the session's BFD session
+	gr       grRetained    // paths kept in Config.RIB through the peer's restart
 
 	localOpen []byte
 	open      wire.Open
@@ -184,6 +185,9 @@ func newPeer(s *Speaker, pc PeerConfig) *peer {
 				p.open.ExtendedNextHop = append(p.open.ExtendedNextHop, wire.ExtendedNextHop{Family: f, NextHopAFI: wire.AFIIPv6})
 			}
 		}
+	}
+	if g := s.cfg.GracefulRestart; g != nil {
+		p.open.GracefulRestart = g.capability(pc.Families)
 	}
 	p.localOpen, _ = p.open.Append(nil)
 	return p
@@ -535,6 +539,7 @@ func (p *peer) drop(c *conn) {
 	c.dialGen++
 	p.stopBFD(c)
 	if c.link != nil {
+		c.link.releaseRIB(p, c, p.retainFamilies(c))
 		c.link.close(p)
 		c.link = nil
 	}

@@ -60,6 +60,9 @@ type Config struct {
 	// MaxPrefixes is sent Cease / Maximum Number of Prefixes Reached
 	// (RFC 4486) and the session is reset.
 	RIB *rib.RIB
+	// GracefulRestart, if set, advertises graceful restart (RFC 4724) to
+	// every peer and keeps a restarting peer's paths in RIB.
+	GracefulRestart *GracefulRestart
 }
 
 // Dialer opens TCP connections; *net.Dialer is one.
@@ -196,7 +199,9 @@ func (s *Speaker) RemovePeer(ctx context.Context, addr netip.Addr) error {
 		return fmt.Errorf("%w: %v", ErrNoSuchPeer, addr)
 	}
 	n := wire.Notification{Code: wire.CodeCease, Subcode: wire.SubPeerDeconfigured}
-	return p.stop(ctx, &n)
+	err := p.stop(ctx, &n)
+	p.stopGR()
+	return err
 }
 
 // Announce announces prefix to every peer whose session carries its
@@ -339,6 +344,7 @@ func (s *Speaker) Shutdown(ctx context.Context, msg string) error {
 				errs = append(errs, err)
 				emu.Unlock()
 			}
+			p.stopGR()
 		})
 	}
 	wg.Wait()

@@ -16,7 +16,9 @@ type Path struct {
 // NextHop is the path's next hop.
 func (p Path) NextHop() netip.Addr { return p.Attrs.nextHop }
 
-func (x path) value() Path { return Path{Peer: x.peer, PathID: x.pathID, Attrs: x.attrs, Stale: x.stale} }
+func (x path) value() Path {
+	return Path{Peer: x.peer, PathID: x.pathID, Attrs: x.attrs, Stale: x.stale}
+}
 
 // change is the Loc-RIB state of p. The caller holds r.mu.
 func (r *RIB) change(p netip.Prefix) Change {
