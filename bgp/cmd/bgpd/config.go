@@ -23,6 +23,15 @@ type config struct {
 	NetNS    string           `json:"netns"`
 	Peers    []peerConfig     `json:"peers"`
 	Announce []announcement   `json:"announce"`
+	// GracefulRestart turns on RFC 4724 graceful restart: peers keep our
+	// routes while bgpd restarts. Start a restarted bgpd with
+	// "restarting": true (or -restarting) so the R bit tells them.
+	GracefulRestart *gracefulRestart `json:"graceful_restart"`
+}
+
+type gracefulRestart struct {
+	RestartTime duration `json:"restart_time"`
+	Restarting  bool     `json:"restarting"`
 }
 
 type peerConfig struct {

@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	bgpd -config bgpd.json [-json] [-v] [-shutdown-message "maintenance"]
+//	bgpd -config bgpd.json [-json] [-v] [-shutdown-message "maintenance"] [-restarting]
 //
 // A configuration (durations as Go durations):
 //
@@ -15,7 +15,8 @@
 //	  "asn": 65001, "router_id": "10.99.0.1", "listen": ["10.99.0.1:179"],
 //	  "peers": [{"address": "10.99.0.2", "asn": 65002, "hold_time": "9s",
 //	             "connect_time": "2s", "password": "s3cr3t", "passive": false}],
-//	  "announce": [{"prefix": "192.0.2.1/32", "communities": ["65001:100"]}]
+//	  "announce": [{"prefix": "192.0.2.1/32", "communities": ["65001:100"]}],
+//	  "graceful_restart": {"restart_time": "120s"}
 //	}
 package main
 
@@ -52,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print events as JSON lines")
 	verbose := fs.Bool("v", false, "debug logging on stderr")
 	msg := fs.String("shutdown-message", "bgpd shutting down", "RFC 9003 shutdown communication sent on exit")
+	restarting := fs.Bool("restarting", false, "with graceful_restart: announce that bgpd has restarted (the R bit of RFC 4724)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,9 +70,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *verbose {
 		level = slog.LevelDebug
 	}
+	var gr *bgp.GracefulRestart
+	if g := cfg.GracefulRestart; g != nil {
+		gr = &bgp.GracefulRestart{RestartTime: time.Duration(g.RestartTime), Restarting: g.Restarting || *restarting}
+	}
 	s, err := bgp.New(bgp.Config{
 		ASN: cfg.ASN, RouterID: cfg.RouterID, Listen: cfg.Listen, NetNS: cfg.NetNS,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Logger:          slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		GracefulRestart: gr,
 	})
 	if err != nil {
 		return err
