@@ -62,7 +62,8 @@ type bench struct {
 	dir     string
 	target  netip.AddrPort
 	feeders []*feeder
-	want    int // paths every target must end up with
+	want    int  // paths every target must end up with
+	profile bool // ours writes a CPU profile
 }
 
 type result struct {
@@ -78,6 +79,7 @@ func run(ctx context.Context, args []string) error {
 	peers := fs.Int("peers", 1, "feeders, each sending the same prefixes")
 	targets := fs.String("targets", "ours,bird,gobgp", "implementations to measure, in order")
 	timeout := fs.Duration("timeout", 15*time.Minute, "give up on a target after this long")
+	profile := fs.Bool("cpuprofile", false, "write a CPU profile of ours (ours.pprof in the log directory)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -108,6 +110,7 @@ func run(ctx context.Context, args []string) error {
 		b.feeders = append(b.feeders, &feeder{asn: 65001 + uint32(i), addr: nh4, updates: ups})
 	}
 	b.want = *prefixes * *peers
+	b.profile = *profile
 
 	var results []result
 	for _, name := range strings.Split(*targets, ",") {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -42,8 +44,19 @@ func serve(ctx context.Context, args []string) error {
 	asn := fs.Uint("asn", targetASN, "our AS")
 	var peers peerList
 	fs.Var(&peers, "peer", "a feeder: address,asn (repeat)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ap, err := netip.ParseAddrPort(*listen)
 	if err != nil {

@@ -143,6 +143,9 @@ func (o *ours) start(ctx context.Context, b *bench) (*exec.Cmd, error) {
 		return nil, err
 	}
 	args := []string{"netns", "exec", b.ns, self, "serve", "-listen", b.target.String(), "-asn", strconv.Itoa(targetASN)}
+	if b.profile {
+		args = append(args, "-cpuprofile", filepath.Join(b.dir, "ours.pprof"))
+	}
 	for _, f := range b.feeders {
 		args = append(args, "-peer", fmt.Sprintf("%s,%d", f.addr, f.asn))
 	}
