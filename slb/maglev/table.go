@@ -93,6 +93,9 @@ func New(size int, backends []Backend) (*Table, error) {
 // the next slot to try rather than as an index, and the list's stride.
 type permutation struct {
 	next, skip uint32
+	// skip2, skip3 and skip4 are 2, 3 and 4 skips modulo M, for probing
+	// four slots per step.
+	skip2, skip3, skip4 uint32
 }
 
 // endgame is the number of free slots below which fill stops probing.
@@ -111,9 +114,13 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 	taken := make([]uint64, (m+63)/64)
 	perms := make([]permutation, len(backends))
 	for i, b := range backends {
+		skip := uint32(flowhash.SipHash24(skipKey, b.Name)%uint64(m-1)) + 1
 		perms[i] = permutation{
-			next: uint32(flowhash.SipHash24(offsetKey, b.Name) % uint64(m)),
-			skip: uint32(flowhash.SipHash24(skipKey, b.Name)%uint64(m-1)) + 1,
+			next:  uint32(flowhash.SipHash24(offsetKey, b.Name) % uint64(m)),
+			skip:  skip,
+			skip2: uint32(2 * uint64(skip) % uint64(m)),
+			skip3: uint32(3 * uint64(skip) % uint64(m)),
+			skip4: uint32(4 * uint64(skip) % uint64(m)),
 		}
 	}
 	round := schedule(backends, g, total)
@@ -123,13 +130,7 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 			p := &perms[i]
 			var c uint32
 			if m-filled > endgame {
-				c = p.next
-				for taken[c/64]&(1<<(c%64)) != 0 {
-					c += p.skip
-					if c >= m {
-						c -= m
-					}
-				}
+				c = probe(taken, p, m)
 				taken[c/64] |= 1 << (c % 64)
 			} else {
 				if free == nil {
@@ -148,6 +149,40 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 			}
 		}
 	}
+}
+
+// probe returns the first free slot of p's permutation from p.next on.
+// It tests four slots per step: their positions are computed from the
+// step's first slot independently, so the only chain from one step to the
+// next is a single modular addition, and the tests are predictable
+// branches.
+func probe(taken []uint64, p *permutation, m uint32) uint32 {
+	c := p.next
+	if taken[c/64]&(1<<(c%64)) == 0 {
+		return c
+	}
+	for {
+		c1, c2, c3 := addMod(c, p.skip, m), addMod(c, p.skip2, m), addMod(c, p.skip3, m)
+		if taken[c1/64]&(1<<(c1%64)) == 0 {
+			return c1
+		}
+		if taken[c2/64]&(1<<(c2%64)) == 0 {
+			return c2
+		}
+		if taken[c3/64]&(1<<(c3%64)) == 0 {
+			return c3
+		}
+		c = addMod(c, p.skip4, m)
+		if taken[c/64]&(1<<(c%64)) == 0 {
+			return c
+		}
+	}
+}
+
+// addMod returns (a + b) mod m for a, b < m < 2^31, without a branch.
+func addMod(a, b, m uint32) uint32 {
+	c := a + b
+	return c - m&uint32(int32(m-1-c)>>31)
 }
 
 // freeSlots lists the slots that taken does not mark.
