@@ -291,3 +291,20 @@ func TestFlowTableFull(t *testing.T) {
 		t.Error("ReasonTableFull not counted")
 	}
 }
+
+// An invalid configuration is refused with the field named, and the
+// previous one stays.
+func TestConfigureInvalid(t *testing.T) {
+	a := newAgent(t, host2, nil, portal())
+	bad := portal()
+	bad.LoadBalancingRules[0].BackendPort = 70000
+	err := a.Configure(portal(), bad)
+	var fe *slb.FieldError
+	if !errors.As(err, &fe) || fe.Path != "loadBalancingRules[0].backendPort" {
+		t.Fatalf("error %v", err)
+	}
+	exchange(t, a, dipB, flow{Src: ap(client4, 1), Dst: ap(vip4, 80), Proto: 6}, ap(dipB, 80))
+	if _, err := hostagent.New(hostagent.Config{}); err == nil {
+		t.Error("New without HostPA succeeded")
+	}
+}

@@ -112,11 +112,14 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 		snatVIPs:  map[netip.Addr]bool{},
 		probes:    map[probeKey]*probeState{},
 	}
+	// Validate everything first: a refused configuration changes no state.
+	for li := range lbs {
+		if err := lbs[li].Validate(); err != nil {
+			return nil, fmt.Errorf("hostagent: load balancer %q: %w", lbs[li].Name, err)
+		}
+	}
 	for li := range lbs {
 		lb := &lbs[li]
-		if err := lb.Validate(); err != nil {
-			return nil, fmt.Errorf("hostagent: load balancer %q: %w", lb.Name, err)
-		}
 		fes := map[string]netip.Addr{}
 		for _, fe := range lb.FrontendIPConfigurations {
 			fes[fe.Name] = fe.VIP

@@ -15,8 +15,10 @@ import (
 // A packet addressed to a VIP of a local DIP's rule is translated from
 // VIP:frontend port to DIP:backend port (the VIP stays the destination
 // with floating IP) and its flow remembered for the replies; return
-// traffic of an SNAT flow is translated back to DIP:port. The Verdict is
-// then Deliver. Packets for no VIP of this host Pass unchanged.
+// traffic of an SNAT flow is translated back to DIP:port. ICMP errors
+// about a flow and the later fragments of a translated datagram follow
+// the flow's translation. The Verdict is then Deliver. Packets for no VIP
+// of this host Pass unchanged.
 //
 // A malformed packet is dropped with an error naming the field; Inbound
 // never allocates.

@@ -17,7 +17,9 @@ import (
 // (VIP, port) of the DIP's leased blocks, also ToRouter; while the host
 // holds no free port for it the packet is dropped (ReasonSNATPending, or
 // ReasonSNATExhausted after the manager refused) and a block requested.
-// Other packets Pass unchanged to the VNet layer (east-west traffic).
+// ICMP errors about a flow and the later fragments of a translated
+// datagram follow the flow's translation. Other packets Pass unchanged to
+// the VNet layer (east-west traffic).
 //
 // A malformed packet is dropped with an error naming the field; Outbound
 // never allocates.
