@@ -305,6 +305,15 @@ func (a *Agent) Expire() int {
 			}
 		}
 	}
+	for k := range drained {
+		here := false // in another virtual network
+		for o := range a.dips {
+			here = here || o.addr == k.addr
+		}
+		if !here {
+			delete(a.reported, k.addr)
+		}
+	}
 	var drop func(*entry) bool
 	if drained != nil {
 		drop = func(e *entry) bool {
