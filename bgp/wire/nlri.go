@@ -50,70 +50,6 @@ func checkPrefixes(b []byte, fam Family, addPath bool) int {
 	return -1
 }
 
-// readPrefix decodes the prefix at b[0:] (assumed valid: checkPrefixes ran)
-// and returns it with the number of bytes used, or n == 0 if b is malformed.
-func readPrefix(b []byte, fam Family, addPath bool) (p NLRI, n int) {
-	if addPath {
-		if len(b) < 5 {
-			return NLRI{}, 0
-		}
-		p.PathID = binary.BigEndian.Uint32(b)
-		b = b[4:]
-		n = 4
-	}
-	if len(b) == 0 {
-		return NLRI{}, 0
-	}
-	bits := int(b[0])
-	nb := (bits + 7) >> 3
-	if 1+nb > len(b) {
-		return NLRI{}, 0
-	}
-	if fam.AFI == AFIIPv6 {
-		if bits > 128 {
-			return NLRI{}, 0
-		}
-		var a [16]byte
-		if len(b) >= 17 {
-			// Two loads and a mask; bytes past the prefix belong to the
-			// next one and are masked off.
-			hi, lo := binary.BigEndian.Uint64(b[1:9]), binary.BigEndian.Uint64(b[9:17])
-			if bits <= 64 {
-				hi &= ^uint64(0) << (64 - bits)
-				lo = 0
-			} else {
-				lo &= ^uint64(0) << (128 - bits)
-			}
-			binary.BigEndian.PutUint64(a[:8], hi)
-			binary.BigEndian.PutUint64(a[8:], lo)
-		} else {
-			copy(a[:], b[1:1+nb])
-			maskTail(a[:], bits, nb)
-		}
-		p.Prefix = netip.PrefixFrom(netip.AddrFrom16(a), bits)
-		return p, n + 1 + nb
-	}
-	if bits > 32 {
-		return NLRI{}, 0
-	}
-	p.Prefix = prefix4(b[1:min(5, len(b))], bits)
-	return p, n + 1 + nb
-}
-
-// prefix4 builds the IPv4 prefix of bits whose address octets start b:
-// one load and a mask when 4 bytes are there (bytes past the prefix belong
-// to the next one and are masked off).
-func prefix4(b []byte, bits int) netip.Prefix {
-	var v uint32
-	if len(b) >= 4 {
-		v = binary.BigEndian.Uint32(b)
-	} else {
-		v = short4(b)
-	}
-	v &= ^uint32(0) << (32 - bits)
-	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
-}
-
 // short4 reads fewer than 4 bytes as the high bytes of an address.
 //
 //go:noinline
@@ -149,9 +85,9 @@ func walkPrefixes(b []byte, fam Family, addPath bool, yield func(Family, NLRI) b
 		return true
 	}
 	if fam.AFI == AFIIPv4 && !addPath {
-		// The common case, without a call per prefix. Host bits are
-		// cleared with one mask: bytes past the prefix belong to the next
-		// one.
+		// The common case in a loop of its own. One load and a mask per
+		// prefix (the bytes past the prefix belong to the next one),
+		// written into the [4]byte netip.AddrFrom4 takes.
 		for len(b) > 0 {
 			bits := uint(b[0])
 			nb := int(bits+7) >> 3
@@ -173,15 +109,64 @@ func walkPrefixes(b []byte, fam Family, addPath bool, yield func(Family, NLRI) b
 		}
 		return true
 	}
-	for len(b) > 0 {
-		p, n := readPrefix(b, fam, addPath)
-		if n == 0 {
+	h := 0 // path identifier octets before the length (ADD-PATH)
+	if addPath {
+		h = 4
+	}
+	if fam.AFI == AFIIPv4 {
+		for len(b) > h {
+			id := binary.BigEndian.Uint32(b)
+			bits := uint(b[h])
+			nb := int(bits+7) >> 3
+			if bits > 32 || h+1+nb > len(b) {
+				return true
+			}
+			var v uint32
+			if r := b[h+1:]; len(r) >= 4 {
+				v = binary.BigEndian.Uint32(r)
+			} else {
+				v = short4(r)
+			}
+			var a [4]byte
+			binary.BigEndian.PutUint32(a[:], v&^(^uint32(0)>>bits))
+			b = b[h+1+nb:]
+			if !yield(fam, NLRI{PathID: id, Prefix: netip.PrefixFrom(netip.AddrFrom4(a), int(bits))}) {
+				return false
+			}
+		}
+		return true
+	}
+	// IPv6: two 8-byte loads masked to the prefix when 16 bytes are
+	// there to load.
+	for len(b) > h {
+		var id uint32
+		if addPath {
+			id = binary.BigEndian.Uint32(b)
+		}
+		bits := uint(b[h])
+		nb := int(bits+7) >> 3
+		if bits > 128 || h+1+nb > len(b) {
 			return true
 		}
-		if !yield(fam, p) {
+		var a [16]byte
+		if r := b[h+1:]; len(r) >= 16 {
+			hi, lo := binary.BigEndian.Uint64(r), binary.BigEndian.Uint64(r[8:])
+			if bits <= 64 {
+				hi &^= ^uint64(0) >> bits
+				lo = 0
+			} else {
+				lo &^= ^uint64(0) >> (bits - 64)
+			}
+			binary.BigEndian.PutUint64(a[:8], hi)
+			binary.BigEndian.PutUint64(a[8:], lo)
+		} else {
+			copy(a[:], r[:nb])
+			maskTail(a[:], int(bits), nb)
+		}
+		b = b[h+1+nb:]
+		if !yield(fam, NLRI{PathID: id, Prefix: netip.PrefixFrom(netip.AddrFrom16(a), int(bits))}) {
 			return false
 		}
-		b = b[n:]
 	}
 	return true
 }

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"encoding/binary"
+	"net/netip"
 	"slices"
 	"testing"
 
@@ -82,4 +84,42 @@ func checkPrefixesPlain(b []byte, fam Family, addPath bool) int {
 		i = next
 	}
 	return -1
+}
+
+// TestWalkPrefixesProperty holds the decoding of runs of prefixes (loads
+// that reach into the next prefix, masked) to the plain reading: copy the
+// prefix's octets, clear the bits past its length.
+func TestWalkPrefixesProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		fam := rapid.SampledFrom([]Family{IPv4Unicast, IPv6Unicast}).Draw(t, "family")
+		addPath := rapid.Bool().Draw(t, "addPath")
+		var b []byte
+		var want []NLRI
+		for range rapid.IntRange(0, 20).Draw(t, "prefixes") {
+			id := rapid.Uint32().Draw(t, "id")
+			if addPath {
+				b = binary.BigEndian.AppendUint32(b, id)
+			} else {
+				id = 0
+			}
+			bits := rapid.IntRange(0, fam.addrLen()*8).Draw(t, "bits")
+			octets := rapid.SliceOfN(rapid.Byte(), (bits+7)/8, (bits+7)/8).Draw(t, "octets")
+			b = append(append(b, byte(bits)), octets...)
+			var a [16]byte
+			copy(a[:], octets)
+			maskTail(a[:], bits, len(octets))
+			addr := netip.AddrFrom16(a)
+			if fam.AFI == AFIIPv4 {
+				addr = netip.AddrFrom4([4]byte(a[:4]))
+			}
+			want = append(want, NLRI{PathID: id, Prefix: netip.PrefixFrom(addr, bits)})
+		}
+		var got []NLRI
+		for p := range prefixes(b, fam, addPath) {
+			got = append(got, p)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("% x: got %v, want %v", b, got, want)
+		}
+	})
 }
