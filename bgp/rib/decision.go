@@ -115,6 +115,27 @@ func (r *RIB) med(c candidate) uint32 {
 	return 0
 }
 
+// dominated reports whether d.paths[i] loses to the best path,
+// d.paths[0], at a step before MED, and at which. Such a path is
+// eliminated before any step where it could affect another path, so
+// adding it changes neither the best path nor the ECMP set.
+func (r *RIB) dominated(d *dest, i int) (Step, bool) {
+	if d.nbest == 0 || i == 0 {
+		return 0, false
+	}
+	x := candidate{p: &d.paths[i], peer: &r.peers[d.paths[i].peer]}
+	b := candidate{p: &d.paths[0], peer: &r.peers[d.paths[0].peer]}
+	for s := StepWeight; s <= StepOrigin; s++ {
+		switch c := r.compare(s, x, b); {
+		case c > 0:
+			return s, true
+		case c < 0:
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
 // keepBest keeps the candidates that tie with the best under pairwise step s.
 func (r *RIB) keepBest(s Step, cs []candidate) []candidate {
 	best := cs[0]
@@ -138,6 +159,30 @@ func (r *RIB) keepBest(s Step, cs []candidate) []candidate {
 // outcome does not depend on the order paths arrived in (what other
 // implementations call deterministic MED).
 func (r *RIB) keepMED(in, out []candidate) []candidate {
+	// When every candidate is comparable with every other (one neighbor
+	// AS, or AlwaysCompareMED), the filter is "lowest MED": one pass.
+	oneGroup := r.opts.AlwaysCompareMED
+	if !oneGroup {
+		oneGroup = true
+		for _, c := range in[1:] {
+			if c.p.attrs.neighborAS != in[0].p.attrs.neighborAS {
+				oneGroup = false
+				break
+			}
+		}
+	}
+	if oneGroup {
+		low := r.med(in[0])
+		for _, c := range in[1:] {
+			low = min(low, r.med(c))
+		}
+		for _, c := range in {
+			if r.med(c) == low {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
 	for i, c := range in {
 		beaten := false
 		for j, d := range in {

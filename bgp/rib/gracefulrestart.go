@@ -36,7 +36,10 @@ func (r *RIB) MarkStale(id PeerID, keep []wire.Family) (int, error) {
 				continue
 			}
 			if slices.Contains(keep, familyOf(p)) {
-				x.stale = true
+				if !x.stale {
+					x.stale = true
+					r.peers[id].nst++
+				}
 				n++
 			} else {
 				drop = append(drop, wire.NLRI{Prefix: p, PathID: x.pathID})
@@ -64,8 +67,8 @@ func (r *RIB) Reattach(id PeerID, cfg PeerConfig) error {
 	if cfg.SoftReconfig && pre == nil {
 		pre = make(map[nlriKey]*AttrSet)
 	}
-	n := pr.n
-	*pr = peer{cfg: cfg, ebgp: cfg.ASN != r.opts.LocalASN, up: true, n: n, pre: pre}
+	n, nst := pr.n, pr.nst
+	*pr = peer{cfg: cfg, ebgp: cfg.ASN != r.opts.LocalASN, up: true, n: n, nst: nst, pre: pre}
 	return nil
 }
 
@@ -77,6 +80,9 @@ func (r *RIB) SweepStale(id PeerID, fam wire.Family) (int, error) {
 	defer r.mu.Unlock()
 	if int(id) >= len(r.peers) {
 		return 0, fmt.Errorf("%w %d", ErrUnknownPeer, id)
+	}
+	if r.peers[id].nst == 0 {
+		return 0, nil // nothing stale: no need to scan the table
 	}
 	var drop []wire.NLRI
 	for p, d := range r.tab.all {
@@ -100,15 +106,18 @@ func (r *RIB) SweepStale(id PeerID, fam wire.Family) (int, error) {
 func (r *RIB) Stale(id PeerID) int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	n := 0
-	for _, d := range r.tab.all {
-		for _, x := range d.paths {
-			if x.peer == id && x.stale {
-				n++
-			}
-		}
+	if int(id) >= len(r.peers) {
+		return 0
 	}
-	return n
+	return r.peers[id].nst
+}
+
+// unstale clears a path's stale mark (it was sent again, or goes).
+func (r *RIB) unstale(x *path) {
+	if x.stale {
+		x.stale = false
+		r.peers[x.peer].nst--
+	}
 }
 
 func familyOf(p netip.Prefix) wire.Family {

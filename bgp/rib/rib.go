@@ -66,6 +66,7 @@ type peer struct {
 	ebgp bool
 	up   bool
 	n    int                  // paths accepted (post-policy Adj-RIB-In size)
+	nst  int                  // of which stale (graceful restart)
 	pre  map[nlriKey]*AttrSet // pre-policy Adj-RIB-In, with SoftReconfig
 }
 
@@ -319,11 +320,10 @@ func (r *RIB) announce(id PeerID, n wire.NLRI, s *AttrSet, loop bool) {
 	old := r.saveBest(d)
 	if i >= 0 {
 		x := &d.paths[i]
+		r.unstale(x)
 		if x.attrs == s {
-			x.stale = false // refreshed after a graceful restart
-			return          // nothing else changed
+			return // nothing else changed
 		}
-		x.stale = false
 		r.intern.release(x.attrs)
 		s.refs++
 		r.age++
@@ -333,6 +333,12 @@ func (r *RIB) announce(id PeerID, n wire.NLRI, s *AttrSet, loop bool) {
 		r.age++
 		d.paths = append(d.paths, path{attrs: s, peer: id, pathID: n.PathID, age: r.age})
 		r.peers[id].n++
+		if k, ok := r.dominated(d, len(d.paths)-1); ok {
+			// The new path loses to the best before MED: nothing else
+			// changes, but the step that decides may come later.
+			d.by = max(d.by, k)
+			return
+		}
 	}
 	r.recompute(p, d, old)
 }
@@ -348,6 +354,7 @@ func (r *RIB) withdraw(id PeerID, p netip.Prefix, pathID uint32) {
 		return
 	}
 	old := r.saveBest(d)
+	r.unstale(&d.paths[i])
 	r.intern.release(d.paths[i].attrs)
 	d.paths = slices.Delete(d.paths, i, i+1)
 	r.peers[id].n--

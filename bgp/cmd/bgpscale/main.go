@@ -102,7 +102,9 @@ func run(ctx context.Context, args []string) error {
 	for i := range *peers {
 		nh4 := netip.AddrFrom4([4]byte{10, 200, 1, byte(i + 1)})
 		nh6 := netip.MustParseAddr(fmt.Sprintf("fd00::1:%x", i+1))
-		routes := ribtest.Table(*prefixes, 1, nh4, nh6)
+		// The same prefixes from every feeder, with its own AS paths and
+		// communities (a seed per feeder), as different peers see them.
+		routes := ribtest.Table(*prefixes, uint64(i+1), nh4, nh6)
 		ups, err := ribtest.Updates(routes)
 		if err != nil {
 			return err

@@ -79,6 +79,7 @@ func serve(ctx context.Context, args []string) error {
 	for {
 		select {
 		case <-ctx.Done():
+			pprof.StopCPUProfile() // before the sessions close: that may outlast the parent's patience
 			return nil
 		case <-t.C:
 			if n := r.PathCount(); n != last {
