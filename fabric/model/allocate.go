@@ -47,14 +47,79 @@ const (
 // *ValidationError wrapping ErrExhausted.
 func Allocate(state []Object, o *Object) error {
 	var others []Object
-	for _, x := range state {
+	var prev *Object
+	for i, x := range state {
 		if x.Kind != o.Kind || x.Metadata.Name != o.Metadata.Name {
 			others = append(others, x)
+		} else {
+			prev = &state[i]
+		}
+	}
+	if prev != nil {
+		if err := inherit(o, prev); err != nil {
+			return err
 		}
 	}
 	var discard []error
 	a := &allocator{s: index(others, &discard)}
 	return a.allocate(o)
+}
+
+// inherit fills what o's spec leaves for allocation with what prev, the
+// stored version of the same resource, was given: an update that omits an
+// allocated VNI, MAC or VIP keeps it instead of getting the lowest free
+// one.
+func inherit(o, prev *Object) error {
+	spec, err := o.DecodeSpec()
+	if err != nil {
+		return err
+	}
+	old, err := prev.DecodeSpec()
+	if err != nil {
+		return nil // the stored version does not decode: nothing to keep
+	}
+	switch sp := spec.(type) {
+	case *VirtualNetworkSpec:
+		if p, ok := old.(*VirtualNetworkSpec); ok && sp.VNI == 0 {
+			sp.VNI = p.VNI
+		}
+	case *NetworkInterfaceSpec:
+		if p, ok := old.(*NetworkInterfaceSpec); ok && sp.MAC.IsZero() {
+			sp.MAC = p.MAC
+		}
+	case *HostSpec:
+		if p, ok := old.(*HostSpec); ok && sp.MAC.IsZero() {
+			sp.MAC = p.MAC
+		}
+	case *MuxSpec:
+		if p, ok := old.(*MuxSpec); ok && sp.MAC.IsZero() {
+			sp.MAC = p.MAC
+		}
+	case *GatewaySpec:
+		if p, ok := old.(*GatewaySpec); ok {
+			for i := range sp.Interfaces {
+				for _, pi := range p.Interfaces {
+					if sp.Interfaces[i].MAC.IsZero() && pi.Name == sp.Interfaces[i].Name {
+						sp.Interfaces[i].MAC = pi.MAC
+					}
+				}
+			}
+		}
+	case *LoadBalancerSpec:
+		if p, ok := old.(*LoadBalancerSpec); ok {
+			for i := range sp.FrontendIPConfigurations {
+				fe := &sp.FrontendIPConfigurations[i]
+				for _, pf := range p.FrontendIPConfigurations {
+					if !fe.VIP.IsValid() && pf.Name == fe.Name {
+						fe.VIP = pf.VIP
+					}
+				}
+			}
+		}
+	default:
+		return nil
+	}
+	return o.SetSpec(spec)
 }
 
 // AllocateAll runs Allocate on every resource of objs in the order of

@@ -165,3 +165,31 @@ func TestAllocateBadSpec(t *testing.T) {
 		t.Errorf("Allocate of a bad spec: %v", err)
 	}
 }
+
+// TestAllocateKeepsPreviousAllocation: an update that leaves an allocated
+// field empty keeps what the stored version was given.
+func TestAllocateKeepsPreviousAllocation(t *testing.T) {
+	objs := readSeed(t)
+	if err := AllocateAll(objs); err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range objs {
+		if o.Kind != KindNetworkInterface {
+			continue
+		}
+		spec, _ := o.DecodeSpec()
+		was := spec.(*NetworkInterfaceSpec).MAC
+		spec.(*NetworkInterfaceSpec).MAC = MAC{}
+		upd := o
+		if err := upd.SetSpec(spec); err != nil {
+			t.Fatal(err)
+		}
+		if err := Allocate(objs, &upd); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := upd.DecodeSpec()
+		if got.(*NetworkInterfaceSpec).MAC != was {
+			t.Errorf("%s: MAC %v after an update without one, want the stored %v", objs[i].Metadata.Name, got.(*NetworkInterfaceSpec).MAC, was)
+		}
+	}
+}

@@ -39,8 +39,15 @@ func Kinds() []Kind {
 }
 
 // Plural returns the kind's collection name, as used in REST paths
-// (/v1/<plural>/<name>) and store keys: "Host" -> "hosts".
-func (k Kind) Plural() string { return strings.ToLower(string(k)) + "s" }
+// (/v1/<plural>/<name>) and store keys: "Host" -> "hosts", "Mux" ->
+// "muxes".
+func (k Kind) Plural() string {
+	l := strings.ToLower(string(k))
+	if strings.HasSuffix(l, "x") {
+		return l + "es"
+	}
+	return l + "s"
+}
 
 // Metadata identifies a resource. ResourceVersion is the store's
 // ModRevision of the resource in decimal; a client sends it back to
