@@ -101,10 +101,9 @@ type Result struct {
 // length (link-layer padding) are dropped. A packet that cannot be parsed
 // gets VerdictInvalid and a *PacketError; the other verdicts are not
 // errors. Process does not allocate when dst has room.
-func (m *Mux) Process(dst, pkt []byte) ([]byte, Result, error) {
-	var r Result
-	dst, err := m.process(dst, pkt, m.ticks(), &r)
-	return dst, r, err
+func (m *Mux) Process(dst, pkt []byte) (out []byte, r Result, err error) {
+	out, err = m.process(dst, pkt, m.ticks(), &r)
+	return out, r, err
 }
 
 // An Output is the result of one packet of a batch: the packet is
