@@ -304,13 +304,9 @@ func (l *link) read(p *peer, c *conn, local wire.Open) {
 				p.log.Warn("malformed UPDATE handled by RFC 7606", "action", u.Action(), "err", u.Err())
 			}
 			if r := p.s.cfg.RIB; r != nil && peerOpen != nil {
-				if u.Action() == wire.ActionAFISAFIDisable {
-					// The RIB cannot drop one family of a peer: take the
-					// other way RFC 7606 section 7.11 allows, a reset.
-					e := mpError(u.Err())
-					e.Action = wire.ActionSessionReset
-					fail(fsm.UpdateMsgErr, e)
-					return
+				if d := u.Disable() &^ disabled; d != 0 {
+					disabled |= d // the RIB forgets the families' paths
+					p.log.Warn("address families disabled for the rest of the session", "families", slices.Collect(d.All()))
 				}
 				if id, ok := l.ribPeer(p, peerOpen); ok {
 					if fam, eor := u.EndOfRIB(); eor {
@@ -398,31 +394,6 @@ func routesEvent(peer netip.Addr, u *wire.Update, disabled wire.FamilySet) *Even
 		ev.Withdrawn = append(ev.Withdrawn, Route{Family: fam, Prefix: n.Prefix, PathID: n.PathID})
 	}
 	return ev
-}
-
-// mpError returns a copy of the error behind an UPDATE's AFI/SAFI
-// disable.
-func mpError(err error) *wire.Error {
-	var found *wire.Error
-	var walk func(error)
-	walk = func(err error) {
-		if e, ok := err.(*wire.Error); ok && found == nil && e.Action == wire.ActionAFISAFIDisable {
-			found = e
-		}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-		}
-	}
-	walk(err)
-	if found == nil {
-		return &wire.Error{Msg: wire.TypeUpdate, Field: "MP_REACH_NLRI", Action: wire.ActionSessionReset,
-			Code: wire.CodeUpdate, Subcode: wire.SubOptionalAttribute, Err: wire.ErrValue}
-	}
-	e := *found
-	e.Data = append([]byte(nil), e.Data...)
-	return &e
 }
 
 var (

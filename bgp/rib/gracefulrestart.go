@@ -102,6 +102,25 @@ func (r *RIB) SweepStale(id PeerID, fam wire.Family) (int, error) {
 	return len(drop), nil
 }
 
+// dropFamily withdraws every path of the peer in family f.
+func (r *RIB) dropFamily(id PeerID, f wire.Family) {
+	var drop []wire.NLRI
+	for p, d := range r.tab.all {
+		if familyOf(p) != f {
+			continue
+		}
+		for _, x := range d.paths {
+			if x.peer == id {
+				drop = append(drop, wire.NLRI{Prefix: p, PathID: x.pathID})
+			}
+		}
+	}
+	for _, nl := range drop {
+		r.forgetPre(id, nl)
+		r.withdraw(id, nl.Prefix, nl.PathID)
+	}
+}
+
 // Stale returns the number of the peer's stale paths.
 func (r *RIB) Stale(id PeerID) int {
 	r.mu.RLock()

@@ -202,3 +202,63 @@ func TestSoftReconfigEqualsFreshImport(t *testing.T) {
 		}
 	})
 }
+
+// TestAFISAFIDisable: an UPDATE whose MP_REACH_NLRI is malformed disables
+// its family for the peer (RFC 7606 section 7.11): the family's paths go,
+// later announcements in it are ignored, the other family stays.
+func TestAFISAFIDisable(t *testing.T) {
+	cfg := ebgpPeer
+	cfg.AllowWithoutPolicy = true
+	r := newTestRIB()
+	id := r.AddPeer(cfg)
+	if err := announceN(t, r, id, 2); err != nil {
+		t.Fatal(err)
+	}
+	v6 := func(p string) error {
+		a := testAttrs(0)
+		a.NextHop = netip.MustParseAddr("2001:db8::1")
+		return r.Announce(id, wire.NLRI{Prefix: netip.MustParsePrefix(p)}, a)
+	}
+	if err := v6("2001:db8:1::/48"); err != nil {
+		t.Fatal(err)
+	}
+	nh := netip.MustParseAddr("2001:db8::1").As16()
+	mp := append([]byte{0, 2, 1, 16}, nh[:]...)
+	mp = append(mp, 0, 200, 0x20, 0x01) // reserved, then a 200-bit IPv6 prefix: malformed
+	body := []byte{0, 0}                  // no withdrawn routes
+	attrs := []byte{0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0, 1, 0x80, 14, byte(len(mp))}
+	attrs = append(attrs, mp...)
+	body = append(body, byte(len(attrs)>>8), byte(len(attrs)))
+	body = append(body, attrs...)
+	msg := append(append(bytes16ff(), byte((19+len(body))>>8), byte(19+len(body)), byte(wire.TypeUpdate)), body...)
+	u, err := wire.ParseUpdate(msg, &wire.DecodeOptions{AS4: true})
+	if err != nil {
+		t.Fatalf("ParseUpdate: %v", err)
+	}
+	if u.Action() != wire.ActionAFISAFIDisable {
+		t.Fatalf("action %v, want AFI/SAFI disable", u.Action())
+	}
+	if err := r.Ingest(id, &u); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := r.Best(netip.MustParsePrefix("2001:db8:1::/48")); ok {
+		t.Error("the disabled family's path stayed")
+	}
+	if err := v6("2001:db8:2::/48"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := r.Best(netip.MustParsePrefix("2001:db8:2::/48")); ok {
+		t.Error("an announcement in the disabled family was taken")
+	}
+	if r.Accepted(id) != 2 {
+		t.Errorf("%d paths, want the 2 IPv4 ones", r.Accepted(id))
+	}
+}
+
+func bytes16ff() []byte {
+	b := make([]byte, 16)
+	for i := range b {
+		b[i] = 0xff
+	}
+	return b
+}

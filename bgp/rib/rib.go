@@ -67,6 +67,8 @@ type peer struct {
 	up   bool
 	n    int                  // paths accepted (post-policy Adj-RIB-In size)
 	nst  int                  // of which stale (graceful restart)
+
+	disabled wire.FamilySet // families ignored until the session ends (RFC 7606 section 7.11)
 	pre  map[nlriKey]*AttrSet // pre-policy Adj-RIB-In, with SoftReconfig
 }
 
@@ -182,13 +184,25 @@ func (r *RIB) Ingest(id PeerID, u *wire.Update) error {
 	if int(id) >= len(r.peers) || !r.peers[id].up {
 		return fmt.Errorf("%w %d", ErrUnknownPeer, id)
 	}
+	pr := &r.peers[id]
 	for f, n := range u.Unreachable() {
-		if f == wire.IPv4Unicast || f == wire.IPv6Unicast {
+		if (f == wire.IPv4Unicast || f == wire.IPv6Unicast) && !pr.disabled.Has(f) {
 			r.forgetPre(id, n)
 			r.withdraw(id, n.Prefix, n.PathID)
 		}
 	}
-	if u.Action() == wire.ActionTreatAsWithdraw {
+	switch u.Action() {
+	case wire.ActionTreatAsWithdraw:
+		return nil
+	case wire.ActionAFISAFIDisable:
+		// RFC 7606 section 7.11, RFC 4760 section 7: forget the family's
+		// paths from the peer and ignore it until the session ends.
+		for f := range u.Disable().All() {
+			if !pr.disabled.Has(f) {
+				pr.disabled = pr.disabled.With(f)
+				r.dropFamily(id, f)
+			}
+		}
 		return nil
 	}
 	var err error
@@ -202,6 +216,9 @@ func (r *RIB) Ingest(id PeerID, u *wire.Update) error {
 	}
 	var set *AttrSet
 	for n := range u.NLRI() {
+		if pr.disabled.Has(wire.IPv4Unicast) {
+			break
+		}
 		if set == nil {
 			nh := netip.Addr{}
 			if a, ok := u.Attr(wire.AttrNextHop); ok {
@@ -218,7 +235,7 @@ func (r *RIB) Ingest(id PeerID, u *wire.Update) error {
 		r.intern.release(set)
 		set = nil
 	}
-	if mp, ok := u.MPReach(); ok && (mp.Family == wire.IPv4Unicast || mp.Family == wire.IPv6Unicast) {
+	if mp, ok := u.MPReach(); ok && (mp.Family == wire.IPv4Unicast || mp.Family == wire.IPv6Unicast) && !pr.disabled.Has(mp.Family) {
 		for n := range mp.NLRI() {
 			if set == nil {
 				set = intern(mp.NextHop, mp.LinkLocal)
