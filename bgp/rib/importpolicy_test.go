@@ -225,7 +225,7 @@ func TestAFISAFIDisable(t *testing.T) {
 	nh := netip.MustParseAddr("2001:db8::1").As16()
 	mp := append([]byte{0, 2, 1, 16}, nh[:]...)
 	mp = append(mp, 0, 200, 0x20, 0x01) // reserved, then a 200-bit IPv6 prefix: malformed
-	body := []byte{0, 0}                  // no withdrawn routes
+	body := []byte{0, 0}                // no withdrawn routes
 	attrs := []byte{0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0, 1, 0x80, 14, byte(len(mp))}
 	attrs = append(attrs, mp...)
 	body = append(body, byte(len(attrs)>>8), byte(len(attrs)))

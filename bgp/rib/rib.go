@@ -65,11 +65,11 @@ type peer struct {
 	cfg  PeerConfig
 	ebgp bool
 	up   bool
-	n    int                  // paths accepted (post-policy Adj-RIB-In size)
-	nst  int                  // of which stale (graceful restart)
+	n    int // paths accepted (post-policy Adj-RIB-In size)
+	nst  int // of which stale (graceful restart)
 
-	disabled wire.FamilySet // families ignored until the session ends (RFC 7606 section 7.11)
-	pre  map[nlriKey]*AttrSet // pre-policy Adj-RIB-In, with SoftReconfig
+	disabled wire.FamilySet       // families ignored until the session ends (RFC 7606 section 7.11)
+	pre      map[nlriKey]*AttrSet // pre-policy Adj-RIB-In, with SoftReconfig
 }
 
 // Errors.
