@@ -42,16 +42,16 @@ type template struct {
 	ipCsum uint16 // IPv4 header checksum of hdr as built (total length len(hdr))
 	v4     bool
 	vxlan  bool
-	udp6   bool // compute the outer IPv6 UDP checksum
-	src    netip.Addr
-	dst    netip.Addr
+	udp6   bool   // compute the outer IPv6 UDP checksum
+	pseudo uint16 // the IPv6 pseudo-header's sum without the length
 }
 
 // buildTemplate builds the outer headers from the Mux's local PA to
 // hostPA, for inner packets of family innerV6. The VXLAN headers come
 // from vxlan.Outer.Encapsulate run on an inner Ethernet header alone.
 func (m *Mux) buildTemplate(hostPA netip.Addr, vni uint32, innerV6 bool) (template, error) {
-	t := template{v4: hostPA.Is4(), vxlan: m.cfg.Encap == EncapVXLAN, src: m.cfg.LocalPA, dst: hostPA}
+	t := template{v4: hostPA.Is4(), vxlan: m.cfg.Encap == EncapVXLAN,
+		pseudo: checksum.PseudoHeader(m.cfg.LocalPA, hostPA, header.ProtocolUDP, 0)}
 	if m.cfg.Encap == EncapVXLAN {
 		typ := header.EtherTypeIPv4
 		if innerV6 {
@@ -137,7 +137,10 @@ func (t *template) encapsulate(dst, pkt []byte, hash uint64, ports vxlan.PortRan
 		binary.BigEndian.PutUint16(u[4:6], uint16(total-ipLen))
 		if t.udp6 {
 			u[6], u[7] = 0, 0
-			c := ^checksum.Sum(u, checksum.PseudoHeader(t.src, t.dst, header.ProtocolUDP, total-ipLen))
+			// The pseudo-header's 32-bit length is its only part that
+			// changes (RFC 8200 section 8.1).
+			n := total - ipLen
+			c := ^checksum.Sum(u, checksum.Combine(checksum.Combine(t.pseudo, uint16(n>>16)), uint16(n)))
 			if c == 0 {
 				c = 0xffff
 			}
