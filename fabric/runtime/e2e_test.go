@@ -285,6 +285,7 @@ func TestBusyInstanceLeavesRotation(t *testing.T) {
 		phase.Store(1)
 		more(60)
 		phase.Store(2)
+		more(1) // the request that read phase 1 last has finished
 		return nil
 	}
 	if err := provision.BringUp(ctx, in, rt, provision.SystemClock{}, setup); err != nil {

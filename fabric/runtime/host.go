@@ -177,7 +177,7 @@ func (rt *Runtime) attachToHost(m Machine) error {
 		vmSide.Close()
 		return fmt.Errorf("%s: %w", m.Name, err)
 	}
-	return rt.addMachine(m, vmSide, nil)
+	return rt.addMachine(m, vmSide)
 }
 
 func (rt *Runtime) sortedHosts() []*hostNode {

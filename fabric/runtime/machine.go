@@ -32,7 +32,7 @@ func startMachine(m Machine, port *netsim.Port) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	mc := &machine{spec: m, g: g, port: port}
+	mc := &machine{spec: m, g: g}
 	if m.Role == RoleWebServer {
 		for _, ep := range m.Endpoints {
 			if err := g.Serve(fmt.Sprintf(":%d", ep.Port), nameHandler(m.Name, &mc.served)); err != nil {
@@ -77,9 +77,6 @@ func nameHandler(name string, served *atomic.Uint64) http.Handler {
 
 func (m *machine) close() {
 	m.g.Close()
-	if m.other != nil {
-		m.other.Close()
-	}
 }
 
 // Served returns how many HTTP requests the machine answered.

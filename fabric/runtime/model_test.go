@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,5 +36,25 @@ func TestSeedYAML(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Log(who)
+	}
+}
+
+func TestFromModelErrors(t *testing.T) {
+	if _, err := FromModelFile("bad.yaml", []byte("kind: [")); err == nil {
+		t.Error("want an error for malformed YAML")
+	}
+	data, err := os.ReadFile("../examples/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without the NATVM, no machine is a client.
+	var kept []string
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		if !strings.Contains(doc, "name: natvm") {
+			kept = append(kept, doc)
+		}
+	}
+	if _, err := FromModelFile("seed.yaml", []byte(strings.Join(kept, "\n---\n"))); err == nil {
+		t.Error("want an error for a topology without a client (or with a dangling reference)")
 	}
 }

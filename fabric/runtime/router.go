@@ -23,7 +23,6 @@ type routerNode struct {
 	r     *router.Router
 	ports []*netsim.Port // by ifIndex-1
 	ifcs  []Interface
-	nat   *natGateway // nil unless the gateway NATs
 	rec   *trace.Recorder
 
 	// local is the interface (ifIndex) and address of the local stack,
@@ -51,7 +50,7 @@ func newRouterNode(g Gateway, ports []*netsim.Port, rec *trace.Recorder) (*route
 		if err != nil {
 			return nil, err
 		}
-		n.nat, cfg.NAT = nat, nat
+		cfg.NAT = nat
 	}
 	n.r = router.New(cfg)
 	for i, ifc := range g.Interfaces {

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -110,7 +109,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (rt *Runtime, err err
 		if err != nil {
 			return nil, err
 		}
-		if err := rt.addMachine(m, sw.Port(m.Name), nil); err != nil {
+		if err := rt.addMachine(m, sw.Port(m.Name)); err != nil {
 			return nil, err
 		}
 	}
@@ -185,12 +184,11 @@ func (rt *Runtime) startGateway(ctx context.Context, g Gateway) error {
 	return nil
 }
 
-func (rt *Runtime) addMachine(m Machine, port, far *netsim.Port) error {
+func (rt *Runtime) addMachine(m Machine, port *netsim.Port) error {
 	mc, err := startMachine(m, port)
 	if err != nil {
 		return err
 	}
-	mc.other = far
 	rt.machines[m.Name] = mc
 	rt.order = append(rt.order, m.Name)
 	rt.closers = append(rt.closers, mc.close)
@@ -233,13 +231,11 @@ func (rt *Runtime) VIPs() []netip.Addr {
 
 // Close stops every node, in the reverse order of their start, and returns
 // once their goroutines have ended.
-func (rt *Runtime) Close() error {
-	var errs []error
+func (rt *Runtime) Close() {
 	for i := len(rt.closers) - 1; i >= 0; i-- {
 		rt.closers[i]()
 	}
 	rt.closers = nil
-	return errors.Join(errs...)
 }
 
 // Ready waits until the fabric can carry traffic to every VIP: each BGP
