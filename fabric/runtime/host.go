@@ -172,7 +172,7 @@ func (rt *Runtime) attachToHost(m Machine) error {
 		}
 		eps = append(eps, vswitch.Endpoint{Name: e.Name, Kind: kind, Protocol: e.Proto, Port: e.Port})
 	}
-	if _, err := h.sw.AddVNIC(vswitch.VNICConfig{Name: m.Name, Port: switchSide, MAC: hw(m.MAC), Addr: m.Addr.Addr(), VNI: m.VNI, Endpoints: eps}); err != nil {
+	if _, err := h.sw.AddVNIC(vswitch.VNICConfig{Name: m.Name, Port: switchSide, MAC: hw(m.MAC), Addr: m.Addr.Addr(), VNI: m.VNI, Endpoints: eps, TSO: true}); err != nil {
 		switchSide.Close()
 		vmSide.Close()
 		return fmt.Errorf("%s: %w", m.Name, err)

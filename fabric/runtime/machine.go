@@ -18,8 +18,6 @@ type machine struct {
 	spec   Machine
 	served atomic.Uint64 // HTTP requests answered, probes aside
 	g      *guest.Guest
-	port   *netsim.Port // the guest's own port (closed by the guest)
-	other  *netsim.Port // the far end on a host's vswitch; nil on a network
 }
 
 func startMachine(m Machine, port *netsim.Port) (*machine, error) {
@@ -27,6 +25,9 @@ func startMachine(m Machine, port *netsim.Port) (*machine, error) {
 		MAC:     net.HardwareAddr(m.MAC[:]),
 		Addr:    m.Addr,
 		Gateway: m.Gateway,
+		// A VM on a host has a vNIC with large send and checksum
+		// offload: its vswitch segments and checksums in software.
+		TSO: m.Host != "",
 	}
 	g, err := guest.New(m.Name, port, cfg)
 	if err != nil {
