@@ -494,3 +494,23 @@ func TestOutboundSNAT(t *testing.T) {
 		}
 	}
 }
+
+// The NATVM lets the outside in: its port forward takes port 80 of its
+// external address to the Portal VIP, and the reply returns by DSR to the
+// router and back through the NAT.
+func TestOutsideInThroughNATPortForward(t *testing.T) {
+	rt := start(t, Seed(), Options{})
+	outside := mustMachine(t, rt, "Internet")
+	c := newClient(outside, true, 5*time.Second)
+	seen := map[string]bool{}
+	for range 10 {
+		who, err := get(context.Background(), c, "http://203.0.113.1/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[who] = true
+	}
+	if !seen["PortalVM1"] && !seen["PortalVM2"] {
+		t.Fatalf("served by %v, want the PortalVMs", seen)
+	}
+}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDemoSeedFile(t *testing.T) {
@@ -46,5 +48,22 @@ func TestDemoMissingFile(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"demo", "-f", "does-not-exist.yaml"}, &out); err == nil {
 		t.Fatal("want an error for a missing topology file")
+	}
+}
+
+func TestDemoKeepStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo", "-keep"}, &out) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("demo -keep: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("demo -keep did not stop with its context")
 	}
 }
