@@ -13,6 +13,7 @@ type Batch[V any] struct {
 	root4, root6 *node[V]
 	len4, len6   int64
 	touched      *[1 << 16 / 64]uint64 // the /16s of IPv4 changes, for the index
+	touched6     *[1 << 13 / 64]uint64 // the /16s in 2000::/3 of IPv6 changes, for index6
 	pending4     []pending[V]          // IPv4 inserts not applied yet
 	pending6     []pending[prefix6[V]] // IPv6 inserts not applied yet
 }
@@ -192,6 +193,14 @@ func (t *Table[V]) Update(fn func(b *Batch[V]) error) error {
 			}
 		}
 	}
+	if ix := t.syncIndex6(); ix != nil && b.touched6 != nil {
+		root := t.root6.Load()
+		for w, x := range b.touched6 {
+			for ; x != 0; x &= x - 1 {
+				ix.refresh(root, uint16(w*64+bits.TrailingZeros64(x)))
+			}
+		}
+	}
 	b.w = writer[V]{} // a Batch kept past Update must not change published nodes
 	return nil
 }
@@ -203,10 +212,18 @@ func (b *Batch[V]) root(is4 bool) (*node[V], *int64) {
 	return b.root6, &b.len6
 }
 
-// touch records the /16 of an IPv4 change, whose index entry Update
-// refreshes after publishing.
+// touch records the /16 of a change, whose index entry Update refreshes
+// after publishing.
 func (b *Batch[V]) touch(is4 bool, k key) {
 	if !is4 {
+		h, ok := index6Slot(k.hi)
+		if !ok {
+			return
+		}
+		if b.touched6 == nil {
+			b.touched6 = new([1 << 13 / 64]uint64)
+		}
+		b.touched6[h/64] |= 1 << (h % 64)
 		return
 	}
 	if b.touched == nil {

@@ -15,7 +15,7 @@ import (
 // the /16 or the current toggling route. Readers assert they never see
 // anything else (a torn node would give a wrong prefix, value or miss).
 func TestReadersDuringWrites(t *testing.T) {
-	withIndexThreshold(t, 0) // readers also go through the IPv4 index
+	withIndexThreshold(t, 0) // readers also go through the indexes
 	var tab Table[int]
 	const groups = 64
 	type probe struct {

@@ -18,22 +18,27 @@
 // precomputed ancestor mask. Lookup does not allocate.
 //
 // Nodes are 256 bytes laid out by cache line: the first line holds what a
-// lookup passing through needs (the child bitset, the child slice and the
-// prefix count), so a walk touches one line per level.
+// lookup passing through needs (the child bitset, the prefix count and
+// the pointers to the first three children; only nodes with more
+// children keep the rest in a separate slice), so a walk through the
+// sparse lower levels of a table touches one line per level.
 //
-// An IPv4 table that grows past a few thousand routes also keeps a direct
-// index of its depth-2 nodes by the first 16 address bits (512 KiB, half a
-// byte per route at full size): a lookup starts there, skipping two levels
-// and their child arrays, and falls back to the first two levels of the
-// trie only when nothing below /16 matches.
+// A table that grows past a few thousand routes of a family also keeps a
+// direct index of its depth-2 nodes by the first 16 address bits: for
+// IPv4 over the whole space (512 KiB, half a byte per route at full size),
+// for IPv6 over the global unicast space 2000::/3 (64 KiB, a third of a
+// byte per route). A lookup starts there, skipping two levels and their
+// child arrays, and falls back to the first two levels of the trie only
+// when nothing below /16 matches.
 //
 // # Concurrency and the memory model
 //
 // Readers (Lookup, LookupPrefix, Get, Len, All) take no lock and never
 // wait. Writers (Insert, Delete, Update) serialise on a mutex.
 //
-// A node a reader can reach is never modified, with one exception: the
-// slots of its child slice are atomic.Pointer values. Every change a
+// A node a reader can reach is never modified, with one exception: its
+// child slots (in the node and in its child slice) are atomic.Pointer
+// values. Every change a
 // writer makes is prepared on private nodes (clones of the nodes it
 // changes, or new ones) and then published with exactly one atomic store:
 // into a child slot of a reachable node, or into the root pointer. Under
@@ -46,7 +51,7 @@
 // them; the garbage collector frees them when the last reader is gone
 // (this is the role RCU grace periods play in a kernel).
 //
-// The IPv4 index entries are atomic pointers too. The writer updates
+// The index entries are atomic pointers too. The writer updates
 // them only after it has published the trie change they reflect, and a
 // lookup that finds no match through an entry completes its search in the
 // trie; so a stale entry can only give the answer from before the write.

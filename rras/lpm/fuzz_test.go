@@ -17,7 +17,7 @@ func FuzzTableOps(f *testing.F) {
 	f.Add([]byte{0, 0x00, 0, 0, 0, 0x80, 0, 0, 2, 0x80, 0xff, 0xff, 3, 0x00, 0, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 0 && ops[0]&0x40 != 0 {
-			withIndexThreshold(t, 0) // with the IPv4 index from the start
+			withIndexThreshold(t, 0) // with the indexes from the start
 		}
 		var tab Table[int]
 		m := model{}

@@ -36,7 +36,7 @@ func (nd *node[V]) walk(path key, d int, idx uint, is4 bool, yield func(netip.Pr
 	o := uint8(idx - 256)
 	if nd.children.test(o) {
 		k, _ := prefixKey(path, d, idx)
-		return nd.kids[nd.children.rank(o)].Load().walk(k, d+1, 1, is4, yield)
+		return nd.kid(nd.children.rank(o)).Load().walk(k, d+1, 1, is4, yield)
 	}
 	if nd.leaves.test(o) {
 		l := &nd.lvs[nd.leaves.rank(o)]

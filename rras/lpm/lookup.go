@@ -26,7 +26,18 @@ func (t *Table[V]) Lookup(a netip.Addr) (V, bool) {
 		var zero V
 		return zero, false
 	}
-	return lookup6(t.root6.Load(), a.As16())
+	b := a.As16()
+	if h, ok := index6Slot(binary.BigEndian.Uint64(b[:8])); ok {
+		if ix := t.idx6.Load(); ix != nil {
+			if nd := ix[h].Load(); nd != nil {
+				if v, ok := lookup6(nd, 2, b, 16); ok {
+					return v, true
+				}
+			}
+			return lookup6(t.root6.Load(), 0, b, 2)
+		}
+	}
+	return lookup6(t.root6.Load(), 0, b, 16)
 }
 
 // LookupPrefix is Lookup that also returns the matching prefix.
@@ -60,7 +71,7 @@ func lookup[V any](nd *node[V], k key) (v V, m key, n int, ok bool) {
 		stack[d] = nd
 		o := k.octet(d)
 		if nd.children.test(o) {
-			nd = nd.kids[nd.children.rank(o)].Load()
+			nd = nd.kid(nd.children.rank(o)).Load()
 			d++
 			continue
 		}
@@ -96,7 +107,7 @@ func lookup4[V any](nd *node[V], d int, b [4]byte, stop int) (v V, ok bool) {
 		stack[d&3] = nd
 		o := b[d&3]
 		if d+1 < stop && nd.children.test(o) {
-			nd = nd.kids[nd.children.rank(o)].Load()
+			nd = nd.kid(nd.children.rank(o)).Load()
 			d++
 			continue
 		}
@@ -120,22 +131,23 @@ func lookup4[V any](nd *node[V], d int, b [4]byte, stop int) (v V, ok bool) {
 
 // lookup6 is lookup specialised for IPv6. It remembers only the nodes
 // that hold prefixes, so that the way back up skips the (many) IPv6 nodes
-// that only lead further down.
-func lookup6[V any](nd *node[V], b [16]byte) (v V, ok bool) {
+// that only lead further down. Like lookup4, it starts at nd, a node at
+// depth d, and follows child nodes only above depth stop.
+func lookup6[V any](nd *node[V], d int, b [16]byte, stop int) (v V, ok bool) {
 	if nd == nil {
 		return v, false
 	}
 	var stack [16]*node[V]
 	var depth [16]uint8
 	sp := 0
-	for d := 0; ; d++ {
+	for ; ; d++ {
 		if nd.npfx() != 0 {
 			stack[sp&15], depth[sp&15] = nd, uint8(d)
 			sp++
 		}
 		o := b[d&15]
-		if nd.children.test(o) {
-			nd = nd.kids[nd.children.rank(o)].Load()
+		if d+1 < stop && nd.children.test(o) {
+			nd = nd.kid(nd.children.rank(o)).Load()
 			continue
 		}
 		if nd.leaves.test(o) {

@@ -85,11 +85,11 @@ func genPrefix(is4 bool) *rapid.Generator[netip.Prefix] {
 	})
 }
 
-// withIndexThreshold sets index4Threshold for one test.
+// withIndexThreshold sets indexThreshold for one test.
 func withIndexThreshold(t testing.TB, n int) {
-	old := index4Threshold
-	index4Threshold = n
-	t.Cleanup(func() { index4Threshold = old })
+	old := indexThreshold
+	indexThreshold = n
+	t.Cleanup(func() { indexThreshold = old })
 }
 
 // tableOps is what Table and Batch have in common.
@@ -100,10 +100,10 @@ type tableOps interface {
 
 func TestLookupEqualsLinearScan(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		// Exercise the IPv4 index from the start, after a while, or never.
-		old := index4Threshold
-		defer func() { index4Threshold = old }()
-		index4Threshold = rapid.SampledFrom([]int{0, 20, 1 << 30}).Draw(t, "index threshold")
+		// Exercise the indexes from the start, after a while, or never.
+		old := indexThreshold
+		defer func() { indexThreshold = old }()
+		indexThreshold = rapid.SampledFrom([]int{0, 20, 1 << 30}).Draw(t, "index threshold")
 		var tab Table[int]
 		m := model{}
 		apply := func(w tableOps, i int, deletes bool) {
@@ -279,27 +279,37 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 	_ = sink
 }
 
-// TestIndexFollowsCollapse covers the IPv4 index through a node's life:
+// TestIndexFollowsCollapse covers the indexes through a node's life:
 // created by a second route in a /16, collapsed into a leaf when one of
 // them goes, gone with the last.
 func TestIndexFollowsCollapse(t *testing.T) {
 	withIndexThreshold(t, 0)
-	var tab Table[int]
-	a, b := netip.MustParsePrefix("10.1.2.0/24"), netip.MustParsePrefix("10.1.3.0/24")
-	tab.Insert(netip.MustParsePrefix("10.0.0.0/8"), 8)
-	tab.Insert(a, 1)
-	tab.Insert(b, 2)
-	for _, step := range []struct {
-		del  netip.Prefix
-		addr string
-		want int
-	}{
-		{b, "10.1.3.1", 8},
-		{a, "10.1.2.1", 8},
+	for _, c := range []struct{ cover, a, b, inA, inB string }{
+		{"10.0.0.0/8", "10.1.2.0/24", "10.1.3.0/24", "10.1.2.1", "10.1.3.1"},
+		{"2000::/8", "2001:db8:1:2::/64", "2001:db8:1:3::/64", "2001:db8:1:2::1", "2001:db8:1:3::1"},
 	} {
-		tab.Delete(step.del)
-		if v, _ := tab.Lookup(netip.MustParseAddr(step.addr)); v != step.want {
-			t.Fatalf("after deleting %v: Lookup(%s) = %d, want %d", step.del, step.addr, v, step.want)
+		var tab Table[int]
+		a, b := netip.MustParsePrefix(c.a), netip.MustParsePrefix(c.b)
+		tab.Insert(netip.MustParsePrefix(c.cover), 8)
+		tab.Insert(a, 1)
+		tab.Insert(b, 2)
+		for addr, want := range map[string]int{c.inA: 1, c.inB: 2} {
+			if v, _ := tab.Lookup(netip.MustParseAddr(addr)); v != want {
+				t.Fatalf("Lookup(%s) = %d, want %d", addr, v, want)
+			}
+		}
+		for _, step := range []struct {
+			del  netip.Prefix
+			addr string
+			want int
+		}{
+			{b, c.inB, 8},
+			{a, c.inA, 8},
+		} {
+			tab.Delete(step.del)
+			if v, _ := tab.Lookup(netip.MustParseAddr(step.addr)); v != step.want {
+				t.Fatalf("after deleting %v: Lookup(%s) = %d, want %d", step.del, step.addr, v, step.want)
+			}
 		}
 	}
 }

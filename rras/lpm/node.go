@@ -9,31 +9,43 @@ import (
 // node is one level of the trie: it consumes one octet of the address.
 // It stores the prefixes whose last significant bit falls in its octet
 // (as ART indexes in prefixes, with their values in vals), the child
-// nodes for longer prefixes (children / kids) and, where a subtree holds
-// exactly one prefix, that prefix inline as a leaf (leaves / lvs): path
-// compression, which keeps sparse IPv6 space from costing a chain of nodes
-// per route.
+// nodes for longer prefixes (children, with the slots near and far) and,
+// where a subtree holds exactly one prefix, that prefix inline as a leaf
+// (leaves / lvs): path compression, which keeps sparse IPv6 space from
+// costing a chain of nodes per route.
+//
+// The child slots are one list in rank order split in two: the first
+// nearKids in near, inside the node, the rest in far. Most nodes deep in
+// a full table have at most three children, so a lookup passing through
+// them loads the next node's pointer from the line it already read for
+// the child bitset, instead of from a separate array: one dependent
+// cache miss fewer per level.
 //
 // A published node (one a reader can reach) is immutable, except for its
-// kids slots, which the writer replaces with atomic stores of fully built
-// nodes. Any other change is made on a private clone, which is then
+// child slots, which the writer replaces with atomic stores of fully
+// built nodes. Any other change is made on a private clone, which is then
 // published through its parent's slot or the root.
 //
 // The field order is for the cache: a node is 256 bytes, which the Go
-// allocator aligns to 64, so a lookup passing through reads only the
-// first line (children, kids and meta), and one ending here the second
-// (prefixes), third (leaves and lvs) and fourth (vals).
+// allocator aligns to 256, so a lookup passing through reads only the
+// first line (children, near and meta), and one ending here the second
+// (prefixes), third (leaves and lvs) and fourth (vals; far for nodes
+// with more than nearKids children).
 type node[V any] struct {
 	children bitset256
-	kids     []atomic.Pointer[node[V]]
+	near     [nearKids]atomic.Pointer[node[V]]
 	meta     uint64 // len(vals) in the low 16 bits, the owner batch above: see npfx and owner
 	prefixes bitset512
 	leaves   bitset256
 	lvs      []leaf[V]
 	_        uint64
 	vals     []V
-	_        [40]byte
+	far      []atomic.Pointer[node[V]]
+	_        [16]byte
 }
+
+// nearKids is how many child slots a node holds inline.
+const nearKids = 3
 
 // leaf is a prefix stored in place of a subtree that holds only it.
 type leaf[V any] struct {
@@ -51,6 +63,20 @@ func (n *node[V]) npfx() uint64 { return n.meta & 0xffff }
 // microsecond for eight years.
 func (n *node[V]) owner() uint64 { return n.meta >> 16 }
 
+// nkids returns the number of children of n.
+func (n *node[V]) nkids() int {
+	b := &n.children
+	return bits.OnesCount64(b[0]) + bits.OnesCount64(b[1]) + bits.OnesCount64(b[2]) + bits.OnesCount64(b[3])
+}
+
+// kid returns child slot i (in rank order).
+func (n *node[V]) kid(i int) *atomic.Pointer[node[V]] {
+	if i < nearKids {
+		return &n.near[i]
+	}
+	return &n.far[i-nearKids]
+}
+
 func (n *node[V]) empty() bool {
 	return n.prefixes.empty() && n.children.empty() && n.leaves.empty()
 }
@@ -62,15 +88,18 @@ func (n *node[V]) empty() bool {
 // never write into a shared slice but build a new one.
 func (n *node[V]) clone(owner uint64) *node[V] {
 	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, meta: owner<<16 | n.npfx()}
+	for i := range n.near {
+		c.near[i].Store(n.near[i].Load()) // the clone is private: no reader can race with this
+	}
 	if owner == 0 {
-		c.vals, c.lvs, c.kids = slices.Clip(n.vals), slices.Clip(n.lvs), slices.Clip(n.kids)
+		c.vals, c.lvs, c.far = slices.Clip(n.vals), slices.Clip(n.lvs), slices.Clip(n.far)
 		return c
 	}
 	c.vals = slices.Clone(n.vals)
 	c.lvs = slices.Clone(n.lvs)
-	if len(n.kids) > 0 {
-		c.kids = make([]atomic.Pointer[node[V]], len(n.kids))
-		copy(c.kids, n.kids) // the clone is private: no reader can race with this
+	if len(n.far) > 0 {
+		c.far = make([]atomic.Pointer[node[V]], len(n.far))
+		copy(c.far, n.far)
 	}
 	return c
 }
@@ -123,10 +152,10 @@ func (n *node[V]) trim() {
 	if cap(n.lvs) > len(n.lvs) {
 		n.lvs = slices.Clip(slices.Clone(n.lvs))
 	}
-	if cap(n.kids) > len(n.kids) {
-		kids := make([]atomic.Pointer[node[V]], len(n.kids))
-		copy(kids, n.kids)
-		n.kids = kids
+	if cap(n.far) > len(n.far) {
+		far := make([]atomic.Pointer[node[V]], len(n.far))
+		copy(far, n.far)
+		n.far = far
 	}
 }
 
@@ -134,7 +163,7 @@ func (n *node[V]) trim() {
 // path, when the node holds exactly one prefix and no children, so that
 // the parent can keep it as a leaf instead.
 func (n *node[V]) single(path key, d int) (leaf[V], bool) {
-	if len(n.kids) != 0 || len(n.vals)+len(n.lvs) != 1 {
+	if !n.children.empty() || len(n.vals)+len(n.lvs) != 1 {
 		return leaf[V]{}, false
 	}
 	if len(n.lvs) == 1 {
@@ -150,7 +179,7 @@ func (n *node[V]) single(path key, d int) (leaf[V], bool) {
 }
 
 // The methods below change n, which must be private (a clone or a new
-// node); they move kids slots with plain copies for that reason.
+// node); they move child slots with plain copies for that reason.
 
 // batch reports whether n belongs to a batch, which may change n's slices
 // in place.
@@ -194,32 +223,43 @@ func (n *node[V]) clearLeaf(o uint8) {
 // addChild links child at octet o, which must be free.
 func (n *node[V]) addChild(o uint8, child *node[V]) {
 	i := n.children.rank(o)
+	cnt := n.nkids()
 	n.children.set(o)
-	if !n.batch() || len(n.kids) == cap(n.kids) {
-		c := len(n.kids) + 1
-		if n.batch() {
-			c = 2*len(n.kids) + 1
+	if cnt >= nearKids { // the list grows into far
+		if !n.batch() || len(n.far) == cap(n.far) {
+			c := len(n.far) + 1
+			if n.batch() {
+				c = 2*len(n.far) + 1
+			}
+			far := make([]atomic.Pointer[node[V]], len(n.far), c)
+			copy(far, n.far)
+			n.far = far
 		}
-		kids := make([]atomic.Pointer[node[V]], len(n.kids), c)
-		copy(kids, n.kids)
-		n.kids = kids
+		n.far = n.far[:len(n.far)+1]
 	}
-	n.kids = n.kids[:len(n.kids)+1]
-	copy(n.kids[i+1:], n.kids[i:])
-	n.kids[i].Store(child)
+	for j := cnt; j > i; j-- {
+		n.kid(j).Store(n.kid(j - 1).Load())
+	}
+	n.kid(i).Store(child)
 }
 
 func (n *node[V]) clearChild(o uint8) {
 	i := n.children.rank(o)
+	cnt := n.nkids()
 	n.children.clear(o)
-	if !n.batch() {
-		kids := make([]atomic.Pointer[node[V]], len(n.kids)-1)
-		copy(kids, n.kids[:i])
-		copy(kids[i:], n.kids[i+1:])
-		n.kids = kids
-		return
+	if !n.batch() && cnt > nearKids {
+		far := make([]atomic.Pointer[node[V]], len(n.far)) // far may be shared with the published node
+		copy(far, n.far)
+		n.far = far
 	}
-	copy(n.kids[i:], n.kids[i+1:])
-	n.kids[len(n.kids)-1].Store(nil)
-	n.kids = n.kids[:len(n.kids)-1]
+	for j := i; j < cnt-1; j++ {
+		n.kid(j).Store(n.kid(j + 1).Load())
+	}
+	n.kid(cnt - 1).Store(nil)
+	if cnt > nearKids {
+		n.far = n.far[:len(n.far)-1]
+		if len(n.far) == 0 {
+			n.far = nil
+		}
+	}
 }

@@ -20,6 +20,7 @@ type Table[V any] struct {
 	len4  atomic.Int64
 	len6  atomic.Int64
 	idx4  atomic.Pointer[index4[V]]
+	idx6  atomic.Pointer[index6[V]]
 	batch uint64 // the last batch number handed out; writers only
 }
 
@@ -72,11 +73,7 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) error {
 	if !existed {
 		t.count(is4, 1)
 	}
-	if is4 {
-		if ix := t.syncIndex(); ix != nil {
-			ix.refresh(t.root4.Load(), uint16(k.hi>>48))
-		}
-	}
+	t.refreshIndex(is4, k)
 	return nil
 }
 
@@ -103,12 +100,25 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 		r.Store(nw)
 	}
 	t.count(is4, -1)
+	t.refreshIndex(is4, k)
+	return true
+}
+
+// refreshIndex brings the index of the family up to date after a write
+// of a prefix with key k was published: only the entry of k's /16 can
+// have changed.
+func (t *Table[V]) refreshIndex(is4 bool, k key) {
 	if is4 {
 		if ix := t.syncIndex(); ix != nil {
 			ix.refresh(t.root4.Load(), uint16(k.hi>>48))
 		}
+		return
 	}
-	return true
+	if ix := t.syncIndex6(); ix != nil {
+		if h, ok := index6Slot(k.hi); ok {
+			ix.refresh(t.root6.Load(), h)
+		}
+	}
 }
 
 func (t *Table[V]) count(is4 bool, d int64) {
@@ -138,7 +148,7 @@ func (t *Table[V]) Get(p netip.Prefix) (V, bool) {
 		o := k.octet(d)
 		switch {
 		case nd.children.test(o):
-			nd = nd.kids[nd.children.rank(o)].Load()
+			nd = nd.kid(nd.children.rank(o)).Load()
 		case nd.leaves.test(o):
 			l := &nd.lvs[nd.leaves.rank(o)]
 			if l.k == k && int(l.bits) == n {

@@ -37,7 +37,7 @@ func (w *writer[V]) relink(nd *node[V], i int, child *node[V]) *node[V] {
 	if w.batch != 0 && !w.owns(nd) {
 		nd = w.own(nd)
 	}
-	nd.kids[i].Store(child)
+	nd.kid(i).Store(child)
 	return nd
 }
 
@@ -53,7 +53,7 @@ func (w *writer[V]) insert(nd *node[V], d int, k key, n int, v V) (*node[V], boo
 	o := k.octet(d)
 	if nd.children.test(o) {
 		i := nd.children.rank(o)
-		c := nd.kids[i].Load()
+		c := nd.kid(i).Load()
 		c2, existed := w.insert(c, d+1, k, n, v)
 		if c2 != c {
 			nd = w.relink(nd, i, c2)
@@ -100,7 +100,7 @@ func (w *writer[V]) remove(nd *node[V], d int, k key, n int) (*node[V], bool) {
 	o := k.octet(d)
 	if nd.children.test(o) {
 		i := nd.children.rank(o)
-		c := nd.kids[i].Load()
+		c := nd.kid(i).Load()
 		c2, found := w.remove(c, d+1, k, n)
 		if !found || c2 == c {
 			return nd, found
