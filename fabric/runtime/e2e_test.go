@@ -368,7 +368,7 @@ func TestManyRequestsWithLoss(t *testing.T) {
 	}
 	rt := start(t, Seed(), Options{Links: map[string]netsim.WireConfig{"provider": {Loss: 0.01, Seed: 42, Queue: 1024}}})
 	client := mustMachine(t, rt, "ClientVM")
-	const workers = 8
+	const workers = 16
 	var ok, failed atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
