@@ -129,23 +129,26 @@ func lookup4[V any](nd *node[V], d int, b [4]byte, stop int) (v V, ok bool) {
 	return v, false
 }
 
-// lookup6 is lookup specialised for IPv6. It remembers only the nodes
-// that hold prefixes, so that the way back up skips the (many) IPv6 nodes
-// that only lead further down. Like lookup4, it starts at nd, a node at
-// depth d, and follows child nodes only above depth stop.
+// lookup6 is lookup specialised for IPv6. It starts at nd, a node at
+// depth d, and follows child nodes only above depth stop (see lookup4).
+// Unlike lookup and lookup4 it checks each node's prefixes on the way
+// down, keeping the longest match so far, instead of walking back up: the
+// prefix bitsets it reads are not on the chain of dependent loads that
+// leads down the trie, so the processor fetches them while it waits for
+// the next node, and the miss on the way back up disappears.
 func lookup6[V any](nd *node[V], d int, b [16]byte, stop int) (v V, ok bool) {
 	if nd == nil {
 		return v, false
 	}
-	var stack [16]*node[V]
-	var depth [16]uint8
-	sp := 0
+	var best *node[V]
+	var bestIdx uint
 	for ; ; d++ {
-		if nd.npfx() != 0 {
-			stack[sp&15], depth[sp&15] = nd, uint8(d)
-			sp++
-		}
 		o := b[d&15]
+		if nd.npfx() != 0 {
+			if idx := nd.prefixes.longest(o); idx != 0 {
+				best, bestIdx = nd, idx
+			}
+		}
 		if d+1 < stop && nd.children.test(o) {
 			nd = nd.kid(nd.children.rank(o)).Load()
 			continue
@@ -159,11 +162,8 @@ func lookup6[V any](nd *node[V], d int, b [16]byte, stop int) (v V, ok bool) {
 		}
 		break
 	}
-	for sp--; sp >= 0; sp-- {
-		nd = stack[sp&15]
-		if idx := nd.prefixes.longest(b[depth[sp&15]&15]); idx != 0 {
-			return nd.vals[nd.prefixes.rank(idx)], true
-		}
+	if best == nil {
+		return v, false
 	}
-	return v, false
+	return best.vals[best.prefixes.rank(bestIdx)], true
 }

@@ -35,10 +35,10 @@ type node[V any] struct {
 	children bitset256
 	near     [nearKids]atomic.Pointer[node[V]]
 	meta     uint64 // len(vals) in the low 16 bits, the owner batch above: see npfx and owner
-	prefixes bitset512
 	leaves   bitset256
 	lvs      []leaf[V]
 	_        uint64
+	prefixes bitset512
 	vals     []V
 	far      []atomic.Pointer[node[V]]
 	_        [16]byte
