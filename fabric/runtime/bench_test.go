@@ -16,14 +16,15 @@ import (
 // VXLAN and a host to the PortalVMs and back by DSR, over keep-alive
 // connections from several concurrent clients.
 func BenchmarkHTTPThroughVIP(b *testing.B) {
+	// One fabric for every run of the sub-benchmarks.
+	rt := start(b, Seed(), Options{Progress: func(Progress) {}})
+	client := mustMachine(b, rt, "ClientVM")
 	for _, size := range []int{0, 64 << 10} {
 		name := "hello"
 		if size > 0 {
 			name = fmt.Sprintf("body=%dKiB", size>>10)
 		}
 		b.Run(name, func(b *testing.B) {
-			rt := start(b, Seed(), Options{Progress: func(Progress) {}})
-			client := mustMachine(b, rt, "ClientVM")
 			url := "http://192.168.102.10/"
 			if size > 0 {
 				url += fmt.Sprintf("?bytes=%d", size)
