@@ -1,23 +1,30 @@
 // Package runtime runs a fabric topology in process: every link is a
-// netsim wire or switch carrying Ethernet frames, every machine a gVisor
-// TCP/IP stack (package guest), and every network node is built from the
+// netsim switch carrying Ethernet frames, every machine a gVisor TCP/IP
+// stack (package guest), and every network node is built from the
 // sdnfabric libraries:
 //
 //   - a gateway is an rras router (RFC 1812 forwarding, ARP) with, for the
-//     seed's NATVM, rras NAT44 (RFC 3022, RFC 4787, RFC 5382) on its
-//     external interface, and for the BGPVM a BGP-4 speaker (RFC 4271)
-//     whose best paths feed the router's RIB, ECMP across Muxes;
-//   - a Mux is slb/mux with a BGP speaker announcing each healthy VIP as a
-//     /32 with itself as next hop, sending flows to hosts in VXLAN
-//     (RFC 7348);
-//   - a host is a virtual switch (package vswitch) with ordered layers: the
-//     ACL of its VMs' endpoints, the SLB host agent (NAT, Direct Server
-//     Return, SNAT, probes) and the VNet (VXLAN with the tenant's VNI).
+//     seed's NATVM, rras NAT44 (RFC 3022, RFC 4787, RFC 5382) attached
+//     between its inside and outside interfaces, port forwards included,
+//     and for the BGPVM a BGP-4 speaker (RFC 4271) whose best paths feed
+//     the router's RIB, ECMP across the Muxes announcing a VIP;
+//   - a Mux is slb/mux with a BGP speaker announcing each VIP as a /32 with
+//     the Mux as next hop (withdrawn when no DIP is healthy or the Mux
+//     stops), sending flows to hosts in VXLAN (RFC 7348);
+//   - a host is a vswitch with ordered layers (offload, ACL of its VMs'
+//     endpoints, the slb host agent for NAT, Direct Server Return and SNAT,
+//     VNet) programmed with the fabric's CA-to-PA mappings, and the host's
+//     own stack on the switch's host port, where the host agent's health
+//     probes come from;
+//   - one slb/snat manager leases SNAT port blocks to the host agents and
+//     tells every Mux, which sends the return traffic to the right host.
 //
-// The BGP sessions ride TCP on the nodes' own addresses through the virtual
-// wires. Start builds a Topology (Seed, or one from the fabric model),
-// reports progress, and waits until BGP is Established, the VIP routes are
-// installed on the router and the probes see the backends healthy. A
-// trace.Recorder given in Options records the hop-by-hop path of watched
-// flows.
+// The BGP sessions ride TCP between the nodes' own addresses through the
+// virtual wires. Start builds a Topology (Seed, or FromModel from the
+// fabric model's resources such as examples/seed.yaml) and reports
+// progress; Ready waits until BGP is Established, every VIP is routed and
+// every DIP has passed its probes. SetBusy and SetReady implement
+// provision.Rotation (the seed's Set-RoleInstanceStatus -Busy). A
+// trace.Recorder given in Options records the hop-by-hop path of the flows
+// it watches, through every router, NAT, Mux and vswitch layer.
 package runtime
