@@ -57,6 +57,10 @@ func (p *peer) syncRoutes(c *conn) {
 			p.log.Warn("no next hop of the prefix's family on this session; not announced", "family", g.fam, "prefixes", len(nlri))
 			continue
 		}
+		if p.cfg.Export != nil {
+			batch = p.announceEach(c, batch, g.fam, g.attrs, attrs, nlri)
+			continue
+		}
 		b := wire.UpdateBuilder{Family: g.fam, Attrs: &attrs, NLRI: nlri}
 		out, _, err := b.Append(batch, &c.enc)
 		if err != nil {
@@ -71,6 +75,34 @@ func (p *peer) syncRoutes(c *conn) {
 	if len(batch) > 0 {
 		c.send(p, batch)
 	}
+}
+
+// announceEach appends the UPDATEs of nlri one prefix at a time through
+// the peer's export policy: a prefix the policy rejects is withdrawn if
+// the peer has it, the others go with the policy's changes.
+func (p *peer) announceEach(c *conn, batch []byte, fam wire.Family, base *wire.Attributes, attrs wire.Attributes, nlri []wire.NLRI) []byte {
+	for _, n := range nlri {
+		out, ok := p.exportPolicy(n.Prefix, attrs)
+		b := wire.UpdateBuilder{Family: fam, Attrs: &out, NLRI: []wire.NLRI{n}}
+		if !ok {
+			if _, had := c.sent[n.Prefix]; !had {
+				continue
+			}
+			b = wire.UpdateBuilder{Family: fam, Withdrawn: []wire.NLRI{n}}
+		}
+		next, _, err := b.Append(batch, &c.enc)
+		if err != nil {
+			p.log.Error("encoding an UPDATE after the export policy", "prefix", n.Prefix, "err", err)
+			continue
+		}
+		batch = next
+		if ok {
+			c.sent[n.Prefix] = base
+		} else {
+			delete(c.sent, n.Prefix)
+		}
+	}
+	return batch
 }
 
 // pathID is the ADD-PATH path identifier of our routes of fam on c: we

@@ -14,6 +14,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/bgp/bfd"
 	"github.com/sdnfabric/sdnfabric/bgp/fsm"
 	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
+	"github.com/sdnfabric/sdnfabric/bgp/policy"
 	"github.com/sdnfabric/sdnfabric/bgp/rib"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
@@ -67,6 +68,10 @@ type PeerConfig struct {
 	// weight, route reflection client. Addr, ASN and RouterID are filled
 	// in from the session.
 	RIB rib.PeerConfig
+	// Export, if set, filters and changes what we announce to the peer
+	// (package policy: prefix ranges, communities, prepend, MED...).
+	// Without it every prefix given to Speaker.Announce goes out.
+	Export *policy.Policy
 	// BFD, if set, runs a BFD session (RFC 5880, single hop RFC 5881) to
 	// the peer while the BGP session is Established: when the peer stops
 	// answering, the session goes down within BFD's detection time (under
