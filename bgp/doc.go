@@ -12,6 +12,15 @@
 // ones and Serve accepts from any net.Listener (a user-space TCP/IP stack's,
 // say). TCP-MD5, TTL and GTSM apply where a connection is a *net.TCPConn.
 //
+// With Config.RIB the speaker is a router's control plane: every UPDATE goes
+// from the connection straight into a rib.RIB (package rib: best path,
+// ECMP, subscriptions for a forwarding table) through the peer's import
+// policy, max-prefix limit and soft reconfiguration; PeerConfig.Export
+// filters what goes out. Config.GracefulRestart keeps a restarting peer's
+// paths (and asks peers to keep ours), and PeerConfig.BFD takes a session
+// down within BFD's detection time when the peer stops answering
+// (package bfd).
+//
 // Each peer runs in one goroutine that owns its state; each TCP connection
 // has a reader goroutine (which decodes messages into events) and a writer
 // goroutine fed by a bounded queue. The state machine itself is package
@@ -23,7 +32,9 @@
 // collision detection), RFC 4760 (multiprotocol), RFC 6793 (4-octet AS),
 // RFC 2918 (route refresh), RFC 2385 (TCP-MD5), RFC 5082 (GTSM), RFC 7606
 // (revised error handling, including AFI/SAFI disable), RFC 4724
-// (End-of-RIB markers), RFC 9003 (shutdown communication), RFC 6608 (FSM
+// (graceful restart, End-of-RIB), RFC 4486 (Cease subcodes: maximum
+// prefixes), RFC 8212 (no eBGP import without a policy), RFC 5882 (BFD
+// for BGP), RFC 9003 (shutdown communication), RFC 6608 (FSM
 // error subcodes), RFC 7911 (ADD-PATH), RFC 8654 (extended messages), RFC
 // 8950 (IPv4 NLRI with an IPv6 next hop).
 //
