@@ -72,6 +72,9 @@ func (p *peer) syncRoutes(c *conn) {
 			c.sent[n.Prefix] = g.attrs
 		}
 	}
+	if p.s.cfg.AdvertiseLearned && p.s.cfg.RIB != nil {
+		batch = p.syncLearned(c, batch)
+	}
 	if len(batch) > 0 {
 		c.send(p, batch)
 	}

@@ -151,6 +151,7 @@ type peer struct {
 	status   atomic.Pointer[peerStatus]
 	bfdState atomic.Uint32 // bfd.State of the session's BFD session
 	gr       grRetained    // paths kept in Config.RIB through the peer's restart
+	learned  learnedQueue  // Config.RIB prefixes to send again (Config.AdvertiseLearned)
 
 	localOpen []byte
 	open      wire.Open
@@ -530,6 +531,9 @@ func (p *peer) sessionUp(c *conn) {
 	p.lastErr = nil
 	p.s.publish(Event{Type: SessionUp, Time: p.s.clock.Now(), Peer: p.cfg.Address, Session: info})
 	p.startBFD(c)
+	if p.s.cfg.AdvertiseLearned && p.s.cfg.RIB != nil {
+		p.learned.markAll()
+	}
 	p.syncRoutes(c)
 	for _, f := range info.Families {
 		c.send(p, wire.AppendEndOfRIB(nil, f))

@@ -60,6 +60,13 @@ type Config struct {
 	// MaxPrefixes is sent Cease / Maximum Number of Prefixes Reached
 	// (RFC 4486) and the session is reset.
 	RIB *rib.RIB
+	// AdvertiseLearned makes the speaker a router rather than an
+	// announcer: it sends each peer RIB's best paths, with the iBGP, eBGP
+	// and route reflection rules of rib.Export and the peer's export
+	// policy (learned paths go to an eBGP peer only through an export
+	// policy, RFC 8212, unless PeerConfig.RIB.AllowWithoutPolicy).
+	// Prefixes given to Announce win over learned ones. Needs RIB.
+	AdvertiseLearned bool
 	// GracefulRestart, if set, advertises graceful restart (RFC 4724) to
 	// every peer and keeps a restarting peer's paths in RIB.
 	GracefulRestart *GracefulRestart
@@ -140,6 +147,10 @@ func New(cfg Config) (*Speaker, error) {
 			return nil, fmt.Errorf("bgp: listen: %w", err)
 		}
 		s.listeners = append(s.listeners, &listener{Listener: ln})
+	}
+	if cfg.RIB != nil && cfg.AdvertiseLearned {
+		s.wg.Add(1)
+		go s.followRIB(cfg.RIB.Subscribe())
 	}
 	for _, l := range s.listeners {
 		s.wg.Add(1)

@@ -72,12 +72,12 @@ func (s *Subscription) Next(ctx context.Context) ([]Change, error) {
 			s.mu.Unlock()
 			return nil, ErrClosed
 		}
-		pending := s.pending
-		if len(pending) > 0 {
-			s.pending = make(map[netip.Prefix]struct{})
+		var pending map[netip.Prefix]struct{}
+		if len(s.pending) > 0 {
+			pending, s.pending = s.pending, make(map[netip.Prefix]struct{})
 		}
 		s.mu.Unlock()
-		if len(pending) > 0 {
+		if pending != nil {
 			out := make([]Change, 0, len(pending))
 			s.r.mu.RLock()
 			for p := range pending {
