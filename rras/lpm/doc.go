@@ -13,7 +13,9 @@
 // (a subtree holding a single prefix stored inline) hang off two 256-bit
 // bitsets with their own compressed slices. A lookup walks down the child
 // nodes along the address, then checks the nodes it passed from the
-// deepest up; in each, the longest prefix covering the address is found
+// deepest up (an IPv6 lookup checks them on the way down, keeping the
+// longest match so far, so that those reads overlap the misses of the
+// descent); in each, the longest prefix covering the address is found
 // with three bit tests and one mask-and-count-leading-zeros against a
 // precomputed ancestor mask. Lookup does not allocate.
 //

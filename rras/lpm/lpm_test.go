@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"unsafe"
 
 	gocmp "github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
@@ -277,6 +278,28 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		t.Errorf("ranging over All (%d routes) allocates %v times, want at most 1", tab.Len(), n)
 	}
 	_ = sink
+}
+
+// TestNodeSize: the node layout is planned by cache line (see node).
+func TestNodeSize(t *testing.T) {
+	if n := unsafe.Sizeof(node[int]{}); n != 256 {
+		t.Errorf("node[int] is %d bytes, want 256", n)
+	}
+	var n node[int]
+	for _, f := range []struct {
+		name      string
+		off, line uintptr
+	}{
+		{"meta", unsafe.Offsetof(n.meta), 0},
+		{"near", unsafe.Offsetof(n.near), 0},
+		{"leaves", unsafe.Offsetof(n.leaves), 1},
+		{"lvs", unsafe.Offsetof(n.lvs), 1},
+		{"prefixes", unsafe.Offsetof(n.prefixes), 2},
+	} {
+		if f.off/64 != f.line {
+			t.Errorf("%s at offset %d, want in cache line %d", f.name, f.off, f.line)
+		}
+	}
 }
 
 // TestIndexFollowsCollapse covers the indexes through a node's life:

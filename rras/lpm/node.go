@@ -29,8 +29,9 @@ import (
 // The field order is for the cache: a node is 256 bytes, which the Go
 // allocator aligns to 256, so a lookup passing through reads only the
 // first line (children, near and meta), and one ending here the second
-// (prefixes), third (leaves and lvs) and fourth (vals; far for nodes
-// with more than nearKids children).
+// (leaves and lvs, in the same 128-byte pair as the first), third
+// (prefixes) and fourth (vals; far for nodes with more than nearKids
+// children). TestNodeSize holds the size.
 type node[V any] struct {
 	children bitset256
 	near     [nearKids]atomic.Pointer[node[V]]
