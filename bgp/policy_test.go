@@ -2,7 +2,6 @@ package bgp
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"slices"
 	"testing"
@@ -78,35 +77,8 @@ func TestExportPolicy(t *testing.T) {
 // meets the new policy.
 func TestImportPolicyRouteRefresh(t *testing.T) {
 	checkGoroutines(t)
-	rb := rib.New(rib.Options{LocalASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1")})
-	s, err := New(Config{ASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1"), Logger: testLogger(t), RIB: rb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	sub := s.Subscribe(64)
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second, Families: []wire.Family{wire.IPv4Unicast},
-		RIB: rib.PeerConfig{Import: &policy.Policy{Default: policy.Reject}}})
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	r := rawPeer{t, nc}
-	r.recvType(wire.TypeOpen)
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"),
-		Capabilities: wire.Capabilities{FourOctetAS: true, RouteRefresh: true}}).Append(nil)
-	r.send(ob)
-	r.recvType(wire.TypeKeepalive)
-	r.send(wire.AppendKeepalive(nil))
-	waitFor(t, sub, 5*time.Second, "session up", isType(SessionUp))
-	r.recvType(wire.TypeUpdate) // End-of-RIB
+	s, rb, sub, ln := ribSpeaker(t, Config{}, PeerConfig{RIB: rib.PeerConfig{Import: &policy.Policy{Default: policy.Reject}}})
+	r := acceptRaw(t, ln, sub, wire.Capabilities{RouteRefresh: true})
 	r.send(update(0, 1))
 	r.send(wire.AppendKeepalive(nil))
 	time.Sleep(50 * time.Millisecond)

@@ -12,12 +12,14 @@ import (
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 )
 
-// establishRIB brings up a session between a speaker feeding a RIB and a
-// hand-driven peer whose paths the RIB takes with peer's configuration.
-func establishRIB(t *testing.T, peer rib.PeerConfig) (*rib.RIB, *Subscription, rawPeer) {
+// ribSpeaker starts a speaker feeding a new RIB (cfg adds to Config) and
+// a listener on 127.0.0.2 for its one peer, configured with pc (Address,
+// Port and SourceAddress filled in), which it adds.
+func ribSpeaker(t *testing.T, cfg Config, pc PeerConfig) (*Speaker, *rib.RIB, *Subscription, net.Listener) {
 	t.Helper()
 	r := rib.New(rib.Options{LocalASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1")})
-	s, err := New(Config{ASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1"), Logger: testLogger(t), RIB: r})
+	cfg.ASN, cfg.RouterID, cfg.Logger, cfg.RIB = 65001, netip.MustParseAddr("10.0.0.1"), testLogger(t), r
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,9 +30,26 @@ func establishRIB(t *testing.T, peer rib.PeerConfig) (*rib.RIB, *Subscription, r
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second,
-		Families: []wire.Family{wire.IPv4Unicast}, RIB: peer})
+	pc.Address, pc.Port, pc.SourceAddress = loB, uint16(ln.Addr().(*net.TCPAddr).Port), loA
+	if pc.PeerASN == 0 {
+		pc.PeerASN = 65002
+	}
+	if pc.HoldTime == 0 {
+		pc.HoldTime, pc.Families = 9*time.Second, []wire.Family{wire.IPv4Unicast}
+	}
+	if pc.ConnectTime == 0 {
+		pc.ConnectTime = 5 * time.Second
+	}
+	if err := s.AddPeer(pc); err != nil {
+		t.Fatal(err)
+	}
+	return s, r, sub, ln
+}
+
+// acceptRaw accepts the speaker's connection on ln and plays the peer of
+// AS 65002 with caps up to Established and the speaker's End-of-RIB.
+func acceptRaw(t *testing.T, ln net.Listener, sub *Subscription, caps wire.Capabilities) rawPeer {
+	t.Helper()
 	nc, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)
@@ -38,14 +57,22 @@ func establishRIB(t *testing.T, peer rib.PeerConfig) (*rib.RIB, *Subscription, r
 	t.Cleanup(func() { nc.Close() })
 	p := rawPeer{t, nc}
 	p.recvType(wire.TypeOpen)
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"),
-		Capabilities: wire.Capabilities{FourOctetAS: true}}).Append(nil)
+	caps.FourOctetAS = true
+	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"), Capabilities: caps}).Append(nil)
 	p.send(ob)
 	p.recvType(wire.TypeKeepalive)
 	p.send(wire.AppendKeepalive(nil))
 	waitFor(t, sub, 5*time.Second, "session up", isType(SessionUp))
 	p.recvType(wire.TypeUpdate) // End-of-RIB
-	return r, sub, p
+	return p
+}
+
+// establishRIB brings up a session between a speaker feeding a RIB and a
+// hand-driven peer whose paths the RIB takes with peer's configuration.
+func establishRIB(t *testing.T, peer rib.PeerConfig) (*rib.RIB, *Subscription, rawPeer) {
+	t.Helper()
+	_, r, sub, ln := ribSpeaker(t, Config{}, PeerConfig{RIB: peer})
+	return r, sub, acceptRaw(t, ln, sub, wire.Capabilities{})
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {

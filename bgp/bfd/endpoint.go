@@ -86,7 +86,9 @@ func Listen(cfg EndpointConfig) (*Endpoint, error) {
 		}
 		raw, err := c.SyscallConn()
 		if err == nil {
-			err = recvTTL(raw)
+			if err = sockopt.SetRecvTTL(raw); errors.Is(err, sockopt.ErrUnsupported) {
+				err = nil // no GTSM check here (RFC 5881 section 5 on Linux only)
+			}
 		}
 		if err != nil {
 			c.Close()

@@ -2,33 +2,9 @@ package bfd
 
 import (
 	"encoding/binary"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
-
-// recvTTL asks the kernel to report each datagram's TTL (IPv4) and hop
-// limit (IPv6) in a control message.
-func recvTTL(c syscall.RawConn) error {
-	var serr error
-	err := c.Control(func(fd uintptr) {
-		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-		if err != nil {
-			serr = err
-			return
-		}
-		if dom == unix.AF_INET6 {
-			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
-			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1) // IPv4-mapped traffic
-			return
-		}
-		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1)
-	})
-	if err != nil {
-		return err
-	}
-	return serr
-}
 
 // oobLen is room for one TTL or hop limit control message.
 var oobLen = unix.CmsgSpace(4)

@@ -2,11 +2,8 @@
 
 package bfd
 
-import "syscall"
-
-// recvTTL is a no-op where the TTL of received datagrams is not reported:
-// the GTSM check of RFC 5881 section 5 is then skipped.
-func recvTTL(syscall.RawConn) error { return nil }
+// Where the TTL of received datagrams is not reported (sockopt.SetRecvTTL
+// returns ErrUnsupported), the GTSM check of RFC 5881 section 5 is skipped.
 
 var oobLen = 0
 

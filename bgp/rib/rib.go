@@ -284,28 +284,7 @@ func (r *RIB) looped(id PeerID, s *AttrSet) bool {
 // built from attrs (for routes that come from elsewhere than an UPDATE:
 // tests, static routes). It allocates; Ingest is the fast path.
 func (r *RIB) Announce(id PeerID, n wire.NLRI, attrs *wire.Attributes) error {
-	fam := wire.IPv4Unicast
-	if n.Prefix.Addr().Is6() {
-		fam = wire.IPv6Unicast
-	} else if !n.Prefix.Addr().Is4() {
-		return ErrFamily
-	}
-	b := wire.UpdateBuilder{Family: fam, Attrs: attrs, NLRI: []wire.NLRI{n}}
-	eo := wire.EncodeOptions{AS4: true, ExtendedMessage: true}
-	do := wire.DecodeOptions{AS4: true, ExtendedMessage: true}
-	if n.PathID != 0 {
-		eo.AddPath = eo.AddPath.With(fam)
-		do.AddPath = do.AddPath.With(fam)
-	}
-	if fam == wire.IPv4Unicast && attrs.NextHop.Is6() {
-		eo.ExtendedNextHop = eo.ExtendedNextHop.With(fam)
-		do.ExtendedNextHop = do.ExtendedNextHop.With(fam)
-	}
-	msg, _, err := b.Append(nil, &eo)
-	if err != nil {
-		return err
-	}
-	u, err := wire.ParseUpdate(msg, &do)
+	u, err := encodeUpdate(n, attrs)
 	if err != nil {
 		return err
 	}

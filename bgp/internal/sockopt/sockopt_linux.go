@@ -126,6 +126,30 @@ func SetMinTTL(c syscall.RawConn, minTTL int) error {
 	return nil
 }
 
+// SetRecvTTL asks the kernel to report each received datagram's TTL
+// (IPv4) or hop limit (IPv6) in a control message (IP_RECVTTL,
+// IPV6_RECVHOPLIMIT), for a GTSM check in user space (BFD, RFC 5881).
+func SetRecvTTL(c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
+		if err != nil {
+			serr = err
+			return
+		}
+		if dom == unix.AF_INET6 {
+			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
+			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1) // IPv4-mapped traffic
+			return
+		}
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
 // SetReuseAddr sets SO_REUSEADDR, so a connection can be bound to a port
 // a listener holds.
 func SetReuseAddr(c syscall.RawConn) error {

@@ -27,6 +27,9 @@ func SetMinTTL(c syscall.RawConn, minTTL int) error {
 	return ErrUnsupported
 }
 
+// SetRecvTTL is not supported on this system.
+func SetRecvTTL(c syscall.RawConn) error { return ErrUnsupported }
+
 // SetReuseAddr is not supported on this system.
 func SetReuseAddr(c syscall.RawConn) error { return ErrUnsupported }
 
