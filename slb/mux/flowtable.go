@@ -8,7 +8,7 @@ import (
 // The flow table remembers which backend each flow went to, so that a
 // flow keeps its DIP when the Maglev tables change. It is a fixed array
 // of buckets split into shards by the flow hash's low bits; each shard
-// has its own lock, held for the lookup. A bucket is bucketSize entries of
+// has its own lock, held by writers. A bucket is bucketSize entries of
 // 16 bytes, one 64-byte cache line. A flow may live in either of two
 // buckets of its shard chosen by independent bits of its hash, and is
 // inserted into the emptier one (two-choice hashing): lookups touch one
@@ -27,6 +27,16 @@ import (
 // the same DIP as long as the pool does not change, so a SYN flood fills
 // free space with short-lived untrusted entries but cannot push an
 // established flow out.
+//
+// The lookup of a live flow takes no lock (see lookup): an entry's two
+// words are atomic, a reader takes the meta word between two reads of the
+// tag, and a writer, who holds the shard lock, clears the tag before it
+// gives an entry to another flow. A hit changes the meta word (the
+// deadline, the trusted bit) with a compare-and-swap, and is counted in
+// one atomic add (shard.addHits), or in ProcessBatch in one add per group
+// of packets. Inserting flows and fragments, and repicking, lock the
+// shard; so does a hit when its compare-and-swap loses a race. ICMP
+// errors and later fragments only look up.
 const bucketSize = 4
 
 const (
@@ -35,9 +45,28 @@ const (
 )
 
 type entry struct {
-	tag      uint64 // 0: empty
-	ref      uint32 // backend slot | refTrusted
-	deadline uint32 // ticks
+	tag  atomic.Uint64 // 0: empty
+	meta atomic.Uint64 // the deadline in ticks << 32 | the backend slot | refTrusted
+}
+
+func packMeta(ref, deadline uint32) uint64 { return uint64(deadline)<<32 | uint64(ref) }
+
+func metaRef(v uint64) uint32 { return uint32(v) }
+
+func metaDeadline(v uint64) uint32 { return uint32(v >> 32) }
+
+// put makes e the entry of tag, for a writer holding the shard lock. A
+// lookup that read e's old tag before this meta word finds the tag
+// changed when it reads it again, because the tag is cleared first.
+func (e *entry) put(tag uint64, ref, deadline uint32) {
+	old := e.tag.Load()
+	if old != 0 && old != tag {
+		e.tag.Store(0)
+	}
+	e.meta.Store(packMeta(ref, deadline))
+	if old != tag {
+		e.tag.Store(tag)
+	}
 }
 
 type bucket [bucketSize]entry
@@ -48,7 +77,8 @@ type shard struct {
 	mask    uint64
 	n       [numCounters]uint64 // counters of the flow path, guarded by mu
 	c       [numCounters]atomic.Uint64
-	_       [64]byte // keep neighbouring shards' locks off this cache line
+	hits    atomic.Uint64 // flow hits of the lock-free path: packets<<hitShift | bytes
+	_       [64]byte      // keep neighbouring shards' locks off this cache line
 }
 
 type flowTable struct {
@@ -108,12 +138,12 @@ func (p pair) find(tag uint64, now uint32) (hit, free *entry) {
 }
 
 func alive(e *entry, now uint32) bool {
-	return e.tag != 0 && int32(e.deadline-now) > 0
+	return e.tag.Load() != 0 && int32(metaDeadline(e.meta.Load())-now) > 0
 }
 
 // find returns the live entry tagged tag, or nil, a reusable (empty or
 // expired) entry of the bucket or nil when it is full, and the number of
-// reusable entries.
+// reusable entries. The caller holds the shard lock.
 func (b *bucket) find(tag uint64, now uint32) (hit, free *entry, n int) {
 	for i := range b {
 		e := &b[i]
@@ -124,11 +154,61 @@ func (b *bucket) find(tag uint64, now uint32) (hit, free *entry, n int) {
 			n++
 			continue
 		}
-		if e.tag == tag {
+		if e.tag.Load() == tag {
 			return e, nil, 0
 		}
 	}
 	return nil, free, n
+}
+
+// lookup returns the live entry tagged tag and its meta word, or nil,
+// without the shard lock: the meta word is read between two reads of the
+// tag, so it is the tag's (see entry.put). nil means a miss or a writer
+// at work; the caller then locks the shard and finds again.
+func (p pair) lookup(tag uint64, now uint32) (*entry, uint64) {
+	if e, v := p.a.lookup(tag, now); e != nil {
+		return e, v
+	}
+	return p.b.lookup(tag, now)
+}
+
+func (b *bucket) lookup(tag uint64, now uint32) (*entry, uint64) {
+	for i := range b {
+		e := &b[i]
+		if e.tag.Load() != tag {
+			continue
+		}
+		v := e.meta.Load()
+		if e.tag.Load() == tag && int32(metaDeadline(v)-now) > 0 {
+			return e, v
+		}
+	}
+	return nil, 0
+}
+
+// hitShift splits shard.hits: packets above it, bytes below. Both halves
+// are moved into the shard's locked counters before they reach half
+// their range, which leaves room for millions of concurrent adds.
+const hitShift = 40
+
+// addHits counts flow hits of the lock-free path: hits is their number
+// << hitShift | their encapsulated bytes, for at most a few thousand
+// packets.
+func (s *shard) addHits(hits uint64) {
+	if v := s.hits.Add(hits); v >= 1<<63 || v&(1<<(hitShift-1)) != 0 {
+		s.mu.Lock()
+		s.drainHits()
+		s.mu.Unlock()
+	}
+}
+
+// drainHits moves the hits into the locked counters; the caller holds
+// the lock.
+func (s *shard) drainHits() {
+	v := s.hits.Swap(0)
+	s.n[cFlowHit] += v >> hitShift
+	s.n[VerdictForward] += v >> hitShift
+	s.n[cBytesOut] += v & (1<<hitShift - 1)
 }
 
 // flowCount counts the live entries, for tests and Stats.
@@ -140,7 +220,7 @@ func (t *flowTable) flowCount(now uint32) (untrusted, trusted int) {
 			for k := range s.buckets[j] {
 				e := &s.buckets[j][k]
 				if alive(e, now) {
-					if e.ref&refTrusted != 0 {
+					if metaRef(e.meta.Load())&refTrusted != 0 {
 						trusted++
 					} else {
 						untrusted++

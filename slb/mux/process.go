@@ -127,6 +127,8 @@ func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 	var errs [batchStride]error
 	var touched uint64
 	for base := 0; base < n; base += batchStride {
+		var hits uint64 // the group's lock-free flow hits, counted once
+
 		k := min(batchStride, n-base)
 		for j := range k {
 			ps[j] = packet{}
@@ -139,8 +141,11 @@ func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 			o := &out[base+j]
 			o.Result = Result{}
 			o.Start = len(dst)
-			dst, o.Err = m.processParsed(dst, pkts[base+j], &ps[j], errs[j], now, &o.Result)
+			dst, o.Err = m.processParsed(dst, pkts[base+j], &ps[j], errs[j], now, &hits, &o.Result)
 			o.End = len(dst)
+		}
+		if hits != 0 {
+			m.flows.shards[0].addHits(hits)
 		}
 	}
 	if touched == 1 { // never: the branch only keeps the loads
@@ -167,12 +172,13 @@ func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 	if err == nil {
 		p.hash = m.tableHash(&p)
 	}
-	return m.processParsed(dst, pkt, &p, err, now, r)
+	return m.processParsed(dst, pkt, &p, err, now, nil, r)
 }
 
 // processParsed handles a packet that parse read into p (or failed to,
-// with err).
-func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, r *Result) ([]byte, error) {
+// with err). A lock-free flow hit is added to *hits (see shard.hits) for
+// the caller to count, or counted at once when hits is nil.
+func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, hits *uint64, r *Result) ([]byte, error) {
 	if err != nil {
 		r.Verdict = VerdictInvalid
 		m.flows.shards[0].c[VerdictInvalid].Add(1)
@@ -220,16 +226,14 @@ func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, r
 	case p.icmpErr:
 		// The error is about an established flow: look it up, but
 		// neither insert nor refresh it.
-		sh.mu.Lock()
-		if e, _ := bk.find(h|1, now); e != nil {
-			b = st.slot(e.ref)
+		if e, v := bk.lookup(h|1, now); e != nil {
+			b = st.slot(metaRef(v))
 		}
-		sh.mu.Unlock()
 		if b == nil || b.gone(now) {
 			b = m.pick(svc, p, st)
 		}
 	default:
-		if b = m.flow(svc, p, h, sh, bk, st, now, r); b != nil {
+		if b = m.flow(svc, p, h, sh, bk, st, now, hits, r); b != nil {
 			counted = true
 		}
 	}
@@ -249,27 +253,51 @@ func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, r
 }
 
 // flow looks the flow up in the flow table, inserting it if it is new,
-// and returns its backend, or nil if the pool has no healthy DIP.
-func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *state, now uint32, r *Result) *backend {
+// and returns its backend, or nil if the pool has no healthy DIP. A hit
+// on a live backend takes no lock (see flowTable): it refreshes the
+// deadline and sets the trusted bit with a compare-and-swap, and only
+// when they change, which for a busy flow is once per tick; it is
+// counted in *hits, or in the shard when hits is nil.
+func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *state, now uint32, hits *uint64, r *Result) *backend {
+	if e, v := bk.lookup(h|1, now); e != nil {
+		ref := metaRef(v)
+		if b := st.slot(ref); b != nil && !b.gone(now) {
+			want := packMeta(ref|refTrusted, now+svc.idle)
+			if v == want || e.meta.CompareAndSwap(v, want) {
+				if ref&refTrusted == 0 {
+					sh.c[cPromoted].Add(1)
+				}
+				if hit := 1<<hitShift | uint64(m.hdrLen+p.length); hits != nil {
+					*hits += hit
+				} else {
+					sh.addHits(hit)
+				}
+				r.Flow = FlowEstablished
+				return b
+			}
+		}
+	}
 	sh.mu.Lock()
 	e, free := bk.find(h|1, now)
 	var b *backend
 	if e != nil {
-		b = st.slot(e.ref)
+		v := e.meta.Load()
+		ref := metaRef(v)
+		b = st.slot(ref)
 		if b == nil || b.gone(now) {
 			// Its DIP was removed and has drained: start over.
 			if b = m.pick(svc, p, st); b == nil {
 				sh.mu.Unlock()
 				return nil
 			}
-			e.ref = e.ref&refTrusted | b.slot
+			ref = ref&refTrusted | b.slot
 			sh.n[cRepicked]++
 		}
-		if e.ref&refTrusted == 0 {
-			e.ref |= refTrusted
+		if ref&refTrusted == 0 {
+			ref |= refTrusted
 			sh.n[cPromoted]++
 		}
-		e.deadline = now + svc.idle
+		e.meta.Store(packMeta(ref, now+svc.idle))
 		sh.n[cFlowHit]++
 		r.Flow = FlowEstablished
 	} else {
@@ -278,7 +306,7 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 			return nil
 		}
 		if free != nil {
-			*free = entry{tag: h | 1, ref: b.slot, deadline: now + m.untrust}
+			free.put(h|1, b.slot, now+m.untrust)
 			sh.n[cFlowNew]++
 			r.Flow = FlowNew
 		} else {
@@ -338,7 +366,7 @@ func (m *Mux) rememberFragment(p *packet, slot uint32, now uint32) {
 		e = free
 	}
 	if e != nil {
-		*e = entry{tag: tag | 1, ref: slot, deadline: now + m.untrust}
+		e.put(tag|1, slot, now+m.untrust)
 	}
 	sh.mu.Unlock()
 }
@@ -348,11 +376,9 @@ func (m *Mux) laterFragment(dst, pkt []byte, p *packet, st *state, now uint32, r
 	tag := p.hash
 	sh, bk := m.flows.locate(tag)
 	var b *backend
-	sh.mu.Lock()
-	if e, _ := bk.find(tag|1, now); e != nil {
-		b = st.slot(e.ref)
+	if e, v := bk.lookup(tag|1, now); e != nil {
+		b = st.slot(metaRef(v))
 	}
-	sh.mu.Unlock()
 	if b == nil {
 		v := VerdictNoFlow
 		if _, ok := st.vips[p.tuple.Dst]; !ok {

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Process runs concurrently with Configure, SetHealth and the SNAT
@@ -49,5 +50,68 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 	if err := m.Close(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Flow hits, which take no lock, run concurrently with new flows that
+// keep reusing the expired entries of the same buckets: an established
+// flow is always found, on its own DIP, and every hit is counted.
+func TestConcurrentFlowHits(t *testing.T) {
+	clock := newClock()
+	m := newMux(t, Config{Clock: clock, FlowTableSize: 64, Shards: 1, UntrustedTimeout: 20 * time.Millisecond})
+	configure(t, m, webLB(backends(8)))
+	const flows = 16
+	pkts := make([][]byte, flows)
+	dips := make([]netip.Addr, flows)
+	for i := range pkts {
+		pkts[i] = tcpPk(netip.AddrFrom4([4]byte{100, 64, 0, byte(i)}), vip4, 1000, 80).bytes()
+		send(t, m, pkts[i])
+		dips[i] = send(t, m, pkts[i]).DIP
+	}
+	before := m.Stats().FlowHits
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { // new flows, each seen once, expiring as the clock moves
+		buf := make([]byte, 0, 256)
+		for i := 0; ctx.Err() == nil; i++ {
+			m.Process(buf[:0], tcpPk(netip.AddrFrom4([4]byte{100, 65, byte(i >> 8), byte(i)}), vip4, 2000, 80).bytes())
+			if i%8 == 0 {
+				clock.Advance(20 * time.Millisecond)
+			}
+		}
+	})
+	const rounds = 2000
+	var hitters sync.WaitGroup
+	for g := range 2 {
+		hitters.Go(func() {
+			buf := make([]byte, 0, 256)
+			out := make([]Output, flows)
+			for n := range rounds {
+				if g == 0 {
+					i := n % flows
+					if _, r, err := m.Process(buf[:0], pkts[i]); err != nil || r.Flow != FlowEstablished || r.DIP != dips[i] {
+						t.Errorf("flow %d: %v %v to %v, want established to %v", i, err, r.Flow, r.DIP, dips[i])
+						return
+					}
+					continue
+				}
+				m.ProcessBatch(buf[:0], pkts, out)
+				for i, o := range out {
+					if o.Err != nil || o.Flow != FlowEstablished || o.DIP != dips[i] {
+						t.Errorf("batch flow %d: %v %v to %v, want established to %v", i, o.Err, o.Flow, o.DIP, dips[i])
+						return
+					}
+				}
+			}
+		})
+	}
+	hitters.Wait()
+	cancel()
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if got, want := m.Stats().FlowHits-before, uint64(rounds+rounds*flows); got != want {
+		t.Errorf("FlowHits grew by %d, want %d", got, want)
 	}
 }

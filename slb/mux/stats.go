@@ -90,6 +90,7 @@ func (m *Mux) Stats() Stats {
 	for i := range m.flows.shards {
 		sh := &m.flows.shards[i]
 		sh.mu.Lock()
+		sh.drainHits()
 		for j := range c {
 			c[j] += sh.n[j] + sh.c[j].Load()
 		}
