@@ -9,6 +9,7 @@ func BenchmarkNew(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		bs := names(n)
 		b.Run(fmt.Sprintf("N=%d/M=%d", n, DefaultSize), func(b *testing.B) {
+			defer cpuTime(b)()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := New(DefaultSize, bs); err != nil {
