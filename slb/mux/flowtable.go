@@ -1,6 +1,7 @@
 package mux
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -94,8 +95,9 @@ func newFlowTable(entries, shards int) *flowTable {
 		t.shardBits++
 	}
 	per := buckets / shards
+	all := newBuckets(buckets, t)
 	for i := range t.shards {
-		t.shards[i].buckets = make([]bucket, per)
+		t.shards[i].buckets = all[i*per : (i+1)*per : (i+1)*per]
 		t.shards[i].mask = uint64(per - 1)
 	}
 	return t
@@ -230,6 +232,7 @@ func (t *flowTable) flowCount(now uint32) (untrusted, trusted int) {
 		}
 		s.mu.Unlock()
 	}
+	runtime.KeepAlive(t) // its buckets may be mapped outside the heap (newBuckets)
 	return untrusted, trusted
 }
 

@@ -3,6 +3,7 @@ package mux
 import (
 	"context"
 	"net/netip"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -114,4 +115,25 @@ func TestConcurrentFlowHits(t *testing.T) {
 	if got, want := m.Stats().FlowHits-before, uint64(rounds+rounds*flows); got != want {
 		t.Errorf("FlowHits grew by %d, want %d", got, want)
 	}
+}
+
+// A flow table of at least a huge page (on Linux mapped outside the Go
+// heap) works like a small one and is released with its Mux.
+func TestLargeFlowTable(t *testing.T) {
+	m := newMux(t, Config{FlowTableSize: 1 << 18})
+	configure(t, m, webLB(backends(8)))
+	for i := range 100 {
+		pkt := tcpPk(netip.AddrFrom4([4]byte{100, 64, 1, byte(i)}), vip4, 1000, 80).bytes()
+		send(t, m, pkt)
+		if r := send(t, m, pkt); r.Flow != FlowEstablished {
+			t.Fatalf("flow %d: second packet %v", i, r.Flow)
+		}
+	}
+	if u, tr := m.Flows(); u != 0 || tr != 100 {
+		t.Errorf("Flows() = %d untrusted, %d trusted; want 0, 100", u, tr)
+	}
+	if err := m.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC() // runs the cleanup that unmaps the table
 }
