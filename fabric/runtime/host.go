@@ -158,7 +158,7 @@ func (rt *Runtime) tenantPrefixes() []netip.Prefix {
 }
 
 // attachToHost plugs a VM into its host's virtual switch.
-func (rt *Runtime) attachToHost(m Machine) error {
+func (rt *Runtime) attachToHost(ctx context.Context, m Machine) error {
 	h, ok := rt.hosts[m.Host]
 	if !ok {
 		return fmt.Errorf("%s: host %q does not exist", m.Name, m.Host)
@@ -177,7 +177,7 @@ func (rt *Runtime) attachToHost(m Machine) error {
 		vmSide.Close()
 		return fmt.Errorf("%s: %w", m.Name, err)
 	}
-	return rt.addMachine(m, vmSide)
+	return rt.addMachine(ctx, m, vmSide)
 }
 
 func (rt *Runtime) sortedHosts() []*hostNode {

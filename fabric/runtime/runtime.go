@@ -35,7 +35,20 @@ type Options struct {
 	Queue int
 	// HoldTime is the BGP hold time proposed by every speaker (0: 9 s).
 	HoldTime time.Duration
+	// Guests, if set, attaches every machine in place of a gVisor guest
+	// (the lab runtime puts a network namespace with the kernel's own
+	// stack there, behind a TAP device).
+	Guests GuestFactory
 }
+
+// GuestFactory attaches machine m to port, the port the runtime made for
+// it: on its network's switch, or the machine's end of the wire to its
+// host's vNIC. On success it owns the port and returns a function that
+// detaches the machine and closes the port; on error it leaves the port
+// alone (Start fails and tears the networks down). Start calls it before the hosts' probes begin, so a web server
+// should be answering when it returns. Runtime.Machine and Runtime.Served
+// know only the runtime's own gVisor guests.
+type GuestFactory func(ctx context.Context, m Machine, port *netsim.Port) (detach func(), err error)
 
 // Progress is one step of a runtime's life.
 type Progress struct {
@@ -109,7 +122,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (rt *Runtime, err err
 		if err != nil {
 			return nil, err
 		}
-		if err := rt.addMachine(m, sw.Port(m.Name)); err != nil {
+		if err := rt.addMachine(ctx, m, sw.Port(m.Name)); err != nil {
 			return nil, err
 		}
 	}
@@ -124,7 +137,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (rt *Runtime, err err
 		if m.Host == "" {
 			continue
 		}
-		if err := rt.attachToHost(m); err != nil {
+		if err := rt.attachToHost(ctx, m); err != nil {
 			return nil, err
 		}
 	}
@@ -184,7 +197,16 @@ func (rt *Runtime) startGateway(ctx context.Context, g Gateway) error {
 	return nil
 }
 
-func (rt *Runtime) addMachine(m Machine, port *netsim.Port) error {
+func (rt *Runtime) addMachine(ctx context.Context, m Machine, port *netsim.Port) error {
+	if rt.opts.Guests != nil {
+		detach, err := rt.opts.Guests(ctx, m, port)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+		rt.closers = append(rt.closers, detach)
+		rt.progress(m.Name, "started", "%s at %s, attached by Options.Guests", m.Role, m.Addr)
+		return nil
+	}
 	mc, err := startMachine(m, port)
 	if err != nil {
 		return err

@@ -1,0 +1,171 @@
+//go:build linux
+
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/offload/tap"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
+)
+
+// guestIfName is the TAP device's name inside a machine's namespace.
+const guestIfName = "eth0"
+
+// kernelGuest is a machine as a network namespace: the kernel's stack on a
+// TAP device whose frames the fabric process bridges to the machine's
+// netsim port.
+type kernelGuest struct {
+	name, ns string
+	port     *netsim.Port
+	dev      *tap.Device
+	attached bool // the port's receiver is set: close closes the port
+	servers  []*http.Server
+	wg       sync.WaitGroup
+
+	fromKernel, toKernel, dropped atomic.Uint64
+}
+
+// startKernelGuest makes ns, puts a TAP device configured as m in it,
+// serves HTTP there if m is a web server, and bridges the TAP to port.
+func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *netsim.Port) (g *kernelGuest, err error) {
+	if err := addNamespace(ctx, ns); err != nil {
+		return nil, err
+	}
+	g = &kernelGuest{name: m.Name, ns: ns, port: port}
+	defer func() {
+		if err != nil {
+			g.close()
+			g = nil
+		}
+	}()
+	// The fabric speaks IPv4: keep the kernel's IPv6 chatter (router
+	// solicitations, MLD) off the wire.
+	for _, k := range []string{"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"} {
+		if err := sysctl(ns, k, "1"); err != nil {
+			return nil, fmt.Errorf("sysctl %s in %s: %w", k, ns, err)
+		}
+	}
+	// IFF_VNET_HDR without offloads: the kernel segments and checksums
+	// in software and hands over complete frames of at most the MTU.
+	g.dev, err = tap.Open(tap.Config{Name: guestIfName, NetNS: nsPath(ns)})
+	if err != nil {
+		return nil, err
+	}
+	script := fmt.Sprintf("link set %s address %s mtu 1500\naddr add %s dev %s\nlink set %s up\n",
+		guestIfName, net.HardwareAddr(m.MAC[:]), m.Addr, guestIfName, guestIfName)
+	if m.Gateway.IsValid() {
+		script += fmt.Sprintf("route add default via %s dev %s\n", m.Gateway, guestIfName)
+	}
+	if err := ip(ctx, script, "-n", ns, "-batch", "-"); err != nil {
+		return nil, err
+	}
+	if m.Role == runtime.RoleWebServer {
+		if err := g.serve(m); err != nil {
+			return nil, err
+		}
+	}
+	g.attached = true
+	port.SetReceiver(g.toKernelFrame)
+	g.wg.Go(g.fromKernelLoop)
+	return g, nil
+}
+
+// serve answers HTTP on each of m's TCP endpoints (port 80 when it has
+// none) from sockets opened inside the namespace.
+func (g *kernelGuest) serve(m runtime.Machine) error {
+	ports := []uint16{}
+	for _, e := range m.Endpoints {
+		if e.Proto == header.ProtocolTCP {
+			ports = append(ports, e.Port)
+		}
+	}
+	if len(ports) == 0 {
+		ports = append(ports, 80)
+	}
+	for _, p := range ports {
+		var ln net.Listener
+		err := inNamespace(g.ns, func() error {
+			var err error
+			ln, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp4", fmt.Sprintf(":%d", p))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("serve port %d in %s: %w", p, g.ns, err)
+		}
+		srv := &http.Server{Handler: nameHandler(g.name), ReadHeaderTimeout: 10 * time.Second}
+		g.servers = append(g.servers, srv)
+		g.wg.Go(func() { _ = srv.Serve(ln) })
+	}
+	return nil
+}
+
+// fromKernelLoop carries the frames the kernel sends on the TAP to the
+// machine's port until the device is closed.
+func (g *kernelGuest) fromKernelLoop() {
+	buf := make([]byte, tap.ReadBufferSize)
+	for {
+		h, frame, err := g.dev.ReadPacket(buf)
+		if err != nil {
+			var te *tap.Error
+			if errors.As(err, &te) {
+				return // closed, or the device is gone
+			}
+			g.dropped.Add(1) // a malformed virtio-net header
+			continue
+		}
+		if h.IsGSO() {
+			// TUNSETOFFLOAD 0 accepted no segmentation offload.
+			g.dropped.Add(1)
+			continue
+		}
+		if h.NeedsChecksum() {
+			if h.FinishChecksum(frame) != nil {
+				g.dropped.Add(1)
+				continue
+			}
+		}
+		g.fromKernel.Add(1)
+		g.port.Send(frame)
+	}
+}
+
+// toKernelFrame is the port's receiver: it writes the frame to the TAP
+// with an empty virtio-net header (a complete packet the kernel checks).
+func (g *kernelGuest) toKernelFrame(frame []byte) {
+	if err := g.dev.WritePacket(virtio.NetHdr{}, frame); err != nil {
+		g.dropped.Add(1)
+		return
+	}
+	g.toKernel.Add(1)
+}
+
+func (g *kernelGuest) stats() GuestStats {
+	return GuestStats{FromKernel: g.fromKernel.Load(), ToKernel: g.toKernel.Load(), Dropped: g.dropped.Load()}
+}
+
+// close stops serving, closes the TAP and the port, and deletes the
+// namespace.
+func (g *kernelGuest) close() {
+	for _, srv := range g.servers {
+		_ = srv.Close()
+	}
+	if g.dev != nil {
+		_ = g.dev.Close() // ends fromKernelLoop
+	}
+	if g.attached {
+		g.port.Close() // ends the deliveries to toKernelFrame
+	}
+	g.wg.Wait()
+	_ = deleteNamespace(g.ns) // if this fails, Down finds it by its prefix
+}

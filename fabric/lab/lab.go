@@ -1,0 +1,204 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+)
+
+// DefaultPrefix starts the names of a lab's namespaces when Options.Prefix
+// is empty.
+const DefaultPrefix = "fab-"
+
+// ErrUnsupported: the lab needs Linux network namespaces and TAP devices.
+var ErrUnsupported = errors.New("lab: needs Linux network namespaces and TAP devices")
+
+// ErrExists: namespaces with the lab's prefix exist already (a lab runs,
+// or one crashed; Down removes them).
+var ErrExists = errors.New("lab: namespaces with this prefix exist")
+
+// Options tune a lab.
+type Options struct {
+	// Prefix starts the name of every namespace the lab makes
+	// (DefaultPrefix when empty): lower-case letters, digits and '-', at
+	// most 32 bytes.
+	Prefix string
+	// Runtime are the options of the fabric's nodes; Up sets Guests.
+	Runtime runtime.Options
+}
+
+// Lab is a running topology whose machines are network namespaces.
+type Lab struct {
+	prefix string
+	rt     *runtime.Runtime
+
+	mu     sync.Mutex
+	guests map[string]*kernelGuest // by machine name
+}
+
+// Up checks that no namespace with the prefix exists, then starts t with
+// every machine in a namespace of its own. It returns once every node runs;
+// call Ready to wait for BGP, routes and probes, and Close to remove
+// everything.
+func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
+	prefix := opts.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return nil, err
+	}
+	if err := supported(); err != nil {
+		return nil, err
+	}
+	left, err := Namespaces(prefix)
+	if err != nil {
+		return nil, err
+	}
+	if len(left) > 0 {
+		return nil, fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
+			ErrExists, strings.Join(left, ", "), prefix, prefix)
+	}
+	l := &Lab{prefix: prefix, guests: map[string]*kernelGuest{}}
+	ro := opts.Runtime
+	ro.Guests = l.attach
+	rt, err := runtime.Start(ctx, t, ro)
+	if err != nil {
+		// Start closed what it had started, our guests with it; remove
+		// anything a failed attach left.
+		_, _ = Down(prefix)
+		return nil, err
+	}
+	l.rt = rt
+	return l, nil
+}
+
+func checkPrefix(p string) error {
+	if len(p) > 32 {
+		return fmt.Errorf("lab: prefix %q longer than 32 bytes", p)
+	}
+	for _, c := range []byte(p) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return fmt.Errorf("lab: prefix %q: only a-z, 0-9 and '-' are allowed", p)
+		}
+	}
+	return nil
+}
+
+// Prefix returns the prefix of the lab's namespace names.
+func (l *Lab) Prefix() string { return l.prefix }
+
+// Runtime returns the fabric's nodes, for their status and counters.
+func (l *Lab) Runtime() *runtime.Runtime { return l.rt }
+
+// Ready waits until the fabric can carry traffic to every VIP (see
+// runtime.Runtime.Ready).
+func (l *Lab) Ready(ctx context.Context) error { return l.rt.Ready(ctx) }
+
+// Namespace returns the name of a machine's namespace: the prefix and the
+// machine's name in lower case, other characters than letters, digits,
+// '-', '_' and '.' replaced by '-'.
+func (l *Lab) Namespace(machine string) string { return NamespaceName(l.prefix, machine) }
+
+// NamespaceName returns the name of a machine's namespace in a lab with
+// prefix (see Lab.Namespace).
+func NamespaceName(prefix, machine string) string {
+	return prefix + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, machine)
+}
+
+// Machines returns the names of the machines in namespaces, sorted.
+func (l *Lab) Machines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Sorted(maps.Keys(l.guests))
+}
+
+// GuestStats counts what crossed a machine's TAP device.
+type GuestStats struct {
+	FromKernel, ToKernel uint64 // frames
+	// Dropped are frames from the kernel that claimed a segmentation
+	// offload the TAP never accepted, or had a malformed virtio-net
+	// header, plus frames the kernel refused.
+	Dropped uint64
+}
+
+// Stats returns a machine's TAP counters.
+func (l *Lab) Stats(machine string) (GuestStats, bool) {
+	l.mu.Lock()
+	g, ok := l.guests[machine]
+	l.mu.Unlock()
+	if !ok {
+		return GuestStats{}, false
+	}
+	return g.stats(), true
+}
+
+// DialContext connects from inside a machine's namespace, through its
+// kernel stack: the socket is created on a thread switched into the
+// namespace. addr must be a literal address and port.
+func (l *Lab) DialContext(ctx context.Context, machine, network, addr string) (net.Conn, error) {
+	l.mu.Lock()
+	g, ok := l.guests[machine]
+	l.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("lab: no machine %q", machine)
+	}
+	var c net.Conn
+	err := inNamespace(g.ns, func() error {
+		var err error
+		c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+		return err
+	})
+	return c, err
+}
+
+// HTTPClient returns a client whose connections start in a machine's
+// namespace. URLs must name hosts by address.
+func (l *Lab) HTTPClient(machine string) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return l.DialContext(ctx, machine, network, addr)
+		},
+		DisableKeepAlives: true,
+	}}
+}
+
+// Close stops the fabric and removes every namespace and TAP device the
+// lab made.
+func (l *Lab) Close() {
+	l.rt.Close() // detaches every guest, deleting its namespace
+}
+
+// attach is the runtime's GuestFactory.
+func (l *Lab) attach(ctx context.Context, m runtime.Machine, port *netsim.Port) (func(), error) {
+	g, err := startKernelGuest(ctx, l.Namespace(m.Name), m, port)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.guests[m.Name] = g
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.guests, m.Name)
+		l.mu.Unlock()
+		g.close()
+	}, nil
+}

@@ -1,0 +1,182 @@
+//go:build linux
+
+package lab_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/lab"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+)
+
+// needLab skips the test unless it can create namespaces and TAPs.
+func needLab(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces and TAP devices")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("needs the ip command (iproute2) to configure namespaces")
+	}
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		t.Skip("needs /dev/net/tun to create TAP devices")
+	}
+}
+
+// prefix is unique to this process and test, and removed when it ends.
+func prefix(t *testing.T, tag string) string {
+	p := fmt.Sprintf("fl%d-%s-", os.Getpid(), tag)
+	t.Cleanup(func() { _, _ = lab.Down(p) })
+	return p
+}
+
+// get fetches url with c and returns the body and the machine that served it.
+func get(ctx context.Context, c *http.Client, url string) (body, servedBy string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return string(b), "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return string(b), resp.Header.Get(runtime.ServedBy), nil
+}
+
+// TestSeedWithKernelGuests runs the seed topology with every machine a
+// namespace on a TAP: curl in ClientVM's namespace reaches a PortalVM
+// through the NAT, the router, the Mux, VXLAN and a host; requests spread
+// over both PortalVMs; a PortalVM reaches the outside server (SNAT); the
+// outside reaches the VIP through the NAT's port forward; and Close leaves
+// no namespace behind.
+func TestSeedWithKernelGuests(t *testing.T) {
+	needLab(t)
+	p := prefix(t, "seed")
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	l, err := lab.Up(ctx, runtime.Seed(), lab.Options{Prefix: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			l.Close()
+		}
+	})
+	if err := l.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	vip := "http://192.168.102.10/"
+
+	if _, err := exec.LookPath("curl"); err == nil {
+		out, err := exec.CommandContext(ctx, "ip", "netns", "exec", l.Namespace("ClientVM"),
+			"curl", "-sS", "-i", "-m", "5", vip).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl %s in %s: %v\n%s", vip, l.Namespace("ClientVM"), err, out)
+		}
+		if !strings.Contains(string(out), runtime.ServedBy+": PortalVM") || !strings.Contains(string(out), "Hello from PortalVM") {
+			t.Fatalf("curl %s: no PortalVM answered:\n%s", vip, out)
+		}
+		t.Logf("curl in %s:\n%s", l.Namespace("ClientVM"), out)
+	} else {
+		t.Log("curl is not installed; the Go client below stands in")
+	}
+
+	client := l.HTTPClient("ClientVM")
+	seen := map[string]int{}
+	for range 16 {
+		body, by, err := get(ctx, client, vip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(by, "PortalVM") || !strings.Contains(body, "Hello from "+by) {
+			t.Fatalf("GET %s: served by %q: %q", vip, by, body)
+		}
+		seen[by]++
+	}
+	if len(seen) != 2 {
+		t.Errorf("16 connections reached %v, want both PortalVMs", seen)
+	}
+
+	// Outbound from a PortalVM: SNAT on its host, the router, the NAT.
+	if body, by, err := get(ctx, l.HTTPClient("PortalVM1"), "http://203.0.113.100/"); err != nil || by != "Internet" {
+		t.Errorf("PortalVM1 -> outside: %q by %q, %v", body, by, err)
+	}
+	// Inbound through the NAT's port forward to the VIP.
+	if body, by, err := get(ctx, l.HTTPClient("Internet"), "http://203.0.113.1/"); err != nil || !strings.HasPrefix(by, "PortalVM") {
+		t.Errorf("outside -> NATVM:80 -> VIP: %q by %q, %v", body, by, err)
+	}
+
+	for _, m := range l.Machines() {
+		st, _ := l.Stats(m)
+		t.Logf("%s: %+v", m, st)
+		if st.Dropped != 0 {
+			t.Errorf("%s: %d frames dropped at the TAP", m, st.Dropped)
+		}
+	}
+
+	l.Close()
+	closed = true
+	left, err := lab.Namespaces(p)
+	if err != nil || len(left) != 0 {
+		t.Errorf("after Close: namespaces %v left (%v)", left, err)
+	}
+}
+
+// TestDownRemovesLeftovers: Up refuses to start over namespaces with its
+// prefix, and Down removes them and ends the processes inside, as after a
+// crash.
+func TestDownRemovesLeftovers(t *testing.T) {
+	needLab(t)
+	p := prefix(t, "down")
+	ns := p + "clientvm"
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v\n%s", err, out)
+	}
+	sleep := exec.Command("ip", "netns", "exec", ns, "sleep", "30")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- sleep.Wait() }()
+	t.Cleanup(func() { _ = sleep.Process.Kill() })
+
+	if _, err := lab.Up(t.Context(), runtime.Seed(), lab.Options{Prefix: p}); !errors.Is(err, lab.ErrExists) {
+		t.Fatalf("Up over a leftover namespace: %v, want ErrExists", err)
+	}
+	// Wait until the sleep runs in the namespace.
+	time.Sleep(100 * time.Millisecond)
+	removed, err := lab.Down(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0] != ns {
+		t.Errorf("Down removed %v, want [%s]", removed, ns)
+	}
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		t.Error("the process in the namespace still runs after Down")
+	}
+	if left, _ := lab.Namespaces(p); len(left) != 0 {
+		t.Errorf("after Down: %v", left)
+	}
+}

@@ -1,0 +1,54 @@
+package runtime_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+)
+
+// TestGuestFactory: with Options.Guests, every machine (the outside server
+// too) goes to the factory instead of a gVisor guest, and Close detaches
+// each one.
+func TestGuestFactory(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		attached []string
+		detached []string
+	)
+	rt, err := runtime.Start(t.Context(), runtime.Seed(), runtime.Options{
+		Guests: func(_ context.Context, m runtime.Machine, port *netsim.Port) (func(), error) {
+			mu.Lock()
+			defer mu.Unlock()
+			attached = append(attached, m.Name)
+			port.SetReceiver(func([]byte) {})
+			return func() {
+				port.Close()
+				mu.Lock()
+				detached = append(detached, m.Name)
+				mu.Unlock()
+			}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rt.Machine("ClientVM"); ok {
+		t.Error("Machine(ClientVM) found a gVisor guest; the factory attached it")
+	}
+	rt.Close()
+	want := []string{"ClientVM", "Internet", "PortalVM1", "PortalVM2"}
+	slices.Sort(attached)
+	slices.Sort(detached)
+	if d := cmp.Diff(want, attached); d != "" {
+		t.Errorf("attached (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(want, detached); d != "" {
+		t.Errorf("detached (-want +got):\n%s", d)
+	}
+}
