@@ -48,6 +48,7 @@ var commands = map[string]func(ctx context.Context, args []string, out io.Writer
 	"status":     runStatus,
 	"backup":     runBackup,
 	"restore":    runRestore,
+	"lab":        runLab,
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {

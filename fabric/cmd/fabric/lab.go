@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/lab"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+)
+
+// runLab is `fabric lab up|down`: the topology on real Linux networking,
+// every machine a network namespace with the kernel's stack on a TAP
+// device, the fabric's nodes in this process.
+//
+//	fabric lab up [-f FILE] [-prefix P]   start, and run until interrupted or `lab down`
+//	fabric lab down [-prefix P]           stop a running lab and remove what any lab with P left
+func runLab(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("lab: want a subcommand: up or down")
+	}
+	switch args[0] {
+	case "up":
+		return runLabUp(ctx, args[1:], out)
+	case "down":
+		return runLabDown(args[1:], out)
+	}
+	return fmt.Errorf("lab: unknown subcommand %q (want: up, down)", args[0])
+}
+
+// labFlags are the flags up and down share.
+type labFlags struct {
+	prefix, stateDir string
+}
+
+func (f *labFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.prefix, "prefix", lab.DefaultPrefix, "prefix of the names of the lab's network namespaces")
+	fs.StringVar(&f.stateDir, "state-dir", "/run/sdnfabric", "directory of the running labs' PID files")
+}
+
+// pidFile is where `lab up` records its PID for `lab down`.
+func (f *labFlags) pidFile() string {
+	return filepath.Join(f.stateDir, "lab-"+strings.TrimSuffix(f.prefix, "-")+".pid")
+}
+
+func runLabUp(ctx context.Context, args []string, out io.Writer) error {
+	flags := flag.NewFlagSet("lab up", flag.ContinueOnError)
+	flags.SetOutput(out)
+	var lf labFlags
+	lf.register(flags)
+	file := flags.String("f", defaultTopology, "topology file (fabric model resources, YAML or JSON); the built-in seed topology when it does not exist")
+	timeout := flags.Duration("timeout", 20*time.Second, "how long the fabric may take to converge")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	topo, source, err := loadTopology(*file)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	fmt.Fprintf(out, "sdnfabric lab: starting %s; machines are network namespaces %s* on TAP devices, the fabric's nodes run in this process (PID %d)\n\n",
+		source, lf.prefix, os.Getpid())
+	l, err := lab.Up(ctx, topo, lab.Options{Prefix: lf.prefix, Runtime: runtime.Options{
+		Progress: func(p runtime.Progress) {
+			fmt.Fprintf(out, "  %6.1fms  %s\n", float64(time.Since(start).Microseconds())/1000, p)
+		},
+	}})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		l.Close()
+		fmt.Fprintf(out, "\nsdnfabric lab: stopped; namespaces %s* removed\n", lf.prefix)
+	}()
+	readyCtx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if err := l.Ready(readyCtx); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(lf.stateDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(lf.pidFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(lf.pidFile())
+
+	fmt.Fprintf(out, "\nsdnfabric lab: ready in %s\n\n", time.Since(start).Round(time.Millisecond))
+	machines := append(append([]runtime.Machine(nil), topo.Machines...), outside(topo)...)
+	for _, m := range machines {
+		fmt.Fprintf(out, "  %-10s %-18s namespace %-16s %s\n", m.Name, m.Addr, l.Namespace(m.Name), m.Role)
+	}
+	fmt.Fprintln(out)
+	for _, m := range machines {
+		if m.Role != runtime.RoleClient {
+			continue
+		}
+		for _, vip := range l.Runtime().VIPs() {
+			fmt.Fprintf(out, "  try: ip netns exec %s curl http://%s/\n", l.Namespace(m.Name), vip)
+		}
+		break
+	}
+	fmt.Fprintf(out, "  stop: interrupt this process, or fabric lab down -prefix %s\n", lf.prefix)
+	<-ctx.Done()
+	return nil
+}
+
+func outside(t *runtime.Topology) []runtime.Machine {
+	if t.Outside == nil {
+		return nil
+	}
+	return []runtime.Machine{*t.Outside}
+}
+
+func runLabDown(args []string, out io.Writer) error {
+	flags := flag.NewFlagSet("lab down", flag.ContinueOnError)
+	flags.SetOutput(out)
+	var lf labFlags
+	lf.register(flags)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if err := stopLabProcess(lf.pidFile(), out); err != nil {
+		return err
+	}
+	removed, err := lab.Down(lf.prefix)
+	for _, ns := range removed {
+		fmt.Fprintf(out, "removed namespace %s\n", ns)
+	}
+	if err != nil {
+		return err
+	}
+	if len(removed) == 0 {
+		fmt.Fprintf(out, "no namespace %s* left\n", lf.prefix)
+	}
+	return nil
+}
+
+// stopLabProcess ends the `lab up` that recorded its PID in file, if it
+// still runs: SIGTERM (it removes its namespaces itself), then SIGKILL
+// after ten seconds. A PID file of a crashed lab is removed.
+func stopLabProcess(file string, out io.Writer) error {
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer os.Remove(file)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 1 || pid == os.Getpid() {
+		return nil
+	}
+	if !isFabric(pid) {
+		return nil // the lab crashed and its PID is someone else's now
+	}
+	fmt.Fprintf(out, "stopping lab process %d\n", pid)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		if err := syscall.Kill(pid, sig); err != nil {
+			return nil // gone
+		}
+		for range 100 {
+			if !isFabric(pid) {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return fmt.Errorf("lab process %d does not stop", pid)
+}
+
+// isFabric reports whether pid runs a fabric binary (or its test).
+func isFabric(pid int) bool {
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return false
+	}
+	exe, _, _ := strings.Cut(string(cmdline), "\x00")
+	return strings.HasPrefix(filepath.Base(exe), "fabric")
+}
