@@ -20,12 +20,17 @@
 // prefix, which is all a lab leaves behind, also after a crash: the TAP
 // devices live inside the namespaces and go with them.
 //
-// Offloads: this first slice opens the TAPs with IFF_VNET_HDR but accepts
-// no offloads (TUNSETOFFLOAD 0), so the kernel segments and checksums in
-// software and hands over frames of at most the MTU with complete
-// checksums; a frame that claims an offload anyway is dropped and counted.
-// Frames written to the kernel carry an empty virtio-net header (the
-// kernel verifies their checksums).
+// Offloads: every TAP is opened with IFF_VNET_HDR. The TAP of a machine on
+// a host accepts checksum offload and TCPv4 segmentation (TUNSETOFFLOAD
+// csum|tso4): its kernel hands over TCP super-segments of up to 64 KiB with
+// partial checksums, and the machine's vNIC segments and checksums them
+// in software (package offload), as it does for the runtime's gVisor
+// guests; any other partial checksum is finished before the frame enters
+// the fabric. The TAP of a machine plugged into a network directly (the
+// client, the outside server) accepts no offloads, since the routers want
+// complete frames; Options.NoOffload turns the offloads off everywhere.
+// Frames to the kernel carry an empty virtio-net header: complete packets
+// of at most the MTU, whose checksums the kernel verifies.
 //
 // Lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN), /dev/net/tun and the
 // ip command of iproute2, on Linux; elsewhere Up returns ErrUnsupported.

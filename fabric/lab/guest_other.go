@@ -12,7 +12,7 @@ import (
 // kernelGuest needs Linux.
 type kernelGuest struct{ ns string }
 
-func startKernelGuest(context.Context, string, runtime.Machine, *netsim.Port) (*kernelGuest, error) {
+func startKernelGuest(context.Context, string, runtime.Machine, *netsim.Port, bool) (*kernelGuest, error) {
 	return nil, ErrUnsupported
 }
 

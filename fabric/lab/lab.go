@@ -34,12 +34,18 @@ type Options struct {
 	Prefix string
 	// Runtime are the options of the fabric's nodes; Up sets Guests.
 	Runtime runtime.Options
+	// NoOffload opens every TAP without offloads. By default the TAP of
+	// a machine on a host accepts checksum offload and TCP segmentation
+	// (TUNSETOFFLOAD csum|tso4): its vNIC segments and checksums in
+	// software, as for the runtime's gVisor guests.
+	NoOffload bool
 }
 
 // Lab is a running topology whose machines are network namespaces.
 type Lab struct {
-	prefix string
-	rt     *runtime.Runtime
+	prefix    string
+	noOffload bool
+	rt        *runtime.Runtime
 
 	mu     sync.Mutex
 	guests map[string]*kernelGuest // by machine name
@@ -68,7 +74,7 @@ func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
 		return nil, fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
 			ErrExists, strings.Join(left, ", "), prefix, prefix)
 	}
-	l := &Lab{prefix: prefix, guests: map[string]*kernelGuest{}}
+	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, guests: map[string]*kernelGuest{}}
 	ro := opts.Runtime
 	ro.Guests = l.attach
 	rt, err := runtime.Start(ctx, t, ro)
@@ -133,6 +139,8 @@ func (l *Lab) Machines() []string {
 // GuestStats counts what crossed a machine's TAP device.
 type GuestStats struct {
 	FromKernel, ToKernel uint64 // frames
+	// Super are the TCP super-segments among FromKernel (TSO).
+	Super uint64
 	// Dropped are frames from the kernel that claimed a segmentation
 	// offload the TAP never accepted, or had a malformed virtio-net
 	// header, plus frames the kernel refused.
@@ -188,7 +196,10 @@ func (l *Lab) Close() {
 
 // attach is the runtime's GuestFactory.
 func (l *Lab) attach(ctx context.Context, m runtime.Machine, port *netsim.Port) (func(), error) {
-	g, err := startKernelGuest(ctx, l.Namespace(m.Name), m, port)
+	// Only a vNIC segments and checksums in software; the routers on a
+	// network want complete frames.
+	tso := m.Host != "" && !l.noOffload
+	g, err := startKernelGuest(ctx, l.Namespace(m.Name), m, port, tso)
 	if err != nil {
 		return nil, err
 	}

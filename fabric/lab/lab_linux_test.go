@@ -19,7 +19,7 @@ import (
 )
 
 // needLab skips the test unless it can create namespaces and TAPs.
-func needLab(t *testing.T) {
+func needLab(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create network namespaces and TAP devices")
@@ -33,7 +33,7 @@ func needLab(t *testing.T) {
 }
 
 // prefix is unique to this process and test, and removed when it ends.
-func prefix(t *testing.T, tag string) string {
+func prefix(t testing.TB, tag string) string {
 	p := fmt.Sprintf("fl%d-%s-", os.Getpid(), tag)
 	t.Cleanup(func() { _, _ = lab.Down(p) })
 	return p
@@ -123,6 +123,18 @@ func TestSeedWithKernelGuests(t *testing.T) {
 	// Inbound through the NAT's port forward to the VIP.
 	if body, by, err := get(ctx, l.HTTPClient("Internet"), "http://203.0.113.1/"); err != nil || !strings.HasPrefix(by, "PortalVM") {
 		t.Errorf("outside -> NATVM:80 -> VIP: %q by %q, %v", body, by, err)
+	}
+
+	// A download: the PortalVM's kernel hands its TAP TCP super-segments
+	// (TSO), which its vNIC segments.
+	const size = 4 << 20
+	body, by, err := get(ctx, client, fmt.Sprintf("%s?bytes=%d", vip, size))
+	if err != nil || len(body) != size || !strings.HasPrefix(by, "PortalVM") {
+		t.Fatalf("download of %d bytes: got %d from %q, %v", size, len(body), by, err)
+	}
+	st, _ := l.Stats(by)
+	if st.Super == 0 {
+		t.Errorf("%s sent no TCP super-segments: %+v", by, st)
 	}
 
 	for _, m := range l.Machines() {
