@@ -8,7 +8,6 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/offload/header"
-	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // FromModelFile builds a topology from a file of fabric model resources
@@ -86,20 +85,7 @@ func FromModel(objs []model.Object) (*Topology, error) {
 			gw.BGP = b
 		}
 		if g.NAT != nil && g.HasRole(model.RoleNAT) {
-			n := &NATConfig{External: g.NAT.External}
-			pool := g.NAT.Pool(g.Interfaces)
-			for _, f := range g.NAT.PortForwards {
-				if f.Protocol != slb.ProtocolTCP {
-					continue // the runtime's machines speak HTTP over TCP only
-				}
-				ext := f.ExternalAddress
-				if !ext.IsValid() && len(pool) > 0 {
-					ext = pool[0]
-				}
-				n.Forwards = append(n.Forwards, PortForward{External: netip.AddrPortFrom(ext, uint16(f.ExternalPort)),
-					Internal: netip.AddrPortFrom(f.InternalAddress, uint16(f.InternalPort))})
-			}
-			gw.NAT = n
+			gw.NAT = &NATConfig{External: g.NAT.External, Forwards: forwardsOf(*g)}
 			for _, ifc := range gw.Interfaces {
 				if ifc.Name == g.NAT.External {
 					natOutside[ifc.Network] = true
@@ -146,21 +132,9 @@ func FromModel(objs []model.Object) (*Topology, error) {
 			return nil, fmt.Errorf("network interface %s: cannot resolve its network", name)
 		}
 		m := Machine{Name: name, Host: nic.Host, VNI: at.VNI, Addr: netip.PrefixFrom(nic.Addresses[0], at.Prefix.Bits()),
-			Gateway: at.Gateway, MAC: header.MAC(nic.MAC), Role: RoleWebServer}
+			Gateway: at.Gateway, MAC: header.MAC(nic.MAC), Role: RoleWebServer, Endpoints: endpointsOf(*nic)}
 		if nic.VirtualNetwork == "" {
 			m.Host, m.Network = "", segment(model.SubnetRef{LogicalNetwork: nic.LogicalNetwork, Subnet: nic.Subnet})
-		}
-		ports := map[uint16]bool{}
-		for _, e := range nic.Endpoints {
-			if e.Protocol == slb.ProtocolUDP || ports[uint16(e.Port)] {
-				continue
-			}
-			ports[uint16(e.Port)] = true
-			m.Endpoints = append(m.Endpoints, Endpoint{Name: e.Name, Proto: header.ProtocolTCP, Port: uint16(e.Port),
-				Internal: e.Type == model.EndpointInternal})
-		}
-		if len(m.Endpoints) == 0 {
-			m.Endpoints = []Endpoint{{Name: "http", Proto: header.ProtocolTCP, Port: 80}}
 		}
 		switch {
 		case m.Host == "" && natInside[m.Gateway] && !client:

@@ -31,10 +31,21 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	file := flags.String("f", defaultTopology, "topology file (fabric model resources, YAML or JSON); the built-in seed topology when it does not exist")
 	keep := flags.Bool("keep", false, "keep the topology running after the demo, until interrupted")
 	timeout := flags.Duration("timeout", 10*time.Second, "how long the fabric may take to converge")
+	withController := flags.Bool("controller", false, "apply the topology file to an in-process controller (memory store), start the fabric from its state, and let an agent per node program it")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	topo, source, err := loadTopology(*file)
+	var (
+		ctl    *demoController
+		topo   *runtime.Topology
+		source = *file
+		err    error
+	)
+	if *withController {
+		ctl, topo, err = startDemoController(ctx, *file, out)
+	} else {
+		topo, source, err = loadTopology(*file)
+	}
 	if err != nil {
 		return err
 	}
@@ -52,10 +63,20 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer rt.Close()
+	if ctl != nil {
+		if err := ctl.attach(rt); err != nil {
+			return err
+		}
+	}
 	readyCtx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	if err := rt.Ready(readyCtx); err != nil {
 		return err
+	}
+	if ctl != nil {
+		if err := ctl.waitProgrammed(readyCtx); err != nil {
+			return err
+		}
 	}
 
 	client, err := demoClient(rt)
@@ -108,6 +129,11 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 			state = "unhealthy, out of rotation"
 		}
 		fmt.Fprintf(out, "  %-6s %-10s %-12s %s\n", h.Host, h.Machine, h.DIP, state)
+	}
+	if ctl != nil {
+		if err := ctl.printStatus(ctx, out); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(out, "\ndone in %s\n", time.Since(start).Round(time.Millisecond))
 	if *keep {

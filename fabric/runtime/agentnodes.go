@@ -1,0 +1,481 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/sdnfabric/sdnfabric/bgp"
+	"github.com/sdnfabric/sdnfabric/fabric/agent"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/fabric/vswitch"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/rras/router"
+	"github.com/sdnfabric/sdnfabric/slb"
+	"github.com/sdnfabric/sdnfabric/slb/mux"
+)
+
+// The runtime's nodes as the fabric agents see them (agent.HostNode,
+// agent.MuxNode, agent.GatewayNode). Start programs every node from the
+// Topology; an agent then keeps it matching the controller's desired
+// state: what a slice changes is applied to the running node, and what
+// the running node cannot change (a gateway's interfaces or NAT port
+// forwards, a Mux's BGP peers, a NIC's endpoints) is reported in the
+// resource's status message instead.
+
+// agentHost programs a host: the load balancers of its host agent and the
+// CA-to-PA mappings of its virtual switch.
+type agentHost struct {
+	rt *Runtime
+	h  *hostNode
+
+	// started are the NICs the runtime attached to the host, with the
+	// endpoints they started with.
+	started map[string][]Endpoint
+
+	mu       sync.Mutex
+	mappings map[caKey]paMAC           // programmed into the vswitch
+	probes   map[netip.Addr][]probeRef // local DIP -> the probes that watch it, per the last slice
+	drift    string                    // what the slice asks that the host cannot change
+}
+
+type caKey struct {
+	vni uint32
+	ca  netip.Addr
+}
+
+type paMAC struct {
+	pa  netip.Addr
+	mac header.MAC
+}
+
+type probeRef struct{ lb, probe string }
+
+func (rt *Runtime) newAgentHost(h *hostNode) *agentHost {
+	a := &agentHost{rt: rt, h: h, mappings: map[caKey]paMAC{}, probes: map[netip.Addr][]probeRef{},
+		started: map[string][]Endpoint{}}
+	pas := map[string]netip.Addr{}
+	for _, x := range rt.topo.Hosts {
+		pas[x.Name] = x.PA.Addr()
+	}
+	// What startHost programmed: every VM's mapping.
+	for _, m := range rt.topo.Machines {
+		if m.Host == "" {
+			continue
+		}
+		a.mappings[caKey{m.VNI, m.Addr.Addr()}] = paMAC{pas[m.Host], m.MAC}
+		if m.Host == h.spec.Name {
+			a.started[m.Name] = m.Endpoints
+		}
+	}
+	return a
+}
+
+// ProgramHost implements agent.HostNode: the host agent gets the slice's
+// load balancers, and the vswitch its mappings (new and moved ones set,
+// those no longer in the slice deleted).
+func (a *agentHost) ProgramHost(_ context.Context, s *agent.HostSlice) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.h.agent.Configure(s.LoadBalancers...); err != nil {
+		return fmt.Errorf("host agent: %w", err)
+	}
+	want := map[caKey]paMAC{}
+	vnis := map[string]uint32{}
+	for _, ifc := range s.Interfaces {
+		if v := ifc.Spec.VirtualNetwork; v != "" {
+			vnis[v] = ifc.Attachment.VNI
+		}
+	}
+	for vnet, ms := range s.Mappings {
+		vni, ok := vnis[vnet]
+		if !ok {
+			continue
+		}
+		for _, m := range ms {
+			want[caKey{vni, m.CA}] = paMAC{m.HostPA, header.MAC(m.MAC)}
+		}
+	}
+	var errs []error
+	for k, v := range want {
+		if a.mappings[k] == v {
+			continue
+		}
+		if err := a.h.sw.SetMapping(k.vni, k.ca, v.pa, hw(v.mac)); err != nil {
+			errs = append(errs, fmt.Errorf("mapping %s in VNI %d: %w", k.ca, k.vni, err))
+			continue
+		}
+		a.mappings[k] = v
+	}
+	for k := range a.mappings {
+		if _, ok := want[k]; !ok {
+			a.h.sw.DeleteMapping(k.vni, k.ca)
+			delete(a.mappings, k)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	a.probes = map[netip.Addr][]probeRef{}
+	for _, lb := range s.LoadBalancers {
+		for dip, probe := range probedDIPs(lb, a.h.spec.PA.Addr()) {
+			a.probes[dip] = append(a.probes[dip], probeRef{lb.Name, probe})
+		}
+	}
+	a.drift = a.endpointDrift(s)
+	a.rt.progress(a.h.spec.Name, "agent", "programmed: %d load balancer(s), %d mapping(s)", len(s.LoadBalancers), len(want))
+	return nil
+}
+
+// endpointDrift says which NICs of s differ from the vNICs the runtime
+// attached: endpoints and vNICs are fixed at start.
+func (a *agentHost) endpointDrift(s *agent.HostSlice) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, ifc := range s.Interfaces {
+		seen[ifc.Name] = true
+		eps, ok := a.started[ifc.Name]
+		if !ok {
+			out = append(out, ifc.Name+" is not attached (the runtime attaches NICs at start)")
+			continue
+		}
+		if !slices.Equal(endpointsOf(ifc.Spec), eps) {
+			out = append(out, ifc.Name+"'s endpoints differ from those it started with")
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(a.started)) {
+		if !seen[n] {
+			out = append(out, n+" is still attached")
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// probedDIPs returns the DIPs of host pa in lb that a rule probes, and
+// the probe's name.
+func probedDIPs(lb slb.LoadBalancer, pa netip.Addr) map[netip.Addr]string {
+	probe := map[string]string{} // pool -> probe
+	for _, r := range lb.LoadBalancingRules {
+		if r.Probe != "" {
+			probe[r.BackendPool] = r.Probe
+		}
+	}
+	out := map[netip.Addr]string{}
+	for _, p := range lb.BackendAddressPools {
+		for _, b := range p.Backends {
+			if pr, ok := probe[p.Name]; ok && b.HostPA == pa {
+				out[b.DIP] = pr
+			}
+		}
+	}
+	return out
+}
+
+// HostStatus implements agent.HostNode: the probes' verdicts, the vswitch
+// and host agent counters; ready once every probed DIP passed its probe.
+func (a *agentHost) HostStatus(context.Context) (model.HostStatus, error) {
+	a.mu.Lock()
+	probes := maps.Clone(a.probes)
+	drift := a.drift
+	a.mu.Unlock()
+	st := model.HostStatus{Counters: map[string]uint64{}}
+	agentStats := a.h.agent.Stats()
+	probed := agentStats.Probes >= uint64(len(probes))
+	a.h.health.mu.Lock()
+	for _, dip := range slices.SortedFunc(maps.Keys(probes), netip.Addr.Compare) {
+		up, busy := a.h.health.up[dip], a.h.health.busy[dip]
+		for _, p := range probes[dip] {
+			st.Probes = append(st.Probes, model.ProbeStatus{LoadBalancer: p.lb, Probe: p.probe, DIP: dip, Healthy: up && probed, Busy: busy})
+		}
+	}
+	a.h.health.mu.Unlock()
+	st.Ready = true
+	for _, p := range st.Probes {
+		if !p.Healthy && !p.Busy {
+			st.Ready = false
+		}
+	}
+	vs := a.h.sw.Stats()
+	for l := vswitch.LayerPort; l <= vswitch.LayerVNet; l++ {
+		for x := vswitch.ActionAllow; x <= vswitch.ActionDrop; x++ {
+			if n := vs.Get(l, x); n > 0 {
+				st.Counters[l.String()+"."+x.String()] = n
+			}
+		}
+	}
+	st.Counters["slb.flows"] = uint64(agentStats.Flows)
+	st.Counters["slb.snatBlocks"] = uint64(agentStats.SNATBlocks)
+	st.Counters["slb.probes"] = agentStats.Probes
+	if drift != "" {
+		st.Message = "not applied: " + drift
+	}
+	return st, nil
+}
+
+// agentMux programs a Mux: its load balancers, and the SNAT manager and
+// leases of every Mux.
+type agentMux struct {
+	rt   *Runtime
+	n    *muxNode
+	snat *snatConfig
+
+	mu    sync.Mutex
+	drift string
+}
+
+// snatConfig is the SNAT manager's configuration: the union of the load
+// balancers the Muxes serve.
+type snatConfig struct {
+	mu    sync.Mutex
+	byMux map[string][]slb.LoadBalancer
+}
+
+// ProgramMux implements agent.MuxNode: the Mux serves the slice's load
+// balancers (established flows keep their DIP, a DIP that left drains),
+// the SNAT manager leases the ports of their outbound rules, and the Mux
+// learns again every lease the manager holds (a Configure may have
+// changed which ones fit).
+func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.n.m.Configure(ctx, s.LoadBalancers...); err != nil {
+		return fmt.Errorf("mux: %w", err)
+	}
+	if err := a.snat.set(a.rt, a.n.spec.Name, s.LoadBalancers); err != nil {
+		return err
+	}
+	leases := 0
+	for l := range a.rt.snat.Leases() {
+		ml := mux.SNATLease{VIP: l.VIP, Protocol: l.Protocol, Port: l.First, HostPA: l.Host, VNI: l.VNI, DIP: l.DIP}
+		if a.n.m.LeaseSNAT(ml) == nil {
+			leases++
+		}
+	}
+	a.drift = ""
+	if !samePeers(a.n.spec.Peers, s.Mux.Peers) || a.n.spec.ASN != s.Mux.ASN {
+		a.drift = "not applied: BGP (ASN, peers) is fixed at start"
+	}
+	a.rt.progress(a.n.spec.Name, "agent", "programmed: %d load balancer(s), %d SNAT lease(s)", len(s.LoadBalancers), leases)
+	return nil
+}
+
+func (c *snatConfig) set(rt *Runtime, muxName string, lbs []slb.LoadBalancer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byMux[muxName] = lbs
+	var all []slb.LoadBalancer
+	seen := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(c.byMux)) {
+		for _, lb := range c.byMux[name] {
+			if !seen[lb.Name] {
+				seen[lb.Name] = true
+				all = append(all, lb)
+			}
+		}
+	}
+	if err := rt.snat.Configure(all...); err != nil {
+		return fmt.Errorf("SNAT manager: %w", err)
+	}
+	return nil
+}
+
+func samePeers(started []Peer, want []model.BGPPeer) bool {
+	return slices.EqualFunc(started, want, func(p Peer, q model.BGPPeer) bool { return p.Addr == q.Address && p.ASN == q.ASN })
+}
+
+// MuxStatus implements agent.MuxNode: the BGP sessions, the VIPs the
+// routers have from this Mux, and the data-path counters.
+func (a *agentMux) MuxStatus(context.Context) (model.MuxStatus, error) {
+	a.mu.Lock()
+	drift := a.drift
+	a.mu.Unlock()
+	st := model.MuxStatus{Peers: peerStatuses(a.n.sp, a.n.spec.Peers), Message: drift}
+	me := a.n.spec.Addr.Addr()
+	seen := map[netip.Prefix]bool{}
+	for _, g := range a.rt.sortedGateways() {
+		if g.feed == nil {
+			continue
+		}
+		for _, p := range g.feed.prefixes() {
+			if !seen[p] && slices.Contains(g.feed.nextHops(p), me) {
+				seen[p] = true
+				st.Announced = append(st.Announced, p)
+			}
+		}
+	}
+	slices.SortFunc(st.Announced, netip.Prefix.Compare)
+	s := a.n.m.Stats()
+	untrusted, trusted := a.n.m.Flows()
+	st.Counters = map[string]uint64{
+		"packets": s.Packets(), "bytesOut": s.BytesOut, "flowNew": s.FlowNew, "flowHits": s.FlowHits,
+		"snatReturn": s.SNAT, "tableFull": s.TableFull, "flows": uint64(untrusted + trusted),
+	}
+	return st, nil
+}
+
+func peerStatuses(sp *bgp.Speaker, peers []Peer) []model.BGPPeerStatus {
+	names := map[netip.Addr]string{}
+	for _, p := range peers {
+		names[p.Addr] = p.Name
+	}
+	var out []model.BGPPeerStatus
+	for _, p := range sp.Peers() {
+		out = append(out, model.BGPPeerStatus{Name: names[p.Address], Address: p.Address, State: p.State.String()})
+	}
+	slices.SortFunc(out, func(x, y model.BGPPeerStatus) int { return x.Address.Compare(y.Address) })
+	return out
+}
+
+// agentGateway programs a gateway's static routes.
+type agentGateway struct {
+	rt   *Runtime
+	n    *routerNode
+	spec Gateway // as started
+
+	mu     sync.Mutex
+	routes map[netip.Prefix]netip.Addr // static routes programmed
+	drift  string
+}
+
+func (rt *Runtime) newAgentGateway(n *routerNode) *agentGateway {
+	a := &agentGateway{rt: rt, n: n, routes: map[netip.Prefix]netip.Addr{}}
+	for _, g := range rt.topo.Gateways {
+		if g.Name == n.name {
+			a.spec = g
+		}
+	}
+	for _, r := range a.spec.Routes {
+		a.routes[r.Prefix] = r.NextHop
+	}
+	return a
+}
+
+// ProgramGateway implements agent.GatewayNode: the static routes follow
+// the slice (ECMP routes of one prefix merged); interfaces, BGP and the
+// NAT's port forwards are fixed when the gateway starts.
+func (a *agentGateway) ProgramGateway(_ context.Context, s *agent.GatewaySlice) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	want := map[netip.Prefix][]router.NextHop{}
+	for _, r := range s.Gateway.Routes {
+		want[r.Prefix] = append(want[r.Prefix], router.NextHop{Addr: r.NextHop})
+	}
+	rib := a.n.r.Routes()
+	for p, hops := range want {
+		if err := rib.Replace(router.SourceStatic, p, hops); err != nil {
+			return fmt.Errorf("route %s: %w", p, err)
+		}
+		a.routes[p] = hops[0].Addr
+	}
+	for p := range a.routes {
+		if _, ok := want[p]; !ok {
+			rib.Withdraw(router.SourceStatic, p)
+			delete(a.routes, p)
+		}
+	}
+	var drift []string
+	if !slices.Equal(forwardsOf(s.Gateway), startedForwards(a.spec)) {
+		drift = append(drift, "NAT port forwards")
+	}
+	if len(s.Gateway.Interfaces) != len(a.spec.Interfaces) {
+		drift = append(drift, "interfaces")
+	}
+	a.drift = ""
+	if len(drift) > 0 {
+		a.drift = "not applied: " + strings.Join(drift, ", ") + " (fixed at start)"
+	}
+	a.rt.progress(a.n.name, "agent", "programmed: %d static route(s)", len(want))
+	return nil
+}
+
+func startedForwards(g Gateway) []PortForward {
+	if g.NAT == nil {
+		return nil
+	}
+	return g.NAT.Forwards
+}
+
+// forwardsOf returns the port forwards of g's NAT as the runtime runs
+// them: TCP only (its machines speak HTTP), the pool's first address
+// where a forward names none.
+func forwardsOf(g model.GatewaySpec) []PortForward {
+	if g.NAT == nil || !g.HasRole(model.RoleNAT) {
+		return nil
+	}
+	var out []PortForward
+	pool := g.NAT.Pool(g.Interfaces)
+	for _, f := range g.NAT.PortForwards {
+		if f.Protocol != slb.ProtocolTCP {
+			continue
+		}
+		ext := f.ExternalAddress
+		if !ext.IsValid() && len(pool) > 0 {
+			ext = pool[0]
+		}
+		out = append(out, PortForward{External: netip.AddrPortFrom(ext, uint16(f.ExternalPort)),
+			Internal: netip.AddrPortFrom(f.InternalAddress, uint16(f.InternalPort))})
+	}
+	return out
+}
+
+// GatewayStatus implements agent.GatewayNode: BGP sessions, the
+// BGP-learned prefixes and the forwarding counters.
+func (a *agentGateway) GatewayStatus(context.Context) (model.GatewayStatus, error) {
+	a.mu.Lock()
+	drift := a.drift
+	a.mu.Unlock()
+	r := a.n.r
+	st := model.GatewayStatus{Message: drift, Counters: map[string]uint64{
+		"rx": r.Counter(router.RxFrames), "tx": r.Counter(router.TxFrames), "forwarded": r.Counter(router.Forwarded),
+		"noRoute": r.Counter(router.DropNoRoute), "unresolved": r.Counter(router.DropUnresolved),
+	}}
+	if a.n.speaker != nil {
+		var peers []Peer
+		if a.spec.BGP != nil {
+			peers = a.spec.BGP.Peers
+		}
+		st.Peers = peerStatuses(a.n.speaker, peers)
+		st.Routes = a.n.feed.prefixes()
+	}
+	return st, nil
+}
+
+// prefixes returns the prefixes with a route, sorted.
+func (f *ribFeed) prefixes() []netip.Prefix {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := slices.Collect(maps.Keys(f.paths))
+	slices.SortFunc(out, netip.Prefix.Compare)
+	return out
+}
+
+func (rt *Runtime) sortedGateways() []*routerNode {
+	var out []*routerNode
+	for _, name := range slices.Sorted(maps.Keys(rt.gateways)) {
+		out = append(out, rt.gateways[name])
+	}
+	return out
+}
+
+// endpointsOf returns a NIC's endpoints as the runtime serves them: TCP,
+// one per port; port 80 when the NIC declares none.
+func endpointsOf(nic model.NetworkInterfaceSpec) []Endpoint {
+	var out []Endpoint
+	ports := map[uint16]bool{}
+	for _, e := range nic.Endpoints {
+		if e.Protocol == slb.ProtocolUDP || ports[uint16(e.Port)] {
+			continue
+		}
+		ports[uint16(e.Port)] = true
+		out = append(out, Endpoint{Name: e.Name, Proto: header.ProtocolTCP, Port: uint16(e.Port), Internal: e.Type == model.EndpointInternal})
+	}
+	if len(out) == 0 {
+		out = []Endpoint{{Name: "http", Proto: header.ProtocolTCP, Port: 80}}
+	}
+	return out
+}

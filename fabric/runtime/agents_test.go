@@ -1,0 +1,279 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/agent"
+	"github.com/sdnfabric/sdnfabric/fabric/api"
+	"github.com/sdnfabric/sdnfabric/fabric/controller"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
+)
+
+// stoppable is a Backend that can be taken down, as a controller that
+// stops: every call fails and open watches end with an error.
+type stoppable struct {
+	api.Backend
+	mu   sync.Mutex
+	down chan struct{}
+}
+
+var errDown = errors.New("controller down")
+
+func (b *stoppable) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.down)
+}
+
+func (b *stoppable) isDown() bool {
+	select {
+	case <-b.down:
+		return true
+	default:
+		return false
+	}
+}
+
+func (b *stoppable) List(ctx context.Context, kind model.Kind) ([]model.Object, int64, error) {
+	if b.isDown() {
+		return nil, 0, errDown
+	}
+	return b.Backend.List(ctx, kind)
+}
+
+func (b *stoppable) Watch(ctx context.Context, kind model.Kind, after int64) (<-chan api.WatchEvent, error) {
+	if b.isDown() {
+		return nil, errDown
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	in, err := b.Backend.Watch(ctx, kind, after)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	out := make(chan api.WatchEvent)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for {
+			select {
+			case <-b.down:
+				return
+			case ev, ok := <-in:
+				if !ok {
+					return
+				}
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+func (b *stoppable) UpdateStatus(ctx context.Context, o model.Object, v int64) (model.Object, error) {
+	if b.isDown() {
+		return model.Object{}, errDown
+	}
+	return b.Backend.UpdateStatus(ctx, o, v)
+}
+
+// managed starts the seed (examples/seed.yaml) as the controller holds
+// it, with an agent on every node.
+func managed(t *testing.T) (*Runtime, *controller.Controller, *stoppable, *programmings) {
+	t.Helper()
+	data, err := os.ReadFile("../examples/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := model.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := controller.New(controller.Config{Store: memstore.New(memstore.Options{}), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, _, err := ctl.Apply(ctx, objs); err != nil {
+		t.Fatal(err)
+	}
+	state, _, err := ctl.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, err := FromModel(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	progs := &programmings{n: map[string]int{}}
+	rt := start(t, topo, Options{Progress: func(p Progress) {
+		t.Log(p)
+		if p.Event == "agent" {
+			progs.mu.Lock()
+			progs.n[p.Node]++
+			progs.mu.Unlock()
+		}
+	}})
+	b := &stoppable{Backend: ctl, down: make(chan struct{})}
+	if _, err := rt.StartAgents(agent.Config{Backend: b, StatusInterval: 100 * time.Millisecond, Settle: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	return rt, ctl, b, progs
+}
+
+// programmings counts the agents' programmings of each node.
+type programmings struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (p *programmings) of(node string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n[node]
+}
+
+func status[S any](t *testing.T, ctl *controller.Controller, kind model.Kind, name string) (S, int64) {
+	t.Helper()
+	var s S
+	o, err := ctl.Get(t.Context(), kind, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Status) > 0 {
+		if err := json.Unmarshal(o.Status, &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, o.Metadata.Generation
+}
+
+// edited returns kind/name with its spec changed.
+func edited[S model.Spec](t *testing.T, ctl *controller.Controller, kind model.Kind, name string, change func(S)) model.Object {
+	t.Helper()
+	o, err := ctl.Get(t.Context(), kind, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := model.NewSpec(kind).(S)
+	if err := json.Unmarshal(o.Spec, spec); err != nil {
+		t.Fatal(err)
+	}
+	change(spec)
+	if err := o.SetSpec(spec); err != nil {
+		t.Fatal(err)
+	}
+	o.Metadata.ResourceVersion = ""
+	return o
+}
+
+// apply writes objs through the controller, all or nothing.
+func apply(t *testing.T, ctl *controller.Controller, objs ...model.Object) {
+	t.Helper()
+	if _, _, err := ctl.Apply(t.Context(), objs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// servedBy fetches url n times and returns who answered (an error string
+// for failures).
+func servedBy(t *testing.T, c *http.Client, url string, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		who, err := get(t.Context(), c, url)
+		if err != nil {
+			who = "error: " + err.Error()
+		}
+		out = append(out, who)
+	}
+	return out
+}
+
+// TestAgentsFollowController: the controller holds the seed and the
+// agents program the nodes from it; a change through the controller's API
+// reaches the data plane (an inbound NAT rule moves to another port; a
+// NIC leaves the backend pool, and new connections all reach the other
+// one); the nodes' statuses land in their resources; and with the
+// controller gone the data plane keeps forwarding as last programmed.
+func TestAgentsFollowController(t *testing.T) {
+	rt, ctl, b, progs := managed(t)
+	vip := rt.VIPs()[0].String()
+	// Every connection from a new source port: none reuses the Mux flow
+	// of an earlier one.
+	c := freshPortsClient(mustMachine(t, rt, "clientvm"), 2*time.Second)
+
+	waitFor(t, "every node programmed and ready", func() bool {
+		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
+		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		m, gm := status[model.MuxStatus](t, ctl, model.KindMux, "mux1")
+		r, gr := status[model.GatewayStatus](t, ctl, model.KindGateway, "bgpvm")
+		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2 &&
+			m.ObservedGeneration == gm && len(m.Announced) == 1 && len(m.Peers) == 1 && m.Peers[0].State == "Established" &&
+			r.ObservedGeneration == gr && len(r.Routes) == 1
+	})
+	h1, _ := status[model.HostStatus](t, ctl, model.KindHost, "host1")
+	if len(h1.Probes) != 1 || !h1.Probes[0].Healthy || h1.Probes[0].LoadBalancer != "portal" || h1.Counters["acl.allow"] == 0 {
+		t.Errorf("host1 status %+v", h1)
+	}
+
+	// The inbound NAT rule moves from 8080 to 8081 (with the endpoint
+	// that publishes it).
+	apply(t, ctl,
+		edited(t, ctl, model.KindLoadBalancer, "portal", func(s *model.LoadBalancerSpec) {
+			s.InboundNatRules[0].FrontendPort = 8081
+		}),
+		edited(t, ctl, model.KindNetworkInterface, "portalvm1", func(s *model.NetworkInterfaceSpec) {
+			for i := range s.Endpoints {
+				if s.Endpoints[i].PublicPort == 8080 {
+					s.Endpoints[i].PublicPort = 8081
+				}
+			}
+		}))
+	waitFor(t, "VIP:8081 answers", func() bool {
+		return servedBy(t, c, "http://"+vip+":8081/", 1)[0] == "portalvm1"
+	})
+
+	// PortalVM2 leaves the pool: every new connection reaches PortalVM1
+	// once the Mux knows (until then, new flows to PortalVM2 find a
+	// host that no longer serves it).
+	muxed := progs.of("mux1")
+	apply(t, ctl, edited(t, ctl, model.KindNetworkInterface, "portalvm2", func(s *model.NetworkInterfaceSpec) {
+		s.LoadBalancerBackendPools = nil
+		s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e model.Endpoint) bool { return e.LoadBalancer != "" })
+	}))
+	waitFor(t, "host2 programmed without a load balancer", func() bool {
+		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		return h2.ObservedGeneration == g2 && len(h2.Probes) == 0 && progs.of("mux1") > muxed
+	})
+	for i, who := range servedBy(t, c, "http://"+vip+"/", 12) {
+		if who != "portalvm1" {
+			t.Errorf("request %d served by %s, want portalvm1", i, who)
+		}
+	}
+
+	// The controller goes away: the nodes keep their programming.
+	b.stop()
+	time.Sleep(100 * time.Millisecond)
+	got := servedBy(t, c, "http://"+vip+"/", 4)
+	got = append(got, servedBy(t, c, "http://"+vip+":8081/", 2)...)
+	for i, who := range got {
+		if who != "portalvm1" {
+			t.Errorf("with the controller down, request %d served by %s, want portalvm1", i, who)
+		}
+	}
+}
