@@ -6,8 +6,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/controller"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
+	"github.com/sdnfabric/sdnfabric/rras/router"
 )
 
 // stoppable is a Backend that can be taken down, as a controller that
@@ -264,6 +267,20 @@ func TestAgentsFollowController(t *testing.T) {
 		if who != "portalvm1" {
 			t.Errorf("request %d served by %s, want portalvm1", i, who)
 		}
+	}
+
+	// The NATVM gets a static route and a port forward moves: the route
+	// is installed; the forward, fixed when the NAT started, is reported.
+	apply(t, ctl, edited(t, ctl, model.KindGateway, "natvm", func(s *model.GatewaySpec) {
+		s.Routes = append(s.Routes, model.StaticRoute{Prefix: netip.MustParsePrefix("198.51.100.0/24"), NextHop: netip.MustParseAddr("192.168.200.2")})
+		s.NAT.PortForwards[0].ExternalPort = 8088
+	}))
+	waitFor(t, "natvm programmed", func() bool {
+		g, gen := status[model.GatewayStatus](t, ctl, model.KindGateway, "natvm")
+		return g.ObservedGeneration == gen && strings.Contains(g.Message, "NAT port forwards")
+	})
+	if set, ok := rt.gateways["natvm"].r.Routes().Lookup(netip.MustParseAddr("198.51.100.7")); !ok || set.Source != router.SourceStatic {
+		t.Errorf("natvm has no static route to 198.51.100.0/24: %v %v", set, ok)
 	}
 
 	// The controller goes away: the nodes keep their programming.

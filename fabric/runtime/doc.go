@@ -27,4 +27,15 @@
 // provision.Rotation (the seed's Set-RoleInstanceStatus -Busy). A
 // trace.Recorder given in Options records the hop-by-hop path of the flows
 // it watches, through every router, NAT, Mux and vswitch layer.
+//
+// Start programs every node from the Topology. StartAgents then hands the
+// nodes to the fabric controller: a Host, Mux or Gateway agent (package
+// agent) per node watches the desired state through an api.Backend and
+// programs its node when its slice changes (a host's load balancers and
+// CA-to-PA mappings, a Mux's load balancers, the SNAT manager and its
+// leases, a gateway's static routes), and reports the node's BGP sessions,
+// announced VIPs, probe verdicts and counters into its resource's status.
+// What a running node cannot change (interfaces, BGP peers, NAT port
+// forwards, a NIC's endpoints or a NIC added or removed) is named in the
+// status message. Without the controller the nodes keep their last state.
 package runtime
