@@ -4,6 +4,8 @@ package lab
 
 import (
 	"context"
+	"net/netip"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
@@ -18,3 +20,14 @@ func startKernelGuest(context.Context, string, runtime.Machine, *netsim.Port, bo
 
 func (g *kernelGuest) stats() GuestStats { return GuestStats{} }
 func (g *kernelGuest) close()            {}
+
+// birdRouter needs Linux.
+type birdRouter struct{ name string }
+
+func startBIRD(context.Context, string, runtime.Gateway, []*netsim.Port, time.Duration) (*birdRouter, error) {
+	return nil, ErrUnsupported
+}
+
+func (r *birdRouter) routes(context.Context, netip.Prefix) (string, error) { return "", ErrUnsupported }
+func (r *birdRouter) log() string                                          { return "" }
+func (r *birdRouter) stop()                                                {}

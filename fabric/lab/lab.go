@@ -7,9 +7,11 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
@@ -39,7 +41,18 @@ type Options struct {
 	// (TUNSETOFFLOAD csum|tso4): its vNIC segments and checksums in
 	// software, as for the runtime's gVisor guests.
 	NoOffload bool
+	// Router chooses what runs the BGP gateways (the BGPVM): RouterOurs
+	// (the default, the runtime's rras router and bgp speaker in this
+	// process) or RouterBIRD (BIRD 2 in the gateway's own namespace, the
+	// kernel forwarding along the routes it learns from the Muxes).
+	Router string
 }
+
+// Routers for Options.Router.
+const (
+	RouterOurs = "ours"
+	RouterBIRD = "bird"
+)
 
 // Lab is a running topology whose machines are network namespaces.
 type Lab struct {
@@ -47,8 +60,9 @@ type Lab struct {
 	noOffload bool
 	rt        *runtime.Runtime
 
-	mu     sync.Mutex
-	guests map[string]*kernelGuest // by machine name
+	mu      sync.Mutex
+	guests  map[string]*kernelGuest // by machine name
+	routers map[string]*birdRouter  // by gateway name
 }
 
 // Up checks that no namespace with the prefix exists, then starts t with
@@ -74,9 +88,22 @@ func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
 		return nil, fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
 			ErrExists, strings.Join(left, ", "), prefix, prefix)
 	}
-	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, guests: map[string]*kernelGuest{}}
+	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, guests: map[string]*kernelGuest{}, routers: map[string]*birdRouter{}}
 	ro := opts.Runtime
 	ro.Guests = l.attach
+	switch opts.Router {
+	case "", RouterOurs:
+	case RouterBIRD:
+		hold := ro.HoldTime
+		if hold == 0 {
+			hold = 9 * time.Second
+		}
+		ro.Gateways = func(ctx context.Context, g runtime.Gateway, ports []*netsim.Port) (func(), error) {
+			return l.startRouter(ctx, g, ports, hold)
+		}
+	default:
+		return nil, fmt.Errorf("lab: router %q (want %s or %s)", opts.Router, RouterOurs, RouterBIRD)
+	}
 	rt, err := runtime.Start(ctx, t, ro)
 	if err != nil {
 		// Start closed what it had started, our guests with it; remove
@@ -107,8 +134,71 @@ func (l *Lab) Prefix() string { return l.prefix }
 func (l *Lab) Runtime() *runtime.Runtime { return l.rt }
 
 // Ready waits until the fabric can carry traffic to every VIP (see
-// runtime.Runtime.Ready).
-func (l *Lab) Ready(ctx context.Context) error { return l.rt.Ready(ctx) }
+// runtime.Runtime.Ready) and, with BIRD as the router, until the kernel of
+// every BIRD router has a route to every VIP.
+func (l *Lab) Ready(ctx context.Context) error {
+	if err := l.rt.Ready(ctx); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	routers := slices.Collect(maps.Values(l.routers))
+	l.mu.Unlock()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for _, r := range routers {
+		for _, vip := range l.rt.VIPs() {
+			p := netip.PrefixFrom(vip, vip.BitLen())
+			for {
+				routes, err := r.routes(ctx, p)
+				if err != nil {
+					return err
+				}
+				if routes != "" {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("%s (BIRD) has no route to %s: %w; BIRD's log:\n%s", r.name, p, ctx.Err(), r.log())
+				case <-tick.C:
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Routes returns the kernel's routes to p in a BIRD router's namespace, as
+// ip route shows them.
+func (l *Lab) Routes(ctx context.Context, gateway string, p netip.Prefix) (string, error) {
+	l.mu.Lock()
+	r, ok := l.routers[gateway]
+	l.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("lab: no BIRD router %q", gateway)
+	}
+	return r.routes(ctx, p)
+}
+
+// startRouter is the runtime's GatewayFactory with BIRD: it runs every
+// gateway with BGP, and leaves the others (the NAT) to the runtime.
+func (l *Lab) startRouter(ctx context.Context, g runtime.Gateway, ports []*netsim.Port, hold time.Duration) (func(), error) {
+	if g.BGP == nil {
+		return nil, nil
+	}
+	r, err := startBIRD(ctx, l.Namespace(g.Name), g, ports, hold)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.routers[g.Name] = r
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.routers, g.Name)
+		l.mu.Unlock()
+		r.stop()
+	}, nil
+}
 
 // Namespace returns the name of a machine's namespace: the prefix and the
 // machine's name in lower case, other characters than letters, digits,

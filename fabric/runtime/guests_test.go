@@ -52,3 +52,46 @@ func TestGuestFactory(t *testing.T) {
 		t.Errorf("detached (-want +got):\n%s", d)
 	}
 }
+
+// TestGatewayFactory: Options.Gateways is offered every gateway, runs the
+// ones it takes (one port per interface) and leaves the others to the
+// runtime's routers.
+func TestGatewayFactory(t *testing.T) {
+	var offered []string
+	stopped := 0
+	rt, err := runtime.Start(t.Context(), runtime.Seed(), runtime.Options{
+		Gateways: func(_ context.Context, g runtime.Gateway, ports []*netsim.Port) (func(), error) {
+			offered = append(offered, g.Name)
+			if g.BGP == nil || len(ports) != len(g.Interfaces) {
+				return nil, nil
+			}
+			for _, p := range ports {
+				p.SetReceiver(func([]byte) {})
+			}
+			return func() {
+				for _, p := range ports {
+					p.Close()
+				}
+				stopped++
+			}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rt.Status()
+	rt.Close()
+	if d := cmp.Diff([]string{"NATVM", "BGPVM"}, offered); d != "" {
+		t.Errorf("offered (-want +got):\n%s", d)
+	}
+	if stopped != 1 {
+		t.Errorf("BGPVM stopped %d times, want 1", stopped)
+	}
+	var routers []string
+	for _, r := range st.Routers {
+		routers = append(routers, r.Node)
+	}
+	if d := cmp.Diff([]string{"NATVM"}, routers); d != "" {
+		t.Errorf("the runtime's routers (-want +got):\n%s", d)
+	}
+}

@@ -39,15 +39,28 @@ type Options struct {
 	// (the lab runtime puts a network namespace with the kernel's own
 	// stack there, behind a TAP device).
 	Guests GuestFactory
+	// Gateways, if set, is offered every gateway first: it may run one
+	// itself (the lab runtime runs BIRD in a namespace as the router), or
+	// decline and leave it to the runtime's own router.
+	Gateways GatewayFactory
 }
+
+// GatewayFactory runs gateway g on ports, one per interface in the order
+// of g.Interfaces, and returns a function that stops it and closes the
+// ports; or it declines with a nil function and a nil error, and the
+// runtime runs its own router on the ports. On error it leaves the ports
+// alone. A gateway it runs is no part of Ready, Status or Rotation: the
+// factory's owner checks it.
+type GatewayFactory func(ctx context.Context, g Gateway, ports []*netsim.Port) (stop func(), err error)
 
 // GuestFactory attaches machine m to port, the port the runtime made for
 // it: on its network's switch, or the machine's end of the wire to its
 // host's vNIC. On success it owns the port and returns a function that
 // detaches the machine and closes the port; on error it leaves the port
-// alone (Start fails and tears the networks down). Start calls it before the hosts' probes begin, so a web server
-// should be answering when it returns. Runtime.Machine and Runtime.Served
-// know only the runtime's own gVisor guests.
+// alone (Start fails and tears the networks down). Start calls it before
+// the hosts' probes begin, so a web server should be answering when it
+// returns. Runtime.Machine and Runtime.Served know only the runtime's own
+// gVisor guests.
 type GuestFactory func(ctx context.Context, m Machine, port *netsim.Port) (detach func(), err error)
 
 // Progress is one step of a runtime's life.
@@ -176,6 +189,17 @@ func (rt *Runtime) startGateway(ctx context.Context, g Gateway) error {
 			return err
 		}
 		ports = append(ports, sw.Port(g.Name+"."+ifc.Name))
+	}
+	if rt.opts.Gateways != nil {
+		stop, err := rt.opts.Gateways(ctx, g, ports)
+		if err != nil {
+			return fmt.Errorf("%s: %w", g.Name, err)
+		}
+		if stop != nil {
+			rt.closers = append(rt.closers, stop)
+			rt.progress(g.Name, "started", "gateway with %d interfaces, run by Options.Gateways", len(g.Interfaces))
+			return nil
+		}
 	}
 	n, err := newRouterNode(g, ports, rt.opts.Trace)
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 // every machine a network namespace with the kernel's stack on a TAP
 // device, the fabric's nodes in this process.
 //
-//	fabric lab up [-f FILE] [-prefix P]   start, and run until interrupted or `lab down`
+//	fabric lab up [-f FILE] [-prefix P] [-router ours|bird]   start, and run until interrupted or `lab down`
 //	fabric lab down [-prefix P]           stop a running lab and remove what any lab with P left
 func runLab(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -59,6 +59,8 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	lf.register(flags)
 	file := flags.String("f", defaultTopology, "topology file (fabric model resources, YAML or JSON); the built-in seed topology when it does not exist")
 	timeout := flags.Duration("timeout", 20*time.Second, "how long the fabric may take to converge")
+	router := flags.String("router", lab.RouterOurs, "what runs the BGP router (the BGPVM): ours (in this process) or bird (BIRD 2 in the router's namespace, the kernel forwarding)")
+	noOffload := flags.Bool("no-offload", false, "open the TAPs without offloads (by default those of VMs on hosts take TSO super-segments)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	start := time.Now()
 	fmt.Fprintf(out, "sdnfabric lab: starting %s; machines are network namespaces %s* on TAP devices, the fabric's nodes run in this process (PID %d)\n\n",
 		source, lf.prefix, os.Getpid())
-	l, err := lab.Up(ctx, topo, lab.Options{Prefix: lf.prefix, Runtime: runtime.Options{
+	l, err := lab.Up(ctx, topo, lab.Options{Prefix: lf.prefix, Router: *router, NoOffload: *noOffload, Runtime: runtime.Options{
 		Progress: func(p runtime.Progress) {
 			fmt.Fprintf(out, "  %6.1fms  %s\n", float64(time.Since(start).Microseconds())/1000, p)
 		},
@@ -108,6 +110,13 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "  try: ip netns exec %s curl http://%s/\n", l.Namespace(m.Name), vip)
 		}
 		break
+	}
+	if *router == lab.RouterBIRD {
+		for _, g := range topo.Gateways {
+			if g.BGP != nil {
+				fmt.Fprintf(out, "  router: %s is BIRD in namespace %s (ip netns exec %s ip route)\n", g.Name, l.Namespace(g.Name), l.Namespace(g.Name))
+			}
+		}
 	}
 	fmt.Fprintf(out, "  stop: interrupt this process, or fabric lab down -prefix %s\n", lf.prefix)
 	<-ctx.Done()
