@@ -4,13 +4,18 @@ package lab_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // BenchmarkDownload measures HTTP downloads of 1 MiB from ClientVM's
@@ -55,5 +60,89 @@ func benchDownload(b *testing.B, noOffload bool) {
 		if err != nil || n != size || resp.StatusCode != http.StatusOK {
 			b.Fatalf("GET: %d bytes, %s, %v", n, resp.Status, err)
 		}
+	}
+}
+
+// iperfSeed is the seed topology with TCP port 5201 on the VIP too, with
+// SourceIP distribution so that iperf3's control and data connections
+// reach the same PortalVM.
+func iperfSeed() *runtime.Topology {
+	t := runtime.Seed()
+	for i, m := range t.Machines {
+		if m.Role == runtime.RoleWebServer {
+			t.Machines[i].Endpoints = append(m.Endpoints, runtime.Endpoint{Name: "iperf", Proto: header.ProtocolTCP, Port: 5201})
+		}
+	}
+	lb := &t.LoadBalancers[0]
+	lb.LoadBalancingRules = append(lb.LoadBalancingRules, slb.LoadBalancingRule{
+		Name: "iperf", Frontend: "portal", BackendPool: "portal", Probe: "http", Protocol: slb.ProtocolTCP,
+		FrontendPort: 5201, BackendPort: 5201, LoadDistribution: slb.DistributionSourceIP,
+	})
+	return t
+}
+
+// BenchmarkIperf3 runs iperf3 (one TCP stream, one second per iteration)
+// from ClientVM's namespace to the VIP: upload (the client sends, through
+// NAT, router, Mux, VXLAN and a host) and download (-R: a PortalVM sends,
+// the reply path by DSR), with and without TAP offloads on the PortalVMs.
+// It reports the receiver's Mbit/s.
+func BenchmarkIperf3(b *testing.B) {
+	needLab(b)
+	if _, err := exec.LookPath("iperf3"); err != nil {
+		b.Skip("needs iperf3")
+	}
+	for _, c := range []struct {
+		name      string
+		noOffload bool
+	}{{"tso", false}, {"no-offload", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			p := prefix(b, "iperf")
+			ctx := context.Background()
+			l, err := lab.Up(ctx, iperfSeed(), lab.Options{Prefix: p, NoOffload: c.noOffload, FreePorts: []uint16{5201}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			if err := l.Ready(ctx); err != nil {
+				b.Fatal(err)
+			}
+			for _, m := range []string{"PortalVM1", "PortalVM2"} {
+				srv := exec.Command("ip", "netns", "exec", l.Namespace(m), "iperf3", "-s", "-p", "5201")
+				if err := srv.Start(); err != nil {
+					b.Fatal(err)
+				}
+				defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+			}
+			time.Sleep(300 * time.Millisecond) // the servers listen
+			for _, dir := range []string{"upload", "download"} {
+				b.Run(dir, func(b *testing.B) {
+					args := []string{"netns", "exec", l.Namespace("ClientVM"), "iperf3", "-c", "192.168.102.10", "-p", "5201", "-t", "1", "-J"}
+					if dir == "download" {
+						args = append(args, "-R")
+					}
+					var bits float64
+					n := 0
+					for b.Loop() {
+						out, err := exec.Command("ip", args...).Output()
+						if err != nil {
+							b.Fatalf("iperf3: %v\n%s", err, out)
+						}
+						var res struct {
+							End struct {
+								SumReceived struct {
+									BitsPerSecond float64 `json:"bits_per_second"`
+								} `json:"sum_received"`
+							} `json:"end"`
+						}
+						if err := json.Unmarshal(out, &res); err != nil {
+							b.Fatalf("iperf3 -J: %v\n%s", err, out)
+						}
+						bits += res.End.SumReceived.BitsPerSecond
+						n++
+					}
+					b.ReportMetric(bits/float64(n)/1e6, "Mbit/s")
+				})
+			}
+		})
 	}
 }

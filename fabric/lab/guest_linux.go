@@ -14,7 +14,6 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
-	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/tap"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
@@ -38,9 +37,9 @@ type kernelGuest struct {
 }
 
 // startKernelGuest makes ns, puts a TAP device configured as m in it,
-// serves HTTP there if m is a web server, and bridges the TAP to port. With
-// tso, the TAP accepts checksum and TCPv4 segmentation offloads.
-func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *netsim.Port, tso bool) (g *kernelGuest, err error) {
+// serves HTTP there on the TCP ports serve lists, and bridges the TAP to
+// port. With tso, the TAP accepts checksum and TCPv4 segmentation offloads.
+func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *netsim.Port, tso bool, serve []uint16) (g *kernelGuest, err error) {
 	if err := addNamespace(ctx, ns); err != nil {
 		return nil, err
 	}
@@ -79,10 +78,8 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 	if err := ip(ctx, script, "-n", ns, "-batch", "-"); err != nil {
 		return nil, err
 	}
-	if m.Role == runtime.RoleWebServer {
-		if err := g.serve(m); err != nil {
-			return nil, err
-		}
+	if err := g.serve(serve); err != nil {
+		return nil, err
 	}
 	g.attached = true
 	port.SetReceiver(g.toKernelFrame)
@@ -90,18 +87,9 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 	return g, nil
 }
 
-// serve answers HTTP on each of m's TCP endpoints (port 80 when it has
-// none) from sockets opened inside the namespace.
-func (g *kernelGuest) serve(m runtime.Machine) error {
-	ports := []uint16{}
-	for _, e := range m.Endpoints {
-		if e.Proto == header.ProtocolTCP {
-			ports = append(ports, e.Port)
-		}
-	}
-	if len(ports) == 0 {
-		ports = append(ports, 80)
-	}
+// serve answers HTTP on each of ports from sockets opened inside the
+// namespace.
+func (g *kernelGuest) serve(ports []uint16) error {
 	for _, p := range ports {
 		var ln net.Listener
 		err := inNamespace(g.ns, func() error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/offload/header"
 )
 
 // DefaultPrefix starts the names of a lab's namespaces when Options.Prefix
@@ -46,6 +47,10 @@ type Options struct {
 	// process) or RouterBIRD (BIRD 2 in the gateway's own namespace, the
 	// kernel forwarding along the routes it learns from the Muxes).
 	Router string
+	// FreePorts are TCP ports the lab does not serve HTTP on, though a web
+	// server machine declares them as endpoints: they are left to
+	// processes run in the namespaces (iperf3 -s, say).
+	FreePorts []uint16
 }
 
 // Routers for Options.Router.
@@ -58,6 +63,7 @@ const (
 type Lab struct {
 	prefix    string
 	noOffload bool
+	freePorts []uint16
 	rt        *runtime.Runtime
 
 	mu      sync.Mutex
@@ -88,7 +94,7 @@ func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
 		return nil, fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
 			ErrExists, strings.Join(left, ", "), prefix, prefix)
 	}
-	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, guests: map[string]*kernelGuest{}, routers: map[string]*birdRouter{}}
+	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, freePorts: opts.FreePorts, guests: map[string]*kernelGuest{}, routers: map[string]*birdRouter{}}
 	ro := opts.Runtime
 	ro.Guests = l.attach
 	switch opts.Router {
@@ -289,7 +295,17 @@ func (l *Lab) attach(ctx context.Context, m runtime.Machine, port *netsim.Port) 
 	// Only a vNIC segments and checksums in software; the routers on a
 	// network want complete frames.
 	tso := m.Host != "" && !l.noOffload
-	g, err := startKernelGuest(ctx, l.Namespace(m.Name), m, port, tso)
+	serve := m.Role == runtime.RoleWebServer
+	var ports []uint16
+	for _, e := range m.Endpoints {
+		if serve && e.Proto == header.ProtocolTCP && !slices.Contains(l.freePorts, e.Port) {
+			ports = append(ports, e.Port)
+		}
+	}
+	if serve && len(m.Endpoints) == 0 {
+		ports = append(ports, 80)
+	}
+	g, err := startKernelGuest(ctx, l.Namespace(m.Name), m, port, tso, ports)
 	if err != nil {
 		return nil, err
 	}
