@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/bgp"
 	"github.com/sdnfabric/sdnfabric/fabric/agent"
@@ -25,7 +26,7 @@ import (
 // Topology; an agent then keeps it matching the controller's desired
 // state: what a slice changes is applied to the running node, and what
 // the running node cannot change (a gateway's interfaces or NAT port
-// forwards, a Mux's BGP peers, a NIC's endpoints) is reported in the
+// forwards, a speaker's ASN, a NIC's endpoints) is reported in the
 // resource's status message instead.
 
 // agentHost programs a host: the load balancers of its host agent and the
@@ -225,6 +226,7 @@ type agentMux struct {
 	snat *snatConfig
 
 	mu    sync.Mutex
+	peers bgpPeers
 	drift string
 }
 
@@ -256,9 +258,15 @@ func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 			leases++
 		}
 	}
+	err := a.peers.sync(ctx, a.n.sp, s.Mux.Peers, func(p Peer) bgp.PeerConfig {
+		return bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, HoldTime: a.rt.opts.HoldTime, ConnectTime: time.Second}
+	})
+	if err != nil {
+		return err
+	}
 	a.drift = ""
-	if !samePeers(a.n.spec.Peers, s.Mux.Peers) || a.n.spec.ASN != s.Mux.ASN {
-		a.drift = "not applied: BGP (ASN, peers) is fixed at start"
+	if a.n.spec.ASN != s.Mux.ASN {
+		a.drift = "not applied: the ASN (fixed at start)"
 	}
 	a.rt.progress(a.n.spec.Name, "agent", "programmed: %d load balancer(s), %d SNAT lease(s)", len(s.LoadBalancers), leases)
 	return nil
@@ -284,17 +292,12 @@ func (c *snatConfig) set(rt *Runtime, muxName string, lbs []slb.LoadBalancer) er
 	return nil
 }
 
-func samePeers(started []Peer, want []model.BGPPeer) bool {
-	return slices.EqualFunc(started, want, func(p Peer, q model.BGPPeer) bool { return p.Addr == q.Address && p.ASN == q.ASN })
-}
-
 // MuxStatus implements agent.MuxNode: the BGP sessions, the VIPs the
 // routers have from this Mux, and the data-path counters.
 func (a *agentMux) MuxStatus(context.Context) (model.MuxStatus, error) {
 	a.mu.Lock()
-	drift := a.drift
+	st := model.MuxStatus{Peers: a.peers.statuses(a.n.sp), Message: a.drift}
 	a.mu.Unlock()
-	st := model.MuxStatus{Peers: peerStatuses(a.n.sp, a.n.spec.Peers), Message: drift}
 	me := a.n.spec.Addr.Addr()
 	seen := map[netip.Prefix]bool{}
 	for _, g := range a.rt.sortedGateways() {
@@ -318,20 +321,7 @@ func (a *agentMux) MuxStatus(context.Context) (model.MuxStatus, error) {
 	return st, nil
 }
 
-func peerStatuses(sp *bgp.Speaker, peers []Peer) []model.BGPPeerStatus {
-	names := map[netip.Addr]string{}
-	for _, p := range peers {
-		names[p.Addr] = p.Name
-	}
-	var out []model.BGPPeerStatus
-	for _, p := range sp.Peers() {
-		out = append(out, model.BGPPeerStatus{Name: names[p.Address], Address: p.Address, State: p.State.String()})
-	}
-	slices.SortFunc(out, func(x, y model.BGPPeerStatus) int { return x.Address.Compare(y.Address) })
-	return out
-}
-
-// agentGateway programs a gateway's static routes.
+// agentGateway programs a gateway's static routes and BGP peers.
 type agentGateway struct {
 	rt   *Runtime
 	n    *routerNode
@@ -339,6 +329,7 @@ type agentGateway struct {
 
 	mu     sync.Mutex
 	routes map[netip.Prefix]netip.Addr // static routes programmed
+	peers  bgpPeers
 	drift  string
 }
 
@@ -352,13 +343,17 @@ func (rt *Runtime) newAgentGateway(n *routerNode) *agentGateway {
 	for _, r := range a.spec.Routes {
 		a.routes[r.Prefix] = r.NextHop
 	}
+	if a.spec.BGP != nil {
+		a.peers = peersOf(a.spec.BGP.Peers)
+	}
 	return a
 }
 
 // ProgramGateway implements agent.GatewayNode: the static routes follow
-// the slice (ECMP routes of one prefix merged); interfaces, BGP and the
-// NAT's port forwards are fixed when the gateway starts.
-func (a *agentGateway) ProgramGateway(_ context.Context, s *agent.GatewaySlice) error {
+// the slice (ECMP routes of one prefix merged), and so do the BGP
+// speaker's peers; interfaces, the ASN and the NAT's port forwards are
+// fixed when the gateway starts.
+func (a *agentGateway) ProgramGateway(ctx context.Context, s *agent.GatewaySlice) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	want := map[netip.Prefix][]router.NextHop{}
@@ -379,6 +374,25 @@ func (a *agentGateway) ProgramGateway(_ context.Context, s *agent.GatewaySlice) 
 		}
 	}
 	var drift []string
+	bgpWanted := s.Gateway.BGP != nil && s.Gateway.HasRole(model.RoleRouter)
+	switch {
+	case a.n.speaker == nil && bgpWanted:
+		drift = append(drift, "BGP")
+	case a.n.speaker != nil:
+		var want []model.BGPPeer
+		if bgpWanted {
+			want = s.Gateway.BGP.Peers
+			if s.Gateway.BGP.ASN != a.spec.BGP.ASN {
+				drift = append(drift, "the BGP ASN")
+			}
+		}
+		err := a.peers.sync(ctx, a.n.speaker, want, func(p Peer) bgp.PeerConfig {
+			return bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, Passive: true, HoldTime: a.rt.opts.HoldTime}
+		})
+		if err != nil {
+			return err
+		}
+	}
 	if !slices.Equal(forwardsOf(s.Gateway), startedForwards(a.spec)) {
 		drift = append(drift, "NAT port forwards")
 	}
@@ -426,20 +440,15 @@ func forwardsOf(g model.GatewaySpec) []PortForward {
 // GatewayStatus implements agent.GatewayNode: BGP sessions, the
 // BGP-learned prefixes and the forwarding counters.
 func (a *agentGateway) GatewayStatus(context.Context) (model.GatewayStatus, error) {
-	a.mu.Lock()
-	drift := a.drift
-	a.mu.Unlock()
 	r := a.n.r
-	st := model.GatewayStatus{Message: drift, Counters: map[string]uint64{
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := model.GatewayStatus{Message: a.drift, Counters: map[string]uint64{
 		"rx": r.Counter(router.RxFrames), "tx": r.Counter(router.TxFrames), "forwarded": r.Counter(router.Forwarded),
 		"noRoute": r.Counter(router.DropNoRoute), "unresolved": r.Counter(router.DropUnresolved),
 	}}
 	if a.n.speaker != nil {
-		var peers []Peer
-		if a.spec.BGP != nil {
-			peers = a.spec.BGP.Peers
-		}
-		st.Peers = peerStatuses(a.n.speaker, peers)
+		st.Peers = a.peers.statuses(a.n.speaker)
 		st.Routes = a.n.feed.prefixes()
 	}
 	return st, nil

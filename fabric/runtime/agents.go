@@ -31,7 +31,7 @@ func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 	var runs []func(context.Context) error
 	snat := &snatConfig{byMux: map[string][]slb.LoadBalancer{}}
 	for _, n := range rt.muxes {
-		a, err := agent.NewMux(named(n.spec.Name), &agentMux{rt: rt, n: n, snat: snat})
+		a, err := agent.NewMux(named(n.spec.Name), &agentMux{rt: rt, n: n, snat: snat, peers: peersOf(n.spec.Peers)})
 		if err != nil {
 			return nil, err
 		}

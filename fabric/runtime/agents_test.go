@@ -211,7 +211,8 @@ func servedBy(t *testing.T, c *http.Client, url string, n int) []string {
 // agents program the nodes from it; a change through the controller's API
 // reaches the data plane (an inbound NAT rule moves to another port; a
 // NIC leaves the backend pool, and new connections all reach the other
-// one); the nodes' statuses land in their resources; and with the
+// one; a gateway's static routes and BGP peers change; a NIC is
+// deleted); the nodes' statuses land in their resources; and with the
 // controller gone the data plane keeps forwarding as last programmed.
 func TestAgentsFollowController(t *testing.T) {
 	rt, ctl, b, progs := managed(t)
@@ -281,6 +282,45 @@ func TestAgentsFollowController(t *testing.T) {
 	})
 	if set, ok := rt.gateways["natvm"].r.Routes().Lookup(netip.MustParseAddr("198.51.100.7")); !ok || set.Source != router.SourceStatic {
 		t.Errorf("natvm has no static route to 198.51.100.0/24: %v %v", set, ok)
+	}
+
+	// The BGPVM gets a second peer, then loses it again: the session
+	// with the Mux carries on.
+	peerOf := func(g model.GatewayStatus, a string) string {
+		for _, p := range g.Peers {
+			if p.Address.String() == a {
+				return p.State
+			}
+		}
+		return ""
+	}
+	apply(t, ctl, edited(t, ctl, model.KindGateway, "bgpvm", func(s *model.GatewaySpec) {
+		s.BGP.Peers = append(s.BGP.Peers, model.BGPPeer{Name: "mux2", Address: netip.MustParseAddr("192.168.100.11"), ASN: 64513})
+	}))
+	waitFor(t, "bgpvm peers with mux2", func() bool {
+		g, _ := status[model.GatewayStatus](t, ctl, model.KindGateway, "bgpvm")
+		return len(g.Peers) == 2 && peerOf(g, "192.168.100.11") != ""
+	})
+	apply(t, ctl, edited(t, ctl, model.KindGateway, "bgpvm", func(s *model.GatewaySpec) {
+		s.BGP.Peers = s.BGP.Peers[:1]
+	}))
+	waitFor(t, "bgpvm forgets mux2", func() bool {
+		g, gen := status[model.GatewayStatus](t, ctl, model.KindGateway, "bgpvm")
+		return g.ObservedGeneration == gen && len(g.Peers) == 1 && peerOf(g, "192.168.100.10") == "Established" && len(g.Routes) == 1
+	})
+
+	// PortalVM2's NIC is deleted: the hosts forget its mapping, and host2
+	// says the VM is still attached (the runtime cannot unplug it).
+	if _, err := ctl.Delete(t.Context(), model.KindNetworkInterface, "portalvm2", 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "portalvm2's mapping deleted", func() bool {
+		_, ok := rt.hosts["host1"].sw.LookupMapping(5001, netip.MustParseAddr("10.1.0.5"))
+		h2, _ := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		return !ok && strings.Contains(h2.Message, "portalvm2 is still attached")
+	})
+	if _, ok := rt.hosts["host1"].sw.LookupMapping(5001, netip.MustParseAddr("10.1.0.4")); !ok {
+		t.Error("host1 lost portalvm1's mapping")
 	}
 
 	// The controller goes away: the nodes keep their programming.

@@ -33,9 +33,9 @@
 // agent) per node watches the desired state through an api.Backend and
 // programs its node when its slice changes (a host's load balancers and
 // CA-to-PA mappings, a Mux's load balancers, the SNAT manager and its
-// leases, a gateway's static routes), and reports the node's BGP sessions,
+// leases, a gateway's static routes, every speaker's BGP peers), and reports the node's BGP sessions,
 // announced VIPs, probe verdicts and counters into its resource's status.
-// What a running node cannot change (interfaces, BGP peers, NAT port
+// What a running node cannot change (interfaces, a speaker's ASN, NAT port
 // forwards, a NIC's endpoints or a NIC added or removed) is named in the
 // status message. Without the controller the nodes keep their last state.
 package runtime
