@@ -53,6 +53,9 @@ func startBIRD(ctx context.Context, ns string, g runtime.Gateway, ports []*netsi
 	for _, kv := range [][2]string{
 		{"net.ipv6.conf.all.disable_ipv6", "1"}, {"net.ipv6.conf.default.disable_ipv6", "1"},
 		{"net.ipv4.ip_forward", "1"},
+		// ECMP over the Muxes by the flow's ports too, not only its
+		// addresses (one client would reach one Mux).
+		{"net.ipv4.fib_multipath_hash_policy", "1"},
 		{"net.ipv4.conf.all.rp_filter", "0"}, {"net.ipv4.conf.default.rp_filter", "0"},
 		{"net.ipv4.conf.all.send_redirects", "0"}, {"net.ipv4.conf.default.send_redirects", "0"},
 	} {

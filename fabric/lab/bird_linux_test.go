@@ -3,7 +3,11 @@
 package lab_test
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -12,6 +16,8 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb/mux"
 )
 
 // TestSeedWithBIRD runs the seed topology with BIRD 2 as the BGPVM, in its
@@ -62,5 +68,119 @@ func TestSeedWithBIRD(t *testing.T) {
 	closed = true
 	if left, _ := lab.Namespaces(p); len(left) != 0 {
 		t.Errorf("after Close: %v", left)
+	}
+}
+
+// twoMuxes is the seed with a second Mux, MuxVM2, peering with the BGPVM.
+func twoMuxes() *runtime.Topology {
+	t := runtime.Seed()
+	m2 := t.Muxes[0]
+	m2.Name, m2.Addr, m2.MAC = "MuxVM2", netip.MustParsePrefix("192.168.100.21/24"), header.MAC{0x02, 0x5d, 0, 0, 0, 0x06}
+	t.Muxes = append(t.Muxes, m2)
+	bgpvm := &t.Gateways[1]
+	bgpvm.BGP.Peers = append(bgpvm.BGP.Peers, runtime.Peer{Name: "MuxVM2", Addr: m2.Addr.Addr(), ASN: m2.ASN})
+	return t
+}
+
+// keptConn is a keep-alive HTTP connection from a machine's namespace.
+type keptConn struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func (k *keptConn) get() (string, error) {
+	_ = k.c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(k.c, "GET / HTTP/1.1\r\nHost: 192.168.102.10\r\n\r\n"); err != nil {
+		return "", err
+	}
+	resp, err := http.ReadResponse(k.br, nil)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return "", err
+	}
+	return resp.Header.Get(runtime.ServedBy), nil
+}
+
+// TestBIRDECMPAndMuxStop: with two Muxes, BIRD installs one kernel route
+// with both as next hops, and the kernel spreads connections over them;
+// when one Mux stops, BIRD withdraws its next hop and the established
+// connections, including those it carried, go on to the same PortalVM
+// through the other.
+func TestBIRDECMPAndMuxStop(t *testing.T) {
+	needLab(t)
+	if _, err := exec.LookPath("bird"); err != nil {
+		t.Skip("needs BIRD 2 (the bird command)")
+	}
+	p := prefix(t, "ecmp")
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	l, err := lab.Up(ctx, twoMuxes(), lab.Options{Prefix: p, Router: lab.RouterBIRD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	if err := l.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	vip := netip.MustParsePrefix("192.168.102.10/32")
+	waitRoute := func(what string, ok func(string) bool) string {
+		t.Helper()
+		for {
+			routes, err := l.Routes(ctx, "BGPVM", vip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok(routes) {
+				return routes
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("BGPVM's route to the VIP: %q, want %s", routes, what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	both := func(r string) bool {
+		return strings.Contains(r, "nexthop via 192.168.100.20") && strings.Contains(r, "nexthop via 192.168.100.21")
+	}
+	t.Logf("ECMP route:\n%s", waitRoute("both Muxes", both))
+
+	var kept []*keptConn
+	first := map[*keptConn]string{}
+	for range 16 {
+		c, err := l.DialContext(ctx, "ClientVM", "tcp4", "192.168.102.10:80")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		k := &keptConn{c: c, br: bufio.NewReader(c)}
+		by, err := k.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, first[k] = append(kept, k), by
+	}
+	st := l.Runtime().Status()
+	for _, m := range st.Muxes {
+		if m.Stats.Verdicts[mux.VerdictForward] == 0 {
+			t.Errorf("%s forwarded nothing: the kernel did not spread the connections", m.Node)
+		}
+	}
+	if err := l.Runtime().StopMux("MuxVM"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after MuxVM stopped:\n%s", waitRoute("MuxVM2 only", func(r string) bool {
+		return strings.Contains(r, "via 192.168.100.21") && !strings.Contains(r, "192.168.100.20")
+	}))
+	for _, k := range kept {
+		by, err := k.get()
+		if err != nil {
+			t.Fatalf("a connection broke when its Mux stopped: %v", err)
+		}
+		if by != first[k] {
+			t.Errorf("a connection moved from %s to %s", first[k], by)
+		}
 	}
 }
