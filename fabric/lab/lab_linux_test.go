@@ -192,3 +192,21 @@ func TestDownRemovesLeftovers(t *testing.T) {
 		t.Errorf("after Down: %v", left)
 	}
 }
+
+// TestUpFailsCleanly: a topology Up cannot build (two machines whose
+// namespace names collide) fails, and leaves no namespace behind.
+func TestUpFailsCleanly(t *testing.T) {
+	needLab(t)
+	p := prefix(t, "fail")
+	topo := runtime.Seed()
+	topo.Outside.Name = "client VM" // namespace <prefix>client-vm
+	topo.Machines[0].Name = "Client-VM"
+	if _, err := lab.Up(t.Context(), topo, lab.Options{Prefix: p}); err == nil {
+		t.Fatal("Up with colliding namespace names: no error")
+	} else {
+		t.Log(err)
+	}
+	if left, _ := lab.Namespaces(p); len(left) != 0 {
+		t.Errorf("after a failed Up: %v", left)
+	}
+}

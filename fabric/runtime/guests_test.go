@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -93,5 +94,26 @@ func TestGatewayFactory(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"NATVM"}, routers); d != "" {
 		t.Errorf("the runtime's routers (-want +got):\n%s", d)
+	}
+}
+
+// TestStartErrorClosesWhatStarted: Start fails on a topology it cannot
+// build, after starting some nodes, and stops them (it used to dereference
+// its nil result instead), closing the machines already attached.
+func TestStartErrorClosesWhatStarted(t *testing.T) {
+	topo := runtime.Seed()
+	topo.Hosts[1].Network = "nowhere"
+	detached := 0
+	_, err := runtime.Start(t.Context(), topo, runtime.Options{
+		Guests: func(_ context.Context, _ runtime.Machine, port *netsim.Port) (func(), error) {
+			port.SetReceiver(func([]byte) {})
+			return func() { port.Close(); detached++ }, nil
+		},
+	})
+	if err == nil || !strings.Contains(err.Error(), "nowhere") {
+		t.Fatalf("Start with a host on a missing network: %v", err)
+	}
+	if detached != 2 { // ClientVM and Internet were attached before the hosts
+		t.Errorf("%d machines detached, want 2", detached)
 	}
 }

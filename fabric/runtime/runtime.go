@@ -94,19 +94,18 @@ type Runtime struct {
 
 // Start builds and starts t. It returns once every node runs; call Ready
 // to wait for BGP, routes and probes. Close stops everything.
-func Start(ctx context.Context, t *Topology, opts Options) (rt *Runtime, err error) {
+func Start(ctx context.Context, t *Topology, opts Options) (_ *Runtime, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.HoldTime == 0 {
 		opts.HoldTime = 9 * time.Second
 	}
-	rt = &Runtime{topo: t, opts: opts, log: opts.Logger,
+	rt := &Runtime{topo: t, opts: opts, log: opts.Logger,
 		networks: map[string]*netsim.Switch{}, gateways: map[string]*routerNode{}, machines: map[string]*machine{}, hosts: map[string]*hostNode{}}
 	defer func() {
 		if err != nil {
 			rt.Close()
-			rt = nil
 		}
 	}()
 	for _, n := range t.Networks {
