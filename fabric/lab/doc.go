@@ -19,13 +19,15 @@
 // shows which PortalVM answered (Options.FreePorts leaves declared ports to
 // processes run in the namespaces, such as iperf3 -s).
 //
-// The router can be ours or a real one: with Options.Router RouterBIRD
-// (`fabric lab up -router bird`), each gateway with BGP (the BGPVM) is a
-// namespace of its own with a TAP per interface, IPv4 forwarding, its
-// static routes, and BIRD 2 with a configuration generated from the
-// topology: a BGP session with each Mux, their routes imported into the
-// kernel's table with ECMP across equal paths (merge paths, hashed on the
-// ports too). The NAT gateway and the Muxes stay ours.
+// The router can be ours or a real one: with Options.Router RouterBIRD or
+// RouterFRR (`fabric lab up -router bird|frr`), each gateway with BGP (the
+// BGPVM) is a namespace of its own with a TAP per interface, IPv4
+// forwarding, its static routes, and BIRD 2 (or FRR's zebra and bgpd) with
+// a configuration generated from the topology: an eBGP session with each
+// Mux, their routes installed into the kernel's table with ECMP across
+// equal paths (BIRD's merge paths, FRR's maximum-paths; the kernel hashes
+// on the ports too), nothing announced back. The NAT gateway and the
+// Muxes stay ours.
 //
 // Down removes every namespace with a prefix, which is all a lab leaves
 // behind, also after a crash: the TAP devices live inside the namespaces
@@ -45,8 +47,8 @@
 // of at most the MTU, whose checksums the kernel verifies.
 //
 // Lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN), /dev/net/tun and the
-// ip command of iproute2, on Linux (and bird for RouterBIRD); elsewhere Up
-// returns ErrUnsupported.
+// ip command of iproute2, on Linux (and bird, or FRR in /usr/lib/frr, for
+// the real routers); elsewhere Up returns ErrUnsupported.
 //
 // The data path follows RFC 7348 (VXLAN) between hosts, RFC 4271 (BGP)
 // between the Muxes and the router, and RFC 3022 (NAPT) at the NAT

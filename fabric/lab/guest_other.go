@@ -21,13 +21,15 @@ func startKernelGuest(context.Context, string, runtime.Machine, *netsim.Port, bo
 func (g *kernelGuest) stats() GuestStats { return GuestStats{} }
 func (g *kernelGuest) close()            {}
 
-// birdRouter needs Linux.
-type birdRouter struct{ name string }
+// kernelRouter needs Linux.
+type kernelRouter struct{ name string }
 
-func startBIRD(context.Context, string, runtime.Gateway, []*netsim.Port, time.Duration) (*birdRouter, error) {
+func startKernelRouter(context.Context, string, string, runtime.Gateway, []*netsim.Port, time.Duration) (*kernelRouter, error) {
 	return nil, ErrUnsupported
 }
 
-func (r *birdRouter) routes(context.Context, netip.Prefix) (string, error) { return "", ErrUnsupported }
-func (r *birdRouter) log() string                                          { return "" }
-func (r *birdRouter) stop()                                                {}
+func (r *kernelRouter) routes(context.Context, netip.Prefix) (string, error) {
+	return "", ErrUnsupported
+}
+func (r *kernelRouter) log() string { return "" }
+func (r *kernelRouter) stop()       {}

@@ -44,8 +44,9 @@ type Options struct {
 	NoOffload bool
 	// Router chooses what runs the BGP gateways (the BGPVM): RouterOurs
 	// (the default, the runtime's rras router and bgp speaker in this
-	// process) or RouterBIRD (BIRD 2 in the gateway's own namespace, the
-	// kernel forwarding along the routes it learns from the Muxes).
+	// process), RouterBIRD (BIRD 2) or RouterFRR (FRR's zebra and bgpd) in
+	// the gateway's own namespace, the kernel forwarding along the routes
+	// it learns from the Muxes.
 	Router string
 	// FreePorts are TCP ports the lab does not serve HTTP on, though a web
 	// server machine declares them as endpoints: they are left to
@@ -57,6 +58,7 @@ type Options struct {
 const (
 	RouterOurs = "ours"
 	RouterBIRD = "bird"
+	RouterFRR  = "frr"
 )
 
 // Lab is a running topology whose machines are network namespaces.
@@ -67,8 +69,8 @@ type Lab struct {
 	rt        *runtime.Runtime
 
 	mu      sync.Mutex
-	guests  map[string]*kernelGuest // by machine name
-	routers map[string]*birdRouter  // by gateway name
+	guests  map[string]*kernelGuest  // by machine name
+	routers map[string]*kernelRouter // by gateway name
 }
 
 // Up checks that no namespace with the prefix exists, then starts t with
@@ -94,21 +96,22 @@ func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
 		return nil, fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
 			ErrExists, strings.Join(left, ", "), prefix, prefix)
 	}
-	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, freePorts: opts.FreePorts, guests: map[string]*kernelGuest{}, routers: map[string]*birdRouter{}}
+	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, freePorts: opts.FreePorts, guests: map[string]*kernelGuest{}, routers: map[string]*kernelRouter{}}
 	ro := opts.Runtime
 	ro.Guests = l.attach
 	switch opts.Router {
 	case "", RouterOurs:
-	case RouterBIRD:
+	case RouterBIRD, RouterFRR:
+		router := opts.Router
 		hold := ro.HoldTime
 		if hold == 0 {
 			hold = 9 * time.Second
 		}
 		ro.Gateways = func(ctx context.Context, g runtime.Gateway, ports []*netsim.Port) (func(), error) {
-			return l.startRouter(ctx, g, ports, hold)
+			return l.startRouter(ctx, router, g, ports, hold)
 		}
 	default:
-		return nil, fmt.Errorf("lab: router %q (want %s or %s)", opts.Router, RouterOurs, RouterBIRD)
+		return nil, fmt.Errorf("lab: router %q (want %s, %s or %s)", opts.Router, RouterOurs, RouterBIRD, RouterFRR)
 	}
 	rt, err := runtime.Start(ctx, t, ro)
 	if err != nil {
@@ -141,7 +144,7 @@ func (l *Lab) Runtime() *runtime.Runtime { return l.rt }
 
 // Ready waits until the fabric can carry traffic to every VIP (see
 // runtime.Runtime.Ready) and, with BIRD as the router, until the kernel of
-// every BIRD router has a route to every VIP.
+// every BIRD or FRR router has a route to every VIP.
 func (l *Lab) Ready(ctx context.Context) error {
 	if err := l.rt.Ready(ctx); err != nil {
 		return err
@@ -164,7 +167,7 @@ func (l *Lab) Ready(ctx context.Context) error {
 				}
 				select {
 				case <-ctx.Done():
-					return fmt.Errorf("%s (BIRD) has no route to %s: %w; BIRD's log:\n%s", r.name, p, ctx.Err(), r.log())
+					return fmt.Errorf("%s has no route to %s: %w; its daemons' logs:\n%s", r.name, p, ctx.Err(), r.log())
 				case <-tick.C:
 				}
 			}
@@ -173,25 +176,25 @@ func (l *Lab) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Routes returns the kernel's routes to p in a BIRD router's namespace, as
-// ip route shows them.
+// Routes returns the kernel's routes to p in the namespace of a gateway run
+// by BIRD or FRR, as ip route shows them.
 func (l *Lab) Routes(ctx context.Context, gateway string, p netip.Prefix) (string, error) {
 	l.mu.Lock()
 	r, ok := l.routers[gateway]
 	l.mu.Unlock()
 	if !ok {
-		return "", fmt.Errorf("lab: no BIRD router %q", gateway)
+		return "", fmt.Errorf("lab: no BIRD or FRR router %q", gateway)
 	}
 	return r.routes(ctx, p)
 }
 
-// startRouter is the runtime's GatewayFactory with BIRD: it runs every
-// gateway with BGP, and leaves the others (the NAT) to the runtime.
-func (l *Lab) startRouter(ctx context.Context, g runtime.Gateway, ports []*netsim.Port, hold time.Duration) (func(), error) {
+// startRouter is the runtime's GatewayFactory with BIRD or FRR: it runs
+// every gateway with BGP, and leaves the others (the NAT) to the runtime.
+func (l *Lab) startRouter(ctx context.Context, router string, g runtime.Gateway, ports []*netsim.Port, hold time.Duration) (func(), error) {
 	if g.BGP == nil {
 		return nil, nil
 	}
-	r, err := startBIRD(ctx, l.Namespace(g.Name), g, ports, hold)
+	r, err := startKernelRouter(ctx, router, l.Namespace(g.Name), g, ports, hold)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ import (
 // every machine a network namespace with the kernel's stack on a TAP
 // device, the fabric's nodes in this process.
 //
-//	fabric lab up [-f FILE] [-prefix P] [-router ours|bird]   start, and run until interrupted or `lab down`
+//	fabric lab up [-f FILE] [-prefix P] [-router ours|bird|frr]   start, and run until interrupted or `lab down`
 //	fabric lab down [-prefix P]           stop a running lab and remove what any lab with P left
 func runLab(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -59,7 +59,7 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	lf.register(flags)
 	file := flags.String("f", defaultTopology, "topology file (fabric model resources, YAML or JSON); the built-in seed topology when it does not exist")
 	timeout := flags.Duration("timeout", 20*time.Second, "how long the fabric may take to converge")
-	router := flags.String("router", lab.RouterOurs, "what runs the BGP router (the BGPVM): ours (in this process) or bird (BIRD 2 in the router's namespace, the kernel forwarding)")
+	router := flags.String("router", lab.RouterOurs, "what runs the BGP router (the BGPVM): ours (in this process), bird (BIRD 2) or frr (FRR's zebra and bgpd) in the router's namespace, the kernel forwarding")
 	noOffload := flags.Bool("no-offload", false, "open the TAPs without offloads (by default those of VMs on hosts take TSO super-segments)")
 	if err := flags.Parse(args); err != nil {
 		return err
@@ -111,10 +111,10 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 		}
 		break
 	}
-	if *router == lab.RouterBIRD {
+	if *router == lab.RouterBIRD || *router == lab.RouterFRR {
 		for _, g := range topo.Gateways {
 			if g.BGP != nil {
-				fmt.Fprintf(out, "  router: %s is BIRD in namespace %s (ip netns exec %s ip route)\n", g.Name, l.Namespace(g.Name), l.Namespace(g.Name))
+				fmt.Fprintf(out, "  router: %s is %s in namespace %s (ip netns exec %s ip route)\n", g.Name, *router, l.Namespace(g.Name), l.Namespace(g.Name))
 			}
 		}
 	}

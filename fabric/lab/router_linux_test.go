@@ -20,19 +20,39 @@ import (
 	"github.com/sdnfabric/sdnfabric/slb/mux"
 )
 
-// TestSeedWithBIRD runs the seed topology with BIRD 2 as the BGPVM, in its
-// own namespace: it peers with our Mux, installs the VIP route into the
-// kernel, and the kernel forwards ClientVM's requests to the Mux and the
-// PortalVMs' DSR replies back.
-func TestSeedWithBIRD(t *testing.T) {
+// routers are the real routers a lab can run, with the command each needs
+// and the protocol its kernel routes carry.
+var routers = []struct{ name, bin, proto string }{
+	{lab.RouterBIRD, "bird", "proto bird"},
+	{lab.RouterFRR, "/usr/lib/frr/bgpd", "proto bgp"},
+}
+
+// forRouters runs test once per real router, skipping those not installed.
+func forRouters(t *testing.T, test func(t *testing.T, router, proto string)) {
 	needLab(t)
-	if _, err := exec.LookPath("bird"); err != nil {
-		t.Skip("needs BIRD 2 (the bird command)")
+	for _, r := range routers {
+		t.Run(r.name, func(t *testing.T) {
+			if _, err := exec.LookPath(r.bin); err != nil {
+				t.Skipf("needs %s (%s)", r.name, r.bin)
+			}
+			test(t, r.name, r.proto)
+		})
 	}
-	p := prefix(t, "bird")
+}
+
+// TestSeedWithRealRouter runs the seed topology with BIRD 2, then FRR, as
+// the BGPVM, in its own namespace: it peers with our Mux, installs the VIP
+// route into the kernel, and the kernel forwards ClientVM's requests to the
+// Mux and the PortalVMs' DSR replies back.
+func TestSeedWithRealRouter(t *testing.T) {
+	forRouters(t, testSeedWithRealRouter)
+}
+
+func testSeedWithRealRouter(t *testing.T, router, proto string) {
+	p := prefix(t, router)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	l, err := lab.Up(ctx, runtime.Seed(), lab.Options{Prefix: p, Router: lab.RouterBIRD})
+	l, err := lab.Up(ctx, runtime.Seed(), lab.Options{Prefix: p, Router: router})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +68,8 @@ func TestSeedWithBIRD(t *testing.T) {
 	}
 	t.Logf("ready in %s", time.Since(start).Round(time.Millisecond))
 	routes, err := l.Routes(ctx, "BGPVM", netip.MustParsePrefix("192.168.102.10/32"))
-	if err != nil || !strings.Contains(routes, "via 192.168.100.20") || !strings.Contains(routes, "proto bird") {
-		t.Errorf("BGPVM's kernel route to the VIP: %q, %v; want one via the Mux, from BIRD", routes, err)
+	if err != nil || !strings.Contains(routes, "via 192.168.100.20") || !strings.Contains(routes, proto) {
+		t.Errorf("BGPVM's kernel route to the VIP: %q, %v; want one via the Mux, %s", routes, err, proto)
 	}
 	client := l.HTTPClient("ClientVM")
 	seen := map[string]int{}
@@ -63,7 +83,7 @@ func TestSeedWithBIRD(t *testing.T) {
 		}
 		seen[by]++
 	}
-	t.Logf("8 requests through BIRD: %v", seen)
+	t.Logf("8 requests through %s: %v", router, seen)
 	l.Close()
 	closed = true
 	if left, _ := lab.Namespaces(p); len(left) != 0 {
@@ -104,20 +124,20 @@ func (k *keptConn) get() (string, error) {
 	return resp.Header.Get(runtime.ServedBy), nil
 }
 
-// TestBIRDECMPAndMuxStop: with two Muxes, BIRD installs one kernel route
-// with both as next hops, and the kernel spreads connections over them;
-// when one Mux stops, BIRD withdraws its next hop and the established
-// connections, including those it carried, go on to the same PortalVM
-// through the other.
-func TestBIRDECMPAndMuxStop(t *testing.T) {
-	needLab(t)
-	if _, err := exec.LookPath("bird"); err != nil {
-		t.Skip("needs BIRD 2 (the bird command)")
-	}
-	p := prefix(t, "ecmp")
+// TestRealRouterECMPAndMuxStop: with two Muxes, BIRD (then FRR) installs
+// one kernel route with both as next hops, and the kernel spreads
+// connections over them; when one Mux stops, the router withdraws its next
+// hop and the established connections, including those it carried, go on
+// to the same PortalVM through the other.
+func TestRealRouterECMPAndMuxStop(t *testing.T) {
+	forRouters(t, testRealRouterECMPAndMuxStop)
+}
+
+func testRealRouterECMPAndMuxStop(t *testing.T, router, _ string) {
+	p := prefix(t, "ecmp-"+router)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	l, err := lab.Up(ctx, twoMuxes(), lab.Options{Prefix: p, Router: lab.RouterBIRD})
+	l, err := lab.Up(ctx, twoMuxes(), lab.Options{Prefix: p, Router: router})
 	if err != nil {
 		t.Fatal(err)
 	}

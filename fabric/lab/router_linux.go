@@ -22,28 +22,45 @@ import (
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
 
-// birdRouter is a BGP gateway run by BIRD 2 in a namespace: the kernel
-// forwards between the gateway's networks (one TAP per interface, bridged
-// to the gateway's ports) along the routes BIRD learns from the Muxes and
-// installs (ECMP), and the gateway's static routes.
-type birdRouter struct {
+// kernelRouter is a BGP gateway run by a real routing daemon (BIRD 2 or
+// FRR) in a namespace: the kernel forwards between the gateway's networks
+// (one TAP per interface, bridged to the gateway's ports) along the
+// gateway's static routes and the routes the daemon learns from the Muxes
+// and installs (ECMP).
+type kernelRouter struct {
 	name, ns string
-	dir      string // config, control socket, log
+	dir      string // configuration, control sockets, logs
 	ports    []*tapPort
-	bird     *exec.Cmd
-	exited   chan struct{}
+	daemons  []*daemon // in start order
 }
 
-// startBIRD runs gateway g as BIRD in namespace ns on ports.
-func startBIRD(ctx context.Context, ns string, g runtime.Gateway, ports []*netsim.Port, holdTime time.Duration) (r *birdRouter, err error) {
-	bin, err := exec.LookPath("bird")
-	if err != nil {
-		return nil, fmt.Errorf("%w: BIRD 2 (the bird command) is not installed", ErrUnsupported)
+// daemon is a routing daemon process run with ip netns exec.
+type daemon struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// startKernelRouter runs gateway g with router (RouterBIRD or RouterFRR)
+// in namespace ns on ports.
+func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway, ports []*netsim.Port, holdTime time.Duration) (r *kernelRouter, err error) {
+	var bins []string
+	switch router {
+	case RouterBIRD:
+		bins = []string{"bird"}
+	case RouterFRR:
+		bins = []string{frrDir + "/zebra", frrDir + "/bgpd"}
+	}
+	for i, b := range bins {
+		p, err := exec.LookPath(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is not installed (%s)", ErrUnsupported, router, b)
+		}
+		bins[i] = p
 	}
 	if err := addNamespace(ctx, ns); err != nil {
 		return nil, err
 	}
-	r = &birdRouter{name: g.Name, ns: ns}
+	r = &kernelRouter{name: g.Name, ns: ns}
 	defer func() {
 		if err != nil {
 			r.stop()
@@ -85,30 +102,83 @@ func startBIRD(ctx context.Context, ns string, g runtime.Gateway, ports []*netsi
 		p.start()
 	}
 	// unix socket paths must stay under 108 bytes: a short directory.
-	r.dir, err = os.MkdirTemp("", "labbird")
+	r.dir, err = os.MkdirTemp("", "lab"+router)
 	if err != nil {
 		return nil, err
 	}
+	switch router {
+	case RouterBIRD:
+		err = r.startBIRD(bins[0], g, holdTime)
+	case RouterFRR:
+		err = r.startFRR(bins[0], bins[1], g, holdTime)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The Muxes dial the router as soon as it returns: be listening.
+	return r, r.waitListening(ctx, 179)
+}
+
+// startBIRD runs BIRD with a configuration generated for g.
+func (r *kernelRouter) startBIRD(bin string, g runtime.Gateway, holdTime time.Duration) error {
 	conf := filepath.Join(r.dir, "bird.conf")
 	if err := os.WriteFile(conf, []byte(birdConfig(g, holdTime)), 0o644); err != nil {
-		return nil, err
+		return err
 	}
-	log, err := os.Create(filepath.Join(r.dir, "bird.log"))
+	return r.run("bird", bin, "-f", "-c", conf, "-s", filepath.Join(r.dir, "bird.ctl"))
+}
+
+// run starts a daemon in the namespace, its output in dir/<name>.log.
+func (r *kernelRouter) run(name string, args ...string) error {
+	log, err := os.OpenFile(filepath.Join(r.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer log.Close()
-	r.bird = exec.Command("ip", "netns", "exec", ns, bin, "-f", "-c", conf, "-s", filepath.Join(r.dir, "bird.ctl"))
-	r.bird.Stdout, r.bird.Stderr = log, log
-	if err := r.bird.Start(); err != nil {
-		return nil, fmt.Errorf("start bird in %s: %w", ns, err)
+	d := &daemon{cmd: exec.Command("ip", append([]string{"netns", "exec", r.ns}, args...)...), exited: make(chan struct{})}
+	d.cmd.Stdout, d.cmd.Stderr = log, log
+	if err := d.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s in %s: %w", name, r.ns, err)
 	}
-	r.exited = make(chan struct{})
 	go func() {
-		_ = r.bird.Wait()
-		close(r.exited)
+		_ = d.cmd.Wait()
+		close(d.exited)
 	}()
-	return r, nil
+	r.daemons = append(r.daemons, d)
+	return nil
+}
+
+// waitListening waits until a TCP socket listens on port in the namespace.
+func (r *kernelRouter) waitListening(ctx context.Context, port uint16) error {
+	want := fmt.Sprintf(":%04X 00000000:0000 0A", port)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		var tcp []byte
+		err := inNamespace(r.ns, func() error {
+			var err error
+			tcp, err = os.ReadFile("/proc/thread-self/net/tcp")
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(tcp), want) {
+			return nil
+		}
+		for _, d := range r.daemons {
+			select {
+			case <-d.exited:
+				return fmt.Errorf("%s: %s exited; its logs:\n%s", r.name, filepath.Base(d.cmd.Args[len(d.cmd.Args)-1]), r.log())
+			default:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: nothing listens on port %d: %w; logs:\n%s", r.name, port, ctx.Err(), r.log())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // birdConfig is BIRD 2's configuration for gateway g: a BGP session with
@@ -127,7 +197,7 @@ func birdConfig(g runtime.Gateway, holdTime time.Duration) string {
 
 // routes returns the kernel's IPv4 routes to p in the router's namespace,
 // one line each.
-func (r *birdRouter) routes(ctx context.Context, p netip.Prefix) (string, error) {
+func (r *kernelRouter) routes(ctx context.Context, p netip.Prefix) (string, error) {
 	out, err := exec.CommandContext(ctx, "ip", "-n", r.ns, "-4", "route", "show", "exact", p.String()).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("ip route show in %s: %w: %s", r.ns, err, out)
@@ -135,21 +205,28 @@ func (r *birdRouter) routes(ctx context.Context, p netip.Prefix) (string, error)
 	return strings.TrimSpace(string(out)), nil
 }
 
-// log returns BIRD's log so far.
-func (r *birdRouter) log() string {
-	b, _ := os.ReadFile(filepath.Join(r.dir, "bird.log"))
-	return string(b)
+// log returns the daemons' logs so far.
+func (r *kernelRouter) log() string {
+	var b strings.Builder
+	logs, _ := filepath.Glob(filepath.Join(r.dir, "*.log"))
+	for _, l := range logs {
+		data, _ := os.ReadFile(l)
+		fmt.Fprintf(&b, "== %s\n%s", filepath.Base(l), data)
+	}
+	return b.String()
 }
 
-// stop ends BIRD, closes the TAPs and ports, and deletes the namespace.
-func (r *birdRouter) stop() {
-	if r.bird != nil && r.bird.Process != nil {
-		_ = r.bird.Process.Signal(syscall.SIGTERM)
+// stop ends the daemons (in reverse start order), closes the TAPs and
+// ports, and deletes the namespace.
+func (r *kernelRouter) stop() {
+	for i := len(r.daemons) - 1; i >= 0; i-- {
+		d := r.daemons[i]
+		_ = d.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-r.exited:
+		case <-d.exited:
 		case <-time.After(3 * time.Second):
-			_ = r.bird.Process.Kill()
-			<-r.exited
+			_ = d.cmd.Process.Kill()
+			<-d.exited
 		}
 	}
 	for _, p := range r.ports {
