@@ -154,8 +154,8 @@ func TestSeedWithKernelGuests(t *testing.T) {
 }
 
 // TestDownRemovesLeftovers: Up refuses to start over namespaces with its
-// prefix, and Down removes them and ends the processes inside, as after a
-// crash.
+// prefix, and Down removes them, ends the processes inside and removes the
+// routers' directories, as after a crash.
 func TestDownRemovesLeftovers(t *testing.T) {
 	needLab(t)
 	p := prefix(t, "down")
@@ -163,6 +163,11 @@ func TestDownRemovesLeftovers(t *testing.T) {
 	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add: %v\n%s", err, out)
 	}
+	dir, err := os.MkdirTemp("", p+"bgpvm.*.labrun") // a crashed router's directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	sleep := exec.Command("ip", "netns", "exec", ns, "sleep", "30")
 	if err := sleep.Start(); err != nil {
 		t.Fatal(err)
@@ -190,6 +195,9 @@ func TestDownRemovesLeftovers(t *testing.T) {
 	}
 	if left, _ := lab.Namespaces(p); len(left) != 0 {
 		t.Errorf("after Down: %v", left)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after Down: the router's directory %s: %v", dir, err)
 	}
 }
 

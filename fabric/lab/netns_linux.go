@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	goruntime "runtime"
 	"slices"
 	"strconv"
@@ -77,7 +78,8 @@ func Namespaces(prefix string) ([]string, error) {
 
 // Down removes every network namespace whose name starts with prefix,
 // after ending the processes running in it (SIGTERM, then SIGKILL after a
-// second), and returns their names. The TAP devices of a lab live in its
+// second), and the directories of its routers, and returns the
+// namespaces' names. The TAP devices of a lab live in its
 // namespaces and go with them. A lab process still running keeps its
 // namespaces alive, unnamed, until it exits: stop it first.
 func Down(prefix string) ([]string, error) {
@@ -92,8 +94,16 @@ func Down(prefix string) ([]string, error) {
 	for _, ns := range names {
 		errs = append(errs, deleteNamespace(ns))
 	}
+	// The routers' directories (configuration, sockets, logs).
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"+runDirSuffix))
+	for _, d := range dirs {
+		errs = append(errs, os.RemoveAll(d))
+	}
 	return names, errors.Join(errs...)
 }
+
+// runDirSuffix ends the names of the routers' directories in os.TempDir().
+const runDirSuffix = ".labrun"
 
 // addNamespace creates a named network namespace with its loopback up.
 func addNamespace(ctx context.Context, ns string) error {

@@ -101,8 +101,9 @@ func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway
 	for _, p := range r.ports {
 		p.start()
 	}
-	// unix socket paths must stay under 108 bytes: a short directory.
-	r.dir, err = os.MkdirTemp("", "lab"+router)
+	// unix socket paths must stay under 108 bytes: a short directory,
+	// named after the namespace so that Down finds it after a crash.
+	r.dir, err = os.MkdirTemp("", ns+".*"+runDirSuffix)
 	if err != nil {
 		return nil, err
 	}
