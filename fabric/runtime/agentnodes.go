@@ -43,6 +43,9 @@ type agentHost struct {
 	mappings map[caKey]paMAC           // programmed into the vswitch
 	probes   map[netip.Addr][]probeRef // local DIP -> the probes that watch it, per the last slice
 	drift    string                    // what the slice asks that the host cannot change
+	lbs      []slb.LoadBalancer        // the load balancers of the last slice
+	grace    *time.Timer               // pending end of a drain grace (see configure)
+	seq      uint64                    // configurations given; a grace ends only the one it began with
 }
 
 type caKey struct {
@@ -65,6 +68,7 @@ func (rt *Runtime) newAgentHost(h *hostNode) *agentHost {
 		pas[x.Name] = x.PA.Addr()
 	}
 	// What startHost programmed: every VM's mapping.
+	a.lbs = rt.topo.LoadBalancers // as startHost configured them
 	for _, m := range rt.topo.Machines {
 		if m.Host == "" {
 			continue
@@ -83,7 +87,7 @@ func (rt *Runtime) newAgentHost(h *hostNode) *agentHost {
 func (a *agentHost) ProgramHost(_ context.Context, s *agent.HostSlice) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.h.agent.Configure(s.LoadBalancers...); err != nil {
+	if err := a.configure(s.LoadBalancers); err != nil {
 		return fmt.Errorf("host agent: %w", err)
 	}
 	want := map[caKey]paMAC{}

@@ -37,12 +37,15 @@ func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 		}
 		runs = append(runs, a.Run)
 	}
+	var hosts []*agentHost
 	for _, h := range rt.sortedHosts() {
-		a, err := agent.NewHost(named(h.spec.Name), rt.newAgentHost(h))
+		node := rt.newAgentHost(h)
+		a, err := agent.NewHost(named(h.spec.Name), node)
 		if err != nil {
 			return nil, err
 		}
 		runs = append(runs, a.Run)
+		hosts = append(hosts, node)
 	}
 	for _, g := range rt.sortedGateways() {
 		a, err := agent.NewGateway(named(g.name), rt.newAgentGateway(g))
@@ -62,6 +65,9 @@ func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 		once.Do(func() {
 			cancel()
 			wg.Wait()
+			for _, h := range hosts {
+				h.stop()
+			}
 		})
 	}
 	rt.closers = append(rt.closers, stop)

@@ -14,12 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/sdnfabric/sdnfabric/fabric/agent"
 	"github.com/sdnfabric/sdnfabric/fabric/api"
 	"github.com/sdnfabric/sdnfabric/fabric/controller"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
 	"github.com/sdnfabric/sdnfabric/rras/router"
+	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // stoppable is a Backend that can be taken down, as a controller that
@@ -332,5 +336,46 @@ func TestAgentsFollowController(t *testing.T) {
 		if who != "portalvm1" {
 			t.Errorf("with the controller down, request %d served by %s, want portalvm1", i, who)
 		}
+	}
+}
+
+// TestWithLeaving: a host keeps the local DIPs that leave a pool (and a
+// load balancer that leaves the host) for the drain grace; others' DIPs
+// and unchanged configurations are left alone.
+func TestWithLeaving(t *testing.T) {
+	pa, other := netip.MustParseAddr("192.168.100.21"), netip.MustParseAddr("192.168.100.22")
+	b1 := slb.Backend{Name: "a", DIP: netip.MustParseAddr("10.1.0.4"), HostPA: pa}
+	b2 := slb.Backend{Name: "b", DIP: netip.MustParseAddr("10.1.0.5"), HostPA: other}
+	b3 := slb.Backend{Name: "c", DIP: netip.MustParseAddr("10.1.0.6"), HostPA: pa}
+	lb := func(name string, bs ...slb.Backend) slb.LoadBalancer {
+		return slb.LoadBalancer{Name: name, BackendAddressPools: []slb.BackendPool{{Name: "pool", VNI: 5001, Backends: bs}}}
+	}
+	for _, tc := range []struct {
+		name       string
+		prev, next []slb.LoadBalancer
+		want       []slb.LoadBalancer // nil: nothing leaves
+	}{
+		{"unchanged", []slb.LoadBalancer{lb("web", b1, b2)}, []slb.LoadBalancer{lb("web", b1, b2)}, nil},
+		{"joins", []slb.LoadBalancer{lb("web", b1)}, []slb.LoadBalancer{lb("web", b1, b3)}, nil},
+		{"another host's DIP leaves", []slb.LoadBalancer{lb("web", b1, b2)}, []slb.LoadBalancer{lb("web", b1)}, nil},
+		{"local DIP leaves", []slb.LoadBalancer{lb("web", b1, b2, b3)}, []slb.LoadBalancer{lb("web", b2, b3)},
+			[]slb.LoadBalancer{lb("web", b2, b3, b1)}},
+		{"load balancer leaves the host", []slb.LoadBalancer{lb("web", b1, b2), lb("api", b3)}, []slb.LoadBalancer{lb("api", b3)},
+			[]slb.LoadBalancer{lb("web", b1, b2), lb("api", b3)}},
+		{"another host's load balancer leaves", []slb.LoadBalancer{lb("web", b2), lb("api", b3)}, []slb.LoadBalancer{lb("api", b3)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := slices.Clone(tc.next)
+			got, ok := withLeaving(tc.prev, tc.next, pa)
+			if ok != (tc.want != nil) {
+				t.Fatalf("ok = %t, want %t", ok, tc.want != nil)
+			}
+			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty(), cmpopts.EquateComparable(netip.Addr{})); d != "" {
+				t.Errorf("merged (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(next, tc.next, cmpopts.EquateComparable(netip.Addr{})); d != "" {
+				t.Errorf("next was modified:\n%s", d)
+			}
+		})
 	}
 }
