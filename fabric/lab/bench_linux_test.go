@@ -84,8 +84,9 @@ func iperfSeed() *runtime.Topology {
 // BenchmarkIperf3 runs iperf3 (one TCP stream, one second per iteration)
 // from ClientVM's namespace to the VIP: upload (the client sends, through
 // NAT, router, Mux, VXLAN and a host) and download (-R: a PortalVM sends,
-// the reply path by DSR), with and without TAP offloads on the PortalVMs.
-// It reports the receiver's Mbit/s.
+// the reply path by DSR), with and without TAP offloads on the PortalVMs,
+// and with BIRD and the kernel as the router in place of ours. It reports
+// the receiver's Mbit/s.
 func BenchmarkIperf3(b *testing.B) {
 	needLab(b)
 	if _, err := exec.LookPath("iperf3"); err != nil {
@@ -93,12 +94,18 @@ func BenchmarkIperf3(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name      string
+		router    string
 		noOffload bool
-	}{{"tso", false}, {"no-offload", true}} {
+	}{{"tso", lab.RouterOurs, false}, {"no-offload", lab.RouterOurs, true}, {"bird-tso", lab.RouterBIRD, false}} {
 		b.Run(c.name, func(b *testing.B) {
+			if c.router == lab.RouterBIRD {
+				if _, err := exec.LookPath("bird"); err != nil {
+					b.Skip("needs BIRD 2")
+				}
+			}
 			p := prefix(b, "iperf")
 			ctx := context.Background()
-			l, err := lab.Up(ctx, iperfSeed(), lab.Options{Prefix: p, NoOffload: c.noOffload, FreePorts: []uint16{5201}})
+			l, err := lab.Up(ctx, iperfSeed(), lab.Options{Prefix: p, Router: c.router, NoOffload: c.noOffload, FreePorts: []uint16{5201}})
 			if err != nil {
 				b.Fatal(err)
 			}
