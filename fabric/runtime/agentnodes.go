@@ -67,8 +67,9 @@ func (rt *Runtime) newAgentHost(h *hostNode) *agentHost {
 	for _, x := range rt.topo.Hosts {
 		pas[x.Name] = x.PA.Addr()
 	}
-	// What startHost programmed: every VM's mapping.
-	a.lbs = rt.topo.LoadBalancers // as startHost configured them
+	// What startHost programmed: the topology's load balancers, and every
+	// VM's mapping.
+	a.lbs = rt.topo.LoadBalancers
 	for _, m := range rt.topo.Machines {
 		if m.Host == "" {
 			continue
@@ -245,7 +246,9 @@ type snatConfig struct {
 // balancers (established flows keep their DIP, a DIP that left drains),
 // the SNAT manager leases the ports of their outbound rules, and the Mux
 // learns again every lease the manager holds (a Configure may have
-// changed which ones fit).
+// changed which ones fit). The slice's static SNAT allocations are not
+// used: the runtime's host agents lease port blocks from its manager as
+// they need them (Ananta's scheme), and the Muxes hear of each lease.
 func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
