@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/controller"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
+	"github.com/sdnfabric/sdnfabric/provision/jitter"
 	"github.com/sdnfabric/sdnfabric/rras/router"
 	"github.com/sdnfabric/sdnfabric/slb"
 )
@@ -101,6 +103,17 @@ func (b *stoppable) UpdateStatus(ctx context.Context, o model.Object, v int64) (
 // managed starts the seed (examples/seed.yaml) as the controller holds
 // it, with an agent on every node.
 func managed(t *testing.T) (*Runtime, *controller.Controller, *stoppable, *programmings) {
+	var b *stoppable
+	rt, ctl, progs := managedOver(t, func(ctl *controller.Controller) api.Backend {
+		b = &stoppable{Backend: ctl, down: make(chan struct{})}
+		return b
+	})
+	return rt, ctl, b, progs
+}
+
+// managedOver is managed with the agents reading through the backend
+// over returns.
+func managedOver(t *testing.T, over func(*controller.Controller) api.Backend) (*Runtime, *controller.Controller, *programmings) {
 	t.Helper()
 	data, err := os.ReadFile("../examples/seed.yaml")
 	if err != nil {
@@ -135,11 +148,11 @@ func managed(t *testing.T) (*Runtime, *controller.Controller, *stoppable, *progr
 			progs.mu.Unlock()
 		}
 	}})
-	b := &stoppable{Backend: ctl, down: make(chan struct{})}
-	if _, err := rt.StartAgents(agent.Config{Backend: b, StatusInterval: 100 * time.Millisecond, Settle: 10 * time.Millisecond}); err != nil {
+	if _, err := rt.StartAgents(agent.Config{Backend: over(ctl), StatusInterval: 100 * time.Millisecond, Settle: 10 * time.Millisecond,
+		Backoff: jitter.FullJitter{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}}); err != nil {
 		t.Fatal(err)
 	}
-	return rt, ctl, b, progs
+	return rt, ctl, progs
 }
 
 // programmings counts the agents' programmings of each node.
@@ -377,5 +390,64 @@ func TestWithLeaving(t *testing.T) {
 				t.Errorf("next was modified:\n%s", d)
 			}
 		})
+	}
+}
+
+// TestAgentsOverREST: the agents reach the controller through its REST
+// API, as agents on other machines do; a change applied through the API
+// reaches the data plane, and when the API server stops the data plane
+// keeps forwarding.
+func TestAgentsOverREST(t *testing.T) {
+	const token = "agents-test-token"
+	var (
+		srv    *api.Server
+		ts     *httptest.Server
+		client *api.Client
+	)
+	rt, ctl, _ := managedOver(t, func(ctl *controller.Controller) api.Backend {
+		var err error
+		srv, err = api.NewServer(api.Config{Backend: ctl, Token: token, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = httptest.NewServer(srv)
+		if client, err = api.NewClient(ts.URL, token, nil); err != nil {
+			t.Fatal(err)
+		}
+		return client
+	})
+	stopServer := sync.OnceFunc(func() {
+		srv.Close() // ends the watch streams
+		ts.Close()
+		client.HTTP.CloseIdleConnections()
+	})
+	t.Cleanup(stopServer)
+	waitFor(t, "mux1 programmed over REST", func() bool {
+		m, gen := status[model.MuxStatus](t, ctl, model.KindMux, "mux1")
+		return m.ObservedGeneration == gen && len(m.Announced) == 1
+	})
+
+	// As `fabric apply` would: through the API.
+	lb := edited(t, ctl, model.KindLoadBalancer, "portal", func(s *model.LoadBalancerSpec) { s.InboundNatRules[0].FrontendPort = 8082 })
+	nic := edited(t, ctl, model.KindNetworkInterface, "portalvm1", func(s *model.NetworkInterfaceSpec) {
+		for i := range s.Endpoints {
+			if s.Endpoints[i].PublicPort == 8080 {
+				s.Endpoints[i].PublicPort = 8082
+			}
+		}
+	})
+	if _, _, err := client.Apply(t.Context(), []model.Object{lb, nic}); err != nil {
+		t.Fatal(err)
+	}
+	c := freshPortsClient(mustMachine(t, rt, "clientvm"), 2*time.Second)
+	url := "http://" + rt.VIPs()[0].String() + ":8082/"
+	waitFor(t, "VIP:8082 answers", func() bool { return servedBy(t, c, url, 1)[0] == "portalvm1" })
+
+	stopServer()
+	client.HTTP.CloseIdleConnections()
+	for i, who := range servedBy(t, c, url, 3) {
+		if who != "portalvm1" {
+			t.Errorf("with the API down, request %d served by %s, want portalvm1", i, who)
+		}
 	}
 }
