@@ -385,3 +385,21 @@ func Example() {
 	fmt.Println(<-got, a.Stats().TxFrames, b.Stats().RxFrames)
 	// Output: hello 1 1
 }
+
+// TestCloseTwiceWithoutReceiver: closing a port that never had a receiver
+// twice returns both times.
+func TestCloseTwiceWithoutReceiver(t *testing.T) {
+	a, b := netsim.NewWire("w", netsim.WireConfig{})
+	done := make(chan struct{})
+	go func() {
+		a.Close()
+		a.Close()
+		b.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hung")
+	}
+}

@@ -158,11 +158,10 @@ func (p *Port) deliver() {
 func (p *Port) Close() {
 	p.closed.Store(true)
 	p.stopped.Do(func() { close(p.stop) })
-	started := true
-	p.start.Do(func() { started = false })
-	if started {
-		<-p.exited
-	}
+	// Without a receiver no delivery goroutine ever ran: nothing will
+	// close exited, so this Close does, and every Close can wait on it.
+	p.start.Do(func() { close(p.exited) })
+	<-p.exited
 }
 
 // Stats returns the port's counters.
