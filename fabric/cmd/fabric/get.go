@@ -126,7 +126,7 @@ var tableColumns = map[model.Kind][]column{
 	model.KindMux: {{"ADDRESS", []string{"spec.address"}}, {"ASN", []string{"spec.asn"}},
 		{"PEERS", []string{"spec.peers[].address"}}, {"SESSIONS", []string{"status.peers[].state"}}},
 	model.KindGateway: {{"ROLES", []string{"spec.roles[]"}}, {"INTERFACES", []string{"spec.interfaces[].name"}},
-		{"READY", []string{"status.ready"}}},
+		{"SESSIONS", []string{"status.peers[].state"}}},
 	model.KindPublicIPPool: {{"PREFIX", []string{"spec.prefix"}}, {"START", []string{"spec.start"}}, {"END", []string{"spec.end"}}},
 	model.KindCatalog: {{"IMAGE", []string{"spec.image.name"}}, {"COUNT", []string{"spec.count"}},
 		{"NETWORK", []string{"spec.virtualNetwork"}}, {"SUBNET", []string{"spec.subnet"}}},
