@@ -100,7 +100,7 @@ func (g *kernelGuest) serve(ports []uint16) error {
 		if err != nil {
 			return fmt.Errorf("serve port %d in %s: %w", p, g.ns, err)
 		}
-		srv := &http.Server{Handler: nameHandler(g.name), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: runtime.WebHandler(g.name, nil), ReadHeaderTimeout: 10 * time.Second}
 		g.servers = append(g.servers, srv)
 		g.wg.Go(func() { _ = srv.Serve(ln) })
 	}

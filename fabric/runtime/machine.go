@@ -36,7 +36,7 @@ func startMachine(m Machine, port *netsim.Port) (*machine, error) {
 	mc := &machine{spec: m, g: g}
 	if m.Role == RoleWebServer {
 		for _, ep := range m.Endpoints {
-			if err := g.Serve(fmt.Sprintf(":%d", ep.Port), nameHandler(m.Name, &mc.served)); err != nil {
+			if err := g.Serve(fmt.Sprintf(":%d", ep.Port), WebHandler(m.Name, &mc.served)); err != nil {
 				g.Close()
 				return nil, fmt.Errorf("%s: serve port %d: %w", m.Name, ep.Port, err)
 			}
@@ -51,11 +51,13 @@ var filler = make([]byte, 32<<10)
 // ServedBy is the response header naming the machine that answered.
 const ServedBy = "X-Served-By"
 
-// nameHandler answers every request with the machine's name, or with N
-// bytes for ?bytes=N.
-func nameHandler(name string, served *atomic.Uint64) http.Handler {
+// WebHandler is a web server machine's handler: every request is answered
+// with the machine's name (in the body and the ServedBy header), or with N
+// bytes for ?bytes=N. Requests other than the host's health probes are
+// counted in served, if not nil. The lab serves its namespaces with it too.
+func WebHandler(name string, served *atomic.Uint64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err != nil || ap.Addr() != hostStackAddr.Addr() {
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); served != nil && (err != nil || ap.Addr() != hostStackAddr.Addr()) {
 			served.Add(1) // a request, not a health probe
 		}
 		w.Header().Set(ServedBy, name)
