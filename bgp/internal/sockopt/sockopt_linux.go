@@ -20,23 +20,16 @@ func SetMD5(c syscall.RawConn, peer netip.Addr, key string) error {
 	if len(key) > unix.TCP_MD5SIG_MAXKEYLEN {
 		return fmt.Errorf("tcp-md5 key longer than %d bytes", unix.TCP_MD5SIG_MAXKEYLEN)
 	}
-	var serr error
-	err := c.Control(func(fd uintptr) {
-		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-		if err != nil {
-			serr = err
-			return
-		}
+	peer = peer.Unmap()
+	err := controlFamily(c, func(fd int, v6 bool) error {
 		var sig unix.TCPMD5Sig
-		peer = peer.Unmap()
-		if dom == unix.AF_INET6 {
+		if v6 {
 			sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(&sig.Addr))
 			sa.Family = unix.AF_INET6
-			sa.Addr = netip.AddrFrom16(peer.As16()).As16()
+			sa.Addr = peer.As16()
 		} else {
 			if !peer.Is4() {
-				serr = fmt.Errorf("tcp-md5: IPv6 peer %v on an IPv4 socket", peer)
-				return
+				return fmt.Errorf("tcp-md5: IPv6 peer %v on an IPv4 socket", peer)
 			}
 			sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&sig.Addr))
 			sa.Family = unix.AF_INET
@@ -44,13 +37,10 @@ func SetMD5(c syscall.RawConn, peer netip.Addr, key string) error {
 		}
 		sig.Keylen = uint16(len(key))
 		copy(sig.Key[:], key)
-		serr = unix.SetsockoptTCPMD5Sig(int(fd), unix.IPPROTO_TCP, unix.TCP_MD5SIG, &sig)
+		return unix.SetsockoptTCPMD5Sig(fd, unix.IPPROTO_TCP, unix.TCP_MD5SIG, &sig)
 	})
 	if err != nil {
-		return err
-	}
-	if serr != nil {
-		return fmt.Errorf("setsockopt TCP_MD5SIG for %v: %w", peer, serr)
+		return fmt.Errorf("setsockopt TCP_MD5SIG for %v: %w", peer, err)
 	}
 	return nil
 }
@@ -60,41 +50,34 @@ func SetMD5(c syscall.RawConn, peer netip.Addr, key string) error {
 // zero, drops incoming packets with a lower TTL (IP_MINTTL,
 // IPV6_MINHOPCOUNT: GTSM, RFC 5082).
 func SetTTL(c syscall.RawConn, ttl, minTTL int) error {
-	var serr error
-	err := c.Control(func(fd uintptr) {
-		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-		if err != nil {
-			serr = err
-			return
-		}
-		if dom == unix.AF_INET6 {
+	err := controlFamily(c, func(fd int, v6 bool) error {
+		var err error
+		if v6 {
 			if ttl != 0 {
-				serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, ttl)
+				err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, ttl)
 			}
-			if serr == nil && minTTL > 0 {
-				serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_MINHOPCOUNT, minTTL)
+			if err == nil && minTTL > 0 {
+				err = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MINHOPCOUNT, minTTL)
 			}
 			// An IPv6 socket may carry IPv4 (mapped) traffic too.
 			if ttl != 0 {
-				_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, ttl)
+				_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, ttl)
 			}
 			if minTTL > 0 {
-				_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MINTTL, minTTL)
+				_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MINTTL, minTTL)
 			}
-			return
+			return err
 		}
 		if ttl != 0 {
-			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, ttl)
+			err = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, ttl)
 		}
-		if serr == nil && minTTL > 0 {
-			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MINTTL, minTTL)
+		if err == nil && minTTL > 0 {
+			err = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MINTTL, minTTL)
 		}
+		return err
 	})
 	if err != nil {
-		return err
-	}
-	if serr != nil {
-		return fmt.Errorf("setsockopt TTL %d min %d: %w", ttl, minTTL, serr)
+		return fmt.Errorf("setsockopt TTL %d min %d: %w", ttl, minTTL, err)
 	}
 	return nil
 }
@@ -103,25 +86,9 @@ func SetTTL(c syscall.RawConn, ttl, minTTL int) error {
 // packets; 0 accepts any. On a listening socket it applies to SYNs, so a
 // connection from too far away is never established (RFC 5082 section 3).
 func SetMinTTL(c syscall.RawConn, minTTL int) error {
-	var serr error
-	err := c.Control(func(fd uintptr) {
-		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-		if err != nil {
-			serr = err
-			return
-		}
-		if dom == unix.AF_INET6 {
-			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_MINHOPCOUNT, minTTL)
-			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MINTTL, minTTL) // IPv4-mapped traffic
-			return
-		}
-		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_MINTTL, minTTL)
-	})
+	err := setBoth(c, unix.IPV6_MINHOPCOUNT, unix.IP_MINTTL, minTTL)
 	if err != nil {
-		return err
-	}
-	if serr != nil {
-		return fmt.Errorf("setsockopt minimum TTL %d: %w", minTTL, serr)
+		return fmt.Errorf("setsockopt minimum TTL %d: %w", minTTL, err)
 	}
 	return nil
 }
@@ -130,24 +97,39 @@ func SetMinTTL(c syscall.RawConn, minTTL int) error {
 // (IPv4) or hop limit (IPv6) in a control message (IP_RECVTTL,
 // IPV6_RECVHOPLIMIT), for a GTSM check in user space (BFD, RFC 5881).
 func SetRecvTTL(c syscall.RawConn) error {
-	var serr error
+	return setBoth(c, unix.IPV6_RECVHOPLIMIT, unix.IP_RECVTTL, 1)
+}
+
+// setBoth sets the IPPROTO_IP option opt4 to v, or on an IPv6 socket the
+// IPPROTO_IPV6 option opt6 and, best effort, opt4 for the IPv4-mapped
+// traffic the socket may carry.
+func setBoth(c syscall.RawConn, opt6, opt4, v int) error {
+	return controlFamily(c, func(fd int, v6 bool) error {
+		if !v6 {
+			return unix.SetsockoptInt(fd, unix.IPPROTO_IP, opt4, v)
+		}
+		err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, opt6, v)
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, opt4, v)
+		return err
+	})
+}
+
+// controlFamily runs f on the socket's descriptor, telling it whether the
+// socket is AF_INET6 (SO_DOMAIN), and returns the first error of the two.
+func controlFamily(c syscall.RawConn, f func(fd int, v6 bool) error) error {
+	var ferr error
 	err := c.Control(func(fd uintptr) {
 		dom, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
 		if err != nil {
-			serr = err
+			ferr = err
 			return
 		}
-		if dom == unix.AF_INET6 {
-			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
-			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1) // IPv4-mapped traffic
-			return
-		}
-		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVTTL, 1)
+		ferr = f(int(fd), dom == unix.AF_INET6)
 	})
 	if err != nil {
 		return err
 	}
-	return serr
+	return ferr
 }
 
 // SetReuseAddr sets SO_REUSEADDR, so a connection can be bound to a port
