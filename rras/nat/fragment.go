@@ -161,9 +161,9 @@ func (n *NAT) fragment(ip header.IPv4, out bool) (Verdict, error) {
 	hf := &f.held[slot]
 	if hf.expiry > n.wheel.tick {
 		n.counters.FragmentsDropped++ // the oldest held fragment is pushed out
-		if hf.released {
-			f.nrel--
-		}
+	}
+	if hf.released {
+		f.nrel-- // live or expired, it is no longer there to take
 	}
 	*hf = heldFrag{key: k, expiry: n.wheel.tick + n.toFrag, n: uint16(len(ip))}
 	copy(f.heldBuf[int(slot)*HeldFragmentSize:], ip)

@@ -252,3 +252,35 @@ func TestFragmentErrors(t *testing.T) {
 		t.Errorf("FragmentsDropped (-want +got):\n%s", diff)
 	}
 }
+
+// TestHeldFragmentReleasedButExpired: a released fragment the caller never
+// took, which expires and whose slot a new held fragment then takes, no
+// longer counts as released (the count of released fragments stays
+// exact, so Released keeps its fast path).
+func TestHeldFragmentReleasedButExpired(t *testing.T) {
+	n, clk := newNAT(t, func(c *Config) { c.MaxHeldFragments = 2 })
+	frags := fragmentsOf(udpPacket(ap(hostA, 5000), ap(server, 53), strings.Repeat("e", 200)), 1, 64)
+	if v, err := n.Outbound(slices.Clone(frags[1])); v != Drop || !errors.Is(err, ErrFragmentHeld) {
+		t.Fatalf("held fragment: %v %v", v, err)
+	}
+	if v, err := n.Outbound(slices.Clone(frags[0])); v != Forward { // releases frags[1]; Released is not called
+		t.Fatalf("first fragment: %v %v", v, err)
+	}
+	clk.advance(DefaultFragmentTimeout + 2e9)
+	for id := range 2 {
+		other := fragmentsOf(udpPacket(ap(hostA, 5001), ap(server, 53), strings.Repeat("o", 200)), uint16(10+id), 64)
+		n.Outbound(other[1])
+	}
+	released := 0
+	for _, hf := range n.frags.held {
+		if hf.released {
+			released++
+		}
+	}
+	if n.frags.nrel != released {
+		t.Errorf("nrel %d, want %d released slots", n.frags.nrel, released)
+	}
+	if p, _, ok := n.Released(nil); ok {
+		t.Errorf("released %x, want none", p)
+	}
+}
