@@ -1,6 +1,9 @@
 package store
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // OpType is the kind of write an Op makes.
 type OpType uint8
@@ -103,4 +106,23 @@ func (o *Op) Precondition(op string, cur KV, exists bool) error {
 		return &Error{Op: op, Key: o.Key, Revision: actual, Err: ErrConflict}
 	}
 	return nil
+}
+
+// Event returns the event o makes when committed at rev over the key's
+// current state cur (exists says whether the key exists): a put keeps the
+// key's CreateRevision and owns a copy of the value (never nil), a delete
+// carries only the key and rev. Embedded backends use it so their stored
+// KVs and watch events agree.
+func (o *Op) Event(rev int64, cur KV, exists bool) Event {
+	if o.Type == OpDelete {
+		return Event{Type: EventDelete, KV: KV{Key: o.Key, ModRevision: rev}}
+	}
+	kv := KV{Key: o.Key, Value: bytes.Clone(o.Value), CreateRevision: rev, ModRevision: rev}
+	if kv.Value == nil {
+		kv.Value = []byte{}
+	}
+	if exists {
+		kv.CreateRevision = cur.CreateRevision
+	}
+	return Event{Type: EventPut, KV: kv}
 }

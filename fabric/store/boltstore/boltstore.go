@@ -249,26 +249,17 @@ func (s *Store) apply(ctx context.Context, op string, ops []store.Op) (int64, er
 		rev = cur + 1
 		events = make([]store.Event, len(ops))
 		var entry []byte
-		for i, o := range ops {
-			switch o.Type {
-			case store.OpPut:
-				kv := store.KV{Key: o.Key, Value: bytes.Clone(o.Value), CreateRevision: rev, ModRevision: rev}
-				if kv.Value == nil {
-					kv.Value = []byte{}
-				}
-				if olds[i].CreateRevision != 0 {
-					kv.CreateRevision = olds[i].CreateRevision
-				}
+		for i := range ops {
+			events[i] = ops[i].Event(rev, olds[i], olds[i].CreateRevision != 0)
+			key := []byte(ops[i].Key)
+			if events[i].Type == store.EventPut {
 				// bbolt keeps the slice until commit: one per put.
-				if err := kvb.Put([]byte(o.Key), appendKV(nil, kv)); err != nil {
-					return err
-				}
-				events[i] = store.Event{Type: store.EventPut, KV: kv}
-			case store.OpDelete:
-				if err := kvb.Delete([]byte(o.Key)); err != nil {
-					return err
-				}
-				events[i] = store.Event{Type: store.EventDelete, KV: store.KV{Key: o.Key, ModRevision: rev}}
+				err = kvb.Put(key, appendKV(nil, events[i].KV))
+			} else {
+				err = kvb.Delete(key)
+			}
+			if err != nil {
+				return err
 			}
 			entry = appendEvent(entry, events[i])
 		}

@@ -1,7 +1,6 @@
 package memstore
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"slices"
@@ -139,21 +138,13 @@ func (s *Store) apply(ctx context.Context, op string, ops []store.Op) (int64, er
 	}
 	rev := s.rev + 1
 	events := make([]store.Event, len(ops))
-	for i, o := range ops {
-		switch o.Type {
-		case store.OpPut:
-			kv := store.KV{Key: o.Key, Value: bytes.Clone(o.Value), CreateRevision: rev, ModRevision: rev}
-			if kv.Value == nil {
-				kv.Value = []byte{}
-			}
-			if cur, ok := s.data[o.Key]; ok {
-				kv.CreateRevision = cur.CreateRevision
-			}
-			s.data[o.Key] = kv
-			events[i] = store.Event{Type: store.EventPut, KV: kv}
-		case store.OpDelete:
-			delete(s.data, o.Key)
-			events[i] = store.Event{Type: store.EventDelete, KV: store.KV{Key: o.Key, ModRevision: rev}}
+	for i := range ops {
+		cur, ok := s.data[ops[i].Key]
+		events[i] = ops[i].Event(rev, cur, ok)
+		if events[i].Type == store.EventPut {
+			s.data[ops[i].Key] = events[i].KV
+		} else {
+			delete(s.data, ops[i].Key)
 		}
 	}
 	s.rev = rev
