@@ -117,7 +117,9 @@ type Mux struct {
 	state atomic.Pointer[state]
 	snat  snatTable
 
-	mu        sync.Mutex // serialises Configure, SetHealth, Close and announcements
+	mu sync.Mutex // serialises Configure, SetHealth, Close and announcements
+	// down holds the configured DIPs that SetHealth marked unhealthy;
+	// Configure forgets the DIPs it no longer has.
 	down      map[netip.Addr]bool
 	announced map[netip.Addr]bool
 	closed    bool
@@ -404,6 +406,11 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 	}
 	next.lookup = newSvcTable(next.services)
 	m.state.Store(next)
+	for dip := range m.down {
+		if _, ok := next.poolsByDIP[dip]; !ok {
+			delete(m.down, dip)
+		}
+	}
 	m.log.Info("mux: configured", "loadBalancers", len(lbs), "services", len(next.services),
 		"pools", len(next.pools), "newBackends", len(created))
 	return m.reconcile(ctx, next)
@@ -423,11 +430,17 @@ func findPool(lb *slb.LoadBalancer, name string) slb.BackendPool {
 // an unhealthy DIP gets no new flows but keeps its established ones. DIPs
 // are healthy until told otherwise. When WithdrawUnhealthyVIPs is set, a
 // VIP that loses its last healthy DIP is withdrawn and announced again
-// when one returns.
+// when one returns. A DIP that no pool has is ignored, and a DIP that
+// leaves every pool is forgotten, so that the health map holds only
+// configured DIPs.
 func (m *Mux) SetHealth(dip netip.Addr, healthy bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.down[dip] == !healthy {
+		return
+	}
+	st := m.state.Load()
+	if _, ok := st.poolsByDIP[dip]; !ok {
 		return
 	}
 	if healthy {
@@ -435,7 +448,6 @@ func (m *Mux) SetHealth(dip netip.Addr, healthy bool) {
 	} else {
 		m.down[dip] = true
 	}
-	st := m.state.Load()
 	for _, p := range st.poolsByDIP[dip] {
 		if err := p.rebuild(m.cfg.MaglevSize, m.down); err != nil {
 			m.log.Error("mux: rebuilding pool table", "pool", p.id, "err", err)

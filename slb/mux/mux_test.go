@@ -360,6 +360,25 @@ func TestHealth(t *testing.T) {
 	}
 }
 
+// SetHealth remembers only configured DIPs: reports about DIPs no pool
+// has are ignored, and a DIP that leaves every pool is forgotten.
+func TestHealthBounded(t *testing.T) {
+	m := newMux(t, Config{Clock: newClock()})
+	pool := backends(3)
+	configure(t, m, webLB(pool))
+	for i := range 1000 {
+		m.SetHealth(dip(1000+i), false)
+	}
+	m.SetHealth(pool[0].DIP, false)
+	if n := len(m.down); n != 1 {
+		t.Errorf("health map holds %d DIPs, want 1", n)
+	}
+	configure(t, m, webLB(pool[1:]))
+	if n := len(m.down); n != 0 {
+		t.Errorf("after removing the unhealthy DIP, health map holds %d DIPs", n)
+	}
+}
+
 func TestAnnounce(t *testing.T) {
 	ann := newRecorder()
 	m := newMux(t, Config{Announcer: ann})
