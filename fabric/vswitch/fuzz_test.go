@@ -43,6 +43,9 @@ func FuzzGuest(f *testing.F) {
 	f.Add(tcpFrame(gw, rigMAC, netip.MustParseAddrPort("10.1.0.9:1000"), netip.MustParseAddrPort("10.1.0.5:80"), ack, 5000))
 	f.Add(tcpFrame(gw, rigMAC, netip.MustParseAddrPort("10.1.0.9:1000"), netip.MustParseAddrPort("10.1.0.5:80"), syn, 0))
 	f.Add(arpFrame(rigMAC, netip.MustParseAddr("10.1.0.9"), gatewayCA))
+	badOffset := tcpFrame(gw, rigMAC, netip.MustParseAddrPort("10.1.0.9:1000"), netip.MustParseAddrPort("10.1.0.5:80"), ack, 3000)
+	badOffset[14+20+12] = 1 << 4 // TCP data offset below 5
+	f.Add(badOffset)
 	f.Add([]byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		v.fromGuest(frame)

@@ -213,12 +213,12 @@ func (v *VNIC) answerARP(frame []byte) {
 // MTU and the checksum left partial.
 func (v *VNIC) offloadTx(p *packet) {
 	s := v.s
-	l4 := p.l4()
-	if len(l4) < header.TCPMinSize {
-		s.event(v.name, Out, LayerOffload, ActionDrop, "tcp header truncated", p)
+	tcp, err := header.ParseTCP(p.l4())
+	if err != nil {
+		s.event(v.name, Out, LayerOffload, ActionDrop, "tcp header malformed", p)
 		return
 	}
-	thl := int(l4[12]>>4) * 4
+	l4, thl := []byte(tcp), tcp.HeaderLen()
 	// A TSO guest leaves TCP checksums to the vNIC: partial (the
 	// pseudo-header sum, as Linux's CHECKSUM_PARTIAL) on most segments,
 	// zero on some (netstack's handshake replies). Start from the
