@@ -4,8 +4,6 @@ package router
 
 import (
 	"bufio"
-	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -13,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -191,18 +188,7 @@ func TestNetnsNATGateway(t *testing.T) {
 	}
 	out := tapOutput{}
 	r := New(Config{Output: out, NAT: n})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		cancel()
-		for _, d := range out {
-			d.Close()
-		}
-		wg.Wait()
-		for _, ns := range []string{nsIn, nsOut} {
-			exec.Command("ip", "netns", "del", ns).Run()
-		}
-	})
+	start := routeTAPs(t, r, out, nsIn, nsOut)
 	sides := []struct {
 		ns, dev      string
 		router, host string
@@ -227,24 +213,7 @@ func TestNetnsNATGateway(t *testing.T) {
 		}
 	}
 	run(t, "ip", "-n", nsIn, "route", "add", "default", "via", "10.99.41.1")
-	for i, d := range out {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, tap.ReadBufferSize)
-			for {
-				_, frame, err := d.ReadPacket(buf)
-				if errors.Is(err, os.ErrClosed) {
-					return
-				}
-				if err == nil {
-					r.Input(i, frame)
-				}
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); r.Run(ctx) }()
+	start()
 
 	ours := runGatewayScenario(t, nsIn, nsOut)
 	if diff := cmp.Diff(gatewayWant, ours); diff != "" {

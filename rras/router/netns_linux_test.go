@@ -39,6 +39,43 @@ func run(t *testing.T, args ...string) string {
 	return string(out)
 }
 
+// routeTAPs makes r the router between TAP devices the test adds to out
+// (by interface index) in network namespaces: the returned start runs a
+// reader per device into r.Input, and r.Run. When the test ends (also on
+// failure) they are stopped, the devices closed and the namespaces
+// deleted.
+func routeTAPs(t *testing.T, r *Router, out tapOutput, namespaces ...string) (start func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		cancel()
+		for _, d := range out {
+			d.Close()
+		}
+		wg.Wait()
+		for _, ns := range namespaces {
+			exec.Command("ip", "netns", "del", ns).Run()
+		}
+	})
+	return func() {
+		for i, d := range out {
+			wg.Go(func() {
+				buf := make([]byte, tap.ReadBufferSize)
+				for {
+					_, frame, err := d.ReadPacket(buf)
+					if errors.Is(err, os.ErrClosed) {
+						return
+					}
+					if err == nil {
+						r.Input(i, frame)
+					}
+				}
+			})
+		}
+		wg.Go(func() { r.Run(ctx) })
+	}
+}
+
 // TestNetns puts the router between two network namespaces, "inside" and
 // "outside", each attached to the router by a TAP device the router owns,
 // and checks with the kernel's own tools that ping (IPv4 and IPv6) and a TCP
@@ -70,18 +107,7 @@ func TestNetns(t *testing.T) {
 	}
 	out := tapOutput{}
 	r := New(Config{Output: out})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		cancel()
-		for _, d := range out {
-			d.Close()
-		}
-		wg.Wait()
-		for _, s := range sides {
-			exec.Command("ip", "netns", "del", s.ns).Run()
-		}
-	})
+	start := routeTAPs(t, r, out, sides[0].ns, sides[1].ns)
 	for i, s := range sides {
 		run(t, "ip", "netns", "add", s.ns)
 		d, err := tap.Open(tap.Config{Name: s.dev, NetNS: "/run/netns/" + s.ns})
@@ -99,24 +125,7 @@ func TestNetns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i, d := range out {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, tap.ReadBufferSize)
-			for {
-				_, frame, err := d.ReadPacket(buf)
-				if errors.Is(err, os.ErrClosed) {
-					return
-				}
-				if err == nil {
-					r.Input(i, frame)
-				}
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); r.Run(ctx) }()
+	start()
 
 	in, far := sides[0], sides[1]
 	ping := run(t, "ip", "netns", "exec", in.ns, "ping", "-c", "2", "-i", "0.2", "-W", "2", far.host.Addr().String())
