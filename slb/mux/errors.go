@@ -43,7 +43,6 @@ var (
 	errV4IHL         = &PacketError{Layer: "ipv4", Field: "IHL", Offset: 0, Err: ErrMalformed}
 	errV4TotalLen    = &PacketError{Layer: "ipv4", Field: "total length", Offset: 2, Err: ErrMalformed}
 	errV6Short       = &PacketError{Layer: "ipv6", Field: "header", Offset: 0, Err: ErrTruncated}
-	errV6PayloadLen  = &PacketError{Layer: "ipv6", Field: "payload length", Offset: 4, Err: ErrMalformed}
 	errV6Ext         = &PacketError{Layer: "ipv6 extension", Field: "header length", Offset: 1, Err: ErrTruncated}
 	errV6ExtCount    = &PacketError{Layer: "ipv6 extension", Field: "next header", Offset: 0, Err: ErrUnsupported}
 	errV6Jumbo       = &PacketError{Layer: "ipv6", Field: "payload length (jumbogram)", Offset: 4, Err: ErrUnsupported}

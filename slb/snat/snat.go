@@ -135,8 +135,6 @@ type space struct {
 	cursor int // next fit: the search for a free block starts here
 }
 
-func (s *space) isLeased(i int) bool { return s.leased[i/64]&(1<<(i%64)) != 0 }
-
 func (s *space) setLeased(i int, on bool) {
 	if on {
 		s.leased[i/64] |= 1 << (i % 64)
