@@ -32,7 +32,7 @@ func FuzzUplink(f *testing.F) {
 }
 
 // FuzzGuest feeds arbitrary frames from a guest (a TSO one, so the offload
-// path is fuzzed too).
+// path is fuzzed too) and from the host's own stack.
 func FuzzGuest(f *testing.F) {
 	r := newRig(f, false)
 	nic, _ := netsimWire()
@@ -40,6 +40,12 @@ func FuzzGuest(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	stack, _ := netsimWire()
+	h, err := r.s.AddHostPort(HostPortConfig{Port: stack, MAC: hwaddr(0xcc, 1), Addr: netip.MustParseAddr("168.63.129.16")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(arpFrame(header.MAC(hwaddr(0xcc, 1)), netip.MustParseAddr("168.63.129.16"), rigCA))
 	f.Add(tcpFrame(gw, rigMAC, netip.MustParseAddrPort("10.1.0.9:1000"), netip.MustParseAddrPort("10.1.0.5:80"), ack, 5000))
 	f.Add(tcpFrame(gw, rigMAC, netip.MustParseAddrPort("10.1.0.9:1000"), netip.MustParseAddrPort("10.1.0.5:80"), syn, 0))
 	f.Add(arpFrame(rigMAC, netip.MustParseAddr("10.1.0.9"), gatewayCA))
@@ -50,5 +56,6 @@ func FuzzGuest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		v.fromGuest(frame)
 		r.v.fromGuest(frame)
+		h.fromHost(frame)
 	})
 }

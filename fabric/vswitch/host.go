@@ -59,15 +59,8 @@ func (h *HostPort) fromHost(frame []byte) {
 		if err != nil || req.Op() != header.ARPRequest || req.TargetIP() == h.addr || req.IsProbe() {
 			return
 		}
-		out := h.buf[:header.EthernetMinSize+header.ARPSize]
-		sm := req.SenderMAC()
-		copy(out[0:6], sm[:])
-		copy(out[6:12], s.gwMAC[:])
-		header.Ethernet(out).SetEtherType(header.EtherTypeARP)
-		if _, err := header.InitARPReply(out[header.EthernetMinSize:], req, s.gwMAC); err == nil {
-			h.port.Send(out)
-			s.event(h.name, Out, LayerPort, ActionARPReply, "proxy-arp", nil)
-		}
+		h.port.Send(arpReply(h.buf, req, s.gwMAC))
+		s.event(h.name, Out, LayerPort, ActionARPReply, "proxy-arp", nil)
 		return
 	}
 	p := &h.pkt

@@ -113,14 +113,11 @@ func (s *Switch) sendProvider(hop netip.Addr, frame, scratch []byte, port string
 	}
 	s.neighbors.hold(hop, frame)
 	if s.neighbors.shouldRequest(hop, time.Now()) {
-		f := scratch[:header.EthernetMinSize+header.ARPSize]
-		copy(f[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-		copy(f[6:12], s.hostMAC[:])
-		header.Ethernet(f).SetEtherType(header.EtherTypeARP)
-		if _, err := header.InitARPRequest(f[header.EthernetMinSize:], s.hostMAC, s.cfg.HostPA, hop); err == nil {
-			s.uplink.Send(f)
-			s.event(port, dir, LayerPort, ActionARPRequest, "resolve next hop", nil)
-		}
+		f := scratch[:header.EthernetMinSize+header.ARPSize] // so the Inits cannot fail
+		header.InitEthernet(f, header.BroadcastMAC, s.hostMAC, header.EtherTypeARP)
+		header.InitARPRequest(f[header.EthernetMinSize:], s.hostMAC, s.cfg.HostPA, hop)
+		s.uplink.Send(f)
+		s.event(port, dir, LayerPort, ActionARPRequest, "resolve next hop", nil)
 	}
 	return false
 }

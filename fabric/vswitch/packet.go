@@ -75,6 +75,16 @@ func (p *packet) port(off int) uint16 {
 // reparse refreshes the view after a layer rewrote the IP packet in place.
 func (p *packet) reparse() { p.proto = p.frame[23] }
 
+// arpReply builds in buf (of capacity at least EthernetMinSize+ARPSize)
+// the Ethernet frame answering ARP request req with mac, and returns it.
+// The slicing checks the size, so the Init functions cannot fail.
+func arpReply(buf []byte, req header.ARP, mac header.MAC) []byte {
+	out := buf[:header.EthernetMinSize+header.ARPSize]
+	header.InitEthernet(out, req.SenderMAC(), mac, header.EtherTypeARP)
+	header.InitARPReply(out[header.EthernetMinSize:], req, mac)
+	return out
+}
+
 // etherType reads the EtherType of an untagged frame of at least 14 bytes
 // (a tagged frame's is the tag's TPID, which no layer takes).
 func etherType(frame []byte) header.EtherType {

@@ -103,14 +103,6 @@ func (s *Switch) uplinkARP(frame []byte) {
 	if a.Op() != header.ARPRequest || a.TargetIP() != s.cfg.HostPA {
 		return
 	}
-	out := s.upBuf[:header.EthernetMinSize+header.ARPSize]
-	sm := a.SenderMAC()
-	copy(out[0:6], sm[:])
-	copy(out[6:12], s.hostMAC[:])
-	header.Ethernet(out).SetEtherType(header.EtherTypeARP)
-	if _, err := header.InitARPReply(out[header.EthernetMinSize:], a, s.hostMAC); err != nil {
-		return
-	}
-	s.uplink.Send(out)
+	s.uplink.Send(arpReply(s.upBuf, a, s.hostMAC))
 	s.event("uplink", In, LayerPort, ActionARPReply, "host pa", nil)
 }

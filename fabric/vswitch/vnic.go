@@ -196,16 +196,7 @@ func (v *VNIC) answerARP(frame []byte) {
 	if req.TargetIP() == v.cfg.Addr || req.IsProbe() || req.IsGratuitous() {
 		return // the guest's duplicate address detection: nobody else has it
 	}
-	out := v.buf[:header.EthernetMinSize+header.ARPSize]
-	eth := header.Ethernet(out)
-	sm := req.SenderMAC()
-	copy(out[0:6], sm[:])
-	copy(out[6:12], s.gwMAC[:])
-	eth.SetEtherType(header.EtherTypeARP)
-	if _, err := header.InitARPReply(out[header.EthernetMinSize:], req, s.gwMAC); err != nil {
-		return
-	}
-	v.port.Send(out)
+	v.port.Send(arpReply(v.buf, req, s.gwMAC))
 	s.event(v.name, Out, LayerPort, ActionARPReply, "proxy-arp", nil)
 }
 
