@@ -165,17 +165,15 @@ func TestNATGatewayAllocs(t *testing.T) {
 	}
 }
 
-// TestNATGatewayFragmentsOutOfOrder: the fragments of a datagram that the
-// NAT held because they came before the first one leave, translated, as
-// soon as the first fragment has been translated.
-func TestNATGatewayFragmentsOutOfOrder(t *testing.T) {
-	r, out, _ := natRouter(t, 64)
-	whole := udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 2000)
+// fragments4 splits the IPv4 datagram in an Ethernet frame (with a
+// 20-byte header) into frames of fragments carrying chunk bytes of
+// payload each (a multiple of 8).
+func fragments4(whole []byte, chunk int) [][]byte {
 	hdr := whole[:14+20]
 	payload := whole[14+20:]
 	var frags [][]byte
-	for off := 0; off < len(payload); off += 1000 {
-		end := min(off+1000, len(payload))
+	for off := 0; off < len(payload); off += chunk {
+		end := min(off+chunk, len(payload))
 		f := append(slices.Clone(hdr), payload[off:end]...)
 		ip := header.IPv4(f[14:])
 		ip.SetTotalLength(uint16(len(f) - 14))
@@ -184,6 +182,15 @@ func TestNATGatewayFragmentsOutOfOrder(t *testing.T) {
 		ip.SetChecksum(ip.ComputeChecksum())
 		frags = append(frags, f)
 	}
+	return frags
+}
+
+// TestNATGatewayFragmentsOutOfOrder: the fragments of a datagram that the
+// NAT held because they came before the first one leave, translated, as
+// soon as the first fragment has been translated.
+func TestNATGatewayFragmentsOutOfOrder(t *testing.T) {
+	r, out, _ := natRouter(t, 64)
+	frags := fragments4(udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 2000), 1000)
 	for _, i := range []int{2, 1} {
 		r.Input(1, frags[i])
 	}
@@ -210,14 +217,19 @@ func TestNATGatewayFragmentsOutOfOrder(t *testing.T) {
 
 // FuzzInputNAT feeds arbitrary frames to a router with a NAT, from either
 // side: Input must not panic, and every frame the router sends carries an
-// IPv4 packet whose header checksum verifies (or is ARP).
+// IPv4 packet whose header checksum verifies (or is ARP). Fragments (first
+// and later ones, from both sides) exercise the NAT's held fragments and
+// their release back through Input.
 func FuzzInputNAT(f *testing.F) {
+	out4 := fragments4(udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 100), 48)
+	in4 := fragments4(udp4(macR2, macB, hBv4, r2v4, 64, 7, 5000, 100), 48)
 	for _, seed := range [][]byte{
 		udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 10),
 		udp4(macR2, macB, hBv4, r2v4, 64, 7, 5000, 10),
 		udp4(macR2, macB, hBv4, r2v4, 64, 6000, 53, 10),
 		udp4(macR1, macA, hAv4, r2v4, 64, 5001, 53, 10),
 		udp4(macR2, macB, hBv4, r2v4, 64, 6000, 9999, 10),
+		out4[2], out4[1], out4[0], in4[1], in4[0],
 	} {
 		f.Add(uint8(1), seed)
 		f.Add(uint8(2), seed)
