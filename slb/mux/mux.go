@@ -369,9 +369,10 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 		for _, r := range lb.InboundNatRules {
 			vip := fes[r.Frontend]
 			p := pools[r.BackendPool]
-			for port, be := range r.Mappings(findPool(lb, r.BackendPool)) {
+			bp := findPool(lb, r.BackendPool)
+			for port, be := range r.Mappings(bp) {
 				s := &service{rule: lb.Name + "/" + r.Name, match: MatchInboundNAT, pool: p,
-					nat:  next.byID[backendID{pool: p.id, name: be.Key(), dip: be.DIP, hostPA: be.HostPA.Unmap(), vni: findPool(lb, r.BackendPool).VNI}],
+					nat:  next.byID[backendID{pool: p.id, name: be.Key(), dip: be.DIP, hostPA: be.HostPA.Unmap(), vni: bp.VNI}],
 					idle: toTicks(r.IdleTimeout()), backendPort: uint16(r.BackendPort), floatingIP: r.EnableFloatingIP}
 				if err := add(vip, r.Protocol, port, s); err != nil {
 					return err
