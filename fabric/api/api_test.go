@@ -365,6 +365,9 @@ func TestProblemShape(t *testing.T) {
 		{"no such kind", "GET", "/v1/widgets", ``, 404, nil},
 		{"events are read-only", "POST", "/v1/events", `{}`, 405, nil},
 		{"method", "PATCH", "/v1/hosts/h1", `{}`, 405, nil},
+		{"apply kind spelt in lower case", "POST", "/v1/apply", `{"items":[{"kind":"host","metadata":{"name":"h2"},"spec":{"unique":"w"}}]}`,
+			400, []api.FieldError{{Field: "items[0]", Detail: `sdnfabric.io/v1 "host" is not a resource kind this API accepts`}}},
+		{"apply without kind", "POST", "/v1/apply", `{"items":[{"metadata":{"name":"h2"}}]}`, 400, nil},
 		{"too large", "POST", "/v1/hosts", `{"metadata":{"name":"x"},"spec":{"pad":"` + strings.Repeat("a", api.DefaultMaxObjectBytes) + `"}}`, 413, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -457,7 +457,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 		if o.APIVersion == "" {
 			o.APIVersion = model.APIVersion
 		}
-		if _, ok := s.kinds[o.Kind.Plural()]; !ok || o.Kind == model.KindEvent || o.APIVersion != model.APIVersion {
+		// The kind must be spelt exactly: "host" has the plural of
+		// "Host" and would otherwise be stored among the Hosts.
+		if k, ok := s.kinds[o.Kind.Plural()]; !ok || k != o.Kind || o.Kind == model.KindEvent || o.APIVersion != model.APIVersion {
 			s.fail(w, r, &Error{Err: ErrBadRequest, Kind: o.Kind, Name: o.Metadata.Name,
 				Fields: []FieldError{{Field: fmt.Sprintf("items[%d]", i), Detail: fmt.Sprintf("%s %q is not a resource kind this API accepts", o.APIVersion, o.Kind)}}})
 			return
