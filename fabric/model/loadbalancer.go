@@ -177,19 +177,8 @@ func (s *LoadBalancerSpec) vip(fe string) netip.Addr {
 	return netip.Addr{}
 }
 
-func (s *LoadBalancerSpec) protocolsOverlap(rule1, rule2 string) bool {
-	var p1, p2 slb.Protocol
-	for _, r := range s.OutboundRules {
-		if r.Name == rule1 {
-			p1 = r.Protocol
-		}
-		if r.Name == rule2 {
-			p2 = r.Protocol
-		}
-	}
-	return protocolsOverlap(p1, p2)
-}
-
+// protocolsOverlap reports whether rules on protocols a and b can match
+// the same packet.
 func protocolsOverlap(a, b slb.Protocol) bool {
 	return a == b || a == slb.ProtocolAll || b == slb.ProtocolAll
 }
