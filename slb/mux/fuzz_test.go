@@ -26,6 +26,11 @@ func FuzzProcess(f *testing.F) {
 		icmpError(netip.MustParseAddr("192.0.2.1"), reply(tcpPk(client, vip4, 1, 80)), 1300),
 		icmpError(netip.MustParseAddr("2001:db8::1"), reply(w6), 1280),
 		{0x45}, {0x60, 0, 0, 0},
+		// MSS clamping: misaligned option, and an option list cut short.
+		pk{src: cli6, dst: vip6, proto: protoTCP, sp: 4, dp: 80, flags: tcpFlagSYN, mss: 9000, mssOdd: true}.bytes(),
+		badOptions(syn.bytes()),
+		// IPv6 with a hop-by-hop extension header before TCP.
+		hopByHop(w6.bytes()),
 	} {
 		f.Add(seed)
 	}
@@ -76,4 +81,26 @@ func FuzzProcess(f *testing.F) {
 			t.Fatalf("next hop %v, outer %v -> %v", r.NextHop, p.Src, p.Dst)
 		}
 	})
+}
+
+// badOptions returns a copy of an IPv4 SYN whose TCP options are NOPs
+// ending in a truncated option (kind 8 with no length byte).
+func badOptions(syn []byte) []byte {
+	b := bytes.Clone(syn)
+	opts := b[20+20 : 20+int(b[20+12]>>4)*4]
+	for i := range opts {
+		opts[i] = 1
+	}
+	opts[len(opts)-1] = 8
+	return b
+}
+
+// hopByHop inserts an empty 8-byte hop-by-hop options header into an
+// IPv6 packet.
+func hopByHop(pkt []byte) []byte {
+	b := append(bytes.Clone(pkt[:40]), pkt[6], 0, 1, 4, 0, 0, 0, 0) // next header, length 0, PadN of 4
+	b = append(b, pkt[40:]...)
+	b[6] = 0
+	b[4], b[5] = byte((len(b)-40)>>8), byte(len(b)-40)
+	return b
 }
