@@ -285,11 +285,11 @@ func (s *State) Attachment(name string) (Attachment, bool) {
 		if !ok {
 			return Attachment{}, false
 		}
-		i := slices.IndexFunc(vn.Subnets, func(sn VirtualSubnet) bool { return sn.Name == nic.Subnet })
-		if i < 0 {
+		sn, ok := vn.subnet(nic.Subnet)
+		if !ok {
 			return Attachment{}, false
 		}
-		at.Prefix, at.Gateway, at.VNI = vn.Subnets[i].Prefix, vn.Subnets[i].GatewayAddr(), vn.VNI
+		at.Prefix, at.Gateway, at.VNI = sn.Prefix, sn.GatewayAddr(), vn.VNI
 		at.MTU = DefaultMTU
 		if h, ok := s.Host(nic.Host); ok {
 			at.HostPA = h.ProviderAddress

@@ -528,12 +528,12 @@ func (s *State) check(errs *[]error) {
 			c.fail(ErrNotFound, "spec.virtualNetwork", "VirtualNetwork %q does not exist", cat.VirtualNetwork)
 			continue
 		}
-		i := slices.IndexFunc(vn.Subnets, func(sn VirtualSubnet) bool { return sn.Name == cat.Subnet })
-		if i < 0 {
+		sn, ok := vn.subnet(cat.Subnet)
+		if !ok {
 			c.fail(ErrNotFound, "spec.subnet", "VirtualNetwork %q has no subnet %q", cat.VirtualNetwork, cat.Subnet)
 			continue
 		}
-		if _, err := provision.NewCatalog(cat.Config(n, vn.Subnets[i].Prefix)); err != nil {
+		if _, err := provision.NewCatalog(cat.Config(n, sn.Prefix)); err != nil {
 			c.failCause(ErrInvalid, err, "spec", "%v", err)
 		}
 	}
@@ -609,12 +609,12 @@ func (s *State) checkNIC(c checker, name string, nic *NetworkInterfaceSpec, clai
 			c.fail(ErrNotFound, "spec.virtualNetwork", "VirtualNetwork %q does not exist", nic.VirtualNetwork)
 			return
 		}
-		i := slices.IndexFunc(vn.Subnets, func(sn VirtualSubnet) bool { return sn.Name == nic.Subnet })
-		if i < 0 {
+		sn, ok := vn.subnet(nic.Subnet)
+		if !ok {
 			c.fail(ErrNotFound, "spec.subnet", "VirtualNetwork %q has no subnet %q", nic.VirtualNetwork, nic.Subnet)
 			return
 		}
-		prefix, gateway, what = vn.Subnets[i].Prefix, vn.Subnets[i].GatewayAddr(), "subnet "+nic.VirtualNetwork+"/"+nic.Subnet
+		prefix, gateway, what = sn.Prefix, sn.GatewayAddr(), "subnet "+nic.VirtualNetwork+"/"+nic.Subnet
 	case nic.LogicalNetwork != "":
 		sn, ln, ok := s.LogicalSubnet(SubnetRef{nic.LogicalNetwork, nic.Subnet})
 		if ln == nil {

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 // VirtualNetworkSpec is a tenant network: customer addresses (CAs) that
@@ -32,6 +33,15 @@ type VirtualSubnet struct {
 	// every host's virtual switch answers for; zero means the first
 	// address after the subnet's network address (10.1.0.1 in 10.1.0.0/24).
 	Gateway netip.Addr `json:"gateway,omitzero"`
+}
+
+// subnet returns the subnet named name.
+func (s *VirtualNetworkSpec) subnet(name string) (VirtualSubnet, bool) {
+	i := slices.IndexFunc(s.Subnets, func(sn VirtualSubnet) bool { return sn.Name == name })
+	if i < 0 {
+		return VirtualSubnet{}, false
+	}
+	return s.Subnets[i], true
 }
 
 // GatewayAddr returns the subnet's gateway: Gateway, or the first
