@@ -59,7 +59,7 @@ func TestFragments(t *testing.T) {
 
 // frag6 builds an IPv6 packet with a Fragment header: the first fragment
 // (offset 0) of a UDP datagram carries its header, later ones only data.
-func frag6(t *testing.T, src, dst netip.AddrPort, id uint32, offset int, more bool) []byte {
+func frag6(t tb, src, dst netip.AddrPort, id uint32, offset int, more bool) []byte {
 	body := make([]byte, 24)
 	if offset == 0 {
 		binary.BigEndian.PutUint16(body[0:], src.Port())

@@ -75,6 +75,9 @@ func fuzzSeeds(f *testing.F) {
 	got := build(f, flow{Src: ap(client6, 50000), Dst: ap(dipB6, 8443), Proto: 17})
 	f.Add(icmpError(f, dipB6, client6, 1, 4, 0, got, 1000), true)
 	f.Add(build(f, flow{Src: ap(dipB, 40000), Dst: ap(remote1, 443), Proto: 6, Flags: header.TCPFlagSYN}), false)
+	// IPv6 fragments: a first one (ports in it) and a later one.
+	f.Add(frag6(f, ap(client6, 50000), ap(vip6, 443), 0xabcdef01, 0, true), true)
+	f.Add(frag6(f, ap(client6, 50000), ap(vip6, 443), 0xabcdef01, 3, false), false)
 	f.Add([]byte{0x45}, false)
 	f.Add([]byte{0x60, 0, 0, 0, 0, 8, 0, 64}, true)
 }
