@@ -2,7 +2,6 @@ package router
 
 import (
 	"log/slog"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -156,9 +155,4 @@ func (r *Router) send(out *iface, frame []byte) {
 		return
 	}
 	r.count(out, TxFrames)
-}
-
-func (r *Router) isLocal(s *ifaceSet, a netip.Addr) bool {
-	_, ok := s.localIndex(a)
-	return ok
 }
