@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
 )
 
 // bigPool is 64 external addresses, enough ports for 1M mappings.
@@ -58,33 +60,19 @@ func benchNewSession(b *testing.B, size int) {
 
 // newSessionOp creates session number i (and expires old ones).
 func newSessionOp(b *testing.B, n *NAT, clk *fakeClock, buf, tmpl []byte, i, step, size int) {
-	{
-		if i%step == 0 {
-			clk.advance(time.Second)
-		}
-		flow := i % (2 * size)
-		copy(buf, tmpl)
-		h := uint32(0x0a000000) | uint32(flow>>4)
-		buf[12], buf[13], buf[14], buf[15] = byte(h>>24), byte(h>>16), byte(h>>8), byte(h)
-		buf[10], buf[11] = 0, 0
-		c := header4Checksum(buf)
-		buf[10], buf[11] = byte(c>>8), byte(c)
-		buf[20], buf[21] = byte((5000+flow&15)>>8), byte(5000+flow&15)
-		if v, err := n.Outbound(buf); v != Forward {
-			b.Fatalf("verdict %v (%v) at %d, %d sessions", v, err, i, n.Len())
-		}
+	if i%step == 0 {
+		clk.advance(time.Second)
 	}
-}
-
-func header4Checksum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i < 20; i += 2 {
-		s += uint32(b[i])<<8 | uint32(b[i+1])
+	flow := i % (2 * size)
+	copy(buf, tmpl)
+	ip := header.IPv4(buf)
+	h := 0x0a000000 | uint32(flow>>4)
+	ip.SetSource(netip.AddrFrom4([4]byte{byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h)}))
+	ip.SetChecksum(ip.ComputeChecksum())
+	header.UDP(ip.Payload()).SetSourcePort(uint16(5000 + flow&15))
+	if v, err := n.Outbound(buf); v != Forward {
+		b.Fatalf("verdict %v (%v) at %d, %d sessions", v, err, i, n.Len())
 	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
 }
 
 // BenchmarkEstablished translates packets of an existing session among
