@@ -191,10 +191,9 @@ func (n *muxNode) input(f []byte) {
 	if !ok {
 		return
 	}
-	eth := header.Ethernet(out)
-	eth.SetDestination(dst)
-	eth.SetSource(n.spec.MAC)
-	eth.SetEtherType(header.EtherTypeIPv4)
+	// The whole header, whatever buf held before (SetEtherType would read
+	// its bytes 12-13 as a possible VLAN TPID).
+	header.InitEthernet(out, dst, n.spec.MAC, header.EtherTypeIPv4)
 	if watched {
 		pkt := out[header.EthernetMinSize:]
 		n.rec.Record(trace.Event{Node: n.spec.Name, Layer: "mux", Action: "encap", Rule: res.Rule,

@@ -129,7 +129,7 @@ func (n *routerNode) forLocal(f []byte) bool {
 	switch eth.EtherType() {
 	case header.EtherTypeARP:
 		a, err := header.ParseARP(eth.Payload())
-		return err == nil && a.Op() == 2 && a.TargetIP() == n.localAddr
+		return err == nil && a.Op() == header.ARPReply && a.TargetIP() == n.localAddr
 	case header.EtherTypeIPv4:
 		ip, err := header.ParseIPv4(eth.Payload())
 		if err != nil || ip.Destination() != n.localAddr {

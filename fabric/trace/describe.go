@@ -28,7 +28,7 @@ func Describe(frame []byte) string {
 		if err != nil {
 			return "malformed ARP"
 		}
-		if a.Op() == 1 {
+		if a.Op() == header.ARPRequest {
 			return fmt.Sprintf("ARP who-has %s tell %s", a.TargetIP(), a.SenderIP())
 		}
 		return fmt.Sprintf("ARP %s is-at %s", a.SenderIP(), a.SenderMAC())
