@@ -51,11 +51,16 @@ func checkKeyBytes(key string) error {
 	return nil
 }
 
-// CheckWatchRevision validates Watch's afterRevision: 0 (from the start of
-// the history) or a revision.
-func CheckWatchRevision(afterRevision int64) error {
-	if afterRevision < 0 {
-		return fmt.Errorf("%w: watch after revision %d", ErrInvalid, afterRevision)
+// CheckWatch validates Watch's arguments and returns the prefix
+// normalised as CheckPrefix does; afterRevision is 0 (from the start of
+// the history) or a revision. The error is an *Error wrapping ErrInvalid.
+func CheckWatch(prefix string, afterRevision int64) (string, error) {
+	p, err := CheckPrefix(prefix)
+	if err == nil && afterRevision < 0 {
+		err = fmt.Errorf("%w: watch after revision %d", ErrInvalid, afterRevision)
 	}
-	return nil
+	if err != nil {
+		return "", &Error{Op: "watch", Key: prefix, Err: err}
+	}
+	return p, nil
 }

@@ -323,12 +323,9 @@ func (s *Store) Compact(ctx context.Context, rev int64) error {
 
 // Watch implements store.Store.
 func (s *Store) Watch(ctx context.Context, prefix string, afterRevision int64) (<-chan store.Event, error) {
-	p, err := store.CheckPrefix(prefix)
-	if err == nil {
-		err = store.CheckWatchRevision(afterRevision)
-	}
+	p, err := store.CheckWatch(prefix, afterRevision)
 	if err != nil {
-		return nil, &store.Error{Op: "watch", Key: prefix, Err: err}
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
