@@ -58,8 +58,8 @@
 // slots, so it matters only when M/N is small, and a larger M shrinks it
 // (4.3 times the ideal for N = 1000 at M = 655373). The tests hold the
 // bound ceil(M/N) + 3*sqrt(M) for one backend leaving or joining, which
-// is at most 2*M/N when N <= sqrt(M)/3. The bound, 2*M/N for
-// every N with M >= 100*N, does not hold for larger N. Removing one
+// is at most 2*M/N when N <= sqrt(M)/3. The stricter bound 2*M/N for
+// every N with M >= 100*N does not hold for larger N. Removing one
 // backend at a time (each one for N < 12, six or seven spread over the
 // names otherwise) for every N from 2 to M/100, the worst case moved 1.28
 // times M/N at M = 1021 (N = 10; no removal above 2*M/N), 2.81 times at
