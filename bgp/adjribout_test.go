@@ -1,7 +1,6 @@
 package bgp
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 	"testing"
@@ -34,25 +33,9 @@ func (v *peerView) snapshot() map[netip.Prefix]uint32 {
 func TestAdjRIBOutConverges(t *testing.T) {
 	checkGoroutines(t)
 	s := newSpeaker(t, 65001, "10.0.0.1", "127.0.0.1")
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second, Families: []wire.Family{wire.IPv4Unicast}})
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	r := rawPeer{t, nc}
-	r.recvType(wire.TypeOpen)
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 0, RouterID: netip.MustParseAddr("10.0.0.2"),
-		Capabilities: wire.Capabilities{FourOctetAS: true}}).Append(nil)
-	r.send(ob)
-	r.recvType(wire.TypeKeepalive)
-	r.send(wire.AppendKeepalive(nil))
+	ln := listenPeer(t, s, PeerConfig{PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second,
+		Families: []wire.Family{wire.IPv4Unicast}})
+	nc := handshakeRaw(t, ln, 0, wire.Capabilities{FourOctetAS: true}).nc
 
 	view := &peerView{m: map[netip.Prefix]uint32{}}
 	readDone := make(chan struct{})

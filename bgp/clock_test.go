@@ -1,7 +1,6 @@
 package bgp
 
 import (
-	"net"
 	"net/netip"
 	"sort"
 	"sync"
@@ -98,24 +97,8 @@ func TestTimersVirtualTime(t *testing.T) {
 	}
 	defer s.Close()
 	sub := s.Subscribe(16)
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 30 * time.Second, ConnectTime: 10 * time.Second})
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	r := rawPeer{t, nc}
-	r.recvType(wire.TypeOpen)
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2")}).Append(nil)
-	r.send(ob)
-	r.recvType(wire.TypeKeepalive)
-	r.send(wire.AppendKeepalive(nil))
+	ln := listenPeer(t, s, PeerConfig{PeerASN: 65002, HoldTime: 30 * time.Second, ConnectTime: 10 * time.Second})
+	r := handshakeRaw(t, ln, 9, wire.Capabilities{})
 	waitFor(t, sub, 5*time.Second, "session up", isType(SessionUp))
 	r.recv() // End-of-RIB
 

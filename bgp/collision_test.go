@@ -55,15 +55,7 @@ func TestCollisionResolution(t *testing.T) {
 	checkGoroutines(t)
 	a := newSpeaker(t, 65001, "10.0.0.1", "127.0.0.1")
 	sub := a.Subscribe(64)
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	if err := a.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	ln := listenPeer(t, a, PeerConfig{PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second})
 	c1, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package bgp
 
 import (
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -42,25 +41,8 @@ func TestLargeTableAndRouteRefresh(t *testing.T) {
 	for i := range n {
 		s.Announce(netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 20, byte(i >> 8), byte(i)}), 32), wire.Attributes{})
 	}
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second})
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	r := rawPeer{t, nc}
-	r.recvType(wire.TypeOpen)
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"),
-		Capabilities: wire.Capabilities{FourOctetAS: true, RouteRefresh: true}}).Append(nil)
-	r.send(ob)
-	r.recvType(wire.TypeKeepalive)
-	r.send(wire.AppendKeepalive(nil))
+	ln := listenPeer(t, s, PeerConfig{PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second})
+	r := handshakeRaw(t, ln, 9, wire.Capabilities{FourOctetAS: true, RouteRefresh: true})
 
 	if got := readPrefixes(t, r, n, true); len(got) != n {
 		t.Fatalf("initial table: %d prefixes, want %d", len(got), n)
@@ -86,25 +68,8 @@ func TestManyAttributeSetsOneBatch(t *testing.T) {
 		s.Announce(netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 30, byte(i >> 8), byte(i)}), 32),
 			wire.Attributes{MED: uint32(i), HasMED: true})
 	}
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second})
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	r := rawPeer{t, nc}
-	r.recvType(wire.TypeOpen)
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"),
-		Capabilities: wire.Capabilities{FourOctetAS: true}}).Append(nil)
-	r.send(ob)
-	r.recvType(wire.TypeKeepalive)
-	r.send(wire.AppendKeepalive(nil))
+	ln := listenPeer(t, s, PeerConfig{PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second})
+	r := handshakeRaw(t, ln, 9, wire.Capabilities{FourOctetAS: true})
 	if got := readPrefixes(t, r, n, true); len(got) != n {
 		t.Fatalf("%d prefixes, want %d", len(got), n)
 	}

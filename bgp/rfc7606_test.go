@@ -1,7 +1,6 @@
 package bgp
 
 import (
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -15,28 +14,9 @@ func establishRaw(t testing.TB) (*Speaker, *Subscription, rawPeer) {
 	t.Helper()
 	s := newSpeaker(t, 65001, "10.0.0.1", "127.0.0.1")
 	sub := s.Subscribe(64)
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s.AddPeer(PeerConfig{Address: loB, Port: uint16(ln.Addr().(*net.TCPAddr).Port), SourceAddress: loA,
-		PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second, Families: []wire.Family{wire.IPv4Unicast}})
-	nc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	r := rawPeer{t, nc}
-	r.recvType(wire.TypeOpen)
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"),
-		Capabilities: wire.Capabilities{FourOctetAS: true}}).Append(nil)
-	r.send(ob)
-	r.recvType(wire.TypeKeepalive)
-	r.send(wire.AppendKeepalive(nil))
-	waitFor(t, sub, 5*time.Second, "session up", isType(SessionUp))
-	r.recvType(wire.TypeUpdate) // End-of-RIB
-	return s, sub, r
+	ln := listenPeer(t, s, PeerConfig{PeerASN: 65002, HoldTime: 9 * time.Second, ConnectTime: 5 * time.Second,
+		Families: []wire.Family{wire.IPv4Unicast}})
+	return s, sub, acceptRaw(t, ln, sub, wire.Capabilities{})
 }
 
 func update(origin byte, prefix byte) []byte {

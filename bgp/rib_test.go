@@ -25,12 +25,6 @@ func ribSpeaker(t *testing.T, cfg Config, pc PeerConfig) (*Speaker, *rib.RIB, *S
 	}
 	t.Cleanup(func() { s.Close() })
 	sub := s.Subscribe(64)
-	ln, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	pc.Address, pc.Port, pc.SourceAddress = loB, uint16(ln.Addr().(*net.TCPAddr).Port), loA
 	if pc.PeerASN == 0 {
 		pc.PeerASN = 65002
 	}
@@ -40,15 +34,28 @@ func ribSpeaker(t *testing.T, cfg Config, pc PeerConfig) (*Speaker, *rib.RIB, *S
 	if pc.ConnectTime == 0 {
 		pc.ConnectTime = 5 * time.Second
 	}
+	return s, r, sub, listenPeer(t, s, pc)
+}
+
+// listenPeer opens a listener on 127.0.0.2 and adds pc (Address, Port and
+// SourceAddress filled in) to s as the peer behind it.
+func listenPeer(t testing.TB, s *Speaker, pc PeerConfig) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	pc.Address, pc.Port, pc.SourceAddress = loB, uint16(ln.Addr().(*net.TCPAddr).Port), loA
 	if err := s.AddPeer(pc); err != nil {
 		t.Fatal(err)
 	}
-	return s, r, sub, ln
+	return ln
 }
 
-// acceptRaw accepts the speaker's connection on ln and plays the peer of
-// AS 65002 with caps up to Established and the speaker's End-of-RIB.
-func acceptRaw(t *testing.T, ln net.Listener, sub *Subscription, caps wire.Capabilities) rawPeer {
+// handshakeRaw accepts the speaker's connection on ln and plays the peer
+// of AS 65002 (OPEN with hold and caps) until both sides sent KEEPALIVE.
+func handshakeRaw(t testing.TB, ln net.Listener, hold uint16, caps wire.Capabilities) rawPeer {
 	t.Helper()
 	nc, err := ln.Accept()
 	if err != nil {
@@ -57,11 +64,19 @@ func acceptRaw(t *testing.T, ln net.Listener, sub *Subscription, caps wire.Capab
 	t.Cleanup(func() { nc.Close() })
 	p := rawPeer{t, nc}
 	p.recvType(wire.TypeOpen)
-	caps.FourOctetAS = true
-	ob, _ := (&wire.Open{ASN: 65002, HoldTime: 9, RouterID: netip.MustParseAddr("10.0.0.2"), Capabilities: caps}).Append(nil)
+	ob, _ := (&wire.Open{ASN: 65002, HoldTime: hold, RouterID: netip.MustParseAddr("10.0.0.2"), Capabilities: caps}).Append(nil)
 	p.send(ob)
 	p.recvType(wire.TypeKeepalive)
 	p.send(wire.AppendKeepalive(nil))
+	return p
+}
+
+// acceptRaw accepts the speaker's connection on ln and plays the peer of
+// AS 65002 with caps up to Established and the speaker's End-of-RIB.
+func acceptRaw(t testing.TB, ln net.Listener, sub *Subscription, caps wire.Capabilities) rawPeer {
+	t.Helper()
+	caps.FourOctetAS = true
+	p := handshakeRaw(t, ln, 9, caps)
 	waitFor(t, sub, 5*time.Second, "session up", isType(SessionUp))
 	p.recvType(wire.TypeUpdate) // End-of-RIB
 	return p
