@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 )
@@ -22,13 +23,10 @@ func hostPrefix(vip netip.Addr) netip.Prefix {
 	return netip.PrefixFrom(vip, vip.BitLen())
 }
 
-func sortedVIPs[V any](m map[netip.Addr]V) []netip.Addr {
-	vips := make([]netip.Addr, 0, len(m))
-	for v := range m {
-		vips = append(vips, v)
-	}
-	slices.SortFunc(vips, netip.Addr.Compare)
-	return vips
+// sortedVIPs returns m's VIPs in order, so that announcements are made
+// in a stable order.
+func sortedVIPs(m map[netip.Addr]bool) []netip.Addr {
+	return slices.SortedFunc(maps.Keys(m), netip.Addr.Compare)
 }
 
 // wanted returns, for each VIP of st, whether it should be announced:
