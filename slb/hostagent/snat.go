@@ -3,6 +3,7 @@ package hostagent
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -70,10 +71,7 @@ func (a *Agent) snatPool(k outboundKey) *snatPool {
 		return p
 	}
 	p := &snatPool{key: k, byFirst: map[snat.Block]*heldBlock{}}
-	next := make(map[outboundKey]*snatPool, len(pools)+1)
-	for k, v := range pools {
-		next[k] = v
-	}
+	next := maps.Clone(pools)
 	next[k] = p
 	a.pools.Store(&next)
 	return p
@@ -280,12 +278,7 @@ func (a *Agent) leaserCall(f func(context.Context) error) {
 
 // forgetPool removes the pool of k (a.mu held).
 func (a *Agent) forgetPool(k outboundKey) {
-	pools := *a.pools.Load()
-	next := make(map[outboundKey]*snatPool, len(pools))
-	for pk, p := range pools {
-		if pk != k {
-			next[pk] = p
-		}
-	}
+	next := maps.Clone(*a.pools.Load())
+	delete(next, k)
 	a.pools.Store(&next)
 }
