@@ -65,7 +65,7 @@ func (h *HostPort) fromHost(frame []byte) {
 	}
 	p := &h.pkt
 	if err := p.parse(frame); err != nil {
-		s.event(h.name, Out, LayerPort, ActionDrop, dropReason(err), nil)
+		s.event(h.name, Out, LayerPort, ActionDrop, dropReason(atPort, err), nil)
 		return
 	}
 	v := s.vnics.Load().byCA[p.dst()]

@@ -34,7 +34,7 @@ func (s *Switch) fromUplink(frame []byte) {
 	vni := uint32(pk.Header.VNI)
 	var p packet
 	if err := p.parse(pk.Frame); err != nil {
-		s.event("uplink", In, LayerVNet, ActionDrop, "inner: "+dropReason(err), nil)
+		s.event("uplink", In, LayerVNet, ActionDrop, dropReason(atInner, err), nil)
 		return
 	}
 	s.neighbors.learn(pk.Src.Addr(), header.Ethernet(frame).Source())

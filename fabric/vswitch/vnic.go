@@ -174,7 +174,7 @@ func (v *VNIC) fromGuest(frame []byte) {
 	}
 	p := &v.pkt
 	if err := p.parse(frame); err != nil {
-		s.event(v.name, Out, LayerPort, ActionDrop, dropReason(err), nil)
+		s.event(v.name, Out, LayerPort, ActionDrop, dropReason(atPort, err), nil)
 		return
 	}
 	if v.pipeline != nil && p.proto == protoTCP && p.first {
@@ -240,7 +240,7 @@ func (v *VNIC) offloadTx(p *packet) {
 		}
 	}
 	if err := v.pipeline.Tx(h, p.frame, v.emit); err != nil {
-		s.event(v.name, Out, LayerOffload, ActionDrop, "offload: "+dropReason(err), nil)
+		s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(atOffload, err), nil)
 	}
 }
 
@@ -249,7 +249,7 @@ func (v *VNIC) offloadTx(p *packet) {
 func (v *VNIC) emitSegment(h virtio.NetHdr, frame []byte) error {
 	p := &v.pkt
 	if err := p.parse(frame); err != nil {
-		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(err), nil)
+		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(atPort, err), nil)
 		return nil
 	}
 	v.s.event(v.name, Out, LayerOffload, ActionChecksum, "tx checksum", p)
@@ -315,7 +315,7 @@ func (v *VNIC) fromGuestIP(p *packet) {
 		DstPort: s.cfg.VXLANPort, DontFragment: true}
 	out, err := o.Encapsulate(v.buf[:0], vxlan.Header{VNI: vxlan.VNI(v.cfg.VNI)}, p.frame)
 	if err != nil {
-		s.event(v.name, Out, LayerVNet, ActionDrop, dropReason(err), p)
+		s.event(v.name, Out, LayerVNet, ActionDrop, dropReason(atPort, err), p)
 		return
 	}
 	s.encapEvent(v.name, Out, ActionEncap, p, out, v.cfg.VNI, s.cfg.HostPA, m.PA)
@@ -364,11 +364,28 @@ func (s *Switch) toRouter(p *packet, scratch []byte, port string) {
 	}
 }
 
-// dropReason names the field at fault in a parse error without
-// allocating for the errors the switch makes itself.
-func dropReason(err error) string {
+// dropSite is where a frame failed to parse, for its drop reason.
+type dropSite uint8
+
+const (
+	atPort    dropSite = iota // a frame from a port
+	atInner                   // the inner frame of a VXLAN packet
+	atOffload                 // the offload pipeline
+)
+
+// dropReasons are the reasons by site: not IPv4, malformed. They are
+// constants so that a flood of bad frames makes no reason strings.
+var dropReasons = [...][2]string{
+	atPort:    {"not ipv4", "malformed"},
+	atInner:   {"inner: not ipv4", "inner: malformed"},
+	atOffload: {"offload: not ipv4", "offload: malformed"},
+}
+
+// dropReason says whether a parse error at site was a frame that is not
+// untagged IPv4 or a malformed one.
+func dropReason(site dropSite, err error) string {
 	if err == errNotIPv4 {
-		return "not ipv4"
+		return dropReasons[site][0]
 	}
-	return "malformed"
+	return dropReasons[site][1]
 }
