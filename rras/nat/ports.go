@@ -76,7 +76,7 @@ func (n *NAT) allocPort(proto uint8, pool uint32, inPort uint16) (uint16, bool) 
 		c := lo + n.rand.Uint32N(size)
 		if parity {
 			c = c&^1 | p&1
-			if c > hi {
+			if c < lo || c > hi { // an odd Lo or an even Hi
 				continue
 			}
 		}

@@ -186,3 +186,21 @@ func TestRFC4787_REQ12_ICMPDoesNotTerminateMapping(t *testing.T) {
 		t.Fatal("mapping lost after ICMP errors")
 	}
 }
+
+// TestPortRangeOddBounds: with a range that starts on an odd port and ends
+// on an even one, every mapping's port stays inside it, whatever the
+// parity of the internal port (the parity draw must not step below Lo
+// or above Hi).
+func TestPortRangeOddBounds(t *testing.T) {
+	for _, pr := range []PortRange{{1025, 1030}, {2001, 2002}, {3001, 3001}} {
+		n, _ := newNAT(t, func(c *Config) { c.Ports = pr })
+		size := int(pr.Hi-pr.Lo) + 1
+		for i := range size {
+			h := netip.AddrFrom4([4]byte{10, 0, 1, byte(i + 1)})
+			e := srcOf(out(t, n, udpPacket(ap(h, 40000+uint16(i)), ap(server, 53), "x"), Forward))
+			if e.Port() < pr.Lo || e.Port() > pr.Hi {
+				t.Fatalf("range %v: mapping %d got port %d", pr, i, e.Port())
+			}
+		}
+	}
+}
