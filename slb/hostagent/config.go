@@ -147,6 +147,11 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 				d.busy.Store(a.busy[b.DIP])
 				a.dips[k] = d
 			}
+			if d.removed != 0 {
+				// Back while draining: report its state afresh, for
+				// the Muxes that forgot it when it left.
+				delete(a.reported, b.DIP)
+			}
 			d.removed = 0
 			c.dips[k] = d
 			return d

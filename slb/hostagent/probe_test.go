@@ -185,6 +185,59 @@ func TestTCPProbe(t *testing.T) {
 	}
 }
 
+// A down DIP that a Configure removes and a later one brings back (while
+// it drains) is reported down again, for the Muxes, which forget the
+// health of DIPs they no longer have.
+func TestReaddedDIPReportedAgain(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dialer := &redirect{to: ln.Addr().String(), seen: map[string]int{}, down: map[string]bool{"10.1.0.7:80": true}}
+	lb := portal()
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
+	lb.Probes[0] = slb.Probe{Name: "http", Protocol: slb.ProbeTCP, Port: 80}
+	var log healthLog
+	clock := newFakeClock()
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, Dialer: dialer, OnHealth: log.on,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		t.Fatal(err)
+	}
+	a.Tick(context.Background())
+	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.7 false"}) {
+		t.Fatalf("events %v", ev)
+	}
+	without := portal()
+	without.LoadBalancingRules = without.LoadBalancingRules[:1]
+	without.Probes = lb.Probes
+	without.BackendAddressPools[0].Backends = without.BackendAddressPools[0].Backends[:2] // C leaves
+	if err := a.Configure(without); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	a.Tick(context.Background())
+	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.7 false"}) {
+		t.Errorf("events after C came back: %v", ev)
+	}
+}
+
 // A DIP that a Configure removes keeps its flows for the drain timeout;
 // new flows go elsewhere.
 func TestDrain(t *testing.T) {
