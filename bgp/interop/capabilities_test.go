@@ -21,10 +21,7 @@ func TestBIRDCapabilities(t *testing.T) {
 	t.Parallel()
 	needRoot(t, bird.bins...)
 	tp := newTopo(t)
-	us := netip.MustParseAddr(fmt.Sprintf("fd99:%x::1", tp.n))
-	them := netip.MustParseAddr(fmt.Sprintf("fd99:%x::2", tp.n))
-	run(t, "ip", "-n", tp.ours, "addr", "add", us.String()+"/64", "dev", "va", "nodad")
-	run(t, "ip", "-n", tp.peer, "addr", "add", them.String()+"/64", "dev", "vb", "nodad")
+	us, them := tp.addIPv6()
 
 	conf := tp.write("bird.conf", fmt.Sprintf(`router id %[3]s;
 log %[4]q all;

@@ -109,6 +109,17 @@ func newTopo(t *testing.T) *topo {
 	return tp
 }
 
+// addIPv6 adds fd99:N::1 (ours) and fd99:N::2 (the peer's) to the veth
+// pair, without duplicate address detection, and returns them.
+func (tp *topo) addIPv6() (us, them netip.Addr) {
+	tp.t.Helper()
+	us = netip.MustParseAddr(fmt.Sprintf("fd99:%x::1", tp.n))
+	them = netip.MustParseAddr(fmt.Sprintf("fd99:%x::2", tp.n))
+	run(tp.t, "ip", "-n", tp.ours, "addr", "add", us.String()+"/64", "dev", "va", "nodad")
+	run(tp.t, "ip", "-n", tp.peer, "addr", "add", them.String()+"/64", "dev", "vb", "nodad")
+	return us, them
+}
+
 func (tp *topo) path(name string) string { return filepath.Join(tp.dir, name) }
 
 func (tp *topo) write(name, content string) string {

@@ -17,10 +17,7 @@ func TestBIRDIPv6Transport(t *testing.T) {
 	t.Parallel()
 	needRoot(t, bird.bins...)
 	tp := newTopo(t)
-	us := netip.MustParseAddr(fmt.Sprintf("fd99:%x::1", tp.n))
-	them := netip.MustParseAddr(fmt.Sprintf("fd99:%x::2", tp.n))
-	run(t, "ip", "-n", tp.ours, "addr", "add", us.String()+"/64", "dev", "va", "nodad")
-	run(t, "ip", "-n", tp.peer, "addr", "add", them.String()+"/64", "dev", "vb", "nodad")
+	us, them := tp.addIPv6()
 
 	ours6 := netip.MustParsePrefix("2001:db8:1::/48")
 	theirs6 := netip.MustParsePrefix("2001:db8:2::/48")
