@@ -205,13 +205,15 @@ func (n *NAT) Outbound(pkt []byte) (Verdict, error) {
 	if err != nil {
 		return Drop, err
 	}
-	first := ip.IsFragment()
+	// A fragment other than the first is translated from its datagram's
+	// record; the first one is translated as a whole packet and recorded.
 	var k fragKey
-	if first {
+	first := false
+	if ip.IsFragment() {
 		if ip.FragmentOffset() != 0 {
 			return n.fragment(ip, true)
 		}
-		k = fragKeyOf(ip, true)
+		first, k = true, fragKeyOf(ip, true)
 	}
 	var f flow
 	switch ip.Protocol() {
@@ -264,9 +266,9 @@ func (n *NAT) Inbound(pkt []byte) (Verdict, error) {
 	if !n.isExternal(u32(ip.Destination())) {
 		return Pass, nil
 	}
-	first := ip.IsFragment()
 	var k fragKey
-	if first {
+	first := false // the first fragment of a fragmented datagram
+	if ip.IsFragment() {
 		if ip.FragmentOffset() != 0 {
 			v, err := n.fragment(ip, false)
 			if v == Forward {
@@ -274,7 +276,7 @@ func (n *NAT) Inbound(pkt []byte) (Verdict, error) {
 			}
 			return v, err
 		}
-		k = fragKeyOf(ip, false)
+		first, k = true, fragKeyOf(ip, false)
 	}
 	var f flow
 	switch ip.Protocol() {
