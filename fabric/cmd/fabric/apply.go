@@ -24,27 +24,36 @@ func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
 func readObjects(files []string, stdin io.Reader) ([]model.Object, error) {
 	var all []model.Object
 	for _, f := range files {
-		var data []byte
-		var err error
-		if f == "-" {
-			data, err = io.ReadAll(io.LimitReader(stdin, model.MaxFileBytes+1))
-		} else {
-			data, err = readBounded(f, model.MaxFileBytes)
-		}
+		objs, err := readObjectFile(f, stdin)
 		if err != nil {
 			return nil, err
-		}
-		objs, err := model.Decode(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		all = append(all, objs...)
 	}
 	return all, nil
 }
 
-// readBounded reads a file of at most limit bytes (one more tells Decode
-// it is too large).
+// readObjectFile decodes one file ("-" is stdin) with model.ReadFile,
+// which bounds what it reads.
+func readObjectFile(name string, stdin io.Reader) ([]model.Object, error) {
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	objs, err := model.ReadFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return objs, nil
+}
+
+// readBounded reads a file of at most limit bytes (one more tells the
+// caller it is too large).
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -188,3 +188,30 @@ func TestCLIErrors(t *testing.T) {
 		t.Errorf("apply with a wrong token: %v", err)
 	}
 }
+
+// TestReadObjectsBounded: a file or stdin larger than model.MaxFileBytes
+// is refused with model.ErrTooLarge, naming it, without reading it all.
+func TestReadObjectsBounded(t *testing.T) {
+	big := strings.Repeat("#", model.MaxFileBytes+1)
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, []byte(big), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file string
+		stdin      io.Reader
+	}{
+		{"file", path, nil},
+		{"stdin", "-", io.MultiReader(strings.NewReader(big), strings.NewReader(big))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := readObjects([]string{tc.file}, tc.stdin)
+			if !errors.Is(err, model.ErrTooLarge) || !strings.HasPrefix(err.Error(), tc.file+": ") {
+				t.Fatalf("readObjects: %v; want %s: ... ErrTooLarge", err, tc.file)
+			}
+		})
+	}
+	if _, err := readObjects([]string{filepath.Join(t.TempDir(), "missing.yaml")}, nil); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v; want os.ErrNotExist", err)
+	}
+}

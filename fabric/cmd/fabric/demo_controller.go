@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/agent"
@@ -27,7 +26,7 @@ type demoController struct {
 // startDemoController applies file through a new in-process controller
 // and returns the topology of the state it holds.
 func startDemoController(ctx context.Context, file string, out io.Writer) (*demoController, *runtime.Topology, error) {
-	data, err := os.ReadFile(file)
+	data, err := readBounded(file, model.MaxFileBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-controller needs a topology file: %w", err)
 	}
