@@ -198,19 +198,19 @@ func (e *engine[S, St]) reconcile(ctx context.Context) error {
 		e.log.Debug("own resource absent; nothing to program")
 		return nil
 	}
-	if e.programmed && gen == e.observed && reflect.DeepEqual(slice, e.last) {
+	same := e.programmed && reflect.DeepEqual(slice, e.last)
+	if same && gen == e.observed {
 		return nil
 	}
 	if err := e.role.program(ctx, slice); err != nil {
 		return err
 	}
-	changed := !e.programmed || !reflect.DeepEqual(slice, e.last)
 	e.programmed, e.last, e.observed, e.failure = true, slice, gen, ""
 	e.count(e.programs, "ok")
 	if e.lastOK != nil {
 		e.lastOK.With().Set(float64(gen))
 	}
-	if changed {
+	if !same {
 		e.log.Info("node programmed", "generation", gen)
 	}
 	e.report(ctx)
