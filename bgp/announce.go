@@ -165,7 +165,6 @@ func prependAS(asn uint32, path []wire.Segment) []wire.Segment {
 // prefixes of Speaker.table using it.
 type attrSet struct {
 	attrs *wire.Attributes
-	key   string
 	refs  int
 }
 

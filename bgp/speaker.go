@@ -236,7 +236,7 @@ func (s *Speaker) Announce(prefix netip.Prefix, attrs wire.Attributes) error {
 	// a route sync packs them into the same UPDATEs.
 	set := s.attrSets[key]
 	if set == nil {
-		set = &attrSet{attrs: cloneAttrs(attrs), key: key}
+		set = &attrSet{attrs: cloneAttrs(attrs)}
 		s.attrSets[key] = set
 	}
 	set.refs++

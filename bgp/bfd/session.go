@@ -60,7 +60,6 @@ type Session struct {
 	diag       Diag
 	localDiscr uint32
 
-	remoteState      State
 	remoteDiscr      uint32
 	remoteMinRx      time.Duration
 	remoteDesiredTx  time.Duration
@@ -154,7 +153,6 @@ func (s *Session) Receive(p Packet, now time.Time) *Change {
 		return nil
 	}
 	s.remoteDiscr = p.MyDiscriminator
-	s.remoteState = p.State
 	s.remoteDesiredTx = p.DesiredMinTx
 	s.remoteDetectMult = p.DetectMult
 	if p.RequiredMinRx != s.remoteMinRx {
