@@ -14,7 +14,7 @@ func TestForwardAllocs(t *testing.T) {
 	r, _, _ := testRouter(t)
 	resolve(t, r, 2, hBv4, macB)
 	resolve(t, r, 2, hBv6, macB)
-	r.out = discard{}
+	r.cfg.Output = discard{}
 	for _, tc := range []struct {
 		name  string
 		frame []byte

@@ -22,7 +22,7 @@ func (r *Router) inputARP(s *ifaceSet, in *iface, eth header.Ethernet) error {
 	}
 	sip, tip := a.SenderIP(), a.TargetIP()
 	if idx, ok := s.localIndex(sip); ok {
-		r.log.Warn("ARP from another host claiming our address", "interface", in.Name, "addr", sip, "mac", a.SenderMAC(), "owner", idx)
+		r.cfg.Logger.Warn("ARP from another host claiming our address", "interface", in.Name, "addr", sip, "mac", a.SenderMAC(), "owner", idx)
 		return nil
 	}
 	idx, ok := s.localIndex(tip)

@@ -102,7 +102,7 @@ func BenchmarkForward6(b *testing.B) { benchForward(b, true) }
 func BenchmarkForwardSmallTable4(b *testing.B) {
 	r, _, _ := testRouter(b)
 	resolve(b, r, 2, hBv4, macB)
-	r.out = discard{}
+	r.cfg.Output = discard{}
 	f := udp4(macR1, macA, hAv4, hBv4, 64, 1, 2, 18)
 	buf := make([]byte, len(f))
 	b.SetBytes(int64(len(f)))

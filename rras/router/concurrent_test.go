@@ -13,7 +13,7 @@ import (
 // routes, interfaces and neighbors change and timers run (run with -race).
 func TestConcurrentForwardingAndChanges(t *testing.T) {
 	r, _, clk := testRouter(t)
-	r.out = discard{}
+	r.cfg.Output = discard{}
 	resolve(t, r, 2, hBv4, macB)
 	resolve(t, r, 2, hBv6, macB)
 	stop := make(chan struct{})

@@ -44,7 +44,7 @@ func (r *Router) icmpError4(s *ifaceSet, in *iface, orig header.IPv4, typ, code 
 	if _, own := s.localIndex(dst); own || martian4(dst) || martian4(orig.Destination()) || orig.FragmentOffset() != 0 || isICMPv4Error(orig) || !in.addr4.IsValid() {
 		return
 	}
-	if !r.icmp4.allow(r.now()) {
+	if !r.icmp4.allow(r.cfg.Now()) {
 		r.count(in, ICMPRateLimited)
 		return
 	}
@@ -107,7 +107,7 @@ func (r *Router) icmpError6(s *ifaceSet, in *iface, orig header.IPv6, typ, code 
 	if !src.IsValid() {
 		return
 	}
-	if !r.icmp6.allow(r.now()) {
+	if !r.icmp6.allow(r.cfg.Now()) {
 		r.count(in, ICMPRateLimited)
 		return
 	}

@@ -139,7 +139,7 @@ func TestNATGatewayTableFull(t *testing.T) {
 
 func TestNATGatewayAllocs(t *testing.T) {
 	r, _, _ := natRouter(t, 64)
-	r.out = discard{}
+	r.cfg.Output = discard{}
 	for _, tc := range []struct {
 		name  string
 		in    int
@@ -282,7 +282,7 @@ func TestNATGatewayTimeExceededQuotesExternal(t *testing.T) {
 // (destination translation, route), one packet each per op.
 func BenchmarkForwardNAT(b *testing.B) {
 	r, _, _ := natRouter(b, 1024)
-	r.out = discard{}
+	r.cfg.Output = discard{}
 	o := udp4(macR1, macA, hAv4, hBv4, 64, 5000, 7, 18)
 	in := udp4(macR2, macB, hBv4, r2v4, 64, 7, 5000, 18)
 	buf := make([]byte, len(o))

@@ -93,7 +93,7 @@ func (r *Router) inputNA(s *ifaceSet, in *iface, ip header.IPv6, m header.ICMPv6
 	}
 	target := m.Target()
 	if idx, mine := s.localIndex(target); mine {
-		r.log.Warn("neighbor advertisement for our address", "interface", in.Name, "addr", target, "mac", tlla, "owner", idx)
+		r.cfg.Logger.Warn("neighbor advertisement for our address", "interface", in.Name, "addr", target, "mac", tlla, "owner", idx)
 		return nil
 	}
 	if !hasTLLA {

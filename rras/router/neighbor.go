@@ -242,7 +242,7 @@ func (r *Router) transmitTo(out *iface, nh netip.Addr, frame []byte, in int, n *
 		switch st {
 		case StateStale:
 			if n.state.CompareAndSwap(uint32(StateStale), uint32(StateDelay)) {
-				n.delayAt.Store(r.now().UnixNano())
+				n.delayAt.Store(r.cfg.Now().UnixNano())
 			}
 			fallthrough
 		case StateReachable, StateDelay, StateProbe:
@@ -285,7 +285,7 @@ func (c *neighborCache) resolve(out *iface, nh netip.Addr, frame []byte, in int)
 	}
 	if n.probes == 0 {
 		n.probes = 1
-		n.deadline = r.now().Add(RetransTimer)
+		n.deadline = r.cfg.Now().Add(RetransTimer)
 		acts = append(acts, action{out: out, target: nh, solicit: true})
 	}
 	c.seq++
@@ -360,7 +360,7 @@ func (c *neighborCache) learn(in *iface, addr netip.Addr, mac header.MAC, solici
 		n.state.Store(uint32(StateStale))
 		c.put(n)
 	}
-	now := r.now()
+	now := r.cfg.Now()
 	reach := func() {
 		n.state.Store(uint32(StateReachable))
 		n.deadline = now.Add(reachableTime())
@@ -409,7 +409,7 @@ func reachableTime() time.Duration {
 // Run.
 func (r *Router) Tick() {
 	c := &r.neigh
-	now := r.now()
+	now := r.cfg.Now()
 	var acts []action
 	var gone []neighborKey
 	c.mu.Lock()

@@ -54,10 +54,7 @@ type Config struct {
 
 // Router forwards IPv4 and IPv6 packets between its interfaces.
 type Router struct {
-	cfg    Config
-	out    Output
-	now    func() time.Time
-	log    *slog.Logger
+	cfg    Config     // defaults filled in by New
 	cfgMu  sync.Mutex // serialises interface changes
 	ifs    atomic.Pointer[ifaceSet]
 	fib    lpm.Table[*NextHopSet]
@@ -100,7 +97,7 @@ func New(cfg Config) *Router {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Router{cfg: cfg, out: cfg.Output, now: cfg.Now, log: cfg.Logger}
+	r := &Router{cfg: cfg}
 	r.rib = newRIB(&r.fib)
 	r.ifs.Store(&ifaceSet{})
 	r.neigh.init(r)
@@ -150,7 +147,7 @@ func (r *Router) count(in *iface, c Counter) {
 
 // send hands a finished frame to the Output, counting it.
 func (r *Router) send(out *iface, frame []byte) {
-	if err := r.out.Send(out.Index, frame); err != nil {
+	if err := r.cfg.Output.Send(out.Index, frame); err != nil {
 		r.count(out, DropOutputError)
 		return
 	}
