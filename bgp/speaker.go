@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/sdnfabric/sdnfabric/bgp/bfd"
@@ -338,10 +340,7 @@ func (s *Speaker) Shutdown(ctx context.Context, msg string) error {
 		return ErrClosed
 	}
 	s.closed = true
-	peers := make([]*peer, 0, len(s.peers))
-	for _, p := range s.peers {
-		peers = append(peers, p)
-	}
+	peers := slices.Collect(maps.Values(s.peers))
 	s.mu.Unlock()
 
 	n := wire.NewShutdown(wire.SubAdministrativeShutdown, msg)

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -312,10 +314,7 @@ func (e *Endpoint) Close() error {
 		return nil
 	}
 	e.closed = true
-	peers := make([]*Peer, 0, len(e.byDiscr))
-	for _, p := range e.byDiscr {
-		peers = append(peers, p)
-	}
+	peers := slices.Collect(maps.Values(e.byDiscr))
 	e.mu.Unlock()
 	for _, p := range peers {
 		p.Remove()
