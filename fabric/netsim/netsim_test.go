@@ -403,3 +403,44 @@ func TestCloseTwiceWithoutReceiver(t *testing.T) {
 		t.Fatal("Close hung")
 	}
 }
+
+// TestSwitchLearnsAtMostMaxLearned: a port sending from ever new source
+// MACs fills the forwarding table up to MaxLearned and no further; known
+// addresses still move.
+func TestSwitchLearnsAtMostMaxLearned(t *testing.T) {
+	noLeak(t)
+	sw := netsim.NewSwitch("sw", netsim.WireConfig{})
+	defer sw.Close()
+	p1, p2 := sw.Port("1"), sw.Port("2")
+	var unicast atomic.Int64
+	p2.SetReceiver(func(f []byte) {
+		if len(f) > 14 && f[14] == 'x' {
+			unicast.Add(1)
+		}
+	})
+	f := ethernet(0xff, 1)
+	for i := range netsim.MaxLearned + 100 {
+		f[9], f[10], f[11] = byte(i>>16), byte(i>>8), byte(i)
+		p1.Send(f)
+	}
+	if got := sw.Stats().Learned; got != netsim.MaxLearned {
+		t.Fatalf("learned %d addresses, want %d", got, netsim.MaxLearned)
+	}
+	// A learned address moves to port 2; frames to it go there.
+	f[9], f[10], f[11] = 0, 0, 5
+	p2.Send(f)
+	for p2.Stats().Queued > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	p1.Send(ethernet(5, 1, 'x'))
+	deadline := time.Now().Add(5 * time.Second)
+	for unicast.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if unicast.Load() != 1 {
+		t.Fatal("the frame to the moved address did not reach port 2")
+	}
+	if got := sw.Stats().Learned; got != netsim.MaxLearned {
+		t.Fatalf("learned %d addresses after a move, want %d", got, netsim.MaxLearned)
+	}
+}

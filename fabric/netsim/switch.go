@@ -9,6 +9,9 @@ import (
 // ports. It learns the source MAC address of each frame on the port it came
 // from, sends a unicast frame to the port that learned its destination, and
 // floods broadcast, multicast and unknown-unicast frames to every other port.
+// Its forwarding table holds at most MaxLearned addresses: a node sending
+// from ever new source addresses (a MAC flood) cannot grow it further, and
+// frames to the addresses it could not learn are flooded.
 type Switch struct {
 	name string
 	cfg  WireConfig
@@ -20,6 +23,10 @@ type Switch struct {
 	flood  atomic.Uint64 // frames flooded
 	copies atomic.Uint64 // copies made by flooding
 }
+
+// MaxLearned bounds the forwarding table of a Switch. An entry moves when its
+// address is seen on another port; entries are never aged out.
+const MaxLearned = 4096
 
 // SwitchStats counts what a switch did.
 type SwitchStats struct {
@@ -62,7 +69,9 @@ func (s *Switch) forward(from *Port, f []byte) bool {
 	s.mu.RUnlock()
 	if !learned && src[0]&1 == 0 {
 		s.mu.Lock()
-		s.fdb[src] = from
+		if _, known := s.fdb[src]; known || len(s.fdb) < MaxLearned {
+			s.fdb[src] = from
+		}
 		s.mu.Unlock()
 	}
 	if to != nil && dst[0]&1 == 0 {
