@@ -1,17 +1,12 @@
 package boltstore_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -145,11 +140,8 @@ func TestCorruptRecord(t *testing.T) {
 }
 
 const crashEnv = "BOLTSTORE_CRASH_WRITER"
-const crashKeys = 16
 
-// TestCrashWriter is the child of TestCrashMidBatch: it applies batches of
-// crashKeys puts, all with the batch number as value, reporting each
-// commit on stdout, until it is killed.
+// TestCrashWriter is the child of TestCrashMidBatch (storetest.CrashWriter).
 func TestCrashWriter(t *testing.T) {
 	path := os.Getenv(crashEnv)
 	if path == "" {
@@ -160,24 +152,7 @@ func TestCrashWriter(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
-	ctx := context.Background()
-	kvs, _, _ := s.List(ctx, "/v1/crash/")
-	n := 0
-	if len(kvs) > 0 {
-		n, _ = strconv.Atoi(string(kvs[0].Value))
-	}
-	for {
-		n++
-		ops := make([]store.Op, crashKeys)
-		for i := range ops {
-			ops[i] = store.PutOp(fmt.Sprintf("/v1/crash/%02d", i), []byte(strconv.Itoa(n)), store.Any)
-		}
-		if _, err := s.Apply(ctx, ops); err != nil {
-			fmt.Println("error", err)
-			os.Exit(2)
-		}
-		fmt.Println("committed", n)
-	}
+	storetest.CrashWriter(s)
 }
 
 // TestCrashMidBatch kills -9 a writer process in the middle of its stream
@@ -186,74 +161,15 @@ func TestCrashWriter(t *testing.T) {
 func TestCrashMidBatch(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "crash.db")
 	for round := range 3 {
-		committed := runAndKill(t, path, 5+round*7)
+		committed := storetest.RunAndKill(t, "TestCrashWriter", crashEnv+"="+path, 5+round*7)
 		s, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
 			t.Fatalf("round %d: reopen: %v", round, err)
 		}
-		kvs, _, err := s.List(context.Background(), "/v1/crash/")
+		n := storetest.CheckCrashBatch(t, s, committed)
 		s.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(kvs) != crashKeys {
-			t.Fatalf("round %d: %d keys after the crash, want %d", round, len(kvs), crashKeys)
-		}
-		batch := string(kvs[0].Value)
-		for _, kv := range kvs {
-			if string(kv.Value) != batch {
-				t.Fatalf("round %d: partial batch: %s=%s but %s=%s", round, kvs[0].Key, batch, kv.Key, kv.Value)
-			}
-		}
-		n, _ := strconv.Atoi(batch)
-		if n < committed || n > committed+1 {
-			t.Fatalf("round %d: store holds batch %d, last reported commit %d", round, n, committed)
-		}
 		t.Logf("round %d: killed after commit %d, store holds batch %d", round, committed, n)
 	}
-}
-
-// runAndKill starts the writer, waits for it to report commits more
-// commits, SIGKILLs it, and returns the last commit it reported.
-func runAndKill(t *testing.T, path string, commits int) int {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWriter$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	last, seen := 0, 0
-	sc := bufio.NewScanner(out)
-	deadline := time.AfterFunc(15*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "error") {
-			t.Fatalf("writer: %s", line)
-		}
-		if n, ok := strings.CutPrefix(line, "committed "); ok {
-			last, _ = strconv.Atoi(n)
-			if seen++; seen == commits {
-				cmd.Process.Kill() // SIGKILL: no deferred code, no Close
-				break
-			}
-		}
-	}
-	// Lines written before the kill may still be in the pipe.
-	for sc.Scan() {
-		if n, ok := strings.CutPrefix(sc.Text(), "committed "); ok {
-			last, _ = strconv.Atoi(n)
-		}
-	}
-	cmd.Wait()
-	if seen < commits {
-		t.Fatalf("writer stopped after %d commits", seen)
-	}
-	return last
 }
 
 // BenchmarkStore measures with fsync on every commit (the default);

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -191,11 +190,8 @@ func TestNamespace(t *testing.T) {
 func BenchmarkStore(b *testing.B) { storetest.Bench(b, harness) }
 
 const crashEnv = "ETCDSTORE_CRASH_WRITER" // "<endpoint> <namespace>"
-const crashKeys = 16
 
-// TestCrashWriter is the child of TestCrashMidBatch: it applies batches of
-// crashKeys puts, all with the batch number as value, reporting each
-// commit on stdout, until it is killed.
+// TestCrashWriter is the child of TestCrashMidBatch (storetest.CrashWriter).
 func TestCrashWriter(t *testing.T) {
 	env := os.Getenv(crashEnv)
 	if env == "" {
@@ -207,18 +203,7 @@ func TestCrashWriter(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
-	ctx := context.Background()
-	for n := 1; ; n++ {
-		ops := make([]store.Op, crashKeys)
-		for i := range ops {
-			ops[i] = store.PutOp(fmt.Sprintf("/v1/crash/%02d", i), []byte(strconv.Itoa(n)), store.Any)
-		}
-		if _, err := s.Apply(ctx, ops); err != nil {
-			fmt.Println("error", err)
-			os.Exit(2)
-		}
-		fmt.Println("committed", n)
-	}
+	storetest.CrashWriter(s)
 }
 
 // TestCrashMidBatch kills -9 a writer process (the controller) in the
@@ -229,59 +214,10 @@ func TestCrashMidBatch(t *testing.T) {
 		t.Skip(noEtcd)
 	}
 	ns := fmt.Sprintf("/crash-%d", os.Getpid())
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWriter$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+endpoint+" "+ns)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.AfterFunc(15*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
-	last, seen := 0, 0
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "error") {
-			t.Fatalf("writer: %s", line)
-		}
-		if n, ok := strings.CutPrefix(line, "committed "); ok {
-			last, _ = strconv.Atoi(n)
-			if seen++; seen == 20 {
-				cmd.Process.Signal(os.Kill)
-				break
-			}
-		}
-	}
-	for sc.Scan() {
-		if n, ok := strings.CutPrefix(sc.Text(), "committed "); ok {
-			last, _ = strconv.Atoi(n)
-		}
-	}
-	cmd.Wait()
-	if seen < 20 {
-		t.Fatalf("writer stopped after %d commits", seen)
-	}
+	last := storetest.RunAndKill(t, "TestCrashWriter", crashEnv+"="+endpoint+" "+ns, 20)
 	s, err := etcdstore.New(client, etcdstore.Options{Namespace: ns})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kvs, _, err := s.List(context.Background(), "/v1/crash/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(kvs) != crashKeys {
-		t.Fatalf("%d keys after the crash, want %d", len(kvs), crashKeys)
-	}
-	for _, kv := range kvs {
-		if string(kv.Value) != string(kvs[0].Value) {
-			t.Fatalf("partial batch: %s=%s but %s=%s", kvs[0].Key, kvs[0].Value, kv.Key, kv.Value)
-		}
-	}
-	if n, _ := strconv.Atoi(string(kvs[0].Value)); n < last || n > last+1 {
-		t.Fatalf("store holds batch %d, last reported commit %d", n, last)
-	}
+	storetest.CheckCrashBatch(t, s, last)
 }
