@@ -54,12 +54,14 @@ func (n *neighbors) set(a netip.Addr, mac header.MAC, static bool) {
 	n.entries[a] = neighbor{mac: mac, resolved: true, static: static}
 }
 
-// learn refreshes a's MAC if the switch already knows or asked for a.
+// learn refreshes a's MAC if the switch already knows or asked for a. It
+// runs for every packet from the provider network, so an entry that would
+// not change costs only the read lock.
 func (n *neighbors) learn(a netip.Addr, mac header.MAC) {
 	n.mu.RLock()
-	_, ok := n.entries[a]
+	e, ok := n.entries[a]
 	n.mu.RUnlock()
-	if ok {
+	if ok && !(e.resolved && (e.static || e.mac == mac)) {
 		n.set(a, mac, false)
 	}
 }
