@@ -204,6 +204,12 @@ func (n *muxNode) input(f []byte) {
 	n.buf = out[:0]
 }
 
+// isIPv4 reports whether f is an untagged IPv4 frame long enough for the
+// IPv4 destination address that input reads.
+func isIPv4(f []byte) bool {
+	return len(f) >= 34 && f[12] == 0x08 && f[13] == 0x00
+}
+
 func flowState(s mux.FlowState) string {
 	switch s {
 	case mux.FlowNew:

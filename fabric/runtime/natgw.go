@@ -72,7 +72,3 @@ func (g *natGateway) after(pkt []byte, action, before string, v nat.Verdict, err
 	}
 	g.rec.Record(e)
 }
-
-func isIPv4(f []byte) bool {
-	return len(f) >= 34 && f[12] == 0x08 && f[13] == 0x00
-}
