@@ -38,4 +38,14 @@
 // What a running node cannot change (interfaces, a speaker's ASN, NAT port
 // forwards, a NIC's endpoints or a NIC added or removed) is named in the
 // status message. Without the controller the nodes keep their last state.
+//
+// A runtime may run a part of the topology: Options.Nodes names the
+// gateways, Muxes and hosts it runs (a host with its VMs), and
+// Options.Uplinks attaches each network those nodes are on to a real link
+// through one more port on the network's switch, over which the nodes of
+// other processes are reached (`fabric agent`, the distributed lab). Such
+// a runtime runs no machine plugged into a network directly, and Ready
+// waits for its own nodes only. Limit: each process has its own SNAT
+// manager, so a host agent's SNAT leases reach only the Muxes of its own
+// process; outbound SNAT through Muxes of other processes is not served.
 package runtime

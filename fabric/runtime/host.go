@@ -29,6 +29,9 @@ type hostNode struct {
 
 func (rt *Runtime) startHosts() error {
 	for _, spec := range rt.topo.Hosts {
+		if !rt.local(spec.Name) {
+			continue
+		}
 		if err := rt.startHost(spec); err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ func (a speakerAnnouncer) Withdraw(_ context.Context, p netip.Prefix) error {
 
 func (rt *Runtime) startMuxes(ctx context.Context) error {
 	for _, spec := range rt.topo.Muxes {
+		if !rt.local(spec.Name) {
+			continue
+		}
 		n, err := rt.startMux(ctx, spec)
 		if err != nil {
 			return err

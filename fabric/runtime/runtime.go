@@ -43,6 +43,13 @@ type Options struct {
 	// itself (the lab runtime runs BIRD in a namespace as the router), or
 	// decline and leave it to the runtime's own router.
 	Gateways GatewayFactory
+	// Nodes, if set, names the gateways, Muxes and hosts this runtime
+	// runs (the VMs of its hosts with them); the others run in other
+	// processes, reached through Uplinks. Empty: every node and machine.
+	Nodes []string
+	// Uplinks, if set, attaches each network the local nodes are on to
+	// a real link (see UplinkFactory).
+	Uplinks UplinkFactory
 }
 
 // GatewayFactory runs gateway g on ports, one per interface in the order
@@ -103,6 +110,9 @@ func Start(ctx context.Context, t *Topology, opts Options) (_ *Runtime, err erro
 	}
 	rt := &Runtime{topo: t, opts: opts, log: opts.Logger,
 		networks: map[string]*netsim.Switch{}, gateways: map[string]*routerNode{}, machines: map[string]*machine{}, hosts: map[string]*hostNode{}}
+	if err := checkNodes(t, opts.Nodes); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			rt.Close()
@@ -117,7 +127,13 @@ func Start(ctx context.Context, t *Topology, opts Options) (_ *Runtime, err erro
 		rt.networks[n.Name] = sw
 		rt.closers = append(rt.closers, sw.Close)
 	}
+	if err := rt.startUplinks(ctx); err != nil {
+		return nil, err
+	}
 	for _, g := range t.Gateways {
+		if !rt.local(g.Name) {
+			continue
+		}
 		if err := rt.startGateway(ctx, g); err != nil {
 			return nil, err
 		}
@@ -127,7 +143,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (_ *Runtime, err erro
 		machines = append(append([]Machine(nil), machines...), *t.Outside)
 	}
 	for _, m := range machines {
-		if m.Host != "" {
+		if m.Host != "" || !rt.localMachine(m) {
 			continue
 		}
 		sw, err := rt.network(m.Network, m.Name)
@@ -146,7 +162,7 @@ func Start(ctx context.Context, t *Topology, opts Options) (_ *Runtime, err erro
 		return nil, err
 	}
 	for _, m := range machines {
-		if m.Host == "" {
+		if m.Host == "" || !rt.localMachine(m) {
 			continue
 		}
 		if err := rt.attachToHost(ctx, m); err != nil {
