@@ -17,7 +17,9 @@
 //	ip netns exec fab-clientvm curl http://192.168.102.10/
 //
 // shows which PortalVM answered (Options.FreePorts leaves declared ports to
-// processes run in the namespaces, such as iperf3 -s).
+// processes run in the namespaces, such as iperf3 -s). Lab.SetServing
+// stops and resumes a web server's HTTP on some of its ports, or all: a
+// failing health probe port, or a server that went away.
 //
 // The router can be ours or a real one: with Options.Router RouterBIRD or
 // RouterFRR (`fabric lab up -router bird|frr`), each gateway with BGP (the

@@ -30,8 +30,11 @@ type kernelGuest struct {
 	dev      *tap.Device
 	tso      bool // the TAP accepts csum|tso4
 	attached bool // the port's receiver is set: close closes the port
-	servers  []*http.Server
 	wg       sync.WaitGroup
+
+	mu      sync.Mutex
+	servers map[uint16]*http.Server // by TCP port; nil while stopped (SetServing)
+	closed  bool
 
 	fromKernel, toKernel, super, dropped atomic.Uint64
 }
@@ -43,7 +46,7 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 	if err := addNamespace(ctx, ns); err != nil {
 		return nil, err
 	}
-	g = &kernelGuest{name: m.Name, ns: ns, port: port, tso: tso}
+	g = &kernelGuest{name: m.Name, ns: ns, port: port, tso: tso, servers: map[uint16]*http.Server{}}
 	defer func() {
 		if err != nil {
 			g.close()
@@ -90,20 +93,30 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 // serve answers HTTP on each of ports from sockets opened inside the
 // namespace.
 func (g *kernelGuest) serve(ports []uint16) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for _, p := range ports {
-		var ln net.Listener
-		err := inNamespace(g.ns, func() error {
-			var err error
-			ln, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp4", fmt.Sprintf(":%d", p))
+		if err := g.listen(p); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("serve port %d in %s: %w", p, g.ns, err)
 		}
-		srv := &http.Server{Handler: runtime.WebHandler(g.name, nil), ReadHeaderTimeout: 10 * time.Second}
-		g.servers = append(g.servers, srv)
-		g.wg.Go(func() { _ = srv.Serve(ln) })
 	}
+	return nil
+}
+
+// listen serves HTTP on port p (g.mu held).
+func (g *kernelGuest) listen(p uint16) error {
+	var ln net.Listener
+	err := inNamespace(g.ns, func() error {
+		var err error
+		ln, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp4", fmt.Sprintf(":%d", p))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("serve port %d in %s: %w", p, g.ns, err)
+	}
+	srv := &http.Server{Handler: runtime.WebHandler(g.name, nil), ReadHeaderTimeout: 10 * time.Second}
+	g.servers[p] = srv
+	g.wg.Go(func() { _ = srv.Serve(ln) })
 	return nil
 }
 
@@ -160,9 +173,14 @@ func (g *kernelGuest) stats() GuestStats {
 // close stops serving, closes the TAP and the port, and deletes the
 // namespace.
 func (g *kernelGuest) close() {
+	g.mu.Lock()
+	g.closed = true
 	for _, srv := range g.servers {
-		_ = srv.Close()
+		if srv != nil {
+			_ = srv.Close()
+		}
 	}
+	g.mu.Unlock()
 	if g.dev != nil {
 		_ = g.dev.Close() // ends fromKernelLoop
 	}

@@ -33,3 +33,5 @@ func (r *kernelRouter) routes(context.Context, netip.Prefix) (string, error) {
 }
 func (r *kernelRouter) log() string { return "" }
 func (r *kernelRouter) stop()       {}
+
+func (g *kernelGuest) setServing(bool, []uint16) error { return ErrUnsupported }
