@@ -67,18 +67,8 @@ func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway
 			r = nil
 		}
 	}()
-	for _, kv := range [][2]string{
-		{"net.ipv6.conf.all.disable_ipv6", "1"}, {"net.ipv6.conf.default.disable_ipv6", "1"},
-		{"net.ipv4.ip_forward", "1"},
-		// ECMP over the Muxes by the flow's ports too, not only its
-		// addresses (one client would reach one Mux).
-		{"net.ipv4.fib_multipath_hash_policy", "1"},
-		{"net.ipv4.conf.all.rp_filter", "0"}, {"net.ipv4.conf.default.rp_filter", "0"},
-		{"net.ipv4.conf.all.send_redirects", "0"}, {"net.ipv4.conf.default.send_redirects", "0"},
-	} {
-		if err := sysctl(ns, kv[0], kv[1]); err != nil {
-			return nil, fmt.Errorf("sysctl %s in %s: %w", kv[0], ns, err)
-		}
+	if err := routerSysctls(ns); err != nil {
+		return nil, err
 	}
 	var script strings.Builder
 	for i, ifc := range g.Interfaces {
@@ -118,6 +108,25 @@ func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway
 	}
 	// The Muxes dial the router as soon as it returns: be listening.
 	return r, r.waitListening(ctx, 179)
+}
+
+// routerSysctls makes namespace ns a router: IPv4 forwarding, ECMP
+// hashing on the ports, no IPv6, no reverse path filter, no redirects.
+func routerSysctls(ns string) error {
+	for _, kv := range [][2]string{
+		{"net.ipv6.conf.all.disable_ipv6", "1"}, {"net.ipv6.conf.default.disable_ipv6", "1"},
+		{"net.ipv4.ip_forward", "1"},
+		// ECMP over the Muxes by the flow's ports too, not only its
+		// addresses (one client would reach one Mux).
+		{"net.ipv4.fib_multipath_hash_policy", "1"},
+		{"net.ipv4.conf.all.rp_filter", "0"}, {"net.ipv4.conf.default.rp_filter", "0"},
+		{"net.ipv4.conf.all.send_redirects", "0"}, {"net.ipv4.conf.default.send_redirects", "0"},
+	} {
+		if err := sysctl(ns, kv[0], kv[1]); err != nil {
+			return fmt.Errorf("sysctl %s in %s: %w", kv[0], ns, err)
+		}
+	}
+	return nil
 }
 
 // startBIRD runs BIRD with a configuration generated for g.

@@ -23,6 +23,7 @@ import (
 // device, the fabric's nodes in this process.
 //
 //	fabric lab up [-f FILE] [-prefix P] [-router ours|bird|frr]   start, and run until interrupted or `lab down`
+//	fabric lab up -distributed [-f FILE] [-prefix P] [-router ours|bird]   every node a process in a namespace
 //	fabric lab down [-prefix P]           stop a running lab and remove what any lab with P left
 func runLab(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -61,8 +62,13 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	timeout := flags.Duration("timeout", 20*time.Second, "how long the fabric may take to converge")
 	router := flags.String("router", lab.RouterOurs, "what runs the BGP router (the BGPVM): ours (in this process), bird (BIRD 2) or frr (FRR's zebra and bgpd) in the router's namespace, the kernel forwarding")
 	noOffload := flags.Bool("no-offload", false, "open the TAPs without offloads (by default those of VMs on hosts take TSO super-segments)")
+	distributed := flags.Bool("distributed", false, "etcd, the controller and every node a process in a namespace of its own (router ours or bird)")
+	hold := flags.Duration("hold-time", 0, "with -distributed: the BGP hold time (0: 9 s)")
 	if err := flags.Parse(args); err != nil {
 		return err
+	}
+	if *distributed {
+		return runLabUpDistributed(ctx, lf, *file, *router, *hold, *timeout, out)
 	}
 	topo, source, err := loadTopology(*file)
 	if err != nil {

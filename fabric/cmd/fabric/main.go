@@ -3,6 +3,11 @@
 //
 //	fabric [run|demo]             the stack demo (the default)
 //	fabric controller [flags]     run the network controller
+//	fabric agent --role host|mux|gateway --name NAME [--server URL] [--token-file F] [--link NETWORK=DEVICE]...
+//	                              run one node (a host with its VMs, a Mux or a gateway) in this
+//	                              process, programmed by the controller, its networks attached to
+//	                              the namespace's devices through TAPs; SIGTERM stops it (a Mux
+//	                              withdraws its VIPs)
 //	fabric apply -f FILE          create or update the resources of FILE, all or nothing
 //	fabric get KIND [NAME]        list or show resources (-o table|json|yaml)
 //	fabric describe KIND NAME     a resource, its status and its events
@@ -49,6 +54,7 @@ var commands = map[string]func(ctx context.Context, args []string, out io.Writer
 	"backup":     runBackup,
 	"restore":    runRestore,
 	"lab":        runLab,
+	"agent":      runAgent,
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -68,6 +74,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if f, ok := commands[cmd]; ok {
 			return f(ctx, rest, out)
 		}
-		return fmt.Errorf("unknown command %q (want: run, demo, controller, apply, get, describe, delete, status, backup, restore)", cmd)
+		return fmt.Errorf("unknown command %q (want: run, demo, controller, agent, apply, get, describe, delete, status, backup, restore)", cmd)
 	}
 }

@@ -1,0 +1,147 @@
+//go:build linux
+
+package lab_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/lab"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+)
+
+var (
+	fabricOnce sync.Once
+	fabricBin  string
+	fabricErr  error
+)
+
+// fabricBinary builds the fabric command once per test process.
+func fabricBinary(t *testing.T) string {
+	t.Helper()
+	fabricOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fabricbin")
+		if err != nil {
+			fabricErr = err
+			return
+		}
+		fabricBin = filepath.Join(dir, "fabric")
+		out, err := exec.Command("go", "build", "-o", fabricBin, "github.com/sdnfabric/sdnfabric/fabric/cmd/fabric").CombinedOutput()
+		if err != nil {
+			fabricErr = fmt.Errorf("go build: %w: %s", err, out)
+		}
+	})
+	if fabricErr != nil {
+		t.Fatal(fabricErr)
+	}
+	return fabricBin
+}
+
+// needDistributed skips the test unless a distributed lab can run here.
+func needDistributed(t *testing.T) {
+	t.Helper()
+	needLab(t)
+	if testing.Short() {
+		t.Skip("starts etcd, the controller and an agent per node")
+	}
+	for _, b := range []string{"etcd", "nsenter"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Skipf("needs %s (Debian packages etcd-server, util-linux)", b)
+		}
+	}
+}
+
+// seedObjects are the resources of examples/seed.yaml.
+func seedObjects(t *testing.T) []model.Object {
+	t.Helper()
+	data, err := os.ReadFile("../examples/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := model.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+// upDistributed starts a distributed lab of objs and waits until it is
+// ready; it is closed when the test ends.
+func upDistributed(t *testing.T, tag string, objs []model.Object, opts lab.DistOptions) *lab.Distributed {
+	t.Helper()
+	opts.Prefix = fmt.Sprintf("fd%d-%s-", os.Getpid(), tag)
+	t.Cleanup(func() { _, _ = lab.Down(opts.Prefix) })
+	opts.Binary = fabricBinary(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Second)
+	defer cancel()
+	start := time.Now()
+	d, err := lab.UpDistributed(ctx, objs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	if err := d.Ready(ctx); err != nil {
+		for _, n := range []string{"controller", "etcd", "host1", "host2", "mux1", "bgpvm", "natvm"} {
+			t.Logf("%s log:\n%s", n, d.Log(n))
+		}
+		t.Fatal(err)
+	}
+	t.Logf("distributed lab ready in %s", time.Since(start).Round(time.Millisecond))
+	return d
+}
+
+// fetch gets the VIP from the client's namespace until both PortalVMs
+// answered, and returns who did.
+func fetch(t *testing.T, ctx context.Context, d *lab.Distributed, url string, n int) map[string]int {
+	t.Helper()
+	c := d.HTTPClient("clientvm")
+	seen := map[string]int{}
+	for range n {
+		body, by, err := get(ctx, c, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(by, "portalvm") || !strings.Contains(body, "Hello from "+by) {
+			t.Fatalf("served by %q: %q", by, body)
+		}
+		seen[by]++
+	}
+	return seen
+}
+
+// TestDistributedSeed runs examples/seed.yaml with etcd, the controller
+// and every node in a process and namespace of its own: the client's
+// kernel reaches the VIP through the NAT agent, the BGPVM agent, the Mux
+// agent and the host agents, over Linux bridges between the namespaces;
+// Close removes everything.
+func TestDistributedSeed(t *testing.T) {
+	needDistributed(t)
+	d := upDistributed(t, "a", seedObjects(t), lab.DistOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	seen := fetch(t, ctx, d, "http://192.168.102.10/", 16)
+	t.Logf("16 requests: %v", seen)
+	if len(seen) != 2 {
+		t.Errorf("served by %v, want both PortalVMs", seen)
+	}
+	prefix := strings.TrimSuffix(d.Namespace(""), "")
+	d.Close()
+	if left, _ := lab.Namespaces(prefix); len(left) != 0 {
+		t.Errorf("after Close: %v", left)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fabricBin != "" {
+		_ = os.RemoveAll(filepath.Dir(fabricBin))
+	}
+	os.Exit(code)
+}
