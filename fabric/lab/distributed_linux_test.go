@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,31 +16,16 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 )
 
-var (
-	fabricOnce sync.Once
-	fabricBin  string
-	fabricErr  error
-)
-
-// fabricBinary builds the fabric command once per test process.
+// fabricBinary builds the fabric command for the test (the build cache
+// makes it a link step).
 func fabricBinary(t *testing.T) string {
 	t.Helper()
-	fabricOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "fabricbin")
-		if err != nil {
-			fabricErr = err
-			return
-		}
-		fabricBin = filepath.Join(dir, "fabric")
-		out, err := exec.Command("go", "build", "-o", fabricBin, "github.com/sdnfabric/sdnfabric/fabric/cmd/fabric").CombinedOutput()
-		if err != nil {
-			fabricErr = fmt.Errorf("go build: %w: %s", err, out)
-		}
-	})
-	if fabricErr != nil {
-		t.Fatal(fabricErr)
+	bin := filepath.Join(t.TempDir(), "fabric")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/sdnfabric/sdnfabric/fabric/cmd/fabric").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
 	}
-	return fabricBin
+	return bin
 }
 
 // needDistributed skips the test unless a distributed lab can run here.
@@ -136,12 +120,4 @@ func TestDistributedSeed(t *testing.T) {
 	if left, _ := lab.Namespaces(prefix); len(left) != 0 {
 		t.Errorf("after Close: %v", left)
 	}
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if fabricBin != "" {
-		_ = os.RemoveAll(filepath.Dir(fabricBin))
-	}
-	os.Exit(code)
 }
