@@ -57,6 +57,17 @@
 // first refusal. A DIP that a Configure removes keeps its flows for
 // Config.DrainTimeout while new flows go elsewhere.
 //
+// # Live migration
+//
+// When a DIP's VM moves to another host, [Agent.Flows] lists the DIP's
+// inbound connections on the old host and [Agent.AddFlows] records them on
+// the new one, configured with the DIP as local: their packets are then
+// translated there as before, both ways, even when the new host holds
+// other DIPs of the same rule (it would pick among them for a flow it did
+// not know) or the DIP's backend port is behind several rules (its replies
+// could not be reversed without the flow). SNAT connections stay with the
+// host that leased their ports.
+//
 // # Fragments
 //
 // Only a datagram's first fragment carries the ports. When the agent

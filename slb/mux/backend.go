@@ -10,13 +10,15 @@ import (
 // A backend is one DIP of one pool, as the data path sees it. Backends
 // live in the Mux's registry under a stable slot number, which is what
 // flow-table entries store; a backend keeps its slot across
-// configurations for as long as it stays in its pool, and after its
+// configurations for as long as it stays in its pool (also when it moves
+// to another host), and after its
 // removal for its drain time plus the longest idle timeout, after which
 // no live flow can refer to it and the slot is reused.
 type backend struct {
-	slot uint32
-	id   backendID
-	tmpl [2]template // by inner family: [0] IPv4, [1] IPv6
+	slot   uint32
+	id     backendID
+	hostPA netip.Addr  // where it is: a move replaces the backend in its slot
+	tmpl   [2]template // by inner family: [0] IPv4, [1] IPv6
 
 	removed  atomic.Bool
 	drainEnd atomic.Uint32 // ticks; when removed, existing flows move on after it
@@ -25,11 +27,10 @@ type backend struct {
 
 // backendID identifies a backend across configurations.
 type backendID struct {
-	pool   string // load balancer name/pool name
-	name   string // slb.Backend.Key, the Maglev name
-	dip    netip.Addr
-	hostPA netip.Addr
-	vni    uint32
+	pool string // load balancer name/pool name
+	name string // slb.Backend.Key, the Maglev name
+	dip  netip.Addr
+	vni  uint32
 }
 
 // gone reports whether b was removed and its drain time has passed.

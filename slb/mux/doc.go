@@ -56,7 +56,9 @@
 // An established flow keeps its DIP when DIPs are added to its pool,
 // until it goes idle. A DIP removed from its pool gets no new flows at
 // once and keeps its established flows for Config.DrainTimeout; then they
-// move to the DIP that Maglev gives them. [Mux.SetHealth] takes an
+// move to the DIP that Maglev gives them. A DIP whose host changes (a
+// live migration: the same backend with another HostPA) keeps its
+// established flows, which go to the new host at once. [Mux.SetHealth] takes an
 // unhealthy DIP out of the Maglev tables without moving its established
 // flows. Every Mux given the same configuration and HashKey sends a new
 // flow to the same DIP, whatever order it saw the backends in, so

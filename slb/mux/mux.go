@@ -295,6 +295,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 		}
 	}
 	var created []*backend
+	moved := map[*backend]bool{} // replaced in their slot by a backend on another host
 	for i := range lbs {
 		lb := &lbs[i]
 		pools := map[string]*pool{}
@@ -303,8 +304,9 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 			pools[bp.Name] = p
 			next.pools = append(next.pools, p)
 			for _, be := range bp.Backends {
-				id := backendID{pool: p.id, name: be.Key(), dip: be.DIP, hostPA: be.HostPA.Unmap(), vni: bp.VNI}
-				if id.hostPA.Is4() != m.cfg.LocalPA.Is4() {
+				id := backendID{pool: p.id, name: be.Key(), dip: be.DIP, vni: bp.VNI}
+				hostPA := be.HostPA.Unmap()
+				if hostPA.Is4() != m.cfg.LocalPA.Is4() {
 					return fmt.Errorf("mux: load balancer %q pool %q backend %s: host PA %v and local PA %v differ in family: %w",
 						lb.Name, bp.Name, be.DIP, be.HostPA, m.cfg.LocalPA, ErrConfig)
 				}
@@ -312,22 +314,32 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 				if b != nil && next.backends[b.slot] != b {
 					b = nil // its slot was freed above
 				}
-				if b == nil {
-					b = &backend{id: id}
+				if b == nil || b.hostPA != hostPA {
+					// New, or moved to another host (a live migration):
+					// a moved backend keeps its slot, so that its
+					// established flows follow it there.
+					nb := &backend{id: id, hostPA: hostPA}
 					for v6 := range 2 {
-						t, err := m.buildTemplate(id.hostPA, id.vni, v6 == 1)
+						t, err := m.buildTemplate(hostPA, id.vni, v6 == 1)
 						if err != nil {
 							return fmt.Errorf("mux: backend %s on %s: %w", be.DIP, be.HostPA, err)
 						}
-						b.tmpl[v6] = t
+						nb.tmpl[v6] = t
 					}
-					if len(free) > 0 {
-						b.slot, free = free[0], free[1:]
-						next.backends[b.slot] = b
-					} else {
-						b.slot = uint32(len(next.backends))
-						next.backends = append(next.backends, b)
+					switch {
+					case b != nil:
+						nb.slot = b.slot
+						next.backends[b.slot] = nb
+						moved[b] = true
+						m.log.Info("mux: backend moved", "pool", id.pool, "dip", id.dip, "from", b.hostPA, "to", hostPA)
+					case len(free) > 0:
+						nb.slot, free = free[0], free[1:]
+						next.backends[nb.slot] = nb
+					default:
+						nb.slot = uint32(len(next.backends))
+						next.backends = append(next.backends, nb)
 					}
+					b = nb
 					created = append(created, b)
 				}
 				next.byID[id] = b
@@ -372,7 +384,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 			bp := findPool(lb, r.BackendPool)
 			for port, be := range r.Mappings(bp) {
 				s := &service{rule: lb.Name + "/" + r.Name, match: MatchInboundNAT, pool: p,
-					nat:  next.byID[backendID{pool: p.id, name: be.Key(), dip: be.DIP, hostPA: be.HostPA.Unmap(), vni: bp.VNI}],
+					nat:  next.byID[backendID{pool: p.id, name: be.Key(), dip: be.DIP, vni: bp.VNI}],
 					idle: toTicks(r.IdleTimeout()), backendPort: uint16(r.BackendPort), floatingIP: r.EnableFloatingIP}
 				if err := add(vip, r.Protocol, port, s); err != nil {
 					return err
@@ -388,7 +400,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 	// Commit: drain the backends that left, revive those that came back.
 	maxIdle := toTicks(slb.MaxIdleTimeoutInMinutes*time.Minute) + m.untrust
 	for id, b := range old.byID {
-		if _, ok := next.byID[id]; !ok && !b.removed.Load() {
+		if _, ok := next.byID[id]; !ok && !b.removed.Load() && !moved[b] {
 			b.drainEnd.Store(now + m.drain)
 			b.freeAt = now + m.drain + maxIdle
 			b.removed.Store(true)

@@ -248,7 +248,7 @@ func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, h
 	if p.frag == firstFragment {
 		m.rememberFragment(p, b.slot, now)
 	}
-	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
+	r.DIP, r.NextHop, r.VNI = b.id.dip, b.hostPA, b.id.vni
 	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.v6)], h, sh, counted, r)
 }
 
@@ -389,7 +389,7 @@ func (m *Mux) laterFragment(dst, pkt []byte, p *packet, st *state, now uint32, r
 		return dst, nil
 	}
 	r.Match = MatchFragment
-	r.DIP, r.NextHop, r.VNI = b.id.dip, b.id.hostPA, b.id.vni
+	r.DIP, r.NextHop, r.VNI = b.id.dip, b.hostPA, b.id.vni
 	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.v6)], tag, sh, false, r)
 }
 
