@@ -16,6 +16,9 @@ type Port struct {
 	// forward carries a frame accepted by Send to the far end(s) and
 	// reports whether at least one queue took it.
 	forward func(from *Port, f []byte) bool
+	// far is the other end of a wire (nil on a switch); Replug moves it.
+	far  atomic.Pointer[Port]
+	wire *wire
 
 	recv    atomic.Pointer[func([]byte)]
 	start   sync.Once

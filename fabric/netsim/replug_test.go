@@ -1,0 +1,56 @@
+package netsim_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+)
+
+// TestReplug: after Replug, what the wire's end sends arrives at the new
+// far end and what the new end sends arrives at it; the old far end can
+// still reach it until it is closed. A switch port cannot be replugged.
+func TestReplug(t *testing.T) {
+	noLeak(t)
+	vm, old := netsim.NewWire("w", netsim.WireConfig{})
+	defer vm.Close()
+	atVM, atOld := collector(vm, 10), collector(old, 10)
+	vm.Send(ethernet(2, 1, 'a'))
+	if got := recv(t, atOld); got[14] != 'a' {
+		t.Fatalf("before Replug: old end got %q", got[14])
+	}
+	moved, err := vm.Replug("moved")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer moved.Close()
+	if moved.Name() != "w.moved" {
+		t.Errorf("new end named %q", moved.Name())
+	}
+	vm.Send(ethernet(2, 1, 'b')) // queued until the new end has a receiver
+	atMoved := collector(moved, 10)
+	if got := recv(t, atMoved); got[14] != 'b' {
+		t.Fatalf("after Replug: new end got %q", got[14])
+	}
+	moved.Send(ethernet(1, 2, 'c'))
+	if got := recv(t, atVM); got[14] != 'c' {
+		t.Fatalf("from the new end: %q", got[14])
+	}
+	old.Send(ethernet(1, 2, 'd'))
+	if got := recv(t, atVM); got[14] != 'd' {
+		t.Fatalf("from the old end before it closed: %q", got[14])
+	}
+	old.Close()
+	if old.Send(ethernet(1, 2, 'e')) {
+		t.Error("a closed old end still sends")
+	}
+	if len(atOld) != 0 {
+		t.Errorf("the old end got %d frames after Replug", len(atOld))
+	}
+
+	sw := netsim.NewSwitch("s", netsim.WireConfig{})
+	defer sw.Close()
+	if _, err := sw.Port("p").Replug("q"); !errors.Is(err, netsim.ErrNotWire) {
+		t.Errorf("Replug of a switch port: %v, want ErrNotWire", err)
+	}
+}
