@@ -55,3 +55,21 @@ func BenchmarkDisruption(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRebuild rebuilds from a table of N backends after one of them
+// leaves (maglev.Rebuild).
+func BenchmarkRebuild(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		bs := names(n)
+		before := mustNew(b, DefaultSize, bs)
+		b.Run(fmt.Sprintf("N=%d/M=%d", n, DefaultSize), func(b *testing.B) {
+			defer cpuTime(b)()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Rebuild(before, bs[1:]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

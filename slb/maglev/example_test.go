@@ -44,3 +44,21 @@ func ExampleCurrent() {
 	// 3 a
 	// moved 0.333 of the slots
 }
+
+func ExampleRebuild() {
+	var bs []maglev.Backend
+	for i := range 500 {
+		bs = append(bs, maglev.Backend{Name: fmt.Sprintf("pool-a/10.1.%d.%d", i/256, i%256), Weight: 1})
+	}
+	t, _ := maglev.New(maglev.DefaultSize, bs)
+	own := t.Shares()[0]
+
+	// The first backend leaves: New moves several times its share of
+	// slots, Rebuild only its own.
+	fresh, _ := maglev.New(maglev.DefaultSize, bs[1:])
+	rebuilt, _ := maglev.Rebuild(t, bs[1:])
+	fmt.Printf("own %d, New moved %.1fx, Rebuild moved %.1fx\n", own,
+		float64(maglev.Moved(t, fresh))/float64(own), float64(maglev.Moved(t, rebuilt))/float64(own))
+	// Output:
+	// own 132, New moved 5.3x, Rebuild moved 1.0x
+}

@@ -54,39 +54,48 @@ type Table struct {
 // which it does not retain or modify. size must be prime. A table with no
 // backends is valid: its Lookup returns -1.
 func New(size int, backends []Backend) (*Table, error) {
+	t, g, total, err := newTable(size, backends)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.backends) > 0 {
+		t.entries = make([]uint32, t.size)
+		fill(t.entries, t.backends, g, total)
+	}
+	return t, nil
+}
+
+// newTable validates size and backends and returns a table without
+// entries for them, the greatest common divisor g of the weights and the
+// sum of the weights divided by g.
+func newTable(size int, backends []Backend) (t *Table, g uint32, total int, err error) {
 	if size == 0 {
 		size = DefaultSize
 	}
 	if size < 2 || size > MaxSize || !isPrime(uint32(size)) {
-		return nil, fmt.Errorf("maglev: size %d: %w", size, ErrSize)
+		return nil, 0, 0, fmt.Errorf("maglev: size %d: %w", size, ErrSize)
 	}
 	sorted := slices.Clone(backends)
 	slices.SortFunc(sorted, func(a, b Backend) int { return cmp.Compare(a.Name, b.Name) })
-	var g uint32
 	for i, b := range sorted {
 		switch {
 		case b.Name == "":
-			return nil, fmt.Errorf("maglev: backend %d: %w", i, ErrName)
+			return nil, 0, 0, fmt.Errorf("maglev: backend %d: %w", i, ErrName)
 		case i > 0 && sorted[i-1].Name == b.Name:
-			return nil, fmt.Errorf("maglev: backend %q: %w", b.Name, ErrDuplicateName)
+			return nil, 0, 0, fmt.Errorf("maglev: backend %q: %w", b.Name, ErrDuplicateName)
 		case b.Weight == 0:
-			return nil, fmt.Errorf("maglev: backend %q: %w", b.Name, ErrWeight)
+			return nil, 0, 0, fmt.Errorf("maglev: backend %q: %w", b.Name, ErrWeight)
 		}
 		g = gcd(g, b.Weight)
 	}
-	var total uint64
+	var sum uint64
 	for _, b := range sorted {
-		total += uint64(b.Weight / g)
+		sum += uint64(b.Weight / g)
 	}
-	if total > uint64(size) {
-		return nil, fmt.Errorf("maglev: total reduced weight %d, size %d: %w", total, size, ErrTotalWeight)
+	if sum > uint64(size) {
+		return nil, 0, 0, fmt.Errorf("maglev: total reduced weight %d, size %d: %w", sum, size, ErrTotalWeight)
 	}
-	t := &Table{backends: sorted, size: size}
-	if len(sorted) > 0 {
-		t.entries = make([]uint32, size)
-		fill(t.entries, sorted, g, int(total))
-	}
-	return t, nil
+	return &Table{backends: sorted, size: size}, g, int(sum), nil
 }
 
 // permutation is a backend's position in its preference list, kept as
@@ -327,17 +336,7 @@ func Moved(prev, next *Table) int {
 	if prev.Size() != next.Size() || next.Len() == 0 || prev.Len() == 0 {
 		return next.Size()
 	}
-	// Map prev's indexes to next's by merging the two sorted name lists.
-	same := make([]uint32, prev.Len())
-	for i, j := 0, 0; i < prev.Len(); i++ {
-		same[i] = ^uint32(0)
-		for j < next.Len() && next.backends[j].Name < prev.backends[i].Name {
-			j++
-		}
-		if j < next.Len() && next.backends[j].Name == prev.backends[i].Name {
-			same[i] = uint32(j)
-		}
-	}
+	same := indexMap(prev.backends, next.backends)
 	n := 0
 	for s, e := range prev.entries {
 		if same[e] != next.entries[s] {
@@ -345,6 +344,27 @@ func Moved(prev, next *Table) int {
 		}
 	}
 	return n
+}
+
+// noOwner marks a slot without an owner, and a backend of prev that
+// indexMap does not find in next.
+const noOwner = ^uint32(0)
+
+// indexMap maps the name-order indexes of prev to those of next, or to
+// noOwner for names that next does not have, by merging the two sorted
+// lists.
+func indexMap(prev, next []Backend) []uint32 {
+	same := make([]uint32, len(prev))
+	for i, j := 0, 0; i < len(prev); i++ {
+		same[i] = noOwner
+		for j < len(next) && next[j].Name < prev[i].Name {
+			j++
+		}
+		if j < len(next) && next[j].Name == prev[i].Name {
+			same[i] = uint32(j)
+		}
+	}
+	return same
 }
 
 func gcd(a, b uint32) uint32 {

@@ -66,15 +66,22 @@ func (p *pool) pick(hash uint64) (uint32, bool) {
 }
 
 // rebuild builds the pool's table over its members that down does not
-// mark, and publishes it.
-func (p *pool) rebuild(size int, down map[netip.Addr]bool) error {
+// mark, and publishes it. With minimal set it rebuilds from the table the
+// pool has (see Config.MinimalDisruption), if any.
+func (p *pool) rebuild(size int, down map[netip.Addr]bool, minimal bool) error {
 	bs := make([]maglev.Backend, 0, len(p.members))
 	for i, b := range p.members {
 		if !down[b.id.dip] {
 			bs = append(bs, maglev.Backend{Name: b.id.name, Weight: p.weights[i]})
 		}
 	}
-	t, err := maglev.New(size, bs)
+	var t *maglev.Table
+	var err error
+	if prev := p.table.Load(); minimal && prev != nil {
+		t, err = maglev.Rebuild(prev.t, bs)
+	} else {
+		t, err = maglev.New(size, bs)
+	}
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,9 @@
 // unhealthy DIP out of the Maglev tables without moving its established
 // flows. Every Mux given the same configuration and HashKey sends a new
 // flow to the same DIP, whatever order it saw the backends in, so
-// routers may spread a VIP's traffic over many Muxes with ECMP.
+// routers may spread a VIP's traffic over many Muxes with ECMP. With
+// Config.MinimalDisruption that holds only for Muxes that also saw the
+// same sequence of configurations and health reports (maglev.Rebuild).
 //
 // Times are kept in ticks of 2^24 ns (about 16.8 ms). Without a
 // Config.Clock the Mux reads a coarse clock that a goroutine advances once

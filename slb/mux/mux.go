@@ -70,6 +70,18 @@ type Config struct {
 	// MaglevSize is the prime size of each pool's Maglev table; 0 means
 	// maglev.DefaultSize (65537).
 	MaglevSize int
+	// MinimalDisruption rebuilds a pool's Maglev table from its previous
+	// table (maglev.Rebuild) when the pool's healthy DIPs change, so that
+	// only the slots of the DIPs that left, or the share of those that
+	// joined, move: new flows of the other DIPs keep going where they
+	// went. The tables then depend on the history of changes, so Muxes
+	// agree on new flows only if they saw the same sequence of
+	// configurations and health reports; a Mux that starts later builds
+	// afresh and disagrees. By default every table is built afresh
+	// (maglev.New), which any Mux reproduces from the current set alone,
+	// at the cost of moving more slots in pools of hundreds of DIPs (see
+	// package maglev).
+	MinimalDisruption bool
 	// HashKey keys the flow hash; every Mux of a deployment must use the
 	// same key so that they pick the same DIP for a flow. The zero Key
 	// means flowhash.DefaultKey.
@@ -296,11 +308,18 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 	}
 	var created []*backend
 	moved := map[*backend]bool{} // replaced in their slot by a backend on another host
+	oldPools := make(map[string]*pool, len(old.pools))
+	for _, p := range old.pools {
+		oldPools[p.id] = p
+	}
 	for i := range lbs {
 		lb := &lbs[i]
 		pools := map[string]*pool{}
 		for _, bp := range lb.BackendAddressPools {
 			p := &pool{id: lb.Name + "/" + bp.Name}
+			if op := oldPools[p.id]; op != nil && m.cfg.MinimalDisruption {
+				p.table.Store(op.table.Load()) // rebuild starts from it
+			}
 			pools[bp.Name] = p
 			next.pools = append(next.pools, p)
 			for _, be := range bp.Backends {
@@ -393,7 +412,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 		}
 	}
 	for _, p := range next.pools {
-		if err := p.rebuild(m.cfg.MaglevSize, m.down); err != nil {
+		if err := p.rebuild(m.cfg.MaglevSize, m.down, m.cfg.MinimalDisruption); err != nil {
 			return fmt.Errorf("mux: pool %q: %w", p.id, err)
 		}
 	}
@@ -462,7 +481,7 @@ func (m *Mux) SetHealth(dip netip.Addr, healthy bool) {
 		m.down[dip] = true
 	}
 	for _, p := range st.poolsByDIP[dip] {
-		if err := p.rebuild(m.cfg.MaglevSize, m.down); err != nil {
+		if err := p.rebuild(m.cfg.MaglevSize, m.down, m.cfg.MinimalDisruption); err != nil {
 			m.log.Error("mux: rebuilding pool table", "pool", p.id, "err", err)
 		}
 	}

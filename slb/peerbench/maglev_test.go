@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"testing"
@@ -122,7 +123,8 @@ func BenchmarkLookup(b *testing.B) {
 }
 
 // BenchmarkDisruption removes one backend of N (the same DIP, 10.1.0.0,
-// from both) and reports the fraction of slots whose backend changed, and
+// from both; sdnfabric-rebuild is maglev.Rebuild from the table before)
+// and reports the fraction of slots whose backend changed, and
 // that fraction as a multiple of the ideal 1/N.
 func BenchmarkDisruption(b *testing.B) {
 	for _, n := range sizes {
@@ -135,6 +137,22 @@ func BenchmarkDisruption(b *testing.B) {
 			var moved int
 			for b.Loop() {
 				after, err := maglev.New(size, bs[1:])
+				if err != nil {
+					b.Fatal(err)
+				}
+				moved = maglev.Moved(before, after)
+			}
+			report(b, moved, n)
+		})
+		b.Run(fmt.Sprintf("impl=sdnfabric-rebuild/N=%d", n), func(b *testing.B) {
+			bs := ours(n)
+			before, err := maglev.New(size, bs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var moved int
+			for b.Loop() {
+				after, err := maglev.Rebuild(before, bs[1:])
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -158,6 +176,73 @@ func BenchmarkDisruption(b *testing.B) {
 			}
 			report(b, moved, n)
 		})
+	}
+}
+
+// TestDisruptionDistribution removes a random one of N backends, N
+// random in [2, M/100] (M at least 100 N), and logs the slots moved in
+// units of M/N (1 is ideal, the bound sought is 2)
+// for New, Rebuild and cilium on the same draws: the median, the 90th
+// percentile and the maximum, and how many draws exceed 2. Cilium builds
+// a table in about a second for N near 650, so it gets fewer draws than
+// ours; -short skips it.
+func TestDisruptionDistribution(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds hundreds of tables, cilium's for tens of seconds")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	type draw struct{ n, gone int }
+	draws := make([]draw, 400)
+	for i := range draws {
+		n := 2 + r.IntN(size/100-1)
+		draws[i] = draw{n, r.IntN(n)}
+	}
+	units := func(moved, n int) float64 { return float64(moved) * float64(n) / size }
+	var fresh, rebuilt, cilium []float64
+	ml := newCilium(t)
+	for i, d := range draws {
+		bs := ours(d.n)
+		left := slices.Delete(slices.Clone(bs), d.gone, d.gone+1)
+		before, err := maglev.New(size, bs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := maglev.New(size, left)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh = append(fresh, units(maglev.Moved(before, after), d.n))
+		after, err = maglev.Rebuild(before, left)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rebuilt = append(rebuilt, units(maglev.Moved(before, after), d.n))
+		if i < 30 {
+			cs := theirs(d.n)
+			prev := slices.Clone(ml.GetLookupTable(slices.Values(cs)))
+			next := ml.GetLookupTable(slices.Values(slices.Delete(cs, d.gone, d.gone+1)))
+			moved := 0
+			for s := range prev {
+				if prev[s] != next[s] {
+					moved++
+				}
+			}
+			cilium = append(cilium, units(moved, d.n))
+		}
+	}
+	for _, c := range []struct {
+		name string
+		xs   []float64
+	}{{"sdnfabric New", fresh}, {"sdnfabric New, first 30 draws", fresh[:30]}, {"sdnfabric Rebuild", rebuilt}, {"cilium, first 30 draws", cilium}} {
+		xs := slices.Sorted(slices.Values(c.xs))
+		over := 0
+		for _, x := range xs {
+			if x > 2 {
+				over++
+			}
+		}
+		t.Logf("%-30s draws %3d  median %.2f  p90 %.2f  max %.2f  above 2: %d",
+			c.name, len(xs), xs[len(xs)/2], xs[len(xs)*9/10], xs[len(xs)-1], over)
 	}
 }
 
