@@ -105,19 +105,29 @@ func (g *kernelGuest) serve(ports []uint16) error {
 
 // listen serves HTTP on port p (g.mu held).
 func (g *kernelGuest) listen(p uint16) error {
+	srv, err := serveHTTP(g.ns, g.name, p, &g.wg)
+	if err != nil {
+		return err
+	}
+	g.servers[p] = srv
+	return nil
+}
+
+// serveHTTP answers HTTP as machine name (runtime.WebHandler) on TCP port
+// from a socket opened inside namespace ns, serving on a goroutine of wg.
+func serveHTTP(ns, name string, port uint16, wg *sync.WaitGroup) (*http.Server, error) {
 	var ln net.Listener
-	err := inNamespace(g.ns, func() error {
+	err := inNamespace(ns, func() error {
 		var err error
-		ln, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp4", fmt.Sprintf(":%d", p))
+		ln, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp4", fmt.Sprintf(":%d", port))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("serve port %d in %s: %w", p, g.ns, err)
+		return nil, fmt.Errorf("serve port %d in %s: %w", port, ns, err)
 	}
-	srv := &http.Server{Handler: runtime.WebHandler(g.name, nil), ReadHeaderTimeout: 10 * time.Second}
-	g.servers[p] = srv
-	g.wg.Go(func() { _ = srv.Serve(ln) })
-	return nil
+	srv := &http.Server{Handler: runtime.WebHandler(name, nil), ReadHeaderTimeout: 10 * time.Second}
+	wg.Go(func() { _ = srv.Serve(ln) })
+	return srv, nil
 }
 
 // fromKernelLoop carries the frames the kernel sends on the TAP to the
