@@ -6,6 +6,7 @@
 #   make bench   benchmarks of every module and of the peer comparisons
 #   make fuzz    each fuzz target for FUZZTIME (default 30s)
 #   make cover   a coverage profile and summary per module
+#   make lab-bench  ours against a kernel-only build of the seed (root, Linux; not in make test)
 
 MODULES   := offload vxlan bgp slb rras provision fabric
 # Benchmark-only modules that compare us with peers; never released.
@@ -15,7 +16,7 @@ BENCHTIME ?= 1s
 COUNT     ?= 1
 GO        ?= go
 
-.PHONY: run test test-deps vet test-work test-purego test-alone bench fuzz cover tidy
+.PHONY: run test test-deps vet test-work test-purego test-alone bench fuzz cover tidy lab-bench
 
 run:
 	$(GO) run ./fabric/cmd/fabric run
@@ -44,6 +45,11 @@ test-alone:
 
 bench:
 	@set -e; for m in $(MODULES) $(PEERBENCH); do echo "== bench $$m"; (cd $$m && GOWORK=$$(case $$m in */peerbench) echo off;; *) echo "";; esac) $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./...); done
+
+# Root and Linux: iperf3 and wrk through ours and a kernel-only build, side by side.
+LABBENCH ?= -rounds 3
+lab-bench:
+	@scripts/lab-bench.sh $(LABBENCH)
 
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME) $(MODULES)

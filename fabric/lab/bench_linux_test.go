@@ -14,8 +14,6 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
-	"github.com/sdnfabric/sdnfabric/offload/header"
-	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // BenchmarkDownload measures HTTP downloads of 1 MiB from ClientVM's
@@ -63,24 +61,6 @@ func benchDownload(b *testing.B, noOffload bool) {
 	}
 }
 
-// iperfSeed is the seed topology with TCP port 5201 on the VIP too, with
-// SourceIP distribution so that iperf3's control and data connections
-// reach the same PortalVM.
-func iperfSeed() *runtime.Topology {
-	t := runtime.Seed()
-	for i, m := range t.Machines {
-		if m.Role == runtime.RoleWebServer {
-			t.Machines[i].Endpoints = append(m.Endpoints, runtime.Endpoint{Name: "iperf", Proto: header.ProtocolTCP, Port: 5201})
-		}
-	}
-	lb := &t.LoadBalancers[0]
-	lb.LoadBalancingRules = append(lb.LoadBalancingRules, slb.LoadBalancingRule{
-		Name: "iperf", Frontend: "portal", BackendPool: "portal", Probe: "http", Protocol: slb.ProtocolTCP,
-		FrontendPort: 5201, BackendPort: 5201, LoadDistribution: slb.DistributionSourceIP,
-	})
-	return t
-}
-
 // BenchmarkIperf3 runs iperf3 (one TCP stream, one second per iteration)
 // from ClientVM's namespace to the VIP: upload (the client sends, through
 // NAT, router, Mux, VXLAN and a host) and download (-R: a PortalVM sends,
@@ -105,7 +85,7 @@ func BenchmarkIperf3(b *testing.B) {
 			}
 			p := prefix(b, "iperf")
 			ctx := context.Background()
-			l, err := lab.Up(ctx, iperfSeed(), lab.Options{Prefix: p, Router: c.router, NoOffload: c.noOffload, FreePorts: []uint16{5201}})
+			l, err := lab.Up(ctx, lab.BenchTopology(), lab.Options{Prefix: p, Router: c.router, NoOffload: c.noOffload, FreePorts: []uint16{lab.IperfPort}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -85,3 +85,44 @@ func TestKernelSeed(t *testing.T) {
 		t.Errorf("after Close: namespaces %v left (%v)", left, err)
 	}
 }
+
+// TestRunLoadKernel: RunLoad measures throughput, CPU per byte and HTTP
+// figures through the kernel build (one second per run, one stream, up
+// only: a smoke test of the benchmark's tools, not a measurement).
+func TestRunLoadKernel(t *testing.T) {
+	needKernelLab(t)
+	for _, bin := range []string{"iperf3", "wrk"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("needs %s", bin)
+		}
+	}
+	p := prefix(t, "fkload")
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	topo := lab.BenchTopology()
+	k, err := lab.KernelUp(ctx, topo, lab.KernelOptions{Prefix: p, FreePorts: []uint16{lab.IperfPort}, HoldTime: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	if err := k.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := lab.RunLoad(ctx, k.Namespace, topo, lab.LoadOptions{Duration: time.Second, Streams: []int{1}, NoDownload: true, Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range ms {
+		t.Logf("%-28s %10.3f %s", m.Name, m.Value, m.Unit)
+		names[m.Name] = true
+		if !(m.Value > 0) {
+			t.Errorf("%s: %v %s", m.Name, m.Value, m.Unit)
+		}
+	}
+	for _, want := range []string{"iperf3 up, 1 stream", "iperf3 up, 1 stream, CPU", "http", "http p50", "http p99", "http, CPU"} {
+		if !names[want] {
+			t.Errorf("no %q among %v", want, names)
+		}
+	}
+}

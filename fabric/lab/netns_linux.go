@@ -222,3 +222,14 @@ func sysctl(ns, key, value string) error {
 		return err
 	})
 }
+
+// listening reports whether a TCP socket listens on port in namespace ns.
+func listening(ns string, port uint16) (bool, error) {
+	var tcp []byte
+	err := inNamespace(ns, func() error {
+		var err error
+		tcp, err = os.ReadFile("/proc/thread-self/net/tcp")
+		return err
+	})
+	return strings.Contains(string(tcp), fmt.Sprintf(":%04X 00000000:0000 0A", port)), err
+}

@@ -160,21 +160,11 @@ func (r *kernelRouter) run(name string, args ...string) error {
 
 // waitListening waits until a TCP socket listens on port in the namespace.
 func (r *kernelRouter) waitListening(ctx context.Context, port uint16) error {
-	want := fmt.Sprintf(":%04X 00000000:0000 0A", port)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		var tcp []byte
-		err := inNamespace(r.ns, func() error {
-			var err error
-			tcp, err = os.ReadFile("/proc/thread-self/net/tcp")
+		if ok, err := listening(r.ns, port); err != nil || ok {
 			return err
-		})
-		if err != nil {
-			return err
-		}
-		if strings.Contains(string(tcp), want) {
-			return nil
 		}
 		for _, d := range r.daemons {
 			select {

@@ -25,17 +25,20 @@ import (
 //	fabric lab up [-f FILE] [-prefix P] [-router ours|bird|frr]   start, and run until interrupted or `lab down`
 //	fabric lab up -distributed [-f FILE] [-prefix P] [-router ours|bird]   every node a process in a namespace
 //	fabric lab down [-prefix P]           stop a running lab and remove what any lab with P left
+//	fabric lab bench [-rounds N]          ours and a kernel-only build of the seed under the same load, side by side
 func runLab(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("lab: want a subcommand: up or down")
+		return errors.New("lab: want a subcommand: up, down or bench")
 	}
 	switch args[0] {
 	case "up":
 		return runLabUp(ctx, args[1:], out)
 	case "down":
 		return runLabDown(args[1:], out)
+	case "bench":
+		return runLabBench(ctx, args[1:], out)
 	}
-	return fmt.Errorf("lab: unknown subcommand %q (want: up, down)", args[0])
+	return fmt.Errorf("lab: unknown subcommand %q (want: up, down, bench)", args[0])
 }
 
 // labFlags are the flags up and down share.

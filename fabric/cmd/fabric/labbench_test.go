@@ -1,0 +1,34 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestLabBenchFlags: lab bench refuses an unknown build or a bad stream
+// count before it builds anything.
+func TestLabBenchFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-builds", "ours,vpp"}, `unknown build "vpp"`},
+		{[]string{"-streams", "1,x"}, "-streams"},
+		{[]string{"-streams", "0"}, "-streams"},
+	} {
+		err := runLab(t.Context(), append([]string{"bench"}, c.args...), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("lab bench %v: %v, want an error with %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median(3,1,2) = %v", m)
+	}
+	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
+		t.Errorf("median(4,1,3,2) = %v", m)
+	}
+}
