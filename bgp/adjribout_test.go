@@ -13,8 +13,21 @@ import (
 
 // peerView is what a hand-driven peer has learned: prefix to MED.
 type peerView struct {
-	mu sync.Mutex
-	m  map[netip.Prefix]uint32
+	mu  sync.Mutex
+	m   map[netip.Prefix]uint32
+	err error // why the reader stopped, if it did
+}
+
+func (v *peerView) stop(err error) {
+	v.mu.Lock()
+	v.err = err
+	v.mu.Unlock()
+}
+
+func (v *peerView) stopped() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.err
 }
 
 func (v *peerView) snapshot() map[netip.Prefix]uint32 {
@@ -44,6 +57,7 @@ func TestAdjRIBOutConverges(t *testing.T) {
 		for {
 			m, err := wire.ReadMessage(nc, nil, wire.MaxMessageLen)
 			if err != nil {
+				view.stop(err)
 				return
 			}
 			if wire.MessageType(m[18]) != wire.TypeUpdate {
@@ -51,6 +65,7 @@ func TestAdjRIBOutConverges(t *testing.T) {
 			}
 			u, err := wire.ParseUpdate(m, &wire.DecodeOptions{AS4: true, EBGP: true})
 			if err != nil {
+				view.stop(err)
 				return
 			}
 			med := uint32(0)
@@ -100,7 +115,7 @@ func TestAdjRIBOutConverges(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
-				rt.Fatalf("peer's view differs from the announced table (-want +got):\n%s", diff)
+				rt.Fatalf("peer's view differs from the announced table (-want +got; reader stopped: %v):\n%s", view.stopped(), diff)
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
