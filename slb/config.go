@@ -135,7 +135,8 @@ type LoadBalancingRule struct {
 	// owns the VIP on a loopback, and several rules may then share a
 	// backend port.
 	EnableFloatingIP bool `json:"enableFloatingIP,omitempty"`
-	// EnableTCPReset sends a TCP RST both ways when a flow idles out.
+	// EnableTCPReset sends a TCP RST both ways when a flow idles out
+	// (the host agent does: see hostagent.Config.OnTCPReset).
 	EnableTCPReset bool `json:"enableTcpReset,omitempty"`
 }
 

@@ -58,6 +58,12 @@ type Config struct {
 	// failed, or SetBusy) or comes back up. It is called from Tick or
 	// SetBusy, without the agent's locks held.
 	OnHealth func(dip netip.Addr, up bool)
+	// OnTCPReset, when set, is given the TCP RSTs that end an idle TCP
+	// connection of a rule with EnableTCPReset (see TCPReset): one to the
+	// local DIP and one to the remote end, each when the sequence number
+	// its receiver expects is known. It is called from Expire (and Tick),
+	// without the agent's locks held. Without it no RST is sent.
+	OnTCPReset func(TCPReset)
 	// TickInterval is how often Run calls Tick; 0 means
 	// DefaultTickInterval.
 	TickInterval time.Duration
@@ -197,6 +203,7 @@ func (a *Agent) Stats() Stats {
 	}
 	s.Probes = a.stats.probes.Load()
 	s.HealthChanges = a.stats.healthChanges.Load()
+	s.TCPResets = a.stats.tcpResets.Load()
 	return s
 }
 
@@ -244,6 +251,9 @@ func (p *packet) hit(s *shard, i int, now int64) *entry {
 		e.timeout = t
 		s.entries[e.peer].timeout = t
 	}
+	if e.act.reset {
+		p.track(s, e)
+	}
 	return e
 }
 
@@ -286,7 +296,19 @@ func (a *Agent) Tick(ctx context.Context) {
 // Expire removes the flows idle for longer than their timeout, and the
 // flows of DIPs that a Configure removed more than Config.DrainTimeout
 // ago, and returns the number of flows left. Run calls it every tick.
+// Idle TCP connections of rules with EnableTCPReset are reset both ways
+// through Config.OnTCPReset.
 func (a *Agent) Expire() int {
+	n, idle := a.expire()
+	if len(idle) > 0 {
+		a.sendResets(idle)
+	}
+	return n
+}
+
+// expire does Expire's work under the agent's lock and returns the flows
+// left and the idle connections due RSTs.
+func (a *Agent) expire() (int, []idleConn) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.tick()
@@ -320,5 +342,14 @@ func (a *Agent) Expire() int {
 			return drained[dipKey{e.key.vni, fromKey(&e.act.dip, e.key.v4)}]
 		}
 	}
-	return a.table.sweep(now, drop, nil)
+	var idle []idleConn
+	var onIdle func(e, peer *entry)
+	if a.cfg.OnTCPReset != nil {
+		onIdle = func(e, peer *entry) {
+			if c, ok := idleReset(e, peer); ok {
+				idle = append(idle, c)
+			}
+		}
+	}
+	return a.table.sweep(now, drop, onIdle), idle
 }

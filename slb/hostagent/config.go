@@ -49,6 +49,7 @@ type listener struct {
 	vni         uint32
 	backendPort uint16 // 0 keeps the port (HA ports, or the same port)
 	timeout     int64
+	reset       bool // EnableTCPReset
 	dips        []*localDIP
 }
 
@@ -62,6 +63,7 @@ type replyTarget struct {
 	floating  bool
 	ambiguous bool
 	timeout   int64
+	reset     bool // EnableTCPReset
 }
 
 // A localDIP is a DIP of this host. It outlives configurations, so that
@@ -170,7 +172,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 			vip := fes[r.Frontend]
 			id := a.intern(lb.Name + "/" + r.Name)
 			l := &listener{rule: id, floating: r.EnableFloatingIP, vni: pool.VNI,
-				timeout: int64(r.IdleTimeout()), dips: dips}
+				timeout: int64(r.IdleTimeout()), reset: r.EnableTCPReset, dips: dips}
 			if r.BackendPort != r.FrontendPort {
 				l.backendPort = uint16(r.BackendPort)
 			}
@@ -183,7 +185,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 						rk = replyKey{pool.VNI, vip, proto, uint16(r.BackendPort)}
 					}
 					c.addReply(rk, replyTarget{vip: vip, port: uint16(r.FrontendPort), rule: id,
-						floating: r.EnableFloatingIP, timeout: l.timeout})
+						floating: r.EnableFloatingIP, timeout: l.timeout, reset: l.reset})
 				}
 			}
 			if p, ok := probes[r.Probe]; ok {
@@ -202,7 +204,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 					continue
 				}
 				l := &listener{rule: id, nat: true, floating: r.EnableFloatingIP, vni: pool.VNI,
-					timeout: int64(r.IdleTimeout()), dips: []*localDIP{d}}
+					timeout: int64(r.IdleTimeout()), reset: r.EnableTCPReset, dips: []*localDIP{d}}
 				if r.BackendPort != port {
 					l.backendPort = uint16(r.BackendPort)
 				}
@@ -214,7 +216,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 						rk = replyKey{pool.VNI, vip, proto, uint16(r.BackendPort)}
 					}
 					c.addReply(rk, replyTarget{vip: vip, port: uint16(port), rule: id,
-						floating: r.EnableFloatingIP, timeout: l.timeout})
+						floating: r.EnableFloatingIP, timeout: l.timeout, reset: l.reset})
 				}
 			}
 		}
@@ -235,7 +237,7 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 						continue // the first rule that names the DIP wins
 					}
 					c.outbound[k] = &outRule{lb: lb.Name, name: r.Name, rule: id,
-						timeout: int64(r.IdleTimeout()), pool: a.snatPool(k)}
+						timeout: int64(r.IdleTimeout()), reset: r.EnableTCPReset, pool: a.snatPool(k)}
 				}
 			}
 		}

@@ -57,6 +57,24 @@
 // first refusal. A DIP that a Configure removes keeps its flows for
 // Config.DrainTimeout while new flows go elsewhere.
 //
+// # TCP reset on idle
+//
+// A rule with EnableTCPReset (load-balancing, inbound NAT and outbound
+// rules, after the Azure load balancer's option) does not let its TCP
+// connections idle out silently: when [Agent.Expire] finds one idle for
+// the rule's timeout, it hands [Config.OnTCPReset] a RST for each end, as
+// Azure's load balancer sends them both ways, so that neither end waits
+// on a connection that no longer passes. The RST to the DIP comes from
+// the client (or an SNAT connection's remote end) to the DIP's own
+// address and port, for delivery; the one to the remote end comes from
+// the VIP and goes to the router like the DIP's replies. A RST is only
+// accepted with exactly the sequence number its receiver expects next
+// (RFC 5961 section 3.2), so for these connections the agent keeps, per
+// direction, the sequence number that follows the last segment (RFC 9293
+// section 3.4), and sends a RST only towards an end whose peer's number
+// it has seen. Connections that saw a FIN or RST, and those removed at
+// the end of a drain, get none.
+//
 // # Live migration
 //
 // When a DIP's VM moves to another host, [Agent.Flows] lists the DIP's
@@ -148,6 +166,8 @@
 //   - Ananta (SIGCOMM 2013): host agent NAT, Direct Server Return, SNAT
 //     port leasing in blocks of 8, port reuse across destinations
 //   - RFC 3022: Traditional IP Network Address Translator (NAPT terms)
+//   - RFC 9293 and RFC 5961: TCP sequence numbers, and the exact sequence
+//     number a RST needs to be accepted (TCP reset on idle)
 //   - RFC 4787 and RFC 5382: NAT behavioural requirements for UDP and TCP
 //     (mapping and filtering behaviour of the SNAT)
 //   - RFC 1624: incremental Internet checksum update

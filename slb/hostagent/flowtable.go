@@ -37,6 +37,7 @@ type action struct {
 	setSrc  bool     // rewrite the source: outbound entries
 	apply   bool     // rewrite at all (false: floating IP, the VIP stays)
 	snat    bool     // an SNAT flow (its reverse holds a leased port)
+	reset   bool     // TCP reset on idle: track sequence numbers (see track)
 	verdict Verdict
 	rule    uint16   // interned rule name
 	dip     [16]byte // the local DIP of the flow
@@ -51,6 +52,10 @@ type entry struct {
 	peer    uint32
 	last    int64 // clock reading (ns) of the last packet this way
 	timeout int64 // idle timeout (ns), the same in both entries
+	// nxt is the sequence number that follows the last TCP segment sent
+	// this way, once seen is set; kept only when act.reset is.
+	nxt  uint32
+	seen bool
 }
 
 // TCP flows that saw a RST, or a FIN, live this much longer when idle
@@ -261,8 +266,10 @@ const (
 )
 
 // insert adds a connection: entry fwd under key f (at slot fs) and entry
-// rev under key r (at rs, in the same shard). The shard is locked.
-func (t *flowTable) insert(fs, rs slot, f, r *flowKey, fa, ra *action, timeout, now int64) insertion {
+// rev under key r (at rs, in the same shard). The shard is locked. p,
+// if not nil, is the packet that made the connection, whose key is f or r:
+// its sequence number is tracked (see track).
+func (t *flowTable) insert(fs, rs slot, f, r *flowKey, fa, ra *action, timeout, now int64, p *packet) insertion {
 	s := fs.s
 	for _, x := range [2]struct {
 		sl slot
@@ -289,13 +296,21 @@ func (t *flowTable) insert(fs, rs slot, f, r *flowKey, fa, ra *action, timeout, 
 	s.entries[i] = entry{key: *f, act: *fa, peer: uint32(j), last: now, timeout: timeout}
 	s.entries[j] = entry{key: *r, act: *ra, peer: uint32(i), last: now, timeout: timeout}
 	s.n++
+	if p != nil && fa.reset {
+		switch &p.key {
+		case f:
+			p.track(s, &s.entries[i])
+		case r:
+			p.track(s, &s.entries[j])
+		}
+	}
 	return inserted
 }
 
 // sweep removes expired connections, and those for which drop reports
-// true, calling gone for each removed connection's entries (under the
-// shard's lock). It returns the connections left.
-func (t *flowTable) sweep(now int64, drop func(*entry) bool, gone func(*entry)) int {
+// true, calling idle, if not nil, with the two entries of each connection
+// that expired (under the shard's lock). It returns the connections left.
+func (t *flowTable) sweep(now int64, drop func(*entry) bool, idle func(e, peer *entry)) int {
 	n := 0
 	for si := range t.shards {
 		s := &t.shards[si]
@@ -305,10 +320,9 @@ func (t *flowTable) sweep(now int64, drop func(*entry) bool, gone func(*entry)) 
 				continue
 			}
 			e := &s.entries[i]
-			if e.expired(s, now) || (drop != nil && drop(e)) {
-				if gone != nil {
-					gone(e)
-					gone(&s.entries[e.peer])
+			if expired := e.expired(s, now); expired || (drop != nil && drop(e)) {
+				if expired && idle != nil {
+					idle(e, &s.entries[e.peer])
 				}
 				s.remove(i)
 			}

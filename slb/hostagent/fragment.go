@@ -31,7 +31,7 @@ func (a *Agent) rememberFragment(p *packet, act *action, out bool) {
 	sl := a.table.locate(&k, !out)
 	ms := a.table.locate(&mirror, out) // the same remote end: the same shard
 	sl.s.mu.Lock()
-	a.table.insert(sl, ms, &k, &mirror, &fact, &fact, fragTimeout, a.now.Load())
+	a.table.insert(sl, ms, &k, &mirror, &fact, &fact, fragTimeout, a.now.Load(), nil)
 	sl.s.mu.Unlock()
 }
 

@@ -117,20 +117,20 @@ func (a *Agent) newInbound(c *compiled, p *packet, sl slot, dip netip.Addr, act 
 	}
 	apply := !l.floating || l.backendPort != 0
 	*act = action{addr: to, port: l.backendPort, apply: apply, verdict: Deliver,
-		rule: l.rule, dip: d.addr, vip: p.key.dst}
+		rule: l.rule, dip: d.addr, vip: p.key.dst, reset: l.reset}
 	// The reply leaves the DIP from (DIP or, with floating IP, VIP):
 	// backend port to the client, and goes back out as VIP:frontend port.
 	rev := p.key.swap()
 	rev.src, rev.sport = to, port
 	ract := action{addr: p.key.dst, setSrc: true, apply: apply, verdict: ToRouter,
-		rule: l.rule, dip: d.addr, vip: p.key.dst}
+		rule: l.rule, dip: d.addr, vip: p.key.dst, reset: l.reset}
 	if port != p.key.dport {
 		ract.port = p.key.dport
 	}
 	now := a.tick()
 	rs := a.table.locate(&rev, false) // the same shard: both keys have the client as remote
 	e := closingTimeout(l.timeout, p)
-	switch a.table.insert(sl, rs, &p.key, &rev, act, &ract, e, now) {
+	switch a.table.insert(sl, rs, &p.key, &rev, act, &ract, e, now, p) {
 	case taken:
 		// Another flow already reaches the DIP with the same 5-tuple
 		// (the client used one source port for two frontend ports

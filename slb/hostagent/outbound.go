@@ -118,7 +118,7 @@ func (a *Agent) statelessReply(c *compiled, p *packet, sl slot, t replyTarget, a
 	// With floating IP only the port may change.
 	apply := !t.floating || t.port != p.key.sport
 	*act = action{addr: vip, port: t.port, setSrc: true, apply: apply, verdict: ToRouter,
-		rule: t.rule, dip: dip, vip: vip}
+		rule: t.rule, dip: dip, vip: vip, reset: t.reset}
 	if t.port == p.key.sport {
 		act.port = 0
 	}
@@ -130,14 +130,14 @@ func (a *Agent) statelessReply(c *compiled, p *packet, sl slot, t replyTarget, a
 		to = vip
 	}
 	fact := action{addr: to, port: p.key.sport, apply: apply, verdict: Deliver,
-		rule: t.rule, dip: dip, vip: vip}
+		rule: t.rule, dip: dip, vip: vip, reset: t.reset}
 	if t.port == p.key.sport {
 		fact.port = 0
 	}
 	now := a.tick()
 	fs := a.table.locate(&fwd, true)
 	reason := ReasonStateless
-	if a.table.insert(fs, sl, &fwd, &p.key, &fact, act, closingTimeout(t.timeout, p), now) == full {
+	if a.table.insert(fs, sl, &fwd, &p.key, &fact, act, closingTimeout(t.timeout, p), now, p) == full {
 		reason = ReasonTableFull
 	}
 	return a.result(act, p, reason)

@@ -98,6 +98,8 @@ type Stats struct {
 	SNATRequests, SNATExhausted, SNATFailures, SNATReleases uint64
 	// Probes: probes run, and state changes reported through OnHealth.
 	Probes, HealthChanges uint64
+	// TCPResets counts the RSTs handed to Config.OnTCPReset.
+	TCPResets uint64
 }
 
 // counters are the agent's atomic counters; the per-packet ones of
@@ -106,7 +108,7 @@ type counters struct {
 	in, out [numVerdicts]atomic.Uint64
 	reasons [numReasons]atomic.Uint64
 	snatRequests, snatExhausted, snatFailures, snatReleases,
-	probes, healthChanges atomic.Uint64
+	probes, healthChanges, tcpResets atomic.Uint64
 }
 
 func (c *counters) count(out bool, r Result) Result {

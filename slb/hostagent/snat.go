@@ -41,6 +41,7 @@ type outRule struct {
 	lb, name string
 	rule     uint16
 	timeout  int64
+	reset    bool // EnableTCPReset
 	pool     *snatPool
 }
 
@@ -103,10 +104,10 @@ func (a *Agent) newSNAT(o *outRule, p *packet, sl slot, act *action) Result {
 			proto: p.proto, v4: p.v4}
 		rs := a.table.locate(&rev, true) // the same shard: the remote end is the same
 		*act = action{addr: b.vip, port: port, setSrc: true, apply: true, snat: true, verdict: ToRouter,
-			rule: o.rule, dip: p.key.src, vip: b.vip}
+			rule: o.rule, dip: p.key.src, vip: b.vip, reset: o.reset}
 		ract := action{addr: p.key.src, port: p.key.sport, apply: true, snat: true, verdict: Deliver,
-			rule: o.rule, dip: p.key.src, vip: b.vip}
-		switch a.table.insert(sl, rs, &p.key, &rev, act, &ract, closingTimeout(o.timeout, p), now) {
+			rule: o.rule, dip: p.key.src, vip: b.vip, reset: o.reset}
+		switch a.table.insert(sl, rs, &p.key, &rev, act, &ract, closingTimeout(o.timeout, p), now, p) {
 		case taken:
 			continue
 		case full:

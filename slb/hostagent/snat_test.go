@@ -44,15 +44,24 @@ type snatRig struct {
 func newSNATRig(t tb, ports int) *snatRig { return newSNATRigSize(t, ports, 4096) }
 
 func newSNATRigSize(t tb, ports, tableSize int) *snatRig {
+	return newSNATRigWith(t, withOutbound(ports), tableSize, nil)
+}
+
+// newSNATRigWith makes a rig for lb whose agent's Config is changed by
+// cfg, if not nil.
+func newSNATRigWith(t tb, lb slb.LoadBalancer, tableSize int, cfg func(*hostagent.Config)) *snatRig {
 	r := &snatRig{clock: newFakeClock(), ctx: context.Background()}
 	quiet := slog.New(slog.DiscardHandler)
 	r.mgr = snat.New(snat.Config{Clock: r.clock, Logger: quiet})
-	lb := withOutbound(ports)
 	if err := r.mgr.Configure(lb); err != nil {
 		t.Fatal(err)
 	}
-	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: r.clock, FlowTableSize: tableSize, Leaser: r.mgr,
-		Logger: quiet, Dialer: refuse{}, Internal: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	c := hostagent.Config{HostPA: host2, Clock: r.clock, FlowTableSize: tableSize, Leaser: r.mgr,
+		Logger: quiet, Dialer: refuse{}, Internal: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	if cfg != nil {
+		cfg(&c)
+	}
+	a, err := hostagent.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
