@@ -1,0 +1,340 @@
+//go:build linux
+
+package lab_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sdnfabric/sdnfabric/fabric/lab"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+)
+
+// desiredSpecs is the desired state of a distributed lab: every resource's
+// kind, name, generation and spec (statuses and events change with the
+// agents' heartbeats).
+func desiredSpecs(t *testing.T, ctx context.Context, d *lab.Distributed) map[string]string {
+	t.Helper()
+	objs, _, err := d.Client().List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, o := range objs {
+		if o.Kind != model.KindEvent {
+			out[string(o.Kind)+"/"+o.Metadata.Name] = fmt.Sprintf("%d %s", o.Metadata.Generation, o.Spec)
+		}
+	}
+	return out
+}
+
+// addInboundNAT adds, in one batch, an inbound NAT rule to the portal
+// load balancer (port on the VIP to port 80 of portalvm2) and the Input
+// endpoint it needs on portalvm2's NIC. The vNIC's ACL admits port 80
+// already; the rule needs the Mux and portalvm2's host to learn it.
+func addInboundNAT(t *testing.T, ctx context.Context, d *lab.Distributed, port int) {
+	t.Helper()
+	edit := func(kind model.Kind, name, field string, add map[string]any) model.Object {
+		o, err := d.Client().Get(ctx, kind, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var spec map[string]any
+		if err := json.Unmarshal(o.Spec, &spec); err != nil {
+			t.Fatal(err)
+		}
+		list, _ := spec[field].([]any)
+		spec[field] = append(list, add)
+		if o.Spec, err = json.Marshal(spec); err != nil {
+			t.Fatal(err)
+		}
+		o.Status, o.Metadata.ResourceVersion = nil, ""
+		return o
+	}
+	name := fmt.Sprintf("nat-%d", port)
+	objs := []model.Object{
+		edit(model.KindNetworkInterface, "portalvm2", "endpoints", map[string]any{"name": name, "type": "Input", "protocol": "Tcp",
+			"port": 80, "publicPort": port, "loadBalancer": "portal"}),
+		edit(model.KindLoadBalancer, "portal", "inboundNatRules", map[string]any{"name": name, "frontend": "portal-fe",
+			"backendPool": "portal-pool", "protocol": "Tcp", "frontendPort": port, "dip": "10.1.0.5", "backendPort": 80}),
+	}
+	if _, _, err := d.Client().Apply(ctx, objs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitServed fetches url from the client until it is served by want.
+func waitServed(t *testing.T, ctx context.Context, d *lab.Distributed, url, want string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	c := d.HTTPClient("clientvm")
+	c.Timeout = time.Second
+	var last string
+	for ctx.Err() == nil {
+		_, by, err := get(ctx, c, url)
+		if err == nil && by == want {
+			return time.Since(start)
+		}
+		last = fmt.Sprint(by, err)
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never served by %s (last: %s)", url, want, last)
+	return 0
+}
+
+// TestDistributedEtcdRestart kills the etcd member (SIGKILL) and starts it
+// again on its data: the desired state is identical afterwards, the data
+// plane served throughout, and a change made afterwards reaches the Mux
+// and host agents (through the controller's new watches on etcd).
+func TestDistributedEtcdRestart(t *testing.T) {
+	needDistributed(t)
+	d := upDistributed(t, "b", seedObjects(t), lab.DistOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	before := desiredSpecs(t, ctx, d)
+	if err := d.RestartEtcd(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fetch(t, ctx, d, "http://192.168.102.10/", 8)
+	var after map[string]string
+	for {
+		if _, _, err := d.Client().List(ctx, ""); err == nil {
+			after = desiredSpecs(t, ctx, d)
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the controller does not answer after the etcd restart")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("desired state changed across the etcd restart (-before +after):\n%s", diff)
+	}
+	addInboundNAT(t, ctx, d, 8081)
+	took := waitServed(t, ctx, d, "http://192.168.102.10:8081/", "portalvm2")
+	t.Logf("%d resources identical after the etcd restart; a new inbound NAT rule served after %s", len(after), took.Round(time.Millisecond))
+}
+
+// TestDistributedPartitionedAgent cuts host2's management link: its agent
+// loses the controller, its data plane keeps forwarding (requests through
+// the VIP still reach portalvm2), and an inbound NAT rule to portalvm2
+// added meanwhile is applied once the link is back.
+func TestDistributedPartitionedAgent(t *testing.T) {
+	needDistributed(t)
+	d := upDistributed(t, "c", seedObjects(t), lab.DistOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	if err := d.Partition(ctx, "host2", true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the agent's watch is broken by now
+	seen := fetch(t, ctx, d, "http://192.168.102.10/", 16)
+	if seen["portalvm2"] == 0 {
+		t.Errorf("served by %v while host2 is cut off, want portalvm2 too", seen)
+	}
+	addInboundNAT(t, ctx, d, 8082)
+	c := d.HTTPClient("clientvm")
+	c.Timeout = time.Second
+	_, by, err := get(ctx, c, "http://192.168.102.10:8082/")
+	if err == nil {
+		t.Errorf("VIP:8082 served by %s while host2 was cut off from the controller", by)
+	}
+	t.Logf("while host2 is cut off: port 80 served by %v; the new rule is not served yet (%v)", seen, err)
+	time.Sleep(2 * time.Second)
+	if err := d.Partition(ctx, "host2", false); err != nil {
+		t.Fatal(err)
+	}
+	took := waitServed(t, ctx, d, "http://192.168.102.10:8082/", "portalvm2")
+	t.Logf("reconnected: the rule added while host2 was cut off is served after %s", took.Round(time.Millisecond))
+}
+
+// twoMuxObjects is examples/seed.yaml with a second Mux, mux2, peering
+// with the BGPVM.
+func twoMuxObjects(t *testing.T) []model.Object {
+	t.Helper()
+	objs := seedObjects(t)
+	for i, o := range slices.Clone(objs) {
+		switch {
+		case o.Kind == model.KindMux && o.Metadata.Name == "mux1":
+			m2 := o
+			m2.Metadata.Name = "mux2"
+			m2.Spec = []byte(strings.NewReplacer("192.168.100.10", "192.168.100.11", "02:5d:00:64:00:0a", "02:5d:00:64:00:0b").Replace(string(o.Spec)))
+			objs = append(objs, m2)
+		case o.Kind == model.KindGateway && o.Metadata.Name == "bgpvm":
+			var spec map[string]any
+			if err := json.Unmarshal(o.Spec, &spec); err != nil {
+				t.Fatal(err)
+			}
+			b := spec["bgp"].(map[string]any)
+			b["peers"] = append(b["peers"].([]any), map[string]any{"name": "mux2", "address": "192.168.100.11", "asn": 64513, "mux": "mux2"})
+			data, err := json.Marshal(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs[i].Spec = data
+		}
+	}
+	return objs
+}
+
+// TestDistributedMuxKill is failover scenario 1: two Mux processes
+// announce the VIP, BIRD spreads flows over both by ECMP; one Mux process
+// is killed (SIGKILL) while a client keeps opening connections and holds
+// keep-alive ones. BIRD's hold timer (3 s; BFD is not available: our
+// Muxes' BGP rides their userspace stack, bgp/bfd listens on kernel
+// sockets) withdraws the dead Mux's route; new requests succeed after
+// that, and every established connection, including those the dead Mux
+// carried, goes on through the survivor to the same PortalVM (both Muxes
+// pick the same DIP).
+func TestDistributedMuxKill(t *testing.T) {
+	needDistributed(t)
+	if _, err := exec.LookPath("bird"); err != nil {
+		t.Skip("needs BIRD 2 (bird) as the router")
+	}
+	d := upDistributed(t, "d", twoMuxObjects(t), lab.DistOptions{Router: lab.RouterBIRD, HoldTime: 3 * time.Second})
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	vip := netip.MustParsePrefix("192.168.102.10/32")
+	waitRoute := func(what string, ok func(string) bool) (string, time.Time) {
+		t.Helper()
+		for {
+			routes, err := d.Routes(ctx, "bgpvm", vip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok(routes) {
+				return routes, time.Now()
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("bgpvm's route to the VIP: %q, want %s", routes, what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	r, _ := waitRoute("both Muxes", func(r string) bool {
+		return strings.Contains(r, "via 192.168.100.10") && strings.Contains(r, "via 192.168.100.11")
+	})
+	t.Logf("ECMP route:\n%s", r)
+
+	var kept []*keptConn
+	first := map[*keptConn]string{}
+	for range 16 {
+		c, err := d.DialContext(ctx, "clientvm", "tcp4", "192.168.102.10:80")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		k := &keptConn{c: c, br: bufio.NewReader(c)}
+		by, err := k.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, first[k] = append(kept, k), by
+	}
+
+	// Both Muxes carry some of them (their agents report their flows).
+	for _, m := range []string{"mux1", "mux2"} {
+		for {
+			o, err := d.Client().Get(ctx, model.KindMux, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st model.MuxStatus
+			if len(o.Status) > 0 && json.Unmarshal(o.Status, &st) == nil && st.Counters["flowNew"] > 0 {
+				t.Logf("%s: %d new flows before the kill", m, st.Counters["flowNew"])
+				break
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("%s reports no flow: the kernel did not spread the connections", m)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	// The client loop: a new connection per request, 500 ms each at most.
+	type result struct {
+		start, end time.Time
+		err        error
+	}
+	var (
+		mu      sync.Mutex
+		results []result
+	)
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		c := d.HTTPClient("clientvm")
+		c.Timeout = 500 * time.Millisecond
+		for loopCtx.Err() == nil {
+			s := time.Now()
+			_, _, err := get(loopCtx, c, "http://192.168.102.10/")
+			if loopCtx.Err() != nil {
+				return
+			}
+			mu.Lock()
+			results = append(results, result{s, time.Now(), err})
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	time.Sleep(500 * time.Millisecond)
+	killed := time.Now()
+	if err := d.Kill("mux1"); err != nil {
+		t.Fatal(err)
+	}
+	r, withdrawn := waitRoute("mux2 only", func(r string) bool {
+		return strings.Contains(r, "via 192.168.100.11") && !strings.Contains(r, "192.168.100.10")
+	})
+	t.Logf("after mux1 was killed, in %s:\n%s", withdrawn.Sub(killed).Round(time.Millisecond), r)
+	time.Sleep(time.Second)
+	stopLoop()
+	wg.Wait()
+
+	var failed, total int
+	var lastFail time.Time
+	for _, x := range results {
+		if !x.start.After(killed) && !x.end.After(killed) {
+			if x.err != nil {
+				t.Errorf("a request failed before the kill: %v", x.err)
+			}
+			continue
+		}
+		total++
+		if x.err != nil {
+			failed++
+			lastFail = x.end
+			if x.start.After(withdrawn) {
+				t.Errorf("a request started %s after the withdraw failed: %v", x.start.Sub(withdrawn).Round(time.Millisecond), x.err)
+			}
+		}
+	}
+	interruption := time.Duration(0)
+	if failed > 0 {
+		interruption = lastFail.Sub(killed)
+	}
+	t.Logf("failover: route withdrawn %d ms after the kill; %d of %d new requests failed; interruption %d ms (kill to the end of the last failed request)",
+		withdrawn.Sub(killed).Milliseconds(), failed, total, interruption.Milliseconds())
+
+	moved := 0
+	for _, k := range kept {
+		by, err := k.get()
+		if err != nil {
+			t.Fatalf("an established connection broke when mux1 was killed: %v", err)
+		}
+		if by != first[k] {
+			t.Errorf("a connection moved from %s to %s", first[k], by)
+		}
+		moved++
+	}
+	t.Logf("%d established connections carried on to the same PortalVM", moved)
+}
