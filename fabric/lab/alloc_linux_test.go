@@ -11,6 +11,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/offload/checksum"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 )
 
@@ -26,7 +27,7 @@ func TestBridgeToKernelAllocs(t *testing.T) {
 	defer b.Close()
 	b.SetReceiver(func([]byte) {})
 	m := runtime.Machine{Name: "m", Addr: netip.MustParsePrefix("10.99.7.2/24"), MAC: header.MAC{0x02, 0, 0, 0, 0, 1}}
-	g, err := startKernelGuest(context.Background(), ns, m, a, false, nil)
+	g, err := startKernelGuest(context.Background(), ns, m, a, false, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +51,35 @@ func TestBridgeToKernelAllocs(t *testing.T) {
 	ip[24], ip[25] = 0, byte(8+64)
 	if n := testing.AllocsPerRun(200, func() { g.toKernelFrame(frame) }); n != 0 {
 		t.Errorf("toKernelFrame: %.1f allocations per frame, want 0", n)
+	}
+	// A TCP segment: held by the coalescer, and written when the port's
+	// queue is found empty.
+	tcp := make([]byte, 14+20+20+100)
+	copy(tcp, frame[:14+20])
+	tip := tcp[14:]
+	tip[2], tip[3], tip[9] = 0, byte(len(tip)), 6
+	tip[10], tip[11] = 0, 0
+	sum = 0
+	for i := 0; i < 20; i += 2 {
+		sum += uint32(tip[i])<<8 | uint32(tip[i+1])
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	tip[10], tip[11] = byte(^sum>>8), byte(^sum)
+	tip[20], tip[21], tip[22], tip[23] = 0x30, 0x39, 0x00, 0x50
+	tip[32], tip[33] = 0x50, 0x10 // data offset 5, ACK
+	seg := tip[20:]
+	c := ^checksum.Sum(seg, checksum.PseudoHeader(netip.AddrFrom4([4]byte(tip[12:16])), netip.AddrFrom4([4]byte(tip[16:20])), 6, len(seg)))
+	seg[16], seg[17] = byte(c>>8), byte(c)
+	if n := testing.AllocsPerRun(200, func() { g.toKernelFrame(tcp) }); n != 0 {
+		t.Errorf("toKernelFrame of a TCP segment: %.1f allocations per frame, want 0", n)
+	}
+	if g.gro.Held() != 0 {
+		t.Errorf("%d flows still held after the port's queue emptied", g.gro.Held())
+	}
+	if st := g.gro.Stats(); st.BadChecksum != 0 || st.PassThrough >= st.Packets {
+		t.Errorf("coalescer %+v: want the TCP segments held, not passed through", st)
 	}
 	if st := g.stats(); st.ToKernel == 0 || st.Dropped != 0 {
 		t.Errorf("stats %+v: want frames written and none dropped", st)

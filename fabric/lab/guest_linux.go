@@ -14,6 +14,8 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/offload/gro"
+	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/tap"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
@@ -29,6 +31,10 @@ type kernelGuest struct {
 	port     *netsim.Port
 	dev      *tap.Device
 	tso      bool // the TAP accepts csum|tso4
+	// gro coalesces the TCP segments to the kernel into super-frames
+	// (nil: every frame is written as it comes); emit is g.write.
+	gro      *gro.Coalescer
+	emit     gro.Emit
 	attached bool // the port's receiver is set: close closes the port
 	wg       sync.WaitGroup
 
@@ -36,13 +42,16 @@ type kernelGuest struct {
 	servers map[uint16]*http.Server // by TCP port; nil while stopped (SetServing)
 	closed  bool
 
-	fromKernel, toKernel, super, dropped atomic.Uint64
+	fromKernel, toKernel, super, dropped, merged atomic.Uint64
 }
 
 // startKernelGuest makes ns, puts a TAP device configured as m in it,
 // serves HTTP there on the TCP ports serve lists, and bridges the TAP to
 // port. With tso, the TAP accepts checksum and TCPv4 segmentation offloads.
-func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *netsim.Port, tso bool, serve []uint16) (g *kernelGuest, err error) {
+// With coalesce, the TCP segments of a burst to the kernel are merged
+// (package offload/gro) into super-frames written with a GSO virtio-net
+// header.
+func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *netsim.Port, tso, coalesce bool, serve []uint16) (g *kernelGuest, err error) {
 	if err := addNamespace(ctx, ns); err != nil {
 		return nil, err
 	}
@@ -53,6 +62,12 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 			g = nil
 		}
 	}()
+	g.emit = g.write
+	if coalesce {
+		if g.gro, err = gro.NewCoalescer(gro.Config{NetworkOffset: header.EthernetMinSize}); err != nil {
+			return nil, err
+		}
+	}
 	// The fabric speaks IPv4: keep the kernel's IPv6 chatter (router
 	// solicitations, MLD) off the wire.
 	for _, k := range []string{"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"} {
@@ -166,18 +181,39 @@ func (g *kernelGuest) fromKernelLoop() {
 	}
 }
 
-// toKernelFrame is the port's receiver: it writes the frame to the TAP
-// with an empty virtio-net header (a complete packet the kernel checks).
+// toKernelFrame is the port's receiver. Without coalescing it writes the
+// frame to the TAP with an empty virtio-net header (a complete packet the
+// kernel checks). With it, the frame joins the super-frame of its TCP flow
+// (or passes through), and what is held is written once the port's queue
+// is empty: the end of the burst, as a NAPI poll ends, so nothing waits
+// for a timer.
 func (g *kernelGuest) toKernelFrame(frame []byte) {
-	if err := g.dev.WritePacket(virtio.NetHdr{}, frame); err != nil {
-		g.dropped.Add(1)
+	if g.gro == nil {
+		_ = g.write(virtio.NetHdr{}, frame)
 		return
 	}
+	_ = g.gro.Add(virtio.NetHdr{}, frame, g.emit)
+	if g.port.Stats().Queued == 0 {
+		_ = g.gro.Flush(g.emit)
+	}
+}
+
+// write writes one frame to the TAP, counting it; it never fails, so a
+// Coalescer carries on after a frame the kernel refused.
+func (g *kernelGuest) write(h virtio.NetHdr, frame []byte) error {
+	if err := g.dev.WritePacket(h, frame); err != nil {
+		g.dropped.Add(1)
+		return nil
+	}
 	g.toKernel.Add(1)
+	if h.IsGSO() {
+		g.merged.Add(1)
+	}
+	return nil
 }
 
 func (g *kernelGuest) stats() GuestStats {
-	return GuestStats{FromKernel: g.fromKernel.Load(), ToKernel: g.toKernel.Load(), Super: g.super.Load(), Dropped: g.dropped.Load()}
+	return GuestStats{FromKernel: g.fromKernel.Load(), ToKernel: g.toKernel.Load(), Super: g.super.Load(), Merged: g.merged.Load(), Dropped: g.dropped.Load()}
 }
 
 // close stops serving, closes the TAP and the port, and deletes the

@@ -14,7 +14,7 @@ import (
 // kernelGuest needs Linux.
 type kernelGuest struct{ ns string }
 
-func startKernelGuest(context.Context, string, runtime.Machine, *netsim.Port, bool, []uint16) (*kernelGuest, error) {
+func startKernelGuest(context.Context, string, runtime.Machine, *netsim.Port, bool, bool, []uint16) (*kernelGuest, error) {
 	return nil, ErrUnsupported
 }
 

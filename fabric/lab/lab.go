@@ -42,6 +42,11 @@ type Options struct {
 	// (TUNSETOFFLOAD csum|tso4): its vNIC segments and checksums in
 	// software, as for the runtime's gVisor guests.
 	NoOffload bool
+	// NoGRO writes every frame to a machine's TAP as it comes. By
+	// default the TCP segments of a burst are merged into super-frames
+	// with a GSO virtio-net header (package offload/gro), so the kernel
+	// takes one write and one packet per burst of a flow.
+	NoGRO bool
 	// Router chooses what runs the BGP gateways (the BGPVM): RouterOurs
 	// (the default, the runtime's rras router and bgp speaker in this
 	// process), RouterBIRD (BIRD 2) or RouterFRR (FRR's zebra and bgpd) in
@@ -65,6 +70,7 @@ const (
 type Lab struct {
 	prefix    string
 	noOffload bool
+	noGRO     bool
 	freePorts []uint16
 	rt        *runtime.Runtime
 
@@ -96,7 +102,7 @@ func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
 		return nil, fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
 			ErrExists, strings.Join(left, ", "), prefix, prefix)
 	}
-	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, freePorts: opts.FreePorts, guests: map[string]*kernelGuest{}, routers: map[string]*kernelRouter{}}
+	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, noGRO: opts.NoGRO, freePorts: opts.FreePorts, guests: map[string]*kernelGuest{}, routers: map[string]*kernelRouter{}}
 	ro := opts.Runtime
 	ro.Guests = l.attach
 	switch opts.Router {
@@ -240,6 +246,9 @@ type GuestStats struct {
 	FromKernel, ToKernel uint64 // frames
 	// Super are the TCP super-segments among FromKernel (TSO).
 	Super uint64
+	// Merged are the super-frames among ToKernel, each written for
+	// several TCP segments (GRO).
+	Merged uint64
 	// Dropped are frames from the kernel that claimed a segmentation
 	// offload the TAP never accepted, or had a malformed virtio-net
 	// header, plus frames the kernel refused.
@@ -308,7 +317,7 @@ func (l *Lab) attach(ctx context.Context, m runtime.Machine, port *netsim.Port) 
 	if serve && len(m.Endpoints) == 0 {
 		ports = append(ports, 80)
 	}
-	g, err := startKernelGuest(ctx, l.Namespace(m.Name), m, port, tso, ports)
+	g, err := startKernelGuest(ctx, l.Namespace(m.Name), m, port, tso, !l.noGRO, ports)
 	if err != nil {
 		return nil, err
 	}

@@ -136,6 +136,10 @@ func TestSeedWithKernelGuests(t *testing.T) {
 	if st.Super == 0 {
 		t.Errorf("%s sent no TCP super-segments: %+v", by, st)
 	}
+	// ... and ClientVM's TAP took the segments of bursts merged (GRO).
+	if st, _ := l.Stats("ClientVM"); st.Merged == 0 {
+		t.Errorf("ClientVM received no merged super-frames: %+v", st)
+	}
 
 	for _, m := range l.Machines() {
 		st, _ := l.Stats(m)

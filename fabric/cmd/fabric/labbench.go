@@ -31,7 +31,7 @@ func runLabBench(ctx context.Context, args []string, out io.Writer) error {
 	conns := flags.Int("connections", 16, "wrk's connections")
 	streams := flags.String("streams", "1,8", "iperf3 parallel streams to measure, comma-separated")
 	noDown := flags.Bool("no-download", false, "skip iperf3 -R (the PortalVM sends)")
-	builds := flags.String("builds", "ours,kernel", "what to build, in order: ours (the fabric in this process), ours-bird (ours with BIRD as the router), ours-no-offload (no TAP offloads), kernel (kernel parts only); the first is the ratio's numerator, the last its denominator")
+	builds := flags.String("builds", "ours,kernel", "what to build, in order: ours (the fabric in this process), ours-bird (ours with BIRD as the router), ours-no-offload (no TAP offloads), ours-no-gro (frames to the kernel written one by one), kernel (kernel parts only); each but the last gets a ratio to the last")
 	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile of this process (our data plane) under load in the first round of the first build to this file")
 	if err := flags.Parse(args); err != nil {
 		return err
@@ -46,7 +46,7 @@ func runLabBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	names := strings.Split(*builds, ",")
 	for _, b := range names {
-		if !slices.Contains([]string{"ours", "ours-bird", "ours-no-offload", "kernel"}, b) {
+		if !slices.Contains([]string{"ours", "ours-bird", "ours-no-offload", "ours-no-gro", "kernel"}, b) {
 			return fmt.Errorf("lab bench: unknown build %q", b)
 		}
 	}
@@ -77,8 +77,9 @@ func runLabBench(ctx context.Context, args []string, out io.Writer) error {
 	for _, b := range names {
 		header += b + "\t"
 	}
-	if len(names) > 1 {
-		header += names[0] + "/" + names[len(names)-1] + "\t"
+	last := names[len(names)-1]
+	for _, b := range names[:len(names)-1] {
+		header += b + "/" + last + "\t"
 	}
 	fmt.Fprintln(tw, header)
 	for j, m := range results[names[0]][0] {
@@ -92,8 +93,8 @@ func runLabBench(ctx context.Context, args []string, out io.Writer) error {
 			med = append(med, median(vals))
 			row += strconv.FormatFloat(med[len(med)-1], 'f', precision(med[len(med)-1]), 64) + "\t"
 		}
-		if len(med) > 1 && med[len(med)-1] != 0 {
-			row += fmt.Sprintf("%.2f\t", med[0]/med[len(med)-1])
+		for _, v := range med[:len(med)-1] {
+			row += fmt.Sprintf("%.2f\t", v/med[len(med)-1])
 		}
 		fmt.Fprintln(tw, row)
 	}
@@ -126,6 +127,8 @@ func benchBuild(ctx context.Context, build string, opts lab.LoadOptions, prof *o
 			o.Router = lab.RouterBIRD
 		case "ours-no-offload":
 			o.NoOffload = true
+		case "ours-no-gro":
+			o.NoGRO = true
 		}
 		l, err := lab.Up(ctx, topo, o)
 		if err != nil {
