@@ -67,16 +67,25 @@ func hasLocal(lb slb.LoadBalancer, pa netip.Addr) bool {
 	return false
 }
 
-// configure gives the host agent lbs. When local DIPs leave, it first
-// keeps them for drainGrace (see withLeaving), then applies lbs exactly,
-// unless another programming came meanwhile. It holds a.mu.
+// configure gives the host agent lbs, placed where the VMs are now (see
+// Runtime.placed). When local DIPs leave, it first keeps them for
+// drainGrace (see withLeaving), then applies lbs exactly, unless another
+// programming came meanwhile. It holds a.mu.
 func (a *agentHost) configure(lbs []slb.LoadBalancer) error {
 	if a.grace != nil {
 		a.grace.Stop()
 		a.grace = nil
 	}
-	prev := a.lbs
+	prev := a.applied
 	a.lbs = lbs
+	lbs = a.rt.placed(lbs)
+	a.applied = lbs
+	a.probes = map[netip.Addr][]probeRef{}
+	for _, lb := range lbs {
+		for dip, probe := range probedDIPs(lb, a.h.spec.PA.Addr()) {
+			a.probes[dip] = append(a.probes[dip], probeRef{lb.Name, probe})
+		}
+	}
 	a.seq++
 	seq := a.seq
 	if merged, ok := withLeaving(prev, lbs, a.h.spec.PA.Addr()); ok && a.h.agent.Configure(merged...) == nil {

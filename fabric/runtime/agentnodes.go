@@ -30,20 +30,18 @@ import (
 // resource's status message instead.
 
 // agentHost programs a host: the load balancers of its host agent and the
-// CA-to-PA mappings of its virtual switch.
+// CA-to-PA mappings of its virtual switch; it moves here the VMs whose
+// NICs the controller moved here (migrate).
 type agentHost struct {
 	rt *Runtime
 	h  *hostNode
 
-	// started are the NICs the runtime attached to the host, with the
-	// endpoints they started with.
-	started map[string][]Endpoint
-
 	mu       sync.Mutex
 	mappings map[caKey]paMAC           // programmed into the vswitch
-	probes   map[netip.Addr][]probeRef // local DIP -> the probes that watch it, per the last slice
-	drift    string                    // what the slice asks that the host cannot change
+	probes   map[netip.Addr][]probeRef // local DIP -> the probes that watch it, per the applied load balancers
+	ifaces   []agent.HostInterface     // the NICs of the last slice
 	lbs      []slb.LoadBalancer        // the load balancers of the last slice
+	applied  []slb.LoadBalancer        // lbs placed where the VMs are (see Runtime.placed), as the host agent has them
 	grace    *time.Timer               // pending end of a drain grace (see configure)
 	seq      uint64                    // configurations given; a grace ends only the one it began with
 }
@@ -61,33 +59,43 @@ type paMAC struct {
 type probeRef struct{ lb, probe string }
 
 func (rt *Runtime) newAgentHost(h *hostNode) *agentHost {
-	a := &agentHost{rt: rt, h: h, mappings: map[caKey]paMAC{}, probes: map[netip.Addr][]probeRef{},
-		started: map[string][]Endpoint{}}
+	a := &agentHost{rt: rt, h: h, mappings: map[caKey]paMAC{}, probes: map[netip.Addr][]probeRef{}}
 	pas := map[string]netip.Addr{}
 	for _, x := range rt.topo.Hosts {
 		pas[x.Name] = x.PA.Addr()
 	}
 	// What startHost programmed: the topology's load balancers, and every
 	// VM's mapping.
-	a.lbs = rt.topo.LoadBalancers
+	a.lbs, a.applied = rt.topo.LoadBalancers, rt.topo.LoadBalancers
 	for _, m := range rt.topo.Machines {
 		if m.Host == "" {
 			continue
 		}
 		a.mappings[caKey{m.VNI, m.Addr.Addr()}] = paMAC{pas[m.Host], m.MAC}
-		if m.Host == h.spec.Name {
-			a.started[m.Name] = m.Endpoints
-		}
 	}
+	rt.place.register(a, nil)
 	return a
 }
 
 // ProgramHost implements agent.HostNode: the host agent gets the slice's
-// load balancers, and the vswitch its mappings (new and moved ones set,
-// those no longer in the slice deleted).
-func (a *agentHost) ProgramHost(_ context.Context, s *agent.HostSlice) error {
+// load balancers, the vswitch its mappings (new and moved ones set, those
+// no longer in the slice deleted), and the VMs of the slice's NICs that
+// are on another host of the runtime move here.
+func (a *agentHost) ProgramHost(ctx context.Context, s *agent.HostSlice) error {
+	if err := a.program(s); err != nil {
+		return err
+	}
+	var errs []error
+	for _, ifc := range s.Interfaces {
+		errs = append(errs, a.rt.migrate(ctx, ifc.Name, a))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *agentHost) program(s *agent.HostSlice) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.ifaces = s.Interfaces
 	if err := a.configure(s.LoadBalancers); err != nil {
 		return fmt.Errorf("host agent: %w", err)
 	}
@@ -127,25 +135,20 @@ func (a *agentHost) ProgramHost(_ context.Context, s *agent.HostSlice) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	a.probes = map[netip.Addr][]probeRef{}
-	for _, lb := range s.LoadBalancers {
-		for dip, probe := range probedDIPs(lb, a.h.spec.PA.Addr()) {
-			a.probes[dip] = append(a.probes[dip], probeRef{lb.Name, probe})
-		}
-	}
-	a.drift = a.endpointDrift(s)
 	a.rt.progress(a.h.spec.Name, "agent", "programmed: %d load balancer(s), %d mapping(s)", len(s.LoadBalancers), len(want))
 	return nil
 }
 
-// endpointDrift says which NICs of s differ from the vNICs the runtime
-// attached: endpoints and vNICs are fixed at start.
-func (a *agentHost) endpointDrift(s *agent.HostSlice) string {
+// endpointDrift says which NICs of ifaces differ from the vNICs on the
+// host: the runtime attaches NICs at start (a NIC moves between its
+// hosts), with endpoints that do not change.
+func (a *agentHost) endpointDrift(ifaces []agent.HostInterface) string {
 	var out []string
 	seen := map[string]bool{}
-	for _, ifc := range s.Interfaces {
+	here := a.rt.place.on(a.h.spec.Name)
+	for _, ifc := range ifaces {
 		seen[ifc.Name] = true
-		eps, ok := a.started[ifc.Name]
+		eps, ok := here[ifc.Name]
 		if !ok {
 			out = append(out, ifc.Name+" is not attached (the runtime attaches NICs at start)")
 			continue
@@ -154,7 +157,7 @@ func (a *agentHost) endpointDrift(s *agent.HostSlice) string {
 			out = append(out, ifc.Name+"'s endpoints differ from those it started with")
 		}
 	}
-	for _, n := range slices.Sorted(maps.Keys(a.started)) {
+	for _, n := range slices.Sorted(maps.Keys(here)) {
 		if !seen[n] {
 			out = append(out, n+" is still attached")
 		}
@@ -187,8 +190,9 @@ func probedDIPs(lb slb.LoadBalancer, pa netip.Addr) map[netip.Addr]string {
 func (a *agentHost) HostStatus(context.Context) (model.HostStatus, error) {
 	a.mu.Lock()
 	probes := maps.Clone(a.probes)
-	drift := a.drift
+	ifaces := a.ifaces
 	a.mu.Unlock()
+	drift := a.endpointDrift(ifaces)
 	st := model.HostStatus{Counters: map[string]uint64{}}
 	agentStats := a.h.agent.Stats()
 	probed := agentStats.Probes >= uint64(len(probes))
@@ -233,6 +237,7 @@ type agentMux struct {
 	mu    sync.Mutex
 	peers bgpPeers
 	drift string
+	lbs   []slb.LoadBalancer // of the last slice
 }
 
 // snatConfig is the SNAT manager's configuration: the union of the load
@@ -252,9 +257,12 @@ type snatConfig struct {
 func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.n.m.Configure(ctx, s.LoadBalancers...); err != nil {
+	// Where the VMs are: a NIC the controller moved goes on being sent
+	// its flows where it is until it has moved.
+	if err := a.n.m.Configure(ctx, a.rt.placed(s.LoadBalancers)...); err != nil {
 		return fmt.Errorf("mux: %w", err)
 	}
+	a.lbs = s.LoadBalancers
 	if err := a.snat.set(a.rt, a.n.spec.Name, s.LoadBalancers); err != nil {
 		return err
 	}
@@ -276,6 +284,20 @@ func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 		a.drift = "not applied: the ASN (fixed at start)"
 	}
 	a.rt.progress(a.n.spec.Name, "agent", "programmed: %d load balancer(s), %d SNAT lease(s)", len(s.LoadBalancers), leases)
+	return nil
+}
+
+// reconfigure gives the Mux the load balancers of its last slice again,
+// placed where the VMs are now (after a migration).
+func (a *agentMux) reconfigure(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.lbs == nil {
+		return nil // not programmed yet: it will be, placed
+	}
+	if err := a.n.m.Configure(ctx, a.rt.placed(a.lbs)...); err != nil {
+		return fmt.Errorf("%s: mux: %w", a.n.spec.Name, err)
+	}
 	return nil
 }
 

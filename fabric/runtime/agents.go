@@ -31,10 +31,12 @@ func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 	var runs []func(context.Context) error
 	snat := &snatConfig{byMux: map[string][]slb.LoadBalancer{}}
 	for _, n := range rt.muxes {
-		a, err := agent.NewMux(named(n.spec.Name), &agentMux{rt: rt, n: n, snat: snat, peers: peersOf(n.spec.Peers)})
+		node := &agentMux{rt: rt, n: n, snat: snat, peers: peersOf(n.spec.Peers)}
+		a, err := agent.NewMux(named(n.spec.Name), node)
 		if err != nil {
 			return nil, err
 		}
+		rt.place.register(nil, node)
 		runs = append(runs, a.Run)
 	}
 	var hosts []*agentHost

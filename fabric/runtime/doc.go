@@ -39,6 +39,16 @@
 // forwards, a NIC's endpoints or a NIC added or removed) is named in the
 // status message. Without the controller the nodes keep their last state.
 //
+// A NIC the controller moves to another host of the runtime is live
+// migrated there by the new host's agent: the VM's end of its wire is
+// replugged into the new host's virtual switch (the guest keeps its stack
+// and its connections), the old host's slb host agent hands the DIP's
+// inbound flows to the new one, and the host agents and Muxes are
+// programmed with the VM where it now is; the Muxes' established flows of
+// the DIP follow it at once. Until a VM has moved, the runtime programs
+// the load balancers with the VM where it is. Connections the VM opened
+// (SNAT) are not carried over.
+//
 // A runtime may run a part of the topology: Options.Nodes names the
 // gateways, Muxes and hosts it runs (a host with its VMs), and
 // Options.Uplinks attaches each network those nodes are on to a real link

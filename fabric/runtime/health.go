@@ -26,9 +26,8 @@ var (
 // verdicts (reported through OnHealth; the agent starts with every DIP
 // up) and the instances marked busy.
 type health struct {
-	dips []netip.Addr // local DIPs with a probe, sorted
-
 	mu   sync.Mutex
+	dips []netip.Addr // local DIPs with a probe, sorted; a migration moves them
 	up   map[netip.Addr]bool
 	busy map[netip.Addr]bool
 }
@@ -73,6 +72,9 @@ func (rt *Runtime) startHostStack(h *hostNode) (*guest.Guest, error) {
 
 // onHealth is the host agent's OnHealth: every Mux hears of the change.
 func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
+	if host, ok := rt.place.hostOf(dip); ok && host != h.spec.Name {
+		return // its VM moved away: the old host's probes no longer count
+	}
 	h.health.mu.Lock()
 	busy := h.health.busy[dip]
 	// A report computed before a SetBusy may arrive after it: busy wins.
@@ -96,10 +98,13 @@ func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
 // unhealthy lists the local DIPs that have not passed a probe yet or are
 // down (busy ones aside).
 func (h *hostNode) unhealthy() []netip.Addr {
-	if len(h.health.dips) == 0 {
+	h.health.mu.Lock()
+	n := len(h.health.dips)
+	h.health.mu.Unlock()
+	if n == 0 {
 		return nil
 	}
-	probed := h.agent.Stats().Probes >= uint64(len(h.health.dips))
+	probed := h.agent.Stats().Probes >= uint64(n)
 	h.health.mu.Lock()
 	defer h.health.mu.Unlock()
 	var out []netip.Addr
@@ -139,10 +144,11 @@ func (rt *Runtime) SetReady(_ context.Context, addr netip.Addr) error {
 
 func (rt *Runtime) setBusy(addr netip.Addr, busy bool) error {
 	for _, h := range rt.sortedHosts() {
+		h.health.mu.Lock()
 		if !slices.Contains(h.health.dips, addr) {
+			h.health.mu.Unlock()
 			continue
 		}
-		h.health.mu.Lock()
 		h.health.busy[addr] = busy
 		h.health.mu.Unlock()
 		what := "ready (Set-RoleInstanceStatus -Ready)"
@@ -159,10 +165,12 @@ func (rt *Runtime) setBusy(addr netip.Addr, busy bool) error {
 // healthy reports whether dip is up and not busy.
 func (rt *Runtime) healthy(dip netip.Addr) bool {
 	for _, h := range rt.sortedHosts() {
-		if slices.Contains(h.health.dips, dip) {
-			h.health.mu.Lock()
-			defer h.health.mu.Unlock()
-			return h.health.up[dip] && !h.health.busy[dip]
+		h.health.mu.Lock()
+		ok := slices.Contains(h.health.dips, dip)
+		up := ok && h.health.up[dip] && !h.health.busy[dip]
+		h.health.mu.Unlock()
+		if ok {
+			return up
 		}
 	}
 	return false

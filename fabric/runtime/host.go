@@ -167,19 +167,12 @@ func (rt *Runtime) attachToHost(ctx context.Context, m Machine) error {
 		return fmt.Errorf("%s: host %q does not exist", m.Name, m.Host)
 	}
 	switchSide, vmSide := netsim.NewWire(m.Host+"."+m.Name, netsim.WireConfig{Queue: rt.opts.queue()})
-	var eps []vswitch.Endpoint
-	for _, e := range m.Endpoints {
-		kind := vswitch.Input
-		if e.Internal {
-			kind = vswitch.Internal
-		}
-		eps = append(eps, vswitch.Endpoint{Name: e.Name, Kind: kind, Protocol: e.Proto, Port: e.Port})
-	}
-	if _, err := h.sw.AddVNIC(vswitch.VNICConfig{Name: m.Name, Port: switchSide, MAC: hw(m.MAC), Addr: m.Addr.Addr(), VNI: m.VNI, Endpoints: eps, TSO: true}); err != nil {
+	if _, err := h.sw.AddVNIC(vnicConfig(m, switchSide)); err != nil {
 		switchSide.Close()
 		vmSide.Close()
 		return fmt.Errorf("%s: %w", m.Name, err)
 	}
+	rt.place.add(m, h.spec.PA.Addr(), vmSide)
 	return rt.addMachine(ctx, m, vmSide)
 }
 

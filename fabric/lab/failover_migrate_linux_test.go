@@ -1,0 +1,207 @@
+//go:build linux
+
+package lab_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/agent"
+	"github.com/sdnfabric/sdnfabric/fabric/controller"
+	"github.com/sdnfabric/sdnfabric/fabric/lab"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
+	"github.com/sdnfabric/sdnfabric/provision/jitter"
+)
+
+// pacedDownload is a download read in 32 KiB reads every 2 ms, which
+// records the longest pause between two reads.
+type pacedDownload struct {
+	mu    sync.Mutex
+	n     int64
+	stall time.Duration
+	done  chan error
+}
+
+// startDownload GETs url?bytes=size with new connections until one is
+// served by want, and reads it in the background.
+func startDownload(t *testing.T, c *http.Client, url, want string, size int) *pacedDownload {
+	t.Helper()
+	var resp *http.Response
+	for range 50 {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s?bytes=%d", url, size), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err = c.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		if resp.Header.Get(runtime.ServedBy) == want {
+			break
+		}
+		resp.Body.Close()
+		resp = nil
+	}
+	if resp == nil {
+		t.Fatalf("no download from %s served by %s", url, want)
+	}
+	d := &pacedDownload{done: make(chan error, 1)}
+	go func() {
+		defer resp.Body.Close()
+		buf := make([]byte, 32<<10)
+		last := time.Now()
+		for {
+			k, err := resp.Body.Read(buf)
+			now := time.Now()
+			d.mu.Lock()
+			d.stall = max(d.stall, now.Sub(last))
+			d.n += int64(k)
+			n := d.n
+			d.mu.Unlock()
+			last = now
+			switch {
+			case err == io.EOF && n == int64(size):
+				d.done <- nil
+				return
+			case err != nil:
+				d.done <- fmt.Errorf("after %d of %d bytes: %v", n, size, err)
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	return d
+}
+
+func (d *pacedDownload) read() (int64, time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n, d.stall
+}
+
+// TestFailoverMigrate is failover scenario 3 (issue 11): the seed runs
+// with the controller in process and an agent on every node; from
+// ClientVM's namespace a download through the VIP (the load-balancing
+// rule, so the Mux's flow table carries it) runs from PortalVM1 when its
+// NIC moves from host1 to host2 in the controller. Host2's agent moves
+// the VM: its namespace and kernel TCP state stay as they are while its
+// TAP's port is replugged into host2's virtual switch, host1's flow state
+// of the DIP goes to host2, and every node is programmed with the VM
+// where it is. The download completes with every byte (kernel TCP on both
+// ends); the longest pause in it is reported.
+func TestFailoverMigrate(t *testing.T) {
+	needLab(t)
+	p := prefix(t, "ffmig")
+	ctx := t.Context()
+	data, err := os.ReadFile("../examples/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := model.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := controller.New(controller.Config{Store: memstore.New(memstore.Options{}), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ctl.Apply(ctx, objs); err != nil {
+		t.Fatal(err)
+	}
+	state, _, err := ctl.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, err := runtime.FromModel(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	migrated := make(chan runtime.Progress, 1)
+	l, err := lab.Up(ctx, topo, lab.Options{Prefix: p, Runtime: runtime.Options{Progress: func(pr runtime.Progress) {
+		if pr.Event == "migrated" {
+			select {
+			case migrated <- pr:
+			default:
+			}
+		}
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	if err := l.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop, err := l.Runtime().StartAgents(agent.Config{Backend: ctl, Logger: slog.New(slog.DiscardHandler),
+		StatusInterval: 200 * time.Millisecond, Settle: 10 * time.Millisecond,
+		Backoff: jitter.FullJitter{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	eventually(t, "every host programmed", 10*time.Second, func() bool {
+		for _, h := range []string{"host1", "host2"} {
+			o, err := ctl.Get(ctx, model.KindHost, h)
+			var st model.HostStatus
+			if err != nil || len(o.Status) == 0 || json.Unmarshal(o.Status, &st) != nil || st.ObservedGeneration != o.Metadata.Generation || !st.Ready {
+				return false
+			}
+		}
+		return true
+	})
+
+	const size = 24 << 20
+	d := startDownload(t, l.HTTPClient("clientvm"), "http://"+l.Runtime().VIPs()[0].String()+"/", "portalvm1", size)
+	eventually(t, "4 MiB downloaded", 10*time.Second, func() bool { n, _ := d.read(); return n >= 4<<20 })
+
+	o, err := ctl.Get(ctx, model.KindNetworkInterface, "portalvm1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nic model.NetworkInterfaceSpec
+	if err := json.Unmarshal(o.Spec, &nic); err != nil {
+		t.Fatal(err)
+	}
+	nic.Host = "host2"
+	if err := o.SetSpec(&nic); err != nil {
+		t.Fatal(err)
+	}
+	o.Status, o.Metadata.ResourceVersion = nil, ""
+	at, _ := d.read()
+	if _, _, err := ctl.Apply(ctx, []model.Object{o}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case pr := <-migrated:
+		t.Logf("%s %s", pr.Node, pr.Detail)
+	case <-time.After(10 * time.Second):
+		t.Fatal("portalvm1 did not migrate")
+	}
+	select {
+	case err := <-d.done:
+		n, stall := d.read()
+		if err != nil {
+			t.Fatalf("download across the migration: %v", err)
+		}
+		t.Logf("%d MiB downloaded by ClientVM's kernel from PortalVM1's, %.1f MiB of it after the NIC moved; longest pause between reads %s",
+			n>>20, float64(n-at)/(1<<20), stall.Round(time.Millisecond))
+		if n-at < 1<<20 {
+			t.Errorf("only %d bytes came after the move: the download did not cross it", n-at)
+		}
+	case <-time.After(30 * time.Second):
+		n, _ := d.read()
+		t.Fatalf("the download stalled after %d of %d bytes", n, size)
+	}
+	// New connections reach PortalVM1 on host2 (the inbound NAT rule).
+	if _, by, err := get(ctx, l.HTTPClient("clientvm"), "http://"+l.Runtime().VIPs()[0].String()+":8080/"); err != nil || by != "portalvm1" {
+		t.Errorf("VIP:8080 after the migration: served by %q, %v", by, err)
+	}
+}
