@@ -74,6 +74,7 @@ func BenchmarkBuild(b *testing.B) {
 	for _, n := range sizes {
 		bs := ours(n)
 		b.Run(fmt.Sprintf("impl=sdnfabric/N=%d", n), func(b *testing.B) {
+			defer cpuTime(b)()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := maglev.New(size, bs); err != nil {
@@ -84,6 +85,7 @@ func BenchmarkBuild(b *testing.B) {
 		cs := theirs(n)
 		ml := newCilium(b)
 		b.Run(fmt.Sprintf("impl=cilium/N=%d", n), func(b *testing.B) {
+			defer cpuTime(b)()
 			b.ReportAllocs()
 			for b.Loop() {
 				ml.GetLookupTable(slices.Values(cs))
