@@ -104,7 +104,8 @@ func fetch(t *testing.T, ctx context.Context, d *lab.Distributed, url string, n 
 // and every node in a process and namespace of its own: the client's
 // kernel reaches the VIP through the NAT agent, the BGPVM agent, the Mux
 // agent and the host agents, over Linux bridges between the namespaces;
-// Close removes everything.
+// a PortalVM reaches the outside server through SNAT (its host's agent
+// and the Mux's are different processes); Close removes everything.
 func TestDistributedSeed(t *testing.T) {
 	needDistributed(t)
 	d := upDistributed(t, "a", seedObjects(t), lab.DistOptions{})
@@ -115,7 +116,23 @@ func TestDistributedSeed(t *testing.T) {
 	if len(seen) != 2 {
 		t.Errorf("served by %v, want both PortalVMs", seen)
 	}
-	prefix := strings.TrimSuffix(d.Namespace(""), "")
+	// Outbound SNAT across processes: host2's agent SNATs portalvm2's
+	// connection into the controller's allocation, and mux1's agent,
+	// another process, sends the reply back to host2.
+	c := d.HTTPClient("portalvm2")
+	c.Timeout = time.Second
+	var body, by string
+	var err error
+	for ctx.Err() == nil {
+		if body, by, err = get(ctx, c, "http://203.0.113.80/"); err == nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil || by != "internetvm" || !strings.Contains(body, "you are 203.0.113.2:") {
+		t.Errorf("portalvm2 to the outside server: %q by %q, %v", body, by, err)
+	}
+	prefix := d.Namespace("")
 	d.Close()
 	if left, _ := lab.Namespaces(prefix); len(left) != 0 {
 		t.Errorf("after Close: %v", left)

@@ -99,6 +99,9 @@ func (a *agentHost) program(s *agent.HostSlice) error {
 	if err := a.configure(s.LoadBalancers); err != nil {
 		return fmt.Errorf("host agent: %w", err)
 	}
+	if a.rt.allocated != nil {
+		a.rt.allocated.set(s.SNAT)
+	}
 	want := map[caKey]paMAC{}
 	vnis := map[string]uint32{}
 	for _, ifc := range s.Interfaces {
@@ -234,10 +237,11 @@ type agentMux struct {
 	n    *muxNode
 	snat *snatConfig
 
-	mu    sync.Mutex
-	peers bgpPeers
-	drift string
-	lbs   []slb.LoadBalancer // of the last slice
+	mu        sync.Mutex
+	peers     bgpPeers
+	drift     string
+	lbs       []slb.LoadBalancer     // of the last slice
+	allocated map[mux.SNATLease]bool // leases of the controller's allocations programmed (see allocatedSNAT)
 }
 
 // snatConfig is the SNAT manager's configuration: the union of the load
@@ -263,14 +267,18 @@ func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 		return fmt.Errorf("mux: %w", err)
 	}
 	a.lbs = s.LoadBalancers
-	if err := a.snat.set(a.rt, a.n.spec.Name, s.LoadBalancers); err != nil {
-		return err
-	}
 	leases := 0
-	for l := range a.rt.snat.Leases() {
-		ml := mux.SNATLease{VIP: l.VIP, Protocol: l.Protocol, Port: l.First, HostPA: l.Host, VNI: l.VNI, DIP: l.DIP}
-		if a.n.m.LeaseSNAT(ml) == nil {
-			leases++
+	if a.rt.allocated != nil {
+		leases = a.programAllocated(s)
+	} else {
+		if err := a.snat.set(a.rt, a.n.spec.Name, s.LoadBalancers); err != nil {
+			return err
+		}
+		for l := range a.rt.snat.Leases() {
+			ml := mux.SNATLease{VIP: l.VIP, Protocol: l.Protocol, Port: l.First, HostPA: l.Host, VNI: l.VNI, DIP: l.DIP}
+			if a.n.m.LeaseSNAT(ml) == nil {
+				leases++
+			}
 		}
 	}
 	err := a.peers.sync(ctx, a.n.sp, s.Mux.Peers, func(p Peer) bgp.PeerConfig {
@@ -299,6 +307,28 @@ func (a *agentMux) reconfigure(ctx context.Context) error {
 		return fmt.Errorf("%s: mux: %w", a.n.spec.Name, err)
 	}
 	return nil
+}
+
+// programAllocated makes the Mux's SNAT leases those of the slice's
+// allocations (a runtime of a part of the topology: see allocatedSNAT),
+// releasing those no longer allocated; it returns how many it holds.
+func (a *agentMux) programAllocated(s *agent.MuxSlice) int {
+	want := muxLeases(s.LoadBalancers, s.SNAT)
+	for l := range a.allocated {
+		if !want[l] {
+			a.n.m.ReleaseSNAT(l)
+			delete(a.allocated, l)
+		}
+	}
+	if a.allocated == nil {
+		a.allocated = map[mux.SNATLease]bool{}
+	}
+	for l := range want {
+		if !a.allocated[l] && a.n.m.LeaseSNAT(l) == nil {
+			a.allocated[l] = true
+		}
+	}
+	return len(a.allocated)
 }
 
 func (c *snatConfig) set(rt *Runtime, muxName string, lbs []slb.LoadBalancer) error {

@@ -55,7 +55,9 @@
 // through one more port on the network's switch, over which the nodes of
 // other processes are reached (`fabric agent`, the distributed lab). Such
 // a runtime runs no machine plugged into a network directly, and Ready
-// waits for its own nodes only. Limit: each process has its own SNAT
-// manager, so a host agent's SNAT leases reach only the Muxes of its own
-// process; outbound SNAT through Muxes of other processes is not served.
+// waits for its own nodes only. One SNAT manager per process could not
+// tell the Muxes of other processes of its leases, so such a runtime
+// serves the controller's SNAT allocations instead (allocatedSNAT): a
+// host agent leases its DIPs' allocated blocks, and every Mux agent
+// programs every block allocated to the DIPs of its load balancers.
 package runtime

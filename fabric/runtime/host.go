@@ -56,7 +56,7 @@ func (rt *Runtime) startHost(spec Host) error {
 	agent, err := hostagent.New(hostagent.Config{
 		HostPA:   spec.PA.Addr(),
 		Logger:   rt.log.With("node", spec.Name),
-		Leaser:   rt.snat,
+		Leaser:   rt.leaser(),
 		Internal: rt.tenantPrefixes(),
 		Dialer:   &stack,
 		OnHealth: func(dip netip.Addr, up bool) { rt.onHealth(h, dip, up) },

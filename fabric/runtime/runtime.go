@@ -93,9 +93,12 @@ type Runtime struct {
 	muxes    []*muxNode
 	hosts    map[string]*hostNode
 	snat     *snat.Manager
-	order    []string  // machine names, in topology order
-	place    placement // where the VMs on hosts are (live migration)
-	closers  []func()
+	// allocated, with Options.Nodes, serves the controller's SNAT
+	// allocations in place of snat (see allocatedSNAT).
+	allocated *allocatedSNAT
+	order     []string  // machine names, in topology order
+	place     placement // where the VMs on hosts are (live migration)
+	closers   []func()
 
 	progressMu sync.Mutex // Options.Progress is called by one goroutine at a time
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb/hostagent"
 	"github.com/sdnfabric/sdnfabric/slb/mux"
 	"github.com/sdnfabric/sdnfabric/slb/snat"
 )
@@ -11,6 +12,9 @@ import (
 // and every Mux learns each lease, to send the return traffic of those
 // ports to the DIP's host.
 func (rt *Runtime) startSNAT() {
+	if len(rt.opts.Nodes) > 0 {
+		rt.allocated = newAllocatedSNAT()
+	}
 	rt.snat = snat.New(snat.Config{
 		Logger: rt.log.With("node", "snat"),
 		OnChange: func(l snat.Lease, granted bool) {
@@ -32,4 +36,13 @@ func (rt *Runtime) startSNAT() {
 		},
 	})
 	_ = rt.snat.Configure(rt.topo.LoadBalancers...)
+}
+
+// leaser is what the host agents lease SNAT blocks from: the manager, or
+// the controller's allocations in a runtime of a part of the topology.
+func (rt *Runtime) leaser() hostagent.Leaser {
+	if rt.allocated != nil {
+		return rt.allocated
+	}
+	return rt.snat
 }
