@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,17 +17,32 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 )
 
-// fabricBinary builds the fabric command for the test (the build cache
-// makes it a link step).
+// fabricBinary builds the fabric command once per test process, into
+// fabricDir (removed by TestMain).
 func fabricBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "fabric")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/sdnfabric/sdnfabric/fabric/cmd/fabric").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v: %s", err, out)
+	fabricOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fabricbin")
+		if err != nil {
+			fabricErr = err
+			return
+		}
+		fabricDir = dir
+		bin := filepath.Join(dir, "fabric")
+		if out, err := exec.Command("go", "build", "-o", bin, "github.com/sdnfabric/sdnfabric/fabric/cmd/fabric").CombinedOutput(); err != nil {
+			fabricErr = fmt.Errorf("go build: %w: %s", err, out)
+		}
+	})
+	if fabricErr != nil {
+		t.Fatal(fabricErr)
 	}
-	return bin
+	return filepath.Join(fabricDir, "fabric")
 }
+
+var (
+	fabricOnce sync.Once
+	fabricErr  error
+)
 
 // needDistributed skips the test unless a distributed lab can run here.
 func needDistributed(t *testing.T) {

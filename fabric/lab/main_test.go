@@ -16,6 +16,9 @@ import (
 // tests: "<data dir> <listen address>" (see TestFailoverController).
 const controllerEnv = "FABRIC_LAB_TEST_CONTROLLER"
 
+// fabricDir holds the fabric command built by the distributed lab tests.
+var fabricDir string
+
 func TestMain(m *testing.M) {
 	if v := os.Getenv(controllerEnv); v != "" {
 		if err := runController(v); err != nil {
@@ -24,7 +27,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if fabricDir != "" {
+		_ = os.RemoveAll(fabricDir) // the fabric command the distributed lab tests built
+	}
+	os.Exit(code)
 }
 
 // runController runs the controller on the bolt file of a data
