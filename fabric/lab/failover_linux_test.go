@@ -5,10 +5,13 @@ package lab_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +24,7 @@ import (
 // attempt is one request of a requestLoop.
 type attempt struct {
 	start, end time.Time
+	local      string // the connection's local address
 	servedBy   string
 	err        error
 }
@@ -44,6 +48,7 @@ func startRequests(ctx context.Context, c *http.Client, url string, every, timeo
 		for {
 			a := attempt{start: time.Now()}
 			rctx, rcancel := context.WithTimeout(ctx, timeout)
+			rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { a.local = i.Conn.LocalAddr().String() }})
 			_, a.servedBy, a.err = get(rctx, c, url)
 			rcancel()
 			if ctx.Err() != nil {
@@ -63,6 +68,19 @@ func startRequests(ctx context.Context, c *http.Client, url string, every, timeo
 	return r
 }
 
+// served returns who answered the attempts so far, and how often.
+func (r *requestLoop) served() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	by := map[string]int{}
+	for _, a := range r.attempts {
+		if a.err == nil {
+			by[a.servedBy]++
+		}
+	}
+	return by
+}
+
 // end stops the loop and returns its attempts.
 func (r *requestLoop) end() []attempt {
 	r.stop()
@@ -70,6 +88,24 @@ func (r *requestLoop) end() []attempt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.attempts
+}
+
+// freshPortsClient returns a client whose every connection from machine
+// has a source port of its own, below the kernel's ephemeral range: the
+// Mux and the host agents keep the flow of a 5-tuple they have seen on
+// its DIP (up or not), and the kernel may reuse a port within a few
+// hundred connections (seen here: a reused 5-tuple reaching a stopped
+// server after it left rotation).
+func freshPortsClient(l *lab.Lab, machine string) *http.Client {
+	var next atomic.Uint32
+	next.Store(20000)
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			d := &net.Dialer{LocalAddr: &net.TCPAddr{Port: int(next.Add(1))}}
+			return l.DialWith(ctx, d, machine, network, addr)
+		},
+		DisableKeepAlives: true,
+	}}
 }
 
 // between returns the attempts that started in [from, to).
@@ -158,9 +194,9 @@ func TestFailoverProbe(t *testing.T) {
 		t.Fatalf("no machine %s", name)
 		return netip.Addr{}
 	}
-	loop := startRequests(ctx, l.HTTPClient("ClientVM"), "http://"+rt.VIPs()[0].String()+"/", 20*time.Millisecond, 2*time.Second)
+	loop := startRequests(ctx, freshPortsClient(l, "ClientVM"), "http://"+rt.VIPs()[0].String()+"/", 20*time.Millisecond, 2*time.Second)
 	t.Cleanup(func() { loop.end() })
-	time.Sleep(500 * time.Millisecond)
+	eventually(t, "every PortalVM serves", 10*time.Second, func() bool { return len(loop.served()) == 3 })
 
 	// 1. The probe fails, the service answers.
 	soft := time.Now()
@@ -202,7 +238,7 @@ func TestFailoverProbe(t *testing.T) {
 		var b strings.Builder
 		for _, a := range as {
 			if a.err != nil {
-				fmt.Fprintf(&b, "\n  at +%s: %v", a.start.Sub(soft).Round(time.Millisecond), a.err)
+				fmt.Fprintf(&b, "\n  at +%s from %s: %v", a.start.Sub(soft).Round(time.Millisecond), a.local, a.err)
 			}
 		}
 		return b.String()
@@ -227,6 +263,11 @@ func TestFailoverProbe(t *testing.T) {
 	t.Logf("probe failing: %d requests, %d failed, served by %v", len(w1), f1, by1)
 	if f1 > 0 {
 		t.Errorf("probe failing, service up: %d of %d requests failed%s", f1, len(w1), failures(w1))
+	}
+	for _, a := range all {
+		if a.start.After(softOut) && a.servedBy == "PortalVM1" || a.start.After(hardOut) && a.servedBy != "PortalVM3" {
+			t.Logf("after removal at +%s from %s: served by %q, %v", a.start.Sub(soft).Round(time.Millisecond), a.local, a.servedBy, a.err)
+		}
 	}
 	if _, by := count(between(all, softOut, hard)); by["PortalVM1"] > 0 {
 		t.Errorf("after PortalVM1 left rotation %d new connections reached it", by["PortalVM1"])

@@ -270,6 +270,13 @@ func (l *Lab) Stats(machine string) (GuestStats, bool) {
 // kernel stack: the socket is created on a thread switched into the
 // namespace. addr must be a literal address and port.
 func (l *Lab) DialContext(ctx context.Context, machine, network, addr string) (net.Conn, error) {
+	return l.DialWith(ctx, &net.Dialer{}, machine, network, addr)
+}
+
+// DialWith is DialContext with d's options (its LocalAddr, say, to choose
+// the source port: a load balancer keeps a 5-tuple it has seen on its
+// DIP, so a client that must reach a fresh one picks ports never used).
+func (l *Lab) DialWith(ctx context.Context, d *net.Dialer, machine, network, addr string) (net.Conn, error) {
 	l.mu.Lock()
 	g, ok := l.guests[machine]
 	l.mu.Unlock()
@@ -279,7 +286,7 @@ func (l *Lab) DialContext(ctx context.Context, machine, network, addr string) (n
 	var c net.Conn
 	err := inNamespace(g.ns, func() error {
 		var err error
-		c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+		c, err = d.DialContext(ctx, network, addr)
 		return err
 	})
 	return c, err
