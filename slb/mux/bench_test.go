@@ -54,7 +54,7 @@ func benchMux(b *testing.B) *Mux {
 // this load: 2^21 entries of 16 bytes), for 60-byte TCP packets:
 //
 //   - hit/hot: packets of 1024 established flows (cache-resident),
-//     built beforehand;
+//     built beforehand; hit/hot/into the same through ProcessInto;
 //   - hit/1M: packets of all 2^20 flows in turn (each touches a cold
 //     cache line of a 32 MiB table);
 //   - new: a new flow per packet (Maglev pick and insert);
@@ -84,6 +84,24 @@ func BenchmarkProcess(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			m.Process(buf[:0], hot[i&1023])
+			i++
+		}
+	})
+	b.Run("hit/hot/into", func(b *testing.B) {
+		// The same through ProcessInto, the Result written in place.
+		hot := make([][]byte, 1024)
+		for j := range hot {
+			hot[j] = tcpPk(client, vip4, 1, 80).bytes()
+			setFlow(hot[j], uint32(j)*1021)
+		}
+		defer reportMisses(b, m, m.Stats())
+		defer cpuTime(b)()
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		var r Result
+		i := 0
+		for b.Loop() {
+			m.ProcessInto(buf[:0], hot[i&1023], &r)
 			i++
 		}
 	})

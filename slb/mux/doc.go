@@ -7,6 +7,7 @@
 // configuration model) and announces each as a /32 or /128 through an
 // [Announcer] (the BGP speaker in fabric). For every IPv4 (RFC 791) or
 // IPv6 (RFC 8200) packet sent to a VIP, [Mux.Process] (or
+// [Mux.ProcessInto], which writes the [Result] in place, or
 // [Mux.ProcessBatch] for many at once):
 //
 //  1. matches (VIP, protocol, destination port) against the inbound NAT

@@ -671,6 +671,31 @@ func TestBatch(t *testing.T) {
 	}
 }
 
+// ProcessInto gives the packet and Result that Process gives, whatever
+// *r held before, and allocates nothing.
+func TestProcessInto(t *testing.T) {
+	a, b := newMux(t, Config{}), newMux(t, Config{})
+	b.tableKey = a.tableKey // which picks the outer UDP source port
+	configure(t, a, webLB(backends(4)))
+	configure(t, b, webLB(backends(4)))
+	syn := pk{src: client, dst: vip4, proto: protoTCP, sp: 3, dp: 80, flags: tcpFlagSYN, mss: 1460}.bytes()
+	r := Result{Rule: "stale", DIP: client, MSSClamped: true, Fragment: true}
+	for _, pkt := range [][]byte{tcpPk(client, vip4, 1, 80).bytes(), tcpPk(client, vip4, 1, 80).bytes(), syn,
+		tcpPk(client, vip4, 1, 2201).bytes(), tcpPk(client, vip4, 1, 81).bytes(), {0x45}} {
+		want, wr, werr := a.Process(nil, pkt)
+		got, err := b.ProcessInto(nil, pkt, &r)
+		if diff := cmp.Diff(wr, r, cmp.Comparer(func(x, y netip.Addr) bool { return x == y })); diff != "" ||
+			!cmp.Equal(want, got) || (err == nil) != (werr == nil) {
+			t.Errorf("ProcessInto differs from Process (-Process +ProcessInto):\n%s\nerrors %v, %v", diff, werr, err)
+		}
+	}
+	pkt := tcpPk(client, vip4, 1, 80).bytes()
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { b.ProcessInto(buf[:0], pkt, &r) }); n != 0 {
+		t.Errorf("ProcessInto: %v allocations per packet", n)
+	}
+}
+
 // newMuxSame returns a fresh Mux with m's configuration.
 func newMuxSame(t tb, m *Mux) *Mux {
 	n := newMux(t, m.cfg)
