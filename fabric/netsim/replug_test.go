@@ -2,6 +2,7 @@ package netsim_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
@@ -53,4 +54,22 @@ func TestReplug(t *testing.T) {
 	if _, err := sw.Port("p").Replug("q"); !errors.Is(err, netsim.ErrNotWire) {
 		t.Errorf("Replug of a switch port: %v, want ErrNotWire", err)
 	}
+}
+
+// A VM's NIC (vm) keeps sending while its cable moves from one switch
+// port (old) to another (moved).
+func ExamplePort_Replug() {
+	vm, old := netsim.NewWire("vm", netsim.WireConfig{})
+	defer vm.Close()
+	old.Close() // the old host unplugs its end
+	moved, err := vm.Replug("host2")
+	if err != nil {
+		panic(err)
+	}
+	defer moved.Close()
+	got := make(chan string, 1)
+	moved.SetReceiver(func(frame []byte) { got <- string(frame[14:]) })
+	vm.Send([]byte{0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5, 'h', 'i'})
+	fmt.Println(moved.Name(), <-got)
+	// Output: vm.host2 hi
 }

@@ -108,3 +108,45 @@ func ExampleAgent_Outbound() {
 	// ToRouter SNAT portal/out 203.0.113.10
 	// 203.0.113.10/6:1024-1031 for 10.1.0.6 on 192.0.2.12 holds the source port: true
 }
+
+// DIP 10.1.0.6 moves from host 192.0.2.12 to 192.0.2.11 (a live
+// migration): the new host takes over its connection and translates its
+// next packet as the old one did.
+func ExampleAgent_AddFlows() {
+	lb := func(host string) slb.LoadBalancer {
+		return slb.LoadBalancer{
+			Name:                     "portal",
+			FrontendIPConfigurations: []slb.Frontend{{Name: "fe", VIP: netip.MustParseAddr("203.0.113.10")}},
+			BackendAddressPools: []slb.BackendPool{{Name: "web", VNI: 5001, Backends: []slb.Backend{
+				{DIP: netip.MustParseAddr("10.1.0.5"), HostPA: netip.MustParseAddr("192.0.2.11")},
+				{DIP: netip.MustParseAddr("10.1.0.6"), HostPA: netip.MustParseAddr(host)}}}},
+			Probes: []slb.Probe{{Name: "tcp", Protocol: slb.ProbeTCP, Port: 80}},
+			LoadBalancingRules: []slb.LoadBalancingRule{{Name: "http", Frontend: "fe", BackendPool: "web", Probe: "tcp",
+				Protocol: slb.ProtocolTCP, FrontendPort: 80, BackendPort: 80}},
+		}
+	}
+	agent := func(pa, host string) *hostagent.Agent {
+		a, err := hostagent.New(hostagent.Config{HostPA: netip.MustParseAddr(pa)})
+		if err != nil {
+			panic(err)
+		}
+		if err := a.Configure(lb(host)); err != nil {
+			panic(err)
+		}
+		return a
+	}
+	old := agent("192.0.2.12", "192.0.2.12")
+	old.Inbound(tcpPacket("198.51.100.7:40000", "203.0.113.10:80"), 5001, netip.Addr{})
+
+	flows := old.Flows(netip.MustParseAddr("10.1.0.6"))
+	dst := agent("192.0.2.11", "192.0.2.11") // both DIPs are local there now
+	n, err := dst.AddFlows(flows...)
+	fmt.Println(flows, n, err)
+
+	pkt := tcpPacket("198.51.100.7:40000", "203.0.113.10:80")
+	r, _ := dst.Inbound(pkt, 5001, netip.Addr{})
+	fmt.Println(r.Verdict, r.Reason, show(pkt))
+	// Output:
+	// [{5001 6 198.51.100.7:40000 203.0.113.10:80 10.1.0.6}] 1 <nil>
+	// Deliver Flow 198.51.100.7:40000 -> 10.1.0.6:80
+}
