@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
 	"github.com/sdnfabric/sdnfabric/offload/header"
@@ -104,15 +105,43 @@ func fuzzCheck(t *testing.T, pkt []byte, do func([]byte) (hostagent.Result, erro
 	}
 }
 
+// FuzzInbound runs with TCP reset on idle on every rule, and a minute
+// passes after each packet, so that connections idle out and their RSTs,
+// built from fuzzed sequence numbers, are checked too.
 func FuzzInbound(f *testing.F) {
 	fuzzSeeds(f)
-	a := newAgent(f, host2, nil, portal())
+	clk := newFakeClock()
+	lb := portal()
+	for i := range lb.LoadBalancingRules {
+		lb.LoadBalancingRules[i].EnableTCPReset = true
+	}
+	for i := range lb.InboundNatRules {
+		lb.InboundNatRules[i].EnableTCPReset = true
+	}
+	var badRST []byte
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clk, FlowTableSize: 4096,
+		OnTCPReset: func(r hostagent.TCPReset) {
+			if !checksumsOK(r.Packet) {
+				badRST = bytes.Clone(r.Packet)
+			}
+		}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, pkt []byte, withDIP bool) {
 		dip := netip.Addr{}
 		if withDIP {
 			dip = dipB
 		}
 		fuzzCheck(t, pkt, func(b []byte) (hostagent.Result, error) { return a.Inbound(b, vni, dip) })
+		clk.Advance(time.Minute)
+		a.Expire()
+		if badRST != nil {
+			t.Fatalf("RST with bad checksums: % x", badRST)
+		}
 	})
 }
 
