@@ -75,6 +75,17 @@ func refill(entries []uint32, prev *Table, backends []Backend, g uint32, total i
 		next[i] = uint32(flowhash.SipHash24(offsetKey, b.Name) % uint64(m))
 		skip[i] = uint32(flowhash.SipHash24(skipKey, b.Name)%uint64(m-1)) + 1
 	}
+	// open marks the slots that may be claimed: free, or owned by a
+	// backend above its share. Most slots are not, and the bitmap (8 KiB
+	// for M = 65537) answers for them without a look at entries; a
+	// marked slot is checked, since its owner may have reached its share
+	// since.
+	open := make([]uint64, (m+63)/64)
+	for c, o := range entries {
+		if o == noOwner || count[o] > share[o] {
+			open[c/64] |= 1 << (c % 64)
+		}
+	}
 	round := schedule(backends, g, total)
 	for {
 		for _, i := range round {
@@ -84,7 +95,11 @@ func refill(entries []uint32, prev *Table, backends []Backend, g uint32, total i
 			for {
 				c := next[i]
 				next[i] = addMod(c, skip[i], m)
+				if open[c/64]&(1<<(c%64)) == 0 {
+					continue
+				}
 				if o := entries[c]; o == noOwner || (o != i && count[o] > share[o]) {
+					open[c/64] &^= 1 << (c % 64)
 					if o != noOwner {
 						count[o]--
 					}
