@@ -262,7 +262,7 @@ func TestFailoverController(t *testing.T) {
 	}
 	direct := l.HTTPClient("clientvm")
 	eventually(t, "VIP:8081 answers after the restart", 10*time.Second, func() bool {
-		rctx, rcancel := context.WithTimeout(ctx, time.Second)
+		rctx, rcancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer rcancel()
 		_, by, err := get(rctx, direct, vip+":8081/")
 		return err == nil && by == "portalvm1"

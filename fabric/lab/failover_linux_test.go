@@ -184,7 +184,7 @@ func TestFailoverProbe(t *testing.T) {
 	rt := l.Runtime()
 	pr := topo.LoadBalancers[0].Probes[0]
 	detect := time.Duration(pr.IntervalInSeconds*max(pr.ProbeThreshold, 1))*time.Second +
-		2*time.Second // slack: the host agent's 1 s tick, and a busy machine
+		3*time.Second // slack: the host agent's 1 s tick, and a busy machine
 	dip := func(name string) netip.Addr {
 		for _, m := range topo.Machines {
 			if m.Name == name {
