@@ -125,9 +125,9 @@ type Output struct {
 // ProcessBatch processes pkts[i] into out[i] for each i below the
 // shorter length, appending the forwarded packets one after the other to
 // dst, which it returns. It reads the clock once per batch, and parses
-// and hashes the packets in groups of batchStride before handling them,
-// touching their flow-table buckets on the way, so that the cache misses
-// of a group overlap instead of coming one after another.
+// and hashes the packets in groups of batchStride, then touches their
+// flow-table buckets, before handling them, so that the cache misses of
+// a group overlap instead of coming one after another.
 func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 	now := m.ticks()
 	n := min(len(pkts), len(out))
@@ -142,6 +142,14 @@ func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 			ps[j] = packet{}
 			if errs[j] = parse(pkts[base+j], &ps[j]); errs[j] == nil {
 				ps[j].hash = m.tableHash(&ps[j])
+			}
+		}
+		// The touches in a loop of their own, a few instructions
+		// each, so that the processor has all the group's bucket
+		// loads in flight at once rather than as many as fit in its
+		// window between parses.
+		for j := range k {
+			if errs[j] == nil {
 				touched += m.flows.touch(ps[j].hash)
 			}
 		}
