@@ -261,32 +261,7 @@ func TestDistributedMuxKill(t *testing.T) {
 		}
 	}
 
-	// The client loop: a new connection per request, 500 ms each at most.
-	type result struct {
-		start, end time.Time
-		err        error
-	}
-	var (
-		mu      sync.Mutex
-		results []result
-	)
-	loopCtx, stopLoop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		c := d.HTTPClient("clientvm")
-		c.Timeout = 500 * time.Millisecond
-		for loopCtx.Err() == nil {
-			s := time.Now()
-			_, _, err := get(loopCtx, c, "http://192.168.102.10/")
-			if loopCtx.Err() != nil {
-				return
-			}
-			mu.Lock()
-			results = append(results, result{s, time.Now(), err})
-			mu.Unlock()
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
+	loop := startClientLoop(ctx, d)
 	time.Sleep(500 * time.Millisecond)
 	killed := time.Now()
 	if err := d.Kill("mux1"); err != nil {
@@ -297,8 +272,7 @@ func TestDistributedMuxKill(t *testing.T) {
 	})
 	t.Logf("after mux1 was killed, in %s:\n%s", withdrawn.Sub(killed).Round(time.Millisecond), r)
 	time.Sleep(time.Second)
-	stopLoop()
-	wg.Wait()
+	results := loop()
 
 	var failed, total int
 	var lastFail time.Time
@@ -337,4 +311,74 @@ func TestDistributedMuxKill(t *testing.T) {
 		moved++
 	}
 	t.Logf("%d established connections carried on to the same PortalVM", moved)
+
+	// mux1's agent again, in the namespace its killed process left (the
+	// bridge of its uplink is replaced); then a clean stop of mux2
+	// (SIGTERM): it withdraws its VIP before it exits, well within the
+	// hold time.
+	if err := d.RestartAgent("mux1"); err != nil {
+		t.Fatal(err)
+	}
+	waitRoute("both Muxes again", func(r string) bool {
+		return strings.Contains(r, "via 192.168.100.10") && strings.Contains(r, "via 192.168.100.11")
+	})
+	loop = startClientLoop(ctx, d)
+	time.Sleep(300 * time.Millisecond)
+	signalled := time.Now()
+	if err := d.Stop("mux2"); err != nil {
+		t.Fatal(err)
+	}
+	_, gone := waitRoute("mux1 only", func(r string) bool {
+		return strings.Contains(r, "via 192.168.100.10") && !strings.Contains(r, "192.168.100.11")
+	})
+	time.Sleep(500 * time.Millisecond)
+	failed = 0
+	results = loop()
+	for _, x := range results {
+		if x.err != nil {
+			failed++
+		}
+	}
+	t.Logf("mux2 stopped by SIGTERM: route withdrawn %d ms after the signal; %d of %d requests failed", gone.Sub(signalled).Milliseconds(), failed, len(results))
+	if gone.Sub(signalled) > 2*time.Second {
+		t.Errorf("mux2's route went %s after SIGTERM: the hold timer, not a withdraw", gone.Sub(signalled))
+	}
+}
+
+// result is one request of a client loop.
+type result struct {
+	start, end time.Time
+	err        error
+}
+
+// startClientLoop fetches the VIP from the client's namespace, a new
+// connection per request, 500 ms each at most, until the returned function
+// is called; that returns the results.
+func startClientLoop(ctx context.Context, d *lab.Distributed) func() []result {
+	var (
+		mu      sync.Mutex
+		results []result
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		c := d.HTTPClient("clientvm")
+		c.Timeout = 500 * time.Millisecond
+		for ctx.Err() == nil {
+			s := time.Now()
+			_, _, err := get(ctx, c, "http://192.168.102.10/")
+			if ctx.Err() != nil {
+				return
+			}
+			mu.Lock()
+			results = append(results, result{s, time.Now(), err})
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	return func() []result {
+		cancel()
+		wg.Wait()
+		return results
+	}
 }

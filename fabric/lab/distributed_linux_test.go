@@ -121,7 +121,8 @@ func fetch(t *testing.T, ctx context.Context, d *lab.Distributed, url string, n 
 // kernel reaches the VIP through the NAT agent, the BGPVM agent, the Mux
 // agent and the host agents, over Linux bridges between the namespaces;
 // a PortalVM reaches the outside server through SNAT (its host's agent
-// and the Mux's are different processes); Close removes everything.
+// and the Mux's are different processes); Down removes everything, the
+// processes first, as after a crash of the lab's own process.
 func TestDistributedSeed(t *testing.T) {
 	needDistributed(t)
 	d := upDistributed(t, "a", seedObjects(t), lab.DistOptions{})
@@ -148,9 +149,24 @@ func TestDistributedSeed(t *testing.T) {
 	if err != nil || by != "internetvm" || !strings.Contains(body, "you are 203.0.113.2:") {
 		t.Errorf("portalvm2 to the outside server: %q by %q, %v", body, by, err)
 	}
+	// What `fabric lab down` does after the lab's own process crashed:
+	// the agents, the controller and etcd still run in their namespaces.
 	prefix := d.Namespace("")
-	d.Close()
+	if _, err := lab.Down(prefix); err != nil {
+		t.Error(err)
+	}
 	if left, _ := lab.Namespaces(prefix); len(left) != 0 {
-		t.Errorf("after Close: %v", left)
+		t.Errorf("after Down: %v", left)
+	}
+	if _, err := os.Stat(d.Dir()); err == nil {
+		t.Errorf("after Down: %s is left", d.Dir())
+	}
+	for _, p := range []string{"etcd", "controller", "mux1", "host1"} {
+		for deadline := time.Now().Add(2 * time.Second); d.Running(p); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Errorf("after Down: %s still runs", p)
+				break
+			}
+		}
 	}
 }

@@ -40,6 +40,7 @@ protocol bgp peer0 {
 	neighbor 192.168.100.20 as 64513;
 	hold time 9;
 	connect delay time 1;
+	error wait time 1, 10;
 	ipv4 { import all; export none; };
 }
 `

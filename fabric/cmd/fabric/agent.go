@@ -111,6 +111,11 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "agent %s (%s) running, PID %d\n", *name, *role, os.Getpid())
 	<-ctx.Done()
 	fmt.Fprintf(out, "agent %s stopping\n", *name)
+	if *role == "mux" {
+		// Withdraw the VIPs before anything else stops, so the routers
+		// move the flows to the other Muxes at once.
+		_ = rt.StopMux(*name)
+	}
 	return nil
 }
 
