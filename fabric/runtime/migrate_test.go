@@ -12,17 +12,19 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 )
 
-// stream is a download read at a steady pace, recording the longest
-// pause between two reads.
+// stream is a download read slowly (32 KiB every 10 ms) until moved
+// reports true, then as fast as it comes; it records the longest pause
+// between two reads and how much was read once moved.
 type stream struct {
 	got   chan int64 // bytes read so far, after each read
 	done  chan error
 	stall time.Duration
+	after int64 // bytes read once moved
 }
 
 // download starts GET url?bytes=size with fresh connections until one is
-// served by want, then reads it in 32 KiB reads every 2 ms.
-func download(t *testing.T, c *http.Client, url, want string, size int) *stream {
+// served by want, and reads it in the background.
+func download(t *testing.T, c *http.Client, url, want string, size int, moved func() bool) *stream {
 	t.Helper()
 	var resp *http.Response
 	for range 50 {
@@ -54,6 +56,10 @@ func download(t *testing.T, c *http.Client, url, want string, size int) *stream 
 			s.stall = max(s.stall, now.Sub(last))
 			last = now
 			n += int64(k)
+			in := moved()
+			if in {
+				s.after += int64(k)
+			}
 			select {
 			case s.got <- n:
 			default:
@@ -71,7 +77,9 @@ func download(t *testing.T, c *http.Client, url, want string, size int) *stream 
 				s.done <- fmt.Errorf("after %d of %d bytes: %w", n, size, err)
 				return
 			}
-			time.Sleep(2 * time.Millisecond)
+			if !in {
+				time.Sleep(10 * time.Millisecond)
+			}
 		}
 	}()
 	return s
@@ -111,11 +119,12 @@ func TestMigrateNIC(t *testing.T) {
 	})
 	vip := "http://" + rt.VIPs()[0].String()
 	c := freshPortsClient(mustMachine(t, rt, "clientvm"), 30*time.Second)
-	const size = 8 << 20
-	s := download(t, c, vip+"/", "portalvm1", size)
-	s.until(t, 1<<20)
+	const size = 4 << 20
+	moved := func() bool { at, _ := rt.place.get("portalvm1"); return at.host == "host2" }
+	s := download(t, c, vip+"/", "portalvm1", size, moved)
+	s.until(t, 512<<10)
 
-	moved := time.Now()
+	applied := time.Now()
 	apply(t, ctl, edited(t, ctl, model.KindNetworkInterface, "portalvm1", func(n *model.NetworkInterfaceSpec) { n.Host = "host2" }))
 	select {
 	case err := <-s.done:
@@ -125,8 +134,11 @@ func TestMigrateNIC(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the download did not complete")
 	}
-	t.Logf("%d MiB downloaded across the migration; longest pause between reads %s (migration applied %s before the end)",
-		size>>20, s.stall.Round(time.Millisecond), time.Since(moved).Round(time.Millisecond))
+	t.Logf("%d MiB downloaded, %d KiB of it after the VM moved; longest pause between reads %s (migration applied %s before the end)",
+		size>>20, s.after>>10, s.stall.Round(time.Millisecond), time.Since(applied).Round(time.Millisecond))
+	if s.after < 256<<10 {
+		t.Errorf("only %d bytes came after the VM moved: the download did not cross the migration", s.after)
+	}
 
 	dip := netip.MustParseAddr("10.1.0.4")
 	if at, ok := rt.place.get("portalvm1"); !ok || at.host != "host2" {
