@@ -36,43 +36,22 @@
 // and go with them, and processes left running in them (BIRD, a server
 // someone started) are ended first.
 //
-// Offloads: every TAP is opened with IFF_VNET_HDR. The TAP of a machine on
-// a host accepts checksum offload and TCPv4 segmentation (TUNSETOFFLOAD
-// csum|tso4): its kernel hands over TCP super-segments of up to 64 KiB with
-// partial checksums, and the machine's vNIC segments and checksums them
-// in software (package offload), as it does for the runtime's gVisor
-// guests; any other partial checksum is finished before the frame enters
-// the fabric. The TAP of a machine plugged into a network directly (the
-// client, the outside server) accepts no offloads, since the routers want
-// complete frames; Options.NoOffload turns the offloads off everywhere.
-// Frames to the kernel carry an empty virtio-net header: complete packets
-// of at most the MTU, whose checksums the kernel verifies.
-//
-// Distributed labs (UpDistributed, `fabric lab up -distributed`) run every
-// node as a process of its own: etcd and `fabric controller --store
-// etcd://...` in namespaces <prefix>etcd and <prefix>controller, and a
-// `fabric agent` per gateway, Mux and host in a namespace named after it,
-// started with nsenter (network namespace only, so that the VM namespaces a
-// host agent makes are everyone's). A namespace <prefix>infra holds a Linux
-// bridge per topology network and one for the management network
-// (MgmtPrefix), where the control traffic rides; each node's namespace has
-// a veth pair to the bridge of each of its networks (MTU 9000: VXLAN adds
-// 50 bytes) and one to the management bridge. Inside a node's namespace the
-// agent (Uplinks) opens a TAP device with IFF_VNET_HDR and joins it and the
-// veth in a bridge of their own: the frames of the runtime's in-process
-// switch for that network go to the TAP, through the bridge and the veth
-// to the network's bridge, and from there to the other nodes' veths. A
-// bridge rather than using the veth directly keeps the data plane on the
-// TAP interface the single-process lab uses (virtio-net headers, the
-// kernel's own segmentation), and lets a physical NIC take the veth's place
-// in a deployment. Machines plugged into a network directly (the client,
-// the outside server) are namespaces with a veth on the network's bridge;
-// VMs are made by their host's agent (Guests) on TAPs, as in a lab. With
-// RouterBIRD the BGP gateways are BIRD on veths, the kernel forwarding.
-// Partition cuts a node's management link, Kill ends a process with
-// SIGKILL, RestartEtcd kills and restarts the etcd member. Close, or Down
-// after a crash, ends the processes in the prefixed namespaces and deletes
-// them.
+// Offloads: every TAP is opened with IFF_VNET_HDR and accepts checksum
+// offload and TCPv4 segmentation (TUNSETOFFLOAD csum|tso4): its kernel
+// hands over TCP super-segments of up to 64 KiB with partial checksums.
+// The vNIC of a machine on a host segments and checksums them in software
+// (package offload), as it does for the runtime's gVisor guests; for a
+// machine plugged into a network directly (the client, the outside
+// server), whose routers want complete frames, the lab segments them
+// before they leave; any other partial checksum is finished before the
+// frame enters the fabric. Options.NoOffload turns the offloads off
+// everywhere. Towards the kernel, the TCP segments of a burst are merged
+// per flow (package offload/gro, the rules of Linux's GRO) and written as
+// one super-frame with a GSO virtio-net header when the machine's port
+// has nothing more queued, so the kernel takes one write and one packet
+// per burst; other frames are written as they come, complete packets
+// whose checksums the kernel verifies (Options.NoGRO writes every frame
+// as it comes).
 //
 // Lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN), /dev/net/tun and the
 // ip command of iproute2, on Linux (and bird, or FRR in /usr/lib/frr, for

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/offload"
 	"github.com/sdnfabric/sdnfabric/offload/gro"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/tap"
@@ -31,6 +32,11 @@ type kernelGuest struct {
 	port     *netsim.Port
 	dev      *tap.Device
 	tso      bool // the TAP accepts csum|tso4
+	// seg segments the TAP's super-frames before they leave on the port,
+	// for a machine on a network (nil for a vNIC, which segments itself);
+	// send is its Emit.
+	seg  *offload.Pipeline
+	send offload.Emit
 	// gro coalesces the TCP segments to the kernel into super-frames
 	// (nil: every frame is written as it comes); emit is g.write.
 	gro      *gro.Coalescer
@@ -47,7 +53,10 @@ type kernelGuest struct {
 
 // startKernelGuest makes ns, puts a TAP device configured as m in it,
 // serves HTTP there on the TCP ports serve lists, and bridges the TAP to
-// port. With tso, the TAP accepts checksum and TCPv4 segmentation offloads.
+// port. With tso, the TAP accepts checksum and TCPv4 segmentation offloads:
+// a machine on a host hands its super-frames to its vNIC, which segments
+// them; for a machine on a network (whose routers want complete frames)
+// they are segmented here (package offload) before they leave.
 // With coalesce, the TCP segments of a burst to the kernel are merged
 // (package offload/gro) into super-frames written with a GSO virtio-net
 // header.
@@ -62,7 +71,14 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 			g = nil
 		}
 	}()
-	g.emit = g.write
+	g.emit, g.send = g.write, g.sendSegment
+	if tso && m.Host == "" {
+		// An adapter with no offloads: the pipeline segments and
+		// checksums everything.
+		if g.seg, err = offload.NewPipeline(offload.Config{}); err != nil {
+			return nil, err
+		}
+	}
 	if coalesce {
 		if g.gro, err = gro.NewCoalescer(gro.Config{NetworkOffset: header.EthernetMinSize}); err != nil {
 			return nil, err
@@ -161,13 +177,21 @@ func (g *kernelGuest) fromKernelLoop() {
 		}
 		switch {
 		case h.IsGSO():
-			// Only TCPv4 segmentation was accepted, and only for a
-			// vNIC, which segments (and checksums) it.
+			// Only TCPv4 segmentation was accepted. A vNIC segments
+			// (and checksums) it; otherwise it is done here.
 			if !g.tso || h.GSOKind() != virtio.GSOTCPv4 {
 				g.dropped.Add(1)
 				continue
 			}
 			g.super.Add(1)
+			if g.seg != nil {
+				if g.seg.Tx(h, frame, g.send) != nil {
+					g.dropped.Add(1)
+					continue
+				}
+				g.fromKernel.Add(1)
+				continue
+			}
 		case h.NeedsChecksum():
 			// A vNIC of a TSO guest finishes TCP checksums itself,
 			// but not those of other protocols; finish them here.
@@ -179,6 +203,12 @@ func (g *kernelGuest) fromKernelLoop() {
 		g.fromKernel.Add(1)
 		g.port.Send(frame)
 	}
+}
+
+// sendSegment sends a segment the pipeline made on the port.
+func (g *kernelGuest) sendSegment(_ virtio.NetHdr, frame []byte) error {
+	g.port.Send(frame)
+	return nil
 }
 
 // toKernelFrame is the port's receiver. Without coalescing it writes the

@@ -37,10 +37,11 @@ type Options struct {
 	Prefix string
 	// Runtime are the options of the fabric's nodes; Up sets Guests.
 	Runtime runtime.Options
-	// NoOffload opens every TAP without offloads. By default the TAP of
-	// a machine on a host accepts checksum offload and TCP segmentation
-	// (TUNSETOFFLOAD csum|tso4): its vNIC segments and checksums in
-	// software, as for the runtime's gVisor guests.
+	// NoOffload opens every TAP without offloads. By default a machine's
+	// TAP accepts checksum offload and TCP segmentation (TUNSETOFFLOAD
+	// csum|tso4): the vNIC of a machine on a host segments and checksums
+	// in software, as for the runtime's gVisor guests; for a machine on a
+	// network the lab does, before the frames reach its routers.
 	NoOffload bool
 	// NoGRO writes every frame to a machine's TAP as it comes. By
 	// default the TCP segments of a burst are merged into super-frames
@@ -311,9 +312,9 @@ func (l *Lab) Close() {
 
 // attach is the runtime's GuestFactory.
 func (l *Lab) attach(ctx context.Context, m runtime.Machine, port *netsim.Port) (func(), error) {
-	// Only a vNIC segments and checksums in software; the routers on a
-	// network want complete frames.
-	tso := m.Host != "" && !l.noOffload
+	// A vNIC segments and checksums in software; for a machine on a
+	// network, whose routers want complete frames, the guest does.
+	tso := !l.noOffload
 	serve := m.Role == runtime.RoleWebServer
 	var ports []uint16
 	for _, e := range m.Endpoints {
