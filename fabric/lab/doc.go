@@ -53,6 +53,40 @@
 // whose checksums the kernel verifies (Options.NoGRO writes every frame
 // as it comes).
 //
+// Distributed labs (UpDistributed, `fabric lab up -distributed`) run every
+// node as a process of its own: etcd and `fabric controller --store
+// etcd://...` in namespaces <prefix>etcd and <prefix>controller, and a
+// `fabric agent` per gateway, Mux and host in a namespace named after it,
+// started with nsenter (network namespace only, so that the VM namespaces a
+// host agent makes are everyone's). A namespace <prefix>infra holds a Linux
+// bridge per topology network and one for the management network
+// (MgmtPrefix), where the control traffic rides; each node's namespace has
+// a veth pair to the bridge of each of its networks (MTU 9000: VXLAN adds
+// 50 bytes) and one to the management bridge. Inside a node's namespace the
+// agent (Uplinks) opens a TAP device with IFF_VNET_HDR and joins it and the
+// veth in a bridge of their own: the frames of the runtime's in-process
+// switch for that network go to the TAP, through the bridge and the veth
+// to the network's bridge, and from there to the other nodes' veths. A
+// bridge rather than using the veth directly keeps the data plane on the
+// TAP interface the single-process lab uses (virtio-net headers, the
+// kernel's own segmentation), and lets a physical NIC take the veth's place
+// in a deployment. Machines plugged into a network directly (the client,
+// the outside server) are namespaces with a veth on the network's bridge;
+// VMs are made by their host's agent (Guests) on TAPs, as in a lab. With
+// RouterBIRD the BGP gateways are BIRD on veths, the kernel forwarding.
+// Partition cuts a node's management link, Kill ends a process with
+// SIGKILL, RestartEtcd kills and restarts the etcd member. Close, or Down
+// after a crash, ends the processes in the prefixed namespaces and deletes
+// them.
+//
+// The reference: KernelUp builds the same topology from the kernel's parts
+// only (Linux bridges and veths, kernel VXLAN, nftables NAT, an nftables
+// jhash of each flow at the Mux choosing the host, DNAT on the host with
+// the reply straight to the router, BIRD for BGP), in namespaces named the
+// same way, and RunLoad runs the same load against either (iperf3 1 and 8
+// streams each way, wrk to a small page, the machine's CPU per byte), which
+// is what `fabric lab bench` (scripts/lab-bench.sh) prints side by side.
+//
 // Lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN), /dev/net/tun and the
 // ip command of iproute2, on Linux (and bird, or FRR in /usr/lib/frr, for
 // the real routers); elsewhere Up returns ErrUnsupported.
