@@ -145,6 +145,7 @@ func (b *Batch[V]) apply(is4 bool, k key, n int, v V) {
 	if r == nil {
 		r = b.w.fresh()
 	}
+	b.w.bucket = bucketMax(is4)
 	r, existed := b.w.insert(r, 0, k, n, v)
 	b.setRoot(is4, r)
 	if !existed {
@@ -175,6 +176,14 @@ func (t *Table[V]) Update(fn func(b *Batch[V]) error) error {
 	b.flush(true)
 	b.flush(false)
 	for _, nd := range b.w.owned {
+		if nd.isBucket() {
+			continue
+		}
+		for i := range nd.nkids() { // the buckets the batch changed get their entries inline
+			if c := nd.kid(i).Load(); c.isBucket() && c.owner() == b.w.batch {
+				nd.kid(i).Store(c.compact())
+			}
+		}
 		nd.trim()
 	}
 	if b.root4 != t.root4.Load() {
@@ -285,6 +294,7 @@ func (b *Batch[V]) Delete(p netip.Prefix) bool {
 	if r == nil {
 		return false
 	}
+	b.w.bucket = bucketMax(is4)
 	r, found := b.w.remove(r, 0, k, n)
 	if found {
 		b.setRoot(is4, r)

@@ -15,6 +15,15 @@ import (
 // the /16 or the current toggling route. Readers assert they never see
 // anything else (a torn node would give a wrong prefix, value or miss).
 func TestReadersDuringWrites(t *testing.T) {
+	for _, bucket := range []int{16, 2} {
+		t.Run(fmt.Sprintf("bucket=%d", bucket), func(t *testing.T) {
+			withBucketSize(t, bucket)
+			readersDuringWrites(t)
+		})
+	}
+}
+
+func readersDuringWrites(t *testing.T) {
 	withIndexThreshold(t, 0) // readers also go through the indexes
 	var tab Table[int]
 	const groups = 64
@@ -36,6 +45,18 @@ func TestReadersDuringWrites(t *testing.T) {
 			a, _ := netip.AddrFromSlice(b)
 			toggle, _ := a.Prefix(base.Bits() + 1 + g%(a.BitLen()-base.Bits()-1))
 			probes = append(probes, probe{a, base, toggle})
+			if a.Is6() {
+				// Two fixed /56s next to the probe (not covering it) put
+				// the toggling route in and out of a bucket, which splits
+				// when the bucket size is 2.
+				for _, x := range []byte{0x98, 0x99} {
+					f := a.As16()
+					f[6] = x
+					if err := tab.Insert(netip.PrefixFrom(netip.AddrFrom16(f), 56).Masked(), -2); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 		}
 	}
 	// Filler routes elsewhere make the writer clone and link real nodes.

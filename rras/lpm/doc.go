@@ -19,6 +19,15 @@
 // with three bit tests and one mask-and-count-leading-zeros against a
 // precomputed ancestor mask. Lookup does not allocate.
 //
+// In IPv6 a subtree of up to 16 prefixes below a slot is a bucket
+// instead: one node whose prefixes are a sorted list stored in the same
+// allocation, right after it, which a lookup scans. The deep levels of a
+// full IPv6 table are sparse (a /24 usually holds one or two allocations
+// with a few /32 to /48 routes), so most of them collapse from a chain of
+// two or three nodes, each a dependent cache and TLB miss, into one
+// allocation, and take less memory. IPv4 has no buckets: its deep levels
+// are dense, where a node keeps a prefix in the 8 bytes of its value.
+//
 // Nodes are 256 bytes laid out by cache line: the first line holds what a
 // lookup passing through needs (the child bitset, the prefix count and
 // the pointers to the first three children; only nodes with more

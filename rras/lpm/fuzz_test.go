@@ -19,6 +19,9 @@ func FuzzTableOps(f *testing.F) {
 		if len(ops) > 0 && ops[0]&0x40 != 0 {
 			withIndexThreshold(t, 0) // with the indexes from the start
 		}
+		if len(ops) > 0 && ops[0]&0x20 != 0 {
+			withBucketSize(t, 2) // IPv6 buckets split at the third prefix
+		}
 		var tab Table[int]
 		m := model{}
 		for i := 0; i+4 <= len(ops) && i < 4*500; i += 4 {

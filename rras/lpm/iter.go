@@ -24,6 +24,15 @@ func (t *Table[V]) All() iter.Seq2[netip.Prefix, V] {
 // walk visits the ART index idx of nd (at depth d, reached through path)
 // and everything below it in pre-order, which is the order All promises.
 func (nd *node[V]) walk(path key, d int, idx uint, is4 bool, yield func(netip.Prefix, V) bool) bool {
+	if nd.isBucket() {
+		for i := range nd.lvs {
+			l := &nd.lvs[i]
+			if !yield(netip.PrefixFrom(l.k.addr(is4), int(l.bits)), l.val) {
+				return false
+			}
+		}
+		return true
+	}
 	if nd.prefixes.test(idx) {
 		k, n := prefixKey(path, d, idx)
 		if !yield(netip.PrefixFrom(k.addr(is4), n), nd.vals[nd.prefixes.rank(idx)]) {

@@ -69,6 +69,12 @@ func lookup[V any](nd *node[V], k key) (v V, m key, n int, ok bool) {
 	d := 0
 	for {
 		stack[d] = nd
+		if nd.isBucket() { // its prefixes are all deeper than the nodes above
+			if l := nd.match(k); l != nil {
+				return l.val, l.k, int(l.bits), true
+			}
+			break
+		}
 		o := k.octet(d)
 		if nd.children.test(o) {
 			nd = nd.kid(nd.children.rank(o)).Load()
@@ -143,6 +149,13 @@ func lookup6[V any](nd *node[V], d int, b [16]byte, stop int) (v V, ok bool) {
 	var best *node[V]
 	var bestIdx uint
 	for ; ; d++ {
+		if nd.isBucket() {
+			k := key{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:])}
+			if l := nd.match(k); l != nil {
+				return l.val, true
+			}
+			break
+		}
 		o := b[d&15]
 		if nd.npfx() != 0 {
 			if idx := nd.prefixes.longest(o); idx != 0 {

@@ -93,6 +93,13 @@ func withIndexThreshold(t testing.TB, n int) {
 	t.Cleanup(func() { indexThreshold = old })
 }
 
+// withBucketSize sets bucketSize for one test.
+func withBucketSize(t testing.TB, n int) {
+	old := bucketSize
+	bucketSize = n
+	t.Cleanup(func() { bucketSize = old })
+}
+
 // tableOps is what Table and Batch have in common.
 type tableOps interface {
 	Insert(netip.Prefix, int) error
@@ -105,6 +112,10 @@ func TestLookupEqualsLinearScan(t *testing.T) {
 		old := indexThreshold
 		defer func() { indexThreshold = old }()
 		indexThreshold = rapid.SampledFrom([]int{0, 20, 1 << 30}).Draw(t, "index threshold")
+		// IPv6 buckets of two prefixes (split at once), the default, or none.
+		oldBucket := bucketSize
+		defer func() { bucketSize = oldBucket }()
+		bucketSize = rapid.SampledFrom([]int{2, 16, 0}).Draw(t, "bucket size")
 		var tab Table[int]
 		m := model{}
 		apply := func(w tableOps, i int, deletes bool) {

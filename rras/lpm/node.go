@@ -35,7 +35,7 @@ import (
 type node[V any] struct {
 	children bitset256
 	near     [nearKids]atomic.Pointer[node[V]]
-	meta     uint64 // len(vals) in the low 16 bits, the owner batch above: see npfx and owner
+	meta     uint64 // len(vals) in the low 15 bits, bucketFlag, the owner batch above: see npfx and owner
 	leaves   bitset256
 	lvs      []leaf[V]
 	_        uint64
@@ -57,7 +57,7 @@ type leaf[V any] struct {
 
 // npfx returns len(vals); a lookup reads it from the node's first cache
 // line to skip nodes without prefixes.
-func (n *node[V]) npfx() uint64 { return n.meta & 0xffff }
+func (n *node[V]) npfx() uint64 { return n.meta & (bucketFlag - 1) }
 
 // owner returns the batch that built n and may still change it in place
 // (0: none). Batch numbers have 48 bits, enough for an Update every
@@ -88,7 +88,7 @@ func (n *node[V]) empty() bool {
 // (clipped, so that no append can write into them); the methods below
 // never write into a shared slice but build a new one.
 func (n *node[V]) clone(owner uint64) *node[V] {
-	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, meta: owner<<16 | n.npfx()}
+	c := &node[V]{prefixes: n.prefixes, children: n.children, leaves: n.leaves, meta: owner<<16 | n.meta&0xffff}
 	for i := range n.near {
 		c.near[i].Store(n.near[i].Load()) // the clone is private: no reader can race with this
 	}
@@ -160,9 +160,9 @@ func (n *node[V]) trim() {
 	}
 }
 
-// single returns the only prefix of a node at depth d reached through
-// path, when the node holds exactly one prefix and no children, so that
-// the parent can keep it as a leaf instead.
+// single returns the only prefix of a node (or bucket) at depth d reached
+// through path, when the node holds exactly one prefix and no children,
+// so that the parent can keep it as a leaf instead.
 func (n *node[V]) single(path key, d int) (leaf[V], bool) {
 	if !n.children.empty() || len(n.vals)+len(n.lvs) != 1 {
 		return leaf[V]{}, false

@@ -60,7 +60,7 @@ func (t *Table[V]) Insert(p netip.Prefix, v V) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var w writer[V]
+	w := writer[V]{bucket: bucketMax(is4)}
 	r := t.root(is4)
 	old := r.Load()
 	if old == nil {
@@ -86,7 +86,7 @@ func (t *Table[V]) Delete(p netip.Prefix) bool {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var w writer[V]
+	w := writer[V]{bucket: bucketMax(is4)}
 	r := t.root(is4)
 	old := r.Load()
 	if old == nil {
@@ -139,6 +139,12 @@ func (t *Table[V]) Get(p netip.Prefix) (V, bool) {
 	nd := t.root(is4).Load()
 	sd, idx := slot(k, n)
 	for d := 0; nd != nil; d++ {
+		if nd.isBucket() {
+			if i, ok := nd.search(k, n); ok {
+				return nd.lvs[i].val, true
+			}
+			return zero, false
+		}
 		if d == sd {
 			if !nd.prefixes.test(idx) {
 				return zero, false

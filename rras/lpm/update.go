@@ -5,8 +5,9 @@ package lpm
 // until it commits; outside a batch every changed node is cloned, and the
 // clone is published at once by one atomic store.
 type writer[V any] struct {
-	batch uint64
-	owned []*node[V] // nodes the batch cloned, to trim before publishing
+	batch  uint64
+	owned  []*node[V] // nodes the batch cloned, to trim before publishing
+	bucket int        // bucketMax of the family being written
 }
 
 // owns reports whether nd is private to this write and may change in place.
@@ -45,6 +46,9 @@ func (w *writer[V]) relink(nd *node[V], i int, child *node[V]) *node[V] {
 // It returns the node that must replace nd (nd itself when nothing above
 // needs to change) and whether the prefix existed before.
 func (w *writer[V]) insert(nd *node[V], d int, k key, n int, v V) (*node[V], bool) {
+	if nd.isBucket() {
+		return w.bucketInsert(nd, d, k, n, v)
+	}
 	sd, idx := slot(k, n)
 	if d == sd {
 		nd = w.own(nd)
@@ -68,10 +72,22 @@ func (w *writer[V]) insert(nd *node[V], d int, k key, n int, v V) (*node[V], boo
 			nd.setLeaf(o, l)
 			return nd, true
 		}
-		// Two prefixes now share this subtree: build it privately, then
-		// swap it for the leaf in one step.
-		sub, _ := w.insert(w.fresh(), d+1, l.k, int(l.bits), l.val)
-		sub, _ = w.insert(sub, d+1, k, n, v)
+		// Two prefixes now share this subtree: build it privately (a
+		// bucket, or a node for a family without buckets), then swap it
+		// for the leaf in one step.
+		var sub *node[V]
+		switch {
+		case w.bucket < 2 || d+1 < minBucketDepth:
+			sub, _ = w.insert(w.fresh(), d+1, l.k, int(l.bits), l.val)
+			sub, _ = w.insert(sub, d+1, k, n, v)
+		default:
+			sub = w.newBucket(2)
+			if before(k, n, l.k, int(l.bits)) {
+				sub.lvs = append(sub.lvs, leaf[V]{k: k, bits: uint8(n), val: v}, l)
+			} else {
+				sub.lvs = append(sub.lvs, l, leaf[V]{k: k, bits: uint8(n), val: v})
+			}
+		}
 		nd = w.own(nd)
 		nd.clearLeaf(o)
 		nd.addChild(o, sub)
@@ -86,8 +102,12 @@ func (w *writer[V]) insert(nd *node[V], d int, k key, n int, v V) (*node[V], boo
 // returns the node that must replace nd (nil when the subtree became
 // empty; nd itself when nothing above needs to change) and whether the
 // prefix was found. A child left with a single prefix collapses into a
-// leaf of its parent, so the trie keeps the shape inserts give it.
+// leaf of its parent, and one left with few enough into a bucket, so the
+// trie keeps the shape inserts give it.
 func (w *writer[V]) remove(nd *node[V], d int, k key, n int) (*node[V], bool) {
+	if nd.isBucket() {
+		return w.bucketRemove(nd, k, n)
+	}
 	sd, idx := slot(k, n)
 	if d == sd {
 		if !nd.prefixes.test(idx) {
@@ -102,9 +122,11 @@ func (w *writer[V]) remove(nd *node[V], d int, k key, n int) (*node[V], bool) {
 		i := nd.children.rank(o)
 		c := nd.kid(i).Load()
 		c2, found := w.remove(c, d+1, k, n)
-		if !found || c2 == c {
-			return nd, found
+		if !found {
+			return nd, false
 		}
+		// c2 may be c itself, changed in place by a batch: it may still
+		// have become a leaf or a bucket.
 		if c2 == nil {
 			nd = w.own(nd)
 			nd.clearChild(o)
@@ -114,6 +136,12 @@ func (w *writer[V]) remove(nd *node[V], d int, k key, n int) (*node[V], bool) {
 			nd = w.own(nd)
 			nd.clearChild(o)
 			nd.setLeaf(o, l)
+			return nd, true
+		}
+		if b := w.fold(c2, k, d+1); b != nil {
+			c2 = b
+		}
+		if c2 == c {
 			return nd, true
 		}
 		return w.relink(nd, i, c2), true

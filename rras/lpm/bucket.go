@@ -1,0 +1,270 @@
+package lpm
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// A bucket is a node that keeps a small subtree as a sorted list of its
+// prefixes instead of as nodes: path compression for the sparse deep
+// levels of an IPv6 table, where a /24 typically holds one or two
+// allocations with a handful of /32 to /48 routes. Without buckets such a
+// subtree is a chain of two or three nodes, each a dependent cache (and
+// TLB) miss for a lookup and 256 bytes of memory; as a bucket it is one
+// node whose lookup scans at most bucketSize entries.
+//
+// A bucket is a node with bucketFlag set in meta, no prefixes, children or
+// leaves in its bitsets, and its prefixes in lvs, in pre-order (ascending
+// address, shorter first for equal addresses: the order All yields). It
+// only ever hangs below a parent's slot, so it holds prefixes longer than
+// its depth's first bit. A lookup scans lvs up to the first entry that
+// starts beyond the address: the last entry on the way that covers the
+// address is the longest match, as prefixes covering one address nest and
+// pre-order puts the outer before the inner.
+//
+// An insert into a full bucket turns it into a regular node (whose slots
+// may hold smaller buckets and leaves); a delete that leaves a node's
+// subtree with bucketSize prefixes or fewer folds it back into a bucket,
+// and one that leaves a single prefix makes it a leaf of the parent. So
+// the shape of the trie depends only on the prefixes in it, never on the
+// order of inserts and deletes that put them there.
+
+// bucketFlag in node.meta marks a bucket.
+const bucketFlag = 1 << 15
+
+// bucketSize is the most prefixes an IPv6 bucket holds (IPv4 uses none:
+// its deep levels are dense, and a node stores a prefix in 8 bytes where
+// a bucket entry takes a whole leaf). A variable so that tests can
+// exercise other sizes.
+var bucketSize = 16
+
+// minBucketDepth is the shallowest depth of a bucket. The IPv6 index
+// keeps the depth-2 nodes by /16, and a write refreshes the entry of its
+// own /16 only; a bucket at depth 0 or 1 would span several /16s, whose
+// depth-2 nodes its split or fold would create or remove along with it.
+const minBucketDepth = 2
+
+// bucketMax returns the largest bucket for a family: 0 (no buckets) or
+// bucketSize.
+func bucketMax(is4 bool) int {
+	if is4 {
+		return 0
+	}
+	return bucketSize
+}
+
+func (n *node[V]) isBucket() bool { return n.meta&bucketFlag != 0 }
+
+// before reports whether prefix (a, an) comes before (b, bn) in pre-order.
+func before(a key, an int, b key, bn int) bool {
+	if a.hi != b.hi {
+		return a.hi < b.hi
+	}
+	if a.lo != b.lo {
+		return a.lo < b.lo
+	}
+	return an < bn
+}
+
+// search returns the position of prefix (k, bits) in the bucket's sorted
+// entries and whether it is there.
+func (n *node[V]) search(k key, bits int) (int, bool) {
+	for i := range n.lvs {
+		l := &n.lvs[i]
+		if !before(l.k, int(l.bits), k, bits) {
+			return i, l.k == k && int(l.bits) == bits
+		}
+	}
+	return len(n.lvs), false
+}
+
+// match returns the longest entry of the bucket covering k, or nil.
+func (n *node[V]) match(k key) *leaf[V] {
+	var best *leaf[V]
+	for i := range n.lvs {
+		l := &n.lvs[i]
+		if l.k.hi > k.hi || l.k.hi == k.hi && l.k.lo > k.lo {
+			break // this entry and all after it start beyond k
+		}
+		if k.matches(l.k, int(l.bits)) {
+			best = l
+		}
+	}
+	return best
+}
+
+// newBucket returns a private empty bucket with room for n entries in its
+// allocation (see allocBucket).
+func (w *writer[V]) newBucket(n int) *node[V] {
+	b, lvs := allocBucket[V](n)
+	b.meta = w.batch<<16 | bucketFlag
+	b.lvs = lvs
+	if w.batch != 0 {
+		w.owned = append(w.owned, b)
+	}
+	return b
+}
+
+// allocBucket returns a new node and an empty slice with room for at
+// least n entries in the same allocation, after the node: a lookup that
+// reads the node then finds the entries on the same page and in the
+// following cache lines, instead of in an allocation of their own
+// elsewhere (one TLB miss and often one cache miss fewer). Capacity
+// classes fill Go's size classes for small V.
+func allocBucket[V any](n int) (*node[V], []leaf[V]) {
+	switch {
+	case n <= 2:
+		b := new(struct {
+			n node[V]
+			l [2]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	case n <= 4:
+		b := new(struct {
+			n node[V]
+			l [4]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	case n <= 6:
+		b := new(struct {
+			n node[V]
+			l [6]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	case n <= 8:
+		b := new(struct {
+			n node[V]
+			l [8]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	case n <= 12:
+		b := new(struct {
+			n node[V]
+			l [12]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	case n <= 16:
+		b := new(struct {
+			n node[V]
+			l [16]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	}
+	return new(node[V]), make([]leaf[V], 0, n)
+}
+
+// compact returns a copy of the private bucket b with its entries in the
+// node's allocation; a batch calls it before publishing the buckets it
+// changed (whose entries it grew in separate slices).
+func (b *node[V]) compact() *node[V] {
+	c, lvs := allocBucket[V](len(b.lvs))
+	c.meta = b.meta
+	c.lvs = append(lvs, b.lvs...)
+	return c
+}
+
+// bucketInsert is insert for a bucket nd at depth d.
+func (w *writer[V]) bucketInsert(nd *node[V], d int, k key, n int, v V) (*node[V], bool) {
+	l := leaf[V]{k: k, bits: uint8(n), val: v}
+	i, found := nd.search(k, n)
+	if found {
+		if w.owns(nd) {
+			nd.lvs[i] = l
+			return nd, true
+		}
+		b := w.newBucket(len(nd.lvs))
+		b.lvs = append(b.lvs, nd.lvs...)
+		b.lvs[i] = l
+		return b, true
+	}
+	if len(nd.lvs) < w.bucket {
+		if w.owns(nd) {
+			nd.lvs = slices.Insert(nd.lvs, i, l)
+			return nd, false
+		}
+		b := w.newBucket(len(nd.lvs) + 1)
+		b.lvs = append(append(append(b.lvs, nd.lvs[:i]...), l), nd.lvs[i:]...)
+		return b, false
+	}
+	// Full: the subtree becomes a regular node, built privately.
+	sub := w.fresh()
+	for _, e := range nd.lvs {
+		sub, _ = w.insert(sub, d, e.k, int(e.bits), e.val)
+	}
+	sub, _ = w.insert(sub, d, k, n, v)
+	return sub, false
+}
+
+// bucketRemove is remove for a bucket nd.
+func (w *writer[V]) bucketRemove(nd *node[V], k key, n int) (*node[V], bool) {
+	i, found := nd.search(k, n)
+	if !found {
+		return nd, false
+	}
+	switch {
+	case len(nd.lvs) == 1:
+		return nil, true
+	case w.owns(nd):
+		nd.lvs = slices.Delete(nd.lvs, i, i+1)
+		return nd, true
+	}
+	b := w.newBucket(len(nd.lvs) - 1)
+	b.lvs = append(append(b.lvs, nd.lvs[:i]...), nd.lvs[i+1:]...)
+	return b, true
+}
+
+// fold returns a private bucket holding the prefixes of nd, a regular node
+// at depth d reached through path, when there are between two and
+// w.bucket of them; nil otherwise.
+func (w *writer[V]) fold(nd *node[V], path key, d int) *node[V] {
+	if w.bucket < 2 || d < minBucketDepth || nd.isBucket() {
+		return nil
+	}
+	entries, ok := nd.gather(path, d, w.bucket, nil)
+	if !ok || len(entries) < 2 {
+		return nil
+	}
+	slices.SortFunc(entries, func(a, b leaf[V]) int {
+		if before(a.k, int(a.bits), b.k, int(b.bits)) {
+			return -1
+		}
+		return 1 // distinct prefixes are never equal
+	})
+	b := w.newBucket(len(entries))
+	b.lvs = append(b.lvs, entries...)
+	return b
+}
+
+// gather appends the prefixes of the subtree at nd (at depth d, reached
+// through path) to out in no particular order, and reports false as soon
+// as they would be more than limit. A child holds at least two prefixes,
+// which bounds the count before any descent.
+func (nd *node[V]) gather(path key, d, limit int, out []leaf[V]) ([]leaf[V], bool) {
+	if nd.isBucket() {
+		return append(out, nd.lvs...), len(out)+len(nd.lvs) <= limit
+	}
+	if len(out)+int(nd.npfx())+len(nd.lvs)+2*nd.nkids() > limit {
+		return out, false
+	}
+	i := 0
+	for w, x := range nd.prefixes {
+		for ; x != 0; x &= x - 1 {
+			k, n := prefixKey(path, d, uint(w)*64+uint(bits.TrailingZeros64(x)))
+			out = append(out, leaf[V]{k: k, bits: uint8(n), val: nd.vals[i]})
+			i++
+		}
+	}
+	out = append(out, nd.lvs...)
+	i = 0
+	for w, x := range nd.children {
+		for ; x != 0; x &= x - 1 {
+			k, _ := prefixKey(path, d, 256+uint(w)*64+uint(bits.TrailingZeros64(x)))
+			var ok bool
+			if out, ok = nd.kid(i).Load().gather(k, d+1, limit, out); !ok {
+				return out, false
+			}
+			i++
+		}
+	}
+	return out, true
+}
