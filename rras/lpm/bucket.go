@@ -36,7 +36,7 @@ const bucketFlag = 1 << 15
 // its deep levels are dense, and a node stores a prefix in 8 bytes where
 // a bucket entry takes a whole leaf). A variable so that tests can
 // exercise other sizes.
-var bucketSize = 16
+var bucketSize = 32
 
 // minBucketDepth is the shallowest depth of a bucket. The IPv6 index
 // keeps the depth-2 nodes by /16, and a write refreshes the entry of its
@@ -147,6 +147,18 @@ func allocBucket[V any](n int) (*node[V], []leaf[V]) {
 		b := new(struct {
 			n node[V]
 			l [16]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	case n <= 24:
+		b := new(struct {
+			n node[V]
+			l [24]leaf[V]
+		})
+		return &b.n, b.l[:0]
+	case n <= 32:
+		b := new(struct {
+			n node[V]
+			l [32]leaf[V]
 		})
 		return &b.n, b.l[:0]
 	}

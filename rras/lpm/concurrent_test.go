@@ -15,7 +15,7 @@ import (
 // the /16 or the current toggling route. Readers assert they never see
 // anything else (a torn node would give a wrong prefix, value or miss).
 func TestReadersDuringWrites(t *testing.T) {
-	for _, bucket := range []int{16, 2} {
+	for _, bucket := range []int{bucketSize, 2} {
 		t.Run(fmt.Sprintf("bucket=%d", bucket), func(t *testing.T) {
 			withBucketSize(t, bucket)
 			readersDuringWrites(t)

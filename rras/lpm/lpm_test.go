@@ -115,7 +115,7 @@ func TestLookupEqualsLinearScan(t *testing.T) {
 		// IPv6 buckets of two prefixes (split at once), the default, or none.
 		oldBucket := bucketSize
 		defer func() { bucketSize = oldBucket }()
-		bucketSize = rapid.SampledFrom([]int{2, 16, 0}).Draw(t, "bucket size")
+		bucketSize = rapid.SampledFrom([]int{2, oldBucket, 0}).Draw(t, "bucket size")
 		var tab Table[int]
 		m := model{}
 		apply := func(w tableOps, i int, deletes bool) {
