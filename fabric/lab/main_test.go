@@ -20,6 +20,9 @@ const controllerEnv = "FABRIC_LAB_TEST_CONTROLLER"
 var fabricDir string
 
 func TestMain(m *testing.M) {
+	if ns := os.Getenv(visitorEnv); ns != "" {
+		visit(ns)
+	}
 	if v := os.Getenv(controllerEnv); v != "" {
 		if err := runController(v); err != nil {
 			fmt.Fprintln(os.Stderr, "controller:", err)

@@ -151,11 +151,18 @@ func stopProcesses(ns string) {
 }
 
 // namespacePIDs lists the processes in ns, as `ip netns pids` does: those
-// whose /proc/PID/ns/net is the namespace's inode.
+// whose /proc/PID/ns/net is the namespace's inode, but only those all of
+// whose threads are in it. A process that visits ns with one thread (a lab
+// process opening a socket there: see inNamespace, which may run on its
+// main thread) is not one that runs there, and must not be stopped.
 func namespacePIDs(ns string) []int {
 	var want unix.Stat_t
 	if err := unix.Stat(nsPath(ns), &want); err != nil {
 		return nil
+	}
+	in := func(path string) bool {
+		var st unix.Stat_t
+		return unix.Stat(path, &st) == nil && st.Dev == want.Dev && st.Ino == want.Ino
 	}
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
@@ -164,11 +171,21 @@ func namespacePIDs(ns string) []int {
 	var out []int
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
+		if err != nil || pid == os.Getpid() || !in("/proc/"+e.Name()+"/ns/net") {
 			continue
 		}
-		var st unix.Stat_t
-		if unix.Stat("/proc/"+e.Name()+"/ns/net", &st) == nil && st.Dev == want.Dev && st.Ino == want.Ino {
+		tasks, err := os.ReadDir("/proc/" + e.Name() + "/task")
+		if err != nil {
+			continue // gone
+		}
+		all := true
+		for _, t := range tasks {
+			var st unix.Stat_t
+			if unix.Stat("/proc/"+e.Name()+"/task/"+t.Name()+"/ns/net", &st) == nil && (st.Dev != want.Dev || st.Ino != want.Ino) {
+				all = false // a thread elsewhere (one that ended meanwhile does not count)
+			}
+		}
+		if all {
 			out = append(out, pid)
 		}
 	}
