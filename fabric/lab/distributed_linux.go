@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -242,7 +243,11 @@ func (d *Distributed) start(name, ns string, argv []string) error {
 	defer log.Close()
 	p := &daemon{cmd: exec.Command("nsenter", append([]string{"--net=" + nsPath(ns), "--"}, argv...)...), exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = log, log
-	if err := p.cmd.Start(); err != nil {
+	// If this process dies (a crash, a killed test), the kernel ends
+	// its children: no agent lives on without its lab (nsenter execs the
+	// command, which keeps the signal). Down still removes the rest.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := startFromSpawner(p.cmd); err != nil {
 		return fmt.Errorf("start %s in %s: %w", name, ns, err)
 	}
 	go func() {
@@ -273,6 +278,28 @@ func (d *Distributed) startEtcd(ctx context.Context) error {
 		return err
 	}
 	return d.waitTCP(ctx, "etcd", netip.AddrPortFrom(mgmtEtcd, 2379))
+}
+
+// spawner is a goroutine locked to its thread for the life of the
+// process, which starts the lab's processes: the kernel sends Pdeathsig
+// when the thread that forked a child exits, and this one never does
+// before the process (another could, when a goroutine ends locked).
+var spawner = sync.OnceValue(func() chan func() {
+	ch := make(chan func())
+	go func() {
+		goruntime.LockOSThread()
+		for f := range ch {
+			f()
+		}
+	}()
+	return ch
+})
+
+// startFromSpawner starts cmd from the spawner's thread.
+func startFromSpawner(cmd *exec.Cmd) error {
+	done := make(chan error, 1)
+	spawner() <- func() { done <- cmd.Start() }
+	return <-done
 }
 
 // RestartEtcd kills the etcd member (SIGKILL) and starts it again on the
