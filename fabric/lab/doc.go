@@ -76,9 +76,13 @@
 // VMs are made by their host's agent (Guests) on TAPs, as in a lab. With
 // RouterBIRD the BGP gateways are BIRD on veths, the kernel forwarding.
 // Partition cuts a node's management link, Kill ends a process with
-// SIGKILL, RestartEtcd kills and restarts the etcd member. Close, or Down
-// after a crash, ends the processes in the prefixed namespaces and deletes
-// them.
+// SIGKILL, RestartEtcd kills and restarts the etcd member. The processes
+// get SIGTERM from the kernel when the lab's own process dies (Pdeathsig),
+// so a crash leaves only namespaces and bridges; Close, or Down after a
+// crash, ends what still runs in the prefixed namespaces and deletes them.
+// An agent builds its node from the state it fetched at start: a node
+// added to the controller later is reached by the running nodes (their
+// static provider neighbours) only once their agents restart.
 //
 // The reference: KernelUp builds the same topology from the kernel's parts
 // only (Linux bridges and veths, kernel VXLAN, nftables NAT, an nftables
