@@ -205,7 +205,7 @@ func TestFailoverController(t *testing.T) {
 	eventually(t, "every node programmed", 10*time.Second, func() bool { return len(heartbeats(t, client)) == nodes })
 
 	vip := "http://" + l.Runtime().VIPs()[0].String()
-	loop := startRequests(ctx, l.HTTPClient("clientvm"), vip+"/", 20*time.Millisecond, 2*time.Second)
+	loop := startRequests(ctx, l.HTTPClient("clientvm"), vip+"/", 20*time.Millisecond, 5*time.Second)
 	t.Cleanup(func() { loop.end() })
 	time.Sleep(300 * time.Millisecond)
 
