@@ -56,3 +56,30 @@ func ExampleUpDistributed() {
 	resp.Body.Close()
 	fmt.Println("served by", resp.Header.Get(runtime.ServedBy))
 }
+
+// Ours and the kernel's build of the same topology under the same load:
+// what `fabric lab bench` does for each round (needs root on Linux, nft,
+// bird, iperf3 and wrk).
+func ExampleKernelUp() {
+	ctx := context.Background()
+	topo := lab.BenchTopology()
+	free := []uint16{lab.IperfPort}
+	k, err := lab.KernelUp(ctx, topo, lab.KernelOptions{Prefix: "fk-", FreePorts: free})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer k.Close()
+	if err := k.Ready(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	metrics, err := lab.RunLoad(ctx, k.Namespace, topo, lab.LoadOptions{Streams: []int{1}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, m := range metrics {
+		fmt.Printf("%-28s %10.3f %s\n", m.Name, m.Value, m.Unit)
+	}
+}
