@@ -490,6 +490,23 @@ func (d *Distributed) Routes(ctx context.Context, gateway string, p netip.Prefix
 	return r.routes(ctx, p)
 }
 
+// BIRDProtocols returns what `birdc show protocols` says in a BIRD
+// gateway's namespace: each BGP session's state and why it last went
+// down.
+func (d *Distributed) BIRDProtocols(ctx context.Context, gateway string) (string, error) {
+	d.mu.Lock()
+	r, ok := d.routers[gateway]
+	d.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("lab: no BIRD gateway %q", gateway)
+	}
+	out, err := exec.CommandContext(ctx, "birdc", "-s", filepath.Join(r.dir, "bird.ctl"), "show", "protocols").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("birdc in %s: %w: %s", r.ns, err, out)
+	}
+	return string(out), nil
+}
+
 // startMachine makes machine m a namespace with the kernel's stack on a
 // veth to its network's bridge, serving HTTP from this process if it is a
 // web server.

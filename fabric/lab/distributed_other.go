@@ -38,6 +38,9 @@ func (d *Distributed) HTTPClient(string) *http.Client                { return &h
 func (d *Distributed) Routes(context.Context, string, netip.Prefix) (string, error) {
 	return "", ErrUnsupported
 }
+func (d *Distributed) BIRDProtocols(context.Context, string) (string, error) {
+	return "", ErrUnsupported
+}
 func (d *Distributed) DialContext(context.Context, string, string, string) (net.Conn, error) {
 	return nil, ErrUnsupported
 }
