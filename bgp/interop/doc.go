@@ -14,5 +14,5 @@
 // against BIRD.
 //
 // The tests need root (to create namespaces) and the daemons' binaries;
-// without them they skip, saying what is missing.
+// without them they skip, saying what is missing. They build on Linux only.
 package interop

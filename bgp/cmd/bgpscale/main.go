@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bgpscale measures how fast BGP implementations take in a large
 // table and how much memory they need for it: the same synthetic table is
 // fed over TCP, one implementation after another in the same run, into this

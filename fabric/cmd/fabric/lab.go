@@ -183,8 +183,12 @@ func stopLabProcess(file string, out io.Writer) error {
 		return nil // the lab crashed and its PID is someone else's now
 	}
 	fmt.Fprintf(out, "stopping lab process %d\n", pid)
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		if err := syscall.Kill(pid, sig); err != nil {
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		return nil // gone
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Kill} {
+		if err := proc.Signal(sig); err != nil {
 			return nil // gone
 		}
 		for range 100 {
