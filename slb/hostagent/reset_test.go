@@ -210,8 +210,11 @@ func TestTCPResetSNAT(t *testing.T) {
 			got = append(got, rstSeen{rs.Verdict, f.Src, f.Dst, f.Flags, tcp.Seq(), tcp.Ack(), rs.VNI, rs.DIP, rs.VIP, rs.Rule})
 		}
 	})
-	r.agent.Tick(r.ctx) // leases the first blocks
-	r.settle(t, 1)
+	// The Tick asks for a block for each of the preleased DIP and
+	// protocol pairs at once; their grants land in any order, so wait
+	// for all of them, DIP B's TCP block among them, not for the first.
+	r.agent.Tick(r.ctx)
+	r.settle(t, preleased)
 	local, remote := ap(dipB, 50000), ap(remote1, 443)
 	syn := segment(t, local, remote, header.TCPFlagSYN, 300, 0, 0)
 	if res, err := r.agent.Outbound(syn, vni); err != nil || res.Reason != hostagent.ReasonSNAT {
