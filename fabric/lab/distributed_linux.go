@@ -58,14 +58,8 @@ type Distributed struct {
 //
 // Close (or Down after a crash) removes it all.
 func UpDistributed(ctx context.Context, objs []model.Object, opts DistOptions) (d *Distributed, err error) {
-	prefix := opts.Prefix
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
-	if err := checkPrefix(prefix); err != nil {
-		return nil, err
-	}
-	if err := supported(); err != nil {
+	prefix, err := claimPrefix(opts.Prefix)
+	if err != nil {
 		return nil, err
 	}
 	for _, bin := range []string{"etcd", "nsenter"} {
@@ -75,11 +69,6 @@ func UpDistributed(ctx context.Context, objs []model.Object, opts DistOptions) (
 	}
 	if opts.Router != "" && opts.Router != RouterOurs && opts.Router != RouterBIRD {
 		return nil, fmt.Errorf("lab: distributed router %q (want %s or %s)", opts.Router, RouterOurs, RouterBIRD)
-	}
-	if left, err := Namespaces(prefix); err != nil {
-		return nil, err
-	} else if len(left) > 0 {
-		return nil, fmt.Errorf("%w: %s (run `fabric lab down -prefix %s`)", ErrExists, strings.Join(left, ", "), prefix)
 	}
 	bin := opts.Binary
 	if bin == "" {

@@ -2,10 +2,8 @@ package lab
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -64,22 +62,9 @@ type KernelLab struct {
 // mod N moves most flows when a DIP comes or goes). It needs root, ip,
 // nft and bird, on Linux; elsewhere it returns ErrUnsupported.
 func KernelUp(ctx context.Context, t *runtime.Topology, opts KernelOptions) (*KernelLab, error) {
-	prefix := opts.Prefix
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
-	if err := checkPrefix(prefix); err != nil {
-		return nil, err
-	}
-	if err := supported(); err != nil {
-		return nil, err
-	}
-	left, err := Namespaces(prefix)
+	prefix, err := claimPrefix(opts.Prefix)
 	if err != nil {
 		return nil, err
-	}
-	if len(left) > 0 {
-		return nil, fmt.Errorf("%w: %s", ErrExists, strings.Join(left, ", "))
 	}
 	hold := opts.HoldTime
 	if hold == 0 {
@@ -102,28 +87,7 @@ func (k *KernelLab) Prefix() string { return k.prefix }
 // Ready waits until the kernel of every gateway with BGP has a route to
 // every VIP.
 func (k *KernelLab) Ready(ctx context.Context) error {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for _, r := range k.bgp {
-		for _, vip := range k.vips {
-			p := netip.PrefixFrom(vip, vip.BitLen())
-			for {
-				routes, err := r.routes(ctx, p)
-				if err != nil {
-					return err
-				}
-				if routes != "" {
-					break
-				}
-				select {
-				case <-ctx.Done():
-					return fmt.Errorf("%s has no route to %s: %w; BIRD's log:\n%s", r.name, p, ctx.Err(), r.log())
-				case <-tick.C:
-				}
-			}
-		}
-	}
-	return nil
+	return waitRoutes(ctx, k.bgp, k.vips)
 }
 
 // Close stops BIRD and the web servers and removes every namespace.

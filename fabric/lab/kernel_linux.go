@@ -298,14 +298,7 @@ func (k *KernelLab) mux(ctx context.Context, m runtime.Mux, t *runtime.Topology,
 	rules.WriteString("table ip mux {\n\tchain pre {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n")
 	var fdb strings.Builder
 	for _, lb := range t.LoadBalancers {
-		vip := map[string]netip.Addr{}
-		for _, f := range lb.FrontendIPConfigurations {
-			vip[f.Name] = f.VIP
-		}
-		pools := map[string]slb.BackendPool{}
-		for _, p := range lb.BackendAddressPools {
-			pools[p.Name] = p
-		}
+		vip, pools := lbIndex(lb)
 		for _, r := range lb.LoadBalancingRules {
 			pool := pools[r.BackendPool]
 			var entries []string
@@ -447,14 +440,7 @@ func (k *KernelLab) host(ctx context.Context, h runtime.Host, t *runtime.Topolog
 		return out
 	}
 	for _, lb := range t.LoadBalancers {
-		vip := map[string]netip.Addr{}
-		for _, f := range lb.FrontendIPConfigurations {
-			vip[f.Name] = f.VIP
-		}
-		pools := map[string]slb.BackendPool{}
-		for _, p := range lb.BackendAddressPools {
-			pools[p.Name] = p
-		}
+		vip, pools := lbIndex(lb)
 		for _, r := range lb.LoadBalancingRules {
 			dips := local(pools[r.BackendPool])
 			switch len(dips) {
@@ -516,4 +502,17 @@ func bridgeCmd(ctx context.Context, ns, script string) error {
 		return fmt.Errorf("bridge in %s: %w: %s", ns, err, out)
 	}
 	return nil
+}
+
+// lbIndex returns lb's frontend VIPs and backend pools by name.
+func lbIndex(lb slb.LoadBalancer) (vips map[string]netip.Addr, pools map[string]slb.BackendPool) {
+	vips = map[string]netip.Addr{}
+	for _, f := range lb.FrontendIPConfigurations {
+		vips[f.Name] = f.VIP
+	}
+	pools = map[string]slb.BackendPool{}
+	for _, p := range lb.BackendAddressPools {
+		pools[p.Name] = p
+	}
+	return vips, pools
 }

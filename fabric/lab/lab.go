@@ -85,23 +85,9 @@ type Lab struct {
 // call Ready to wait for BGP, routes and probes, and Close to remove
 // everything.
 func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
-	prefix := opts.Prefix
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
-	if err := checkPrefix(prefix); err != nil {
-		return nil, err
-	}
-	if err := supported(); err != nil {
-		return nil, err
-	}
-	left, err := Namespaces(prefix)
+	prefix, err := claimPrefix(opts.Prefix)
 	if err != nil {
 		return nil, err
-	}
-	if len(left) > 0 {
-		return nil, fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
-			ErrExists, strings.Join(left, ", "), prefix, prefix)
 	}
 	l := &Lab{prefix: prefix, noOffload: opts.NoOffload, noGRO: opts.NoGRO, freePorts: opts.FreePorts, guests: map[string]*kernelGuest{}, routers: map[string]*kernelRouter{}}
 	ro := opts.Runtime
@@ -129,6 +115,29 @@ func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
 	}
 	l.rt = rt
 	return l, nil
+}
+
+// claimPrefix returns prefix (DefaultPrefix when empty) once it is valid,
+// the lab can run here, and no namespace has it yet.
+func claimPrefix(prefix string) (string, error) {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return "", err
+	}
+	if err := supported(); err != nil {
+		return "", err
+	}
+	left, err := Namespaces(prefix)
+	if err != nil {
+		return "", err
+	}
+	if len(left) > 0 {
+		return "", fmt.Errorf("%w: %s (a lab with prefix %q runs, or one crashed: run `fabric lab down -prefix %s`)",
+			ErrExists, strings.Join(left, ", "), prefix, prefix)
+	}
+	return prefix, nil
 }
 
 func checkPrefix(p string) error {
@@ -159,10 +168,16 @@ func (l *Lab) Ready(ctx context.Context) error {
 	l.mu.Lock()
 	routers := slices.Collect(maps.Values(l.routers))
 	l.mu.Unlock()
+	return waitRoutes(ctx, routers, l.rt.VIPs())
+}
+
+// waitRoutes waits until the kernel of every router (BIRD or FRR) has a
+// route to every VIP.
+func waitRoutes(ctx context.Context, routers []*kernelRouter, vips []netip.Addr) error {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for _, r := range routers {
-		for _, vip := range l.rt.VIPs() {
+		for _, vip := range vips {
 			p := netip.PrefixFrom(vip, vip.BitLen())
 			for {
 				routes, err := r.routes(ctx, p)
