@@ -61,29 +61,19 @@ type kernelGuest struct {
 // (package offload/gro) into super-frames written with a GSO virtio-net
 // header.
 func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *netsim.Port, tso, coalesce bool, serve []uint16) (g *kernelGuest, err error) {
+	g, err = newKernelGuest(ns, m, port, tso, coalesce)
+	if err != nil {
+		return nil, err
+	}
 	if err := addNamespace(ctx, ns); err != nil {
 		return nil, err
 	}
-	g = &kernelGuest{name: m.Name, ns: ns, port: port, tso: tso, servers: map[uint16]*http.Server{}}
 	defer func() {
 		if err != nil {
 			g.close()
 			g = nil
 		}
 	}()
-	g.emit, g.send = g.write, g.sendSegment
-	if tso && m.Host == "" {
-		// An adapter with no offloads: the pipeline segments and
-		// checksums everything.
-		if g.seg, err = offload.NewPipeline(offload.Config{}); err != nil {
-			return nil, err
-		}
-	}
-	if coalesce {
-		if g.gro, err = gro.NewCoalescer(gro.Config{NetworkOffset: header.EthernetMinSize}); err != nil {
-			return nil, err
-		}
-	}
 	// The fabric speaks IPv4: keep the kernel's IPv6 chatter (router
 	// solicitations, MLD) off the wire.
 	for _, k := range []string{"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"} {
@@ -118,6 +108,28 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 	g.attached = true
 	port.SetReceiver(g.toKernelFrame)
 	g.wg.Go(g.fromKernelLoop)
+	return g, nil
+}
+
+// newKernelGuest returns the guest of machine m in namespace ns, bridged
+// to port, with no TAP yet (startKernelGuest opens it): its offload
+// pipeline (tso, for a machine on a network) and coalescer (coalesce).
+func newKernelGuest(ns string, m runtime.Machine, port *netsim.Port, tso, coalesce bool) (*kernelGuest, error) {
+	g := &kernelGuest{name: m.Name, ns: ns, port: port, tso: tso, servers: map[uint16]*http.Server{}}
+	g.emit, g.send = g.write, g.sendSegment
+	var err error
+	if tso && m.Host == "" {
+		// An adapter with no offloads: the pipeline segments and
+		// checksums everything.
+		if g.seg, err = offload.NewPipeline(offload.Config{}); err != nil {
+			return nil, err
+		}
+	}
+	if coalesce {
+		if g.gro, err = gro.NewCoalescer(gro.Config{NetworkOffset: header.EthernetMinSize}); err != nil {
+			return nil, err
+		}
+	}
 	return g, nil
 }
 
@@ -167,42 +179,50 @@ func (g *kernelGuest) fromKernelLoop() {
 	buf := make([]byte, tap.ReadBufferSize)
 	for {
 		h, frame, err := g.dev.ReadPacket(buf)
-		if err != nil {
-			var te *tap.Error
-			if errors.As(err, &te) {
-				return // closed, or the device is gone
-			}
-			g.dropped.Add(1) // a malformed virtio-net header
-			continue
+		var te *tap.Error
+		if errors.As(err, &te) {
+			return // closed, or the device is gone
 		}
-		switch {
-		case h.IsGSO():
-			// Only TCPv4 segmentation was accepted. A vNIC segments
-			// (and checksums) it; otherwise it is done here.
-			if !g.tso || h.GSOKind() != virtio.GSOTCPv4 {
-				g.dropped.Add(1)
-				continue
-			}
-			g.super.Add(1)
-			if g.seg != nil {
-				if g.seg.Tx(h, frame, g.send) != nil {
-					g.dropped.Add(1)
-					continue
-				}
-				g.fromKernel.Add(1)
-				continue
-			}
-		case h.NeedsChecksum():
-			// A vNIC of a TSO guest finishes TCP checksums itself,
-			// but not those of other protocols; finish them here.
-			if h.FinishChecksum(frame) != nil {
-				g.dropped.Add(1)
-				continue
-			}
-		}
-		g.fromKernel.Add(1)
-		g.port.Send(frame)
+		g.fromKernelPacket(h, frame, err)
 	}
+}
+
+// fromKernelPacket takes one packet the kernel wrote to the TAP on to the
+// port: h and frame as tap.Device.ReadPacket returned them, err its error
+// (a virtio-net header the virtio package rejected). Every packet counts
+// once, in fromKernel or in dropped; it allocates nothing.
+func (g *kernelGuest) fromKernelPacket(h virtio.NetHdr, frame []byte, err error) {
+	if err != nil {
+		g.dropped.Add(1) // a malformed virtio-net header
+		return
+	}
+	switch {
+	case h.IsGSO():
+		// Only TCPv4 segmentation was accepted. A vNIC segments
+		// (and checksums) it; otherwise it is done here.
+		if !g.tso || h.GSOKind() != virtio.GSOTCPv4 {
+			g.dropped.Add(1)
+			return
+		}
+		g.super.Add(1)
+		if g.seg != nil {
+			if g.seg.Tx(h, frame, g.send) != nil {
+				g.dropped.Add(1)
+				return
+			}
+			g.fromKernel.Add(1)
+			return
+		}
+	case h.NeedsChecksum():
+		// A vNIC of a TSO guest finishes TCP checksums itself,
+		// but not those of other protocols; finish them here.
+		if h.FinishChecksum(frame) != nil {
+			g.dropped.Add(1)
+			return
+		}
+	}
+	g.fromKernel.Add(1)
+	g.port.Send(frame)
 }
 
 // sendSegment sends a segment the pipeline made on the port.
