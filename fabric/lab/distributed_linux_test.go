@@ -58,20 +58,6 @@ func needDistributed(t *testing.T) {
 	}
 }
 
-// seedObjects are the resources of examples/seed.yaml.
-func seedObjects(t *testing.T) []model.Object {
-	t.Helper()
-	data, err := os.ReadFile("../examples/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := model.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return objs
-}
-
 // upDistributed starts a distributed lab of objs and waits until it is
 // ready; it is closed when the test ends.
 func upDistributed(t *testing.T, tag string, objs []model.Object, opts lab.DistOptions) *lab.Distributed {

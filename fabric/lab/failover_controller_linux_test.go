@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -18,12 +17,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sdnfabric/sdnfabric/fabric/agent"
 	"github.com/sdnfabric/sdnfabric/fabric/api"
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
-	"github.com/sdnfabric/sdnfabric/fabric/runtime"
-	"github.com/sdnfabric/sdnfabric/provision/jitter"
 )
 
 // controllerProcess is the controller in a process of its own: the test
@@ -167,40 +163,8 @@ func TestFailoverController(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile("../examples/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := model.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := client.Apply(ctx, objs); err != nil {
-		t.Fatal(err)
-	}
-	state, _, err := client.List(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := runtime.FromModel(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Up(ctx, topo, lab.Options{Prefix: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	if err := l.Ready(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stopAgents, err := l.Runtime().StartAgents(agent.Config{Backend: client, Logger: slog.New(slog.DiscardHandler),
-		StatusInterval: 200 * time.Millisecond, Settle: 10 * time.Millisecond,
-		Backoff: jitter.FullJitter{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stopAgents) // before the controller is killed
+	topo := applySeed(ctx, t, client)
+	l := upWithAgents(ctx, t, topo, lab.Options{Prefix: p}, client) // agents stop before the controller is killed
 	nodes := len(topo.Hosts) + len(topo.Muxes) + len(topo.Gateways)
 	eventually(t, "every node programmed", 10*time.Second, func() bool { return len(heartbeats(t, client)) == nodes })
 

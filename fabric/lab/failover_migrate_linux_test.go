@@ -8,18 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/sdnfabric/sdnfabric/fabric/agent"
 	"github.com/sdnfabric/sdnfabric/fabric/controller"
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
 	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
-	"github.com/sdnfabric/sdnfabric/provision/jitter"
 )
 
 // pacedDownload is a download read as fast as it comes (so that a stall
@@ -116,52 +113,20 @@ func TestFailoverMigrate(t *testing.T) {
 	needLab(t)
 	p := prefix(t, "ffmig")
 	ctx := t.Context()
-	data, err := os.ReadFile("../examples/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := model.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctl, err := controller.New(controller.Config{Store: memstore.New(memstore.Options{}), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ctl.Apply(ctx, objs); err != nil {
-		t.Fatal(err)
-	}
-	state, _, err := ctl.List(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := runtime.FromModel(state)
-	if err != nil {
-		t.Fatal(err)
-	}
+	topo := applySeed(ctx, t, ctl)
 	migrated := make(chan runtime.Progress, 1)
-	l, err := lab.Up(ctx, topo, lab.Options{Prefix: p, Runtime: runtime.Options{Progress: func(pr runtime.Progress) {
+	l := upWithAgents(ctx, t, topo, lab.Options{Prefix: p, Runtime: runtime.Options{Progress: func(pr runtime.Progress) {
 		if pr.Event == "migrated" {
 			select {
 			case migrated <- pr:
 			default:
 			}
 		}
-	}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	if err := l.Ready(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stop, err := l.Runtime().StartAgents(agent.Config{Backend: ctl, Logger: slog.New(slog.DiscardHandler),
-		StatusInterval: 200 * time.Millisecond, Settle: 10 * time.Millisecond,
-		Backoff: jitter.FullJitter{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
+	}}}, ctl)
 	eventually(t, "every host programmed", 10*time.Second, func() bool {
 		for _, h := range []string{"host1", "host2"} {
 			o, err := ctl.Get(ctx, model.KindHost, h)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,8 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sdnfabric/sdnfabric/fabric/agent"
+	"github.com/sdnfabric/sdnfabric/fabric/api"
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
+	"github.com/sdnfabric/sdnfabric/provision/jitter"
 )
 
 // needLab skips the test unless it can create namespaces and TAPs.
@@ -30,6 +35,67 @@ func needLab(t testing.TB) {
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
 		t.Skip("needs /dev/net/tun to create TAP devices")
 	}
+}
+
+// seedObjects are the resources of examples/seed.yaml.
+func seedObjects(t *testing.T) []model.Object {
+	t.Helper()
+	data, err := os.ReadFile("../examples/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := model.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+// desiredState is a controller, or an API client of one.
+type desiredState interface {
+	Apply(context.Context, []model.Object) ([]model.Object, int64, error)
+	List(context.Context, model.Kind) ([]model.Object, int64, error)
+}
+
+// applySeed applies the resources of examples/seed.yaml to c and returns
+// the topology of the desired state c then holds.
+func applySeed(ctx context.Context, t *testing.T, c desiredState) *runtime.Topology {
+	t.Helper()
+	if _, _, err := c.Apply(ctx, seedObjects(t)); err != nil {
+		t.Fatal(err)
+	}
+	state, _, err := c.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, err := runtime.FromModel(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+// upWithAgents brings up a lab of topo with opts, waits until it is ready
+// and starts its nodes' agents on backend, with a fast status interval and
+// backoff; the agents stop and the lab closes when the test ends.
+func upWithAgents(ctx context.Context, t *testing.T, topo *runtime.Topology, opts lab.Options, backend api.Backend) *lab.Lab {
+	t.Helper()
+	l, err := lab.Up(ctx, topo, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	if err := l.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop, err := l.Runtime().StartAgents(agent.Config{Backend: backend, Logger: slog.New(slog.DiscardHandler),
+		StatusInterval: 200 * time.Millisecond, Settle: 10 * time.Millisecond,
+		Backoff: jitter.FullJitter{Base: 20 * time.Millisecond, Cap: 200 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return l
 }
 
 // prefix is unique to this process and test, and removed when it ends.
