@@ -3,6 +3,7 @@ package lpm
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,6 +101,123 @@ func readersDuringWrites(t *testing.T) {
 					return nil
 				})
 			}
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestReadersDuringBucketSplits runs lock-free readers over one /32 of
+// IPv6 space whose stable routes fill a bucket to one short of the
+// default size, while a writer moves two more routes in and out, singly
+// and in batches: the subtree keeps crossing the 32/33 boundary, so it is
+// split into nodes and folded back into a bucket (at depth 2, which the
+// index points to, and deeper). Readers use every read path: Lookup
+// (through the index), LookupPrefix, Get and All, and check that every
+// stable route is always there with its value and that nothing else but
+// the two moving routes ever shows.
+func TestReadersDuringBucketSplits(t *testing.T) {
+	withIndexThreshold(t, 0)
+	var tab Table[int]
+	stable := make([]netip.Prefix, bucketSize-1)
+	for i := range stable {
+		stable[i] = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x2a, 0, 0x12, 0x34, 0, byte(i)}), 48)
+		if err := tab.Insert(stable[i], i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Inside stable[5] (nested) and beside all of them.
+	inner := netip.MustParsePrefix("2a00:1234:5:1::/64")
+	beside := netip.MustParsePrefix("2a00:1234:ff::/48")
+	moving := map[netip.Prefix]bool{inner: true, beside: true}
+	region := netip.MustParsePrefix("2a00::/16")
+	// Another /16 in 2000::/3 keeps the levels above regular nodes.
+	for i := range 40 {
+		tab.Insert(netip.PrefixFrom(netip.AddrFrom16([16]byte{0x2a, 1, byte(i)}), 24), 1000+i)
+	}
+
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	defer func() { stop.Store(true); wg.Wait() }() // also when a check below fails
+	errs := make(chan error, 4)
+	check := func(r int) error {
+		for i := r; !stop.Load(); i++ {
+			s := i % len(stable)
+			p := stable[s]
+			a := p.Addr().Next() // in p only: inner starts at ...:5:1::
+			if v, ok := tab.Lookup(a); !ok || v != s {
+				return fmt.Errorf("Lookup(%v) = %d %v, want %d", a, v, ok, s)
+			}
+			if q, v, ok := tab.LookupPrefix(a); !ok || q != p || v != s {
+				return fmt.Errorf("LookupPrefix(%v) = %v %d %v, want %v %d", a, q, v, ok, p, s)
+			}
+			if v, ok := tab.Get(p); !ok || v != s {
+				return fmt.Errorf("Get(%v) = %d %v, want %d", p, v, ok, s)
+			}
+			if v, ok := tab.Lookup(inner.Addr()); !ok || v != 5 && v < 2000 {
+				return fmt.Errorf("Lookup(%v) = %d %v, want 5 or the inner route's value", inner.Addr(), v, ok)
+			}
+			if i%16 != 0 {
+				continue
+			}
+			// All: the stable routes, each once, in order, and at most
+			// the moving ones besides.
+			var got []netip.Prefix
+			for q := range tab.All() {
+				if region.Overlaps(q) && !moving[q] {
+					got = append(got, q)
+				}
+			}
+			if !slices.Equal(got, stable) {
+				return fmt.Errorf("All yields %v in 2a00::/16, want %v", got, stable)
+			}
+		}
+		return nil
+	}
+	for r := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := check(r); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	for round := range 400 {
+		v := 2000 + round
+		switch round % 4 {
+		case 0: // 31 -> 32 -> 33: a full bucket splits
+			tab.Insert(inner, v)
+			if nd := bucketAt(&tab, inner.Addr(), 2); !nd.isBucket() || len(nd.lvs) != bucketSize {
+				t.Fatalf("32 routes below 2a00::/16: %+v, want a full bucket", nd)
+			}
+			tab.Insert(beside, v)
+			if bucketAt(&tab, inner.Addr(), 2).isBucket() {
+				t.Fatal("33 routes below 2a00::/16 are still a bucket")
+			}
+		case 1: // 33 -> 32 -> 31: folds back
+			tab.Delete(beside)
+			if nd := bucketAt(&tab, inner.Addr(), 2); !nd.isBucket() || len(nd.lvs) != bucketSize {
+				t.Fatalf("32 routes left below 2a00::/16: %+v, want a full bucket", nd)
+			}
+			tab.Delete(inner)
+		case 2:
+			tab.Update(func(b *Batch[int]) error {
+				b.Insert(beside, v)
+				b.Insert(inner, v)
+				b.Delete(beside)
+				return b.Insert(beside, v)
+			})
+		case 3:
+			tab.Update(func(b *Batch[int]) error {
+				b.Delete(inner)
+				b.Delete(beside)
+				return nil
+			})
 		}
 	}
 	stop.Store(true)
