@@ -24,8 +24,9 @@ import (
 //
 // An insert into a full bucket turns it into a regular node (whose slots
 // may hold smaller buckets and leaves); a delete that leaves a node's
-// subtree with bucketSize prefixes or fewer folds it back into a bucket,
-// and one that leaves a single prefix makes it a leaf of the parent. So
+// subtree with bucketSize prefixes or fewer folds it back into a bucket
+// (foldRemove), and one that leaves a single prefix makes it a leaf of
+// the parent. So
 // the shape of the trie depends only on the prefixes in it, never on the
 // order of inserts and deletes that put them there.
 
@@ -225,16 +226,30 @@ func (w *writer[V]) bucketRemove(nd *node[V], k key, n int) (*node[V], bool) {
 	return b, true
 }
 
-// fold returns a private bucket holding the prefixes of nd, a regular node
-// at depth d reached through path, when there are between two and
-// w.bucket of them; nil otherwise.
-func (w *writer[V]) fold(nd *node[V], path key, d int) *node[V] {
-	if w.bucket < 2 || d < minBucketDepth || nd.isBucket() {
-		return nil
+// foldRemove is remove for a regular node nd at depth d whose subtree
+// holds at most one prefix more than a bucket: it returns a new bucket of
+// the subtree's prefixes other than (k, n) (nil when none is left), which
+// replaces nd with one store in its parent however deep below nd the
+// prefix was, and whether the prefix was found. ok is false when the
+// subtree is too big, or nd too shallow, for a bucket. A delete tries it
+// on the way down, so the highest node that shrinks to a bucket's size is
+// the one replaced, and nothing is built or published for the levels
+// below it.
+func (w *writer[V]) foldRemove(nd *node[V], d int, k key, n int) (b *node[V], found, ok bool) {
+	if w.bucket < 2 || d < minBucketDepth {
+		return nil, false, false
 	}
-	entries, ok := nd.gather(path, d, w.bucket, nil)
-	if !ok || len(entries) < 2 {
-		return nil
+	entries, ok := nd.gather(k, d, w.bucket+1, nil)
+	if !ok {
+		return nil, false, false
+	}
+	i := slices.IndexFunc(entries, func(l leaf[V]) bool { return l.k == k && int(l.bits) == n })
+	if i < 0 {
+		return nd, false, true
+	}
+	entries = slices.Delete(entries, i, i+1)
+	if len(entries) == 0 {
+		return nil, true, true
 	}
 	slices.SortFunc(entries, func(a, b leaf[V]) int {
 		if before(a.k, int(a.bits), b.k, int(b.bits)) {
@@ -242,9 +257,9 @@ func (w *writer[V]) fold(nd *node[V], path key, d int) *node[V] {
 		}
 		return 1 // distinct prefixes are never equal
 	})
-	b := w.newBucket(len(entries))
+	b = w.newBucket(len(entries))
 	b.lvs = append(b.lvs, entries...)
-	return b
+	return b, true, true
 }
 
 // gather appends the prefixes of the subtree at nd (at depth d, reached
@@ -257,6 +272,9 @@ func (nd *node[V]) gather(path key, d, limit int, out []leaf[V]) ([]leaf[V], boo
 	}
 	if len(out)+int(nd.npfx())+len(nd.lvs)+2*nd.nkids() > limit {
 		return out, false
+	}
+	if out == nil {
+		out = make([]leaf[V], 0, limit) // allocated only once a fold is likely
 	}
 	i := 0
 	for w, x := range nd.prefixes {

@@ -3,6 +3,7 @@ package lpm
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"testing"
 	"unsafe"
 
@@ -157,4 +158,46 @@ func shapeIndependentOfHistory(t *testing.T, all []netip.Prefix, is4 bool) {
 			t.Errorf("is4=%v %s: shape differs from a batch load (-want +got):\n%s", is4, name, d)
 		}
 	}
+}
+
+// TestFoldPublishesOnce: a delete that leaves a chain of nodes with few
+// enough prefixes for a bucket replaces the whole chain with one store in
+// the parent of its top. The nodes it replaced stay as they were, so a
+// reader still walking them sees the table from before the delete, and
+// no bucket is built for a level that is folded again above.
+func TestFoldPublishesOnce(t *testing.T) {
+	var tab Table[int]
+	var ps []netip.Prefix
+	for i := range bucketSize + 1 { // 2a00:1234:0:i::/64: a chain of nodes from depth 2 to 6
+		p := netip.PrefixFrom(netip.AddrFrom16([16]byte{0x2a, 0, 0x12, 0x34, 0, 0, 0, byte(i)}), 64)
+		tab.Insert(p, i)
+		ps = append(ps, p)
+	}
+	tab.Insert(netip.MustParsePrefix("2a01::/24"), -1) // keeps depth 1 a node
+	a := ps[0].Addr()
+	var chain []*node[int] // depths 1 to 6
+	var links []*node[int] // each one's child on the path
+	for d := 1; d <= 6; d++ {
+		nd := bucketAt(&tab, a, d)
+		if nd == nil || nd.isBucket() {
+			t.Fatalf("depth %d: %+v, want a node", d, nd)
+		}
+		chain = append(chain, nd)
+		if d > 1 {
+			links = append(links, nd)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	tab.Delete(ps[len(ps)-1])
+	runtime.ReadMemStats(&after)
+	if nd := bucketAt(&tab, a, 2); nd == nil || !nd.isBucket() || len(nd.lvs) != bucketSize {
+		t.Fatalf("depth 2 after the delete: %+v, want a bucket of %d", nd, bucketSize)
+	}
+	for i, nd := range chain[1 : len(chain)-1] {
+		if got := nd.child(a.As16()[i+2]); got != links[i+1] {
+			t.Errorf("the replaced node at depth %d was changed: its child is %p, was %p", i+2, got, links[i+1])
+		}
+	}
+	t.Logf("the delete that folds: %d allocations", after.Mallocs-before.Mallocs)
 }

@@ -101,12 +101,15 @@ func (w *writer[V]) insert(nd *node[V], d int, k key, n int, v V) (*node[V], boo
 // remove deletes the prefix (k, n) below nd, a node at depth d. It
 // returns the node that must replace nd (nil when the subtree became
 // empty; nd itself when nothing above needs to change) and whether the
-// prefix was found. A child left with a single prefix collapses into a
-// leaf of its parent, and one left with few enough into a bucket, so the
-// trie keeps the shape inserts give it.
+// prefix was found. A subtree left with few enough prefixes becomes a
+// bucket (see foldRemove) and a child left with a single prefix a leaf of
+// its parent, so the trie keeps the shape inserts give it.
 func (w *writer[V]) remove(nd *node[V], d int, k key, n int) (*node[V], bool) {
 	if nd.isBucket() {
 		return w.bucketRemove(nd, k, n)
+	}
+	if b, found, ok := w.foldRemove(nd, d, k, n); ok {
+		return b, found
 	}
 	sd, idx := slot(k, n)
 	if d == sd {
@@ -137,9 +140,6 @@ func (w *writer[V]) remove(nd *node[V], d int, k key, n int) (*node[V], bool) {
 			nd.clearChild(o)
 			nd.setLeaf(o, l)
 			return nd, true
-		}
-		if b := w.fold(c2, k, d+1); b != nil {
-			c2 = b
 		}
 		if c2 == c {
 			return nd, true
