@@ -4,7 +4,6 @@ package lab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
-	"github.com/sdnfabric/sdnfabric/offload"
 	"github.com/sdnfabric/sdnfabric/offload/gro"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/tap"
@@ -28,15 +26,11 @@ const guestIfName = "eth0"
 // TAP device whose frames the fabric process bridges to the machine's
 // netsim port.
 type kernelGuest struct {
+	// tapRx carries the frames from the kernel to the port (port,
+	// fromKernel, super, dropped).
+	*tapRx
 	name, ns string
-	port     *netsim.Port
 	dev      *tap.Device
-	tso      bool // the TAP accepts csum|tso4
-	// seg segments the TAP's super-frames before they leave on the port,
-	// for a machine on a network (nil for a vNIC, which segments itself);
-	// send is its Emit.
-	seg  *offload.Pipeline
-	send offload.Emit
 	// gro coalesces the TCP segments to the kernel into super-frames
 	// (nil: every frame is written as it comes); emit is g.write.
 	gro      *gro.Coalescer
@@ -48,7 +42,7 @@ type kernelGuest struct {
 	servers map[uint16]*http.Server // by TCP port; nil while stopped (SetServing)
 	closed  bool
 
-	fromKernel, toKernel, super, dropped, merged atomic.Uint64
+	toKernel, merged atomic.Uint64
 }
 
 // startKernelGuest makes ns, puts a TAP device configured as m in it,
@@ -107,7 +101,7 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 	}
 	g.attached = true
 	port.SetReceiver(g.toKernelFrame)
-	g.wg.Go(g.fromKernelLoop)
+	g.wg.Go(func() { g.loop(g.dev) })
 	return g, nil
 }
 
@@ -115,16 +109,12 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 // to port, with no TAP yet (startKernelGuest opens it): its offload
 // pipeline (tso, for a machine on a network) and coalescer (coalesce).
 func newKernelGuest(ns string, m runtime.Machine, port *netsim.Port, tso, coalesce bool) (*kernelGuest, error) {
-	g := &kernelGuest{name: m.Name, ns: ns, port: port, tso: tso, servers: map[uint16]*http.Server{}}
-	g.emit, g.send = g.write, g.sendSegment
-	var err error
-	if tso && m.Host == "" {
-		// An adapter with no offloads: the pipeline segments and
-		// checksums everything.
-		if g.seg, err = offload.NewPipeline(offload.Config{}); err != nil {
-			return nil, err
-		}
+	rx, err := newTapRx(port, tso, m.Host == "")
+	if err != nil {
+		return nil, err
 	}
+	g := &kernelGuest{tapRx: rx, name: m.Name, ns: ns, servers: map[uint16]*http.Server{}}
+	g.emit = g.write
 	if coalesce {
 		if g.gro, err = gro.NewCoalescer(gro.Config{NetworkOffset: header.EthernetMinSize}); err != nil {
 			return nil, err
@@ -171,64 +161,6 @@ func serveHTTP(ns, name string, port uint16, wg *sync.WaitGroup) (*http.Server, 
 	srv := &http.Server{Handler: runtime.WebHandler(name, nil), ReadHeaderTimeout: 10 * time.Second}
 	wg.Go(func() { _ = srv.Serve(ln) })
 	return srv, nil
-}
-
-// fromKernelLoop carries the frames the kernel sends on the TAP to the
-// machine's port until the device is closed.
-func (g *kernelGuest) fromKernelLoop() {
-	buf := make([]byte, tap.ReadBufferSize)
-	for {
-		h, frame, err := g.dev.ReadPacket(buf)
-		var te *tap.Error
-		if errors.As(err, &te) {
-			return // closed, or the device is gone
-		}
-		g.fromKernelPacket(h, frame, err)
-	}
-}
-
-// fromKernelPacket takes one packet the kernel wrote to the TAP on to the
-// port: h and frame as tap.Device.ReadPacket returned them, err its error
-// (a virtio-net header the virtio package rejected). Every packet counts
-// once, in fromKernel or in dropped; it allocates nothing.
-func (g *kernelGuest) fromKernelPacket(h virtio.NetHdr, frame []byte, err error) {
-	if err != nil {
-		g.dropped.Add(1) // a malformed virtio-net header
-		return
-	}
-	switch {
-	case h.IsGSO():
-		// Only TCPv4 segmentation was accepted. A vNIC segments
-		// (and checksums) it; otherwise it is done here.
-		if !g.tso || h.GSOKind() != virtio.GSOTCPv4 {
-			g.dropped.Add(1)
-			return
-		}
-		g.super.Add(1)
-		if g.seg != nil {
-			if g.seg.Tx(h, frame, g.send) != nil {
-				g.dropped.Add(1)
-				return
-			}
-			g.fromKernel.Add(1)
-			return
-		}
-	case h.NeedsChecksum():
-		// A vNIC of a TSO guest finishes TCP checksums itself,
-		// but not those of other protocols; finish them here.
-		if h.FinishChecksum(frame) != nil {
-			g.dropped.Add(1)
-			return
-		}
-	}
-	g.fromKernel.Add(1)
-	g.port.Send(frame)
-}
-
-// sendSegment sends a segment the pipeline made on the port.
-func (g *kernelGuest) sendSegment(_ virtio.NetHdr, frame []byte) error {
-	g.port.Send(frame)
-	return nil
 }
 
 // toKernelFrame is the port's receiver. Without coalescing it writes the
@@ -278,7 +210,7 @@ func (g *kernelGuest) close() {
 	}
 	g.mu.Unlock()
 	if g.dev != nil {
-		_ = g.dev.Close() // ends fromKernelLoop
+		_ = g.dev.Close() // ends g.loop
 	}
 	if g.attached {
 		g.port.Close() // ends the deliveries to toKernelFrame

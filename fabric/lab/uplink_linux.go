@@ -4,7 +4,6 @@ package lab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -42,8 +41,8 @@ func Uplinks(links map[string]string) runtime.UplinkFactory {
 
 // uplink bridges a netsim port to a TAP device.
 type uplink struct {
+	*tapRx // without offloads
 	dev    *tap.Device
-	port   *netsim.Port
 	bridge string
 	wg     sync.WaitGroup
 }
@@ -59,7 +58,7 @@ func startUplink(ctx context.Context, dev string, port *netsim.Port) (func(), er
 	if err != nil {
 		return nil, err
 	}
-	u := &uplink{dev: d, port: port, bridge: bridge}
+	u := &uplink{tapRx: &tapRx{port: port}, dev: d, bridge: bridge}
 	script := fmt.Sprintf(`link add %[1]s mtu %[4]d type bridge forward_delay 0 stp_state 0
 link set %[2]s mtu %[4]d master %[1]s
 link set %[3]s mtu %[4]d master %[1]s
@@ -73,31 +72,8 @@ link set %[1]s up
 		return nil, err
 	}
 	port.SetReceiver(u.toKernel)
-	u.wg.Go(u.fromKernel)
+	u.wg.Go(func() { u.loop(u.dev) })
 	return u.close, nil
-}
-
-// fromKernel carries the frames the bridge sends to the TAP onto the
-// network's switch.
-func (u *uplink) fromKernel() {
-	buf := make([]byte, tap.ReadBufferSize)
-	for {
-		h, frame, err := u.dev.ReadPacket(buf)
-		if err != nil {
-			var te *tap.Error
-			if errors.As(err, &te) {
-				return
-			}
-			continue // a malformed virtio-net header
-		}
-		if h.IsGSO() {
-			continue // no segmentation offload was accepted
-		}
-		if h.NeedsChecksum() && h.FinishChecksum(frame) != nil {
-			continue
-		}
-		u.port.Send(frame)
-	}
 }
 
 // toKernel writes a frame of the switch to the TAP, a complete packet.

@@ -34,23 +34,41 @@ func tcp4Frame(n int) []byte {
 // superHdr is the virtio-net header of a TCPv4 super-frame from the kernel.
 var superHdr = virtio.NetHdr{Flags: virtio.FlagNeedsCsum, GSOType: virtio.GSOTCPv4, HdrLen: 54, GSOSize: 1448, CsumStart: 34, CsumOffset: 16}
 
-// testGuest returns a TSO guest as the lab builds it, for a machine on a
-// host (the vNIC segments: onNet false) or on a network (it segments
-// itself), with no TAP or namespace: packets go in through
-// fromKernelPacket and out on a wire to far, which discards them.
-func testGuest(t testing.TB, onNet bool) (g *kernelGuest, far *netsim.Port) {
+// rxKind is what reads a TAP: the guest of a machine on a host (its vNIC
+// segments), of a machine on a network (it segments itself), or an
+// uplink (no offloads).
+type rxKind uint8
+
+const (
+	rxVNIC rxKind = iota
+	rxNetwork
+	rxUplink
+	rxKinds
+)
+
+func (k rxKind) String() string {
+	return [...]string{"vNIC guest", "network guest", "uplink"}[k%rxKinds]
+}
+
+// testRx returns a tapRx of kind k as the lab builds it, with no TAP:
+// packets go in through packet and out on a wire to far, which discards
+// them.
+func testRx(t testing.TB, k rxKind) (r *tapRx, far *netsim.Port) {
 	near, far := netsim.NewWire("fuzz", netsim.WireConfig{})
 	far.SetReceiver(func([]byte) {})
 	t.Cleanup(func() { near.Close(); far.Close() })
+	if k == rxUplink {
+		return &tapRx{port: near}, far
+	}
 	m := runtime.Machine{Name: "vm", Host: "host1"}
-	if onNet {
+	if k == rxNetwork {
 		m.Host = ""
 	}
 	g, err := newKernelGuest("unused", m, near, true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return g, far
+	return g.tapRx, far
 }
 
 // readPacket decodes b as tap.Device.ReadPacket decodes what it reads.
@@ -63,18 +81,19 @@ func readPacket(b []byte) (virtio.NetHdr, []byte, error) {
 	return h, frame, h.Validate(len(frame))
 }
 
-// FuzzFromKernel: whatever the kernel side of a TAP writes (a bogus
-// virtio-net header: gso_size 0, hdr_len past the frame, csum_start or
-// csum_offset out of range, an unaccepted GSO type; a truncated or
-// garbled frame), the guest never panics and counts the packet exactly
-// once, as carried or as dropped.
-func FuzzFromKernel(f *testing.F) {
+// FuzzTapRx: whatever the kernel side of a TAP writes (a bogus virtio-net
+// header: gso_size 0, hdr_len past the frame, csum_start or csum_offset
+// out of range, an unaccepted GSO type; a truncated or garbled frame),
+// a guest or an uplink never panics and counts the packet exactly once,
+// as carried or as dropped.
+func FuzzTapRx(f *testing.F) {
 	super := superHdr.Append(nil)
-	f.Add(append(super, tcp4Frame(5000)...), true)
-	f.Add(append(super, tcp4Frame(5000)...), false)
-	f.Add(append(make([]byte, virtio.NetHdrLen), tcp4Frame(100)...), true)
+	for k := range rxKinds {
+		f.Add(append(super, tcp4Frame(5000)...), uint8(k))
+	}
+	f.Add(append(make([]byte, virtio.NetHdrLen), tcp4Frame(100)...), uint8(rxNetwork))
 	partial := virtio.NetHdr{Flags: virtio.FlagNeedsCsum, CsumStart: 34, CsumOffset: 16}
-	f.Add(append(partial.Append(nil), tcp4Frame(100)...), false)
+	f.Add(append(partial.Append(nil), tcp4Frame(100)...), uint8(rxUplink))
 	for _, bad := range []virtio.NetHdr{
 		{GSOType: virtio.GSOTCPv4, HdrLen: 54},                                                                   // gso_size 0
 		{GSOType: virtio.GSOTCPv4, HdrLen: 60000, GSOSize: 1448},                                                 // hdr_len past the frame
@@ -83,25 +102,25 @@ func FuzzFromKernel(f *testing.F) {
 		{Flags: virtio.FlagNeedsCsum, GSOType: virtio.GSOUDPL4, GSOSize: 1000, CsumStart: 34, CsumOffset: 6},
 		{Flags: virtio.FlagNeedsCsum, GSOType: virtio.GSOTCPv4, HdrLen: 54, GSOSize: 1, CsumStart: 34, CsumOffset: 16},
 	} {
-		f.Add(append(bad.Append(nil), tcp4Frame(3000)...), true)
+		f.Add(append(bad.Append(nil), tcp4Frame(3000)...), uint8(rxNetwork))
 	}
-	f.Add(append(super, tcp4Frame(0)[:20]...), true)
-	f.Add([]byte{1, 2, 3}, false)
-	f.Fuzz(func(t *testing.T, b []byte, onNet bool) {
-		g, _ := testGuest(t, onNet)
+	f.Add(append(super, tcp4Frame(0)[:20]...), uint8(rxVNIC))
+	f.Add([]byte{1, 2, 3}, uint8(rxUplink))
+	f.Fuzz(func(t *testing.T, b []byte, kind uint8) {
+		r, _ := testRx(t, rxKind(kind%uint8(rxKinds)))
 		h, frame, err := readPacket(b)
-		g.fromKernelPacket(h, frame, err)
-		if s := g.stats(); s.FromKernel+s.Dropped != 1 {
-			t.Fatalf("one packet counted %d times (%+v)", s.FromKernel+s.Dropped, s)
+		r.packet(h, frame, err)
+		if n := r.fromKernel.Load() + r.dropped.Load(); n != 1 {
+			t.Fatalf("one packet counted %d times", n)
 		}
 	})
 }
 
-// TestFromKernelBogusHeaders: a super-frame whose virtio-net header the
-// TAP's reader rejects, or one the guest never accepted, is dropped and
-// counted; a good one is carried (segmented by the guest of a machine on
-// a network).
-func TestFromKernelBogusHeaders(t *testing.T) {
+// TestTapRxBogusHeaders: a super-frame whose virtio-net header the TAP's
+// reader rejects, or one the TAP never accepted (an uplink's takes none),
+// is dropped and counted; a good one is carried (segmented by the guest
+// of a machine on a network).
+func TestTapRxBogusHeaders(t *testing.T) {
 	frame := tcp4Frame(3000)
 	for _, c := range []struct {
 		name    string
@@ -114,16 +133,16 @@ func TestFromKernelBogusHeaders(t *testing.T) {
 		{"csum_offset past the frame", virtio.NetHdr{Flags: virtio.FlagNeedsCsum, CsumStart: 34, CsumOffset: 9000}, false},
 		{"UDP segmentation never accepted", virtio.NetHdr{Flags: virtio.FlagNeedsCsum, GSOType: virtio.GSOUDPL4, HdrLen: 42, GSOSize: 1000, CsumStart: 34, CsumOffset: 6}, false},
 	} {
-		for _, onNet := range []bool{false, true} {
-			g, _ := testGuest(t, onNet)
+		for k := range rxKinds {
+			r, _ := testRx(t, k)
 			h, f, err := readPacket(append(c.h.Append(nil), frame...))
-			g.fromKernelPacket(h, f, err)
-			s := g.stats()
-			if got := s.FromKernel == 1 && s.Dropped == 0; got != c.carried {
-				t.Errorf("%s (on a network %v): carried %v, want %v (%+v)", c.name, onNet, got, c.carried, s)
+			r.packet(h, f, err)
+			want := c.carried && k != rxUplink
+			if got := r.fromKernel.Load() == 1 && r.dropped.Load() == 0; got != want {
+				t.Errorf("%s (%s): carried %v, want %v", c.name, k, got, want)
 			}
-			if c.carried && onNet {
-				if sent, want := g.port.Stats().TxFrames, uint64((3000+1447)/1448); sent != want {
+			if want && k == rxNetwork {
+				if sent, want := r.port.Stats().TxFrames, uint64((3000+1447)/1448); sent != want {
 					t.Errorf("%s: %d segments sent, want %d", c.name, sent, want)
 				}
 			}
@@ -131,9 +150,9 @@ func TestFromKernelBogusHeaders(t *testing.T) {
 	}
 }
 
-// TestFromKernelAllocs: carrying a plain frame, a partial checksum or a
+// TestTapRxAllocs: carrying a plain frame, a partial checksum or a
 // super-frame the guest segments allocates nothing.
-func TestFromKernelAllocs(t *testing.T) {
+func TestTapRxAllocs(t *testing.T) {
 	partial := virtio.NetHdr{Flags: virtio.FlagNeedsCsum, CsumStart: 34, CsumOffset: 16}
 	for _, c := range []struct {
 		name  string
@@ -144,13 +163,13 @@ func TestFromKernelAllocs(t *testing.T) {
 		{"partial checksum", partial, tcp4Frame(100)},
 		{"super-frame", superHdr, tcp4Frame(5000)},
 	} {
-		g, far := testGuest(t, true)
+		r, far := testRx(t, rxNetwork)
 		far.Close() // what netsim's queues allocate is not the guest's
-		if n := testing.AllocsPerRun(100, func() { g.fromKernelPacket(c.h, c.frame, nil) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { r.packet(c.h, c.frame, nil) }); n != 0 {
 			t.Errorf("%s: %v allocations per packet, want 0", c.name, n)
 		}
-		if s := g.stats(); s.Dropped != 0 {
-			t.Errorf("%s: %d dropped", c.name, s.Dropped)
+		if d := r.dropped.Load(); d != 0 {
+			t.Errorf("%s: %d dropped", c.name, d)
 		}
 	}
 }

@@ -1,0 +1,104 @@
+//go:build linux
+
+package lab
+
+import (
+	"errors"
+	"sync/atomic"
+
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/offload"
+	"github.com/sdnfabric/sdnfabric/offload/tap"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
+)
+
+// tapRx carries the packets the kernel writes to a TAP device onto a
+// netsim port: a machine's TAP (kernelGuest) or an uplink's. A packet
+// whose virtio-net header the TAP's reader rejected, one that claims a
+// segmentation offload the TAP never accepted, or one whose checksum or
+// segmentation cannot be done is dropped and counted; every packet counts
+// once, in fromKernel or in dropped.
+type tapRx struct {
+	port *netsim.Port
+	tso  bool // the TAP accepts csum|tso4
+	// seg segments the TAP's super-frames before they leave on the port,
+	// for a machine on a network (nil for a vNIC, which segments itself);
+	// send is its Emit.
+	seg  *offload.Pipeline
+	send offload.Emit
+
+	fromKernel, super, dropped atomic.Uint64
+}
+
+// newTapRx returns the tapRx of port; with segment (and tso), it
+// segments and checksums super-frames itself.
+func newTapRx(port *netsim.Port, tso, segment bool) (*tapRx, error) {
+	r := &tapRx{port: port, tso: tso}
+	r.send = r.sendSegment
+	if tso && segment {
+		// An adapter with no offloads: the pipeline segments and
+		// checksums everything.
+		var err error
+		if r.seg, err = offload.NewPipeline(offload.Config{}); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// loop carries what the kernel writes to dev to the port until dev is
+// closed.
+func (r *tapRx) loop(dev *tap.Device) {
+	buf := make([]byte, tap.ReadBufferSize)
+	for {
+		h, frame, err := dev.ReadPacket(buf)
+		var te *tap.Error
+		if errors.As(err, &te) {
+			return // closed, or the device is gone
+		}
+		r.packet(h, frame, err)
+	}
+}
+
+// packet takes one packet on to the port: h and frame as
+// tap.Device.ReadPacket returned them, err its error (a virtio-net header
+// the virtio package rejected). It allocates nothing.
+func (r *tapRx) packet(h virtio.NetHdr, frame []byte, err error) {
+	if err != nil {
+		r.dropped.Add(1) // a malformed virtio-net header
+		return
+	}
+	switch {
+	case h.IsGSO():
+		// Only TCPv4 segmentation may have been accepted. A vNIC
+		// segments (and checksums) it; otherwise it is done here.
+		if !r.tso || h.GSOKind() != virtio.GSOTCPv4 {
+			r.dropped.Add(1)
+			return
+		}
+		r.super.Add(1)
+		if r.seg != nil {
+			if r.seg.Tx(h, frame, r.send) != nil {
+				r.dropped.Add(1)
+				return
+			}
+			r.fromKernel.Add(1)
+			return
+		}
+	case h.NeedsChecksum():
+		// A vNIC of a TSO guest finishes TCP checksums itself,
+		// but not those of other protocols; finish them here.
+		if h.FinishChecksum(frame) != nil {
+			r.dropped.Add(1)
+			return
+		}
+	}
+	r.fromKernel.Add(1)
+	r.port.Send(frame)
+}
+
+// sendSegment sends a segment the pipeline made on the port.
+func (r *tapRx) sendSegment(_ virtio.NetHdr, frame []byte) error {
+	r.port.Send(frame)
+	return nil
+}
