@@ -19,9 +19,10 @@
 // with three bit tests and one mask-and-count-leading-zeros against a
 // precomputed ancestor mask. Lookup does not allocate.
 //
-// In IPv6 a subtree of up to 32 prefixes below a slot of depth 1 or
-// deeper (past the first 16 bits) is a bucket instead: one node whose prefixes are a sorted list stored in the same
-// allocation, right after it, which a lookup scans. The deep levels of a
+// In IPv6, a subtree past the first 16 bits (rooted at depth 2 or
+// deeper) that holds at most 32 prefixes is a bucket instead: one node
+// whose prefixes are a sorted list stored in the same allocation, right
+// after it, which a lookup scans. The deep levels of a
 // full IPv6 table are sparse (a /24 usually holds one or two allocations
 // with a few /32 to /48 routes), so most of them collapse from a chain of
 // two or three nodes, each a dependent cache and TLB miss, into one
@@ -94,6 +95,7 @@
 // A single Insert costs the allocation and copy of the node or bucket it
 // changes (this copy-on-write is what lets readers go without locks),
 // which holds it near a million inserts per second on a full table, a
-// fifth of what Update reaches: a router should apply route changes that
-// arrive together, a BGP UPDATE or a session's full table, in one Update.
+// fifth (IPv4) to a third (IPv6) of what Update reaches: a router should
+// apply route changes that arrive together, a BGP UPDATE or a session's
+// full table, in one Update.
 package lpm
