@@ -115,55 +115,33 @@ func (w *writer[V]) newBucket(n int) *node[V] {
 func allocBucket[V any](n int) (*node[V], []leaf[V]) {
 	switch {
 	case n <= 2:
-		b := new(struct {
-			n node[V]
-			l [2]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[2]leaf[V]) []leaf[V] { return l[:0] })
 	case n <= 4:
-		b := new(struct {
-			n node[V]
-			l [4]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[4]leaf[V]) []leaf[V] { return l[:0] })
 	case n <= 6:
-		b := new(struct {
-			n node[V]
-			l [6]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[6]leaf[V]) []leaf[V] { return l[:0] })
 	case n <= 8:
-		b := new(struct {
-			n node[V]
-			l [8]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[8]leaf[V]) []leaf[V] { return l[:0] })
 	case n <= 12:
-		b := new(struct {
-			n node[V]
-			l [12]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[12]leaf[V]) []leaf[V] { return l[:0] })
 	case n <= 16:
-		b := new(struct {
-			n node[V]
-			l [16]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[16]leaf[V]) []leaf[V] { return l[:0] })
 	case n <= 24:
-		b := new(struct {
-			n node[V]
-			l [24]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[24]leaf[V]) []leaf[V] { return l[:0] })
 	case n <= 32:
-		b := new(struct {
-			n node[V]
-			l [32]leaf[V]
-		})
-		return &b.n, b.l[:0]
+		return allocIn(func(l *[32]leaf[V]) []leaf[V] { return l[:0] })
 	}
-	return new(node[V]), make([]leaf[V], 0, n)
+	return new(node[V]), make([]leaf[V], 0, n) // bucketSize raised past the classes
+}
+
+// allocIn allocates a node followed by the array A of entries, and
+// returns the node and entries(&array), an empty slice of the array.
+func allocIn[V, A any](entries func(*A) []leaf[V]) (*node[V], []leaf[V]) {
+	b := new(struct {
+		n node[V]
+		l A
+	})
+	return &b.n, entries(&b.l)
 }
 
 // compact returns a copy of the private bucket b with its entries in the
