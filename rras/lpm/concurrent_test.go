@@ -65,50 +65,67 @@ func readersDuringWrites(t *testing.T) {
 		tab.Insert(netip.PrefixFrom(netip.AddrFrom4([4]byte{172, byte(i >> 8), byte(i), 0}), 24), i)
 	}
 
+	read := func(i int) error {
+		pr := probes[i%len(probes)]
+		p, v, ok := tab.LookupPrefix(pr.addr)
+		okBase := ok && p == pr.base && v == -1
+		okToggle := ok && p == pr.toggle && v >= 0
+		if !okBase && !okToggle {
+			return fmt.Errorf("LookupPrefix(%v) = %v %v %v, want %v or %v", pr.addr, p, v, ok, pr.base, pr.toggle)
+		}
+		return nil
+	}
+	duringWrites(t, 3, read, func() {
+		for round := range 300 {
+			for i, pr := range probes {
+				switch (round + i) % 4 {
+				case 0:
+					tab.Insert(pr.toggle, round)
+				case 1:
+					tab.Insert(pr.toggle, round+1) // replace the value
+				case 2:
+					tab.Delete(pr.toggle)
+				case 3:
+					tab.Update(func(b *Batch[int]) error {
+						b.Insert(pr.toggle, round)
+						b.Delete(netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 0, byte(round), 0}), 24))
+						b.Insert(netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 0, byte(round), 0}), 24), round)
+						return nil
+					})
+				}
+			}
+		}
+	})
+}
+
+// duringWrites runs write while n readers call read(i) with i counting
+// up from the reader's number, until write returns or a read returns an
+// error, which the test reports.
+func duringWrites(t *testing.T, n int, read func(i int) error, write func()) {
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for r := range 3 {
+	errs := make(chan error, n)
+	for r := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := r; !stop.Load(); i++ {
-				pr := probes[i%len(probes)]
-				p, v, ok := tab.LookupPrefix(pr.addr)
-				okBase := ok && p == pr.base && v == -1
-				okToggle := ok && p == pr.toggle && v >= 0
-				if !okBase && !okToggle {
-					errs <- fmt.Errorf("LookupPrefix(%v) = %v %v %v, want %v or %v", pr.addr, p, v, ok, pr.base, pr.toggle)
+				if err := read(i); err != nil {
+					errs <- err
 					return
 				}
 			}
 		}()
 	}
-	for round := range 300 {
-		for i, pr := range probes {
-			switch (round + i) % 4 {
-			case 0:
-				tab.Insert(pr.toggle, round)
-			case 1:
-				tab.Insert(pr.toggle, round+1) // replace the value
-			case 2:
-				tab.Delete(pr.toggle)
-			case 3:
-				tab.Update(func(b *Batch[int]) error {
-					b.Insert(pr.toggle, round)
-					b.Delete(netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 0, byte(round), 0}), 24))
-					b.Insert(netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 0, byte(round), 0}), 24), round)
-					return nil
-				})
-			}
+	defer func() { // also when write fails the test
+		stop.Store(true)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
 		}
-	}
-	stop.Store(true)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	}()
+	write()
 }
 
 // TestReadersDuringBucketSplits runs lock-free readers over one /32 of
@@ -140,90 +157,71 @@ func TestReadersDuringBucketSplits(t *testing.T) {
 		tab.Insert(netip.PrefixFrom(netip.AddrFrom16([16]byte{0x2a, 1, byte(i)}), 24), 1000+i)
 	}
 
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	defer func() { stop.Store(true); wg.Wait() }() // also when a check below fails
-	errs := make(chan error, 4)
-	check := func(r int) error {
-		for i := r; !stop.Load(); i++ {
-			s := i % len(stable)
-			p := stable[s]
-			a := p.Addr().Next() // in p only: inner starts at ...:5:1::
-			if v, ok := tab.Lookup(a); !ok || v != s {
-				return fmt.Errorf("Lookup(%v) = %d %v, want %d", a, v, ok, s)
+	read := func(i int) error {
+		s := i % len(stable)
+		p := stable[s]
+		a := p.Addr().Next() // in p only: inner starts at ...:5:1::
+		if v, ok := tab.Lookup(a); !ok || v != s {
+			return fmt.Errorf("Lookup(%v) = %d %v, want %d", a, v, ok, s)
+		}
+		if q, v, ok := tab.LookupPrefix(a); !ok || q != p || v != s {
+			return fmt.Errorf("LookupPrefix(%v) = %v %d %v, want %v %d", a, q, v, ok, p, s)
+		}
+		if v, ok := tab.Get(p); !ok || v != s {
+			return fmt.Errorf("Get(%v) = %d %v, want %d", p, v, ok, s)
+		}
+		if v, ok := tab.Lookup(inner.Addr()); !ok || v != 5 && v < 2000 {
+			return fmt.Errorf("Lookup(%v) = %d %v, want 5 or the inner route's value", inner.Addr(), v, ok)
+		}
+		if i%16 != 0 {
+			return nil
+		}
+		// All: the stable routes, each once, in order, and at most the
+		// moving ones besides.
+		var got []netip.Prefix
+		for q := range tab.All() {
+			if region.Overlaps(q) && !moving[q] {
+				got = append(got, q)
 			}
-			if q, v, ok := tab.LookupPrefix(a); !ok || q != p || v != s {
-				return fmt.Errorf("LookupPrefix(%v) = %v %d %v, want %v %d", a, q, v, ok, p, s)
-			}
-			if v, ok := tab.Get(p); !ok || v != s {
-				return fmt.Errorf("Get(%v) = %d %v, want %d", p, v, ok, s)
-			}
-			if v, ok := tab.Lookup(inner.Addr()); !ok || v != 5 && v < 2000 {
-				return fmt.Errorf("Lookup(%v) = %d %v, want 5 or the inner route's value", inner.Addr(), v, ok)
-			}
-			if i%16 != 0 {
-				continue
-			}
-			// All: the stable routes, each once, in order, and at most
-			// the moving ones besides.
-			var got []netip.Prefix
-			for q := range tab.All() {
-				if region.Overlaps(q) && !moving[q] {
-					got = append(got, q)
-				}
-			}
-			if !slices.Equal(got, stable) {
-				return fmt.Errorf("All yields %v in 2a00::/16, want %v", got, stable)
-			}
+		}
+		if !slices.Equal(got, stable) {
+			return fmt.Errorf("All yields %v in 2a00::/16, want %v", got, stable)
 		}
 		return nil
 	}
-	for r := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := check(r); err != nil {
-				errs <- err
+	duringWrites(t, 2, read, func() {
+		for round := range 400 {
+			v := 2000 + round
+			switch round % 4 {
+			case 0: // 31 -> 32 -> 33: a full bucket splits
+				tab.Insert(inner, v)
+				if nd := bucketAt(&tab, inner.Addr(), 2); !nd.isBucket() || len(nd.lvs) != bucketSize {
+					t.Fatalf("32 routes below 2a00::/16: %+v, want a full bucket", nd)
+				}
+				tab.Insert(beside, v)
+				if bucketAt(&tab, inner.Addr(), 2).isBucket() {
+					t.Fatal("33 routes below 2a00::/16 are still a bucket")
+				}
+			case 1: // 33 -> 32 -> 31: folds back
+				tab.Delete(beside)
+				if nd := bucketAt(&tab, inner.Addr(), 2); !nd.isBucket() || len(nd.lvs) != bucketSize {
+					t.Fatalf("32 routes left below 2a00::/16: %+v, want a full bucket", nd)
+				}
+				tab.Delete(inner)
+			case 2:
+				tab.Update(func(b *Batch[int]) error {
+					b.Insert(beside, v)
+					b.Insert(inner, v)
+					b.Delete(beside)
+					return b.Insert(beside, v)
+				})
+			case 3:
+				tab.Update(func(b *Batch[int]) error {
+					b.Delete(inner)
+					b.Delete(beside)
+					return nil
+				})
 			}
-		}()
-	}
-	for round := range 400 {
-		v := 2000 + round
-		switch round % 4 {
-		case 0: // 31 -> 32 -> 33: a full bucket splits
-			tab.Insert(inner, v)
-			if nd := bucketAt(&tab, inner.Addr(), 2); !nd.isBucket() || len(nd.lvs) != bucketSize {
-				t.Fatalf("32 routes below 2a00::/16: %+v, want a full bucket", nd)
-			}
-			tab.Insert(beside, v)
-			if bucketAt(&tab, inner.Addr(), 2).isBucket() {
-				t.Fatal("33 routes below 2a00::/16 are still a bucket")
-			}
-		case 1: // 33 -> 32 -> 31: folds back
-			tab.Delete(beside)
-			if nd := bucketAt(&tab, inner.Addr(), 2); !nd.isBucket() || len(nd.lvs) != bucketSize {
-				t.Fatalf("32 routes left below 2a00::/16: %+v, want a full bucket", nd)
-			}
-			tab.Delete(inner)
-		case 2:
-			tab.Update(func(b *Batch[int]) error {
-				b.Insert(beside, v)
-				b.Insert(inner, v)
-				b.Delete(beside)
-				return b.Insert(beside, v)
-			})
-		case 3:
-			tab.Update(func(b *Batch[int]) error {
-				b.Delete(inner)
-				b.Delete(beside)
-				return nil
-			})
 		}
-	}
-	stop.Store(true)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	})
 }
