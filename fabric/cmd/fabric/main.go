@@ -15,6 +15,13 @@
 //	fabric status                 the controller's state at a glance
 //	fabric backup -f FILE         back the whole store up to FILE
 //	fabric restore -f FILE        restore a backup into an empty store (offline)
+//	fabric lab up [-f FILE] [-router ours|bird|frr] [-distributed] [-prefix P]
+//	                              the Linux lab (root): every machine a network namespace on a TAP,
+//	                              the nodes in this process, or with -distributed etcd, the
+//	                              controller and a fabric agent per node each in a namespace of its own
+//	fabric lab down [-prefix P]   end a lab's processes and remove its namespaces (also after a crash)
+//	fabric lab bench [flags]      build the lab and the kernel-only reference in turn, load both,
+//	                              print the medians and the ratio
 //
 // The client commands find the controller from --server/--token, else
 // FABRIC_SERVER/FABRIC_TOKEN, else the controller's data directory
@@ -74,6 +81,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if f, ok := commands[cmd]; ok {
 			return f(ctx, rest, out)
 		}
-		return fmt.Errorf("unknown command %q (want: run, demo, controller, agent, apply, get, describe, delete, status, backup, restore)", cmd)
+		return fmt.Errorf("unknown command %q (want: run, demo, controller, agent, apply, get, describe, delete, status, backup, restore, lab)", cmd)
 	}
 }
