@@ -22,7 +22,7 @@ func (s *Speaker) bfdEndpoint(local netip.Addr) (*bfd.Endpoint, error) {
 	if ep := s.bfd[local]; ep != nil {
 		return ep, nil
 	}
-	ep, err := bfd.Listen(bfd.EndpointConfig{Local: local, NetNS: s.cfg.NetNS, Logger: s.log})
+	ep, err := bfd.Listen(bfd.EndpointConfig{Local: local, NetNS: s.cfg.NetNS, Network: s.cfg.BFDNetwork, Logger: s.log})
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,10 @@ type Config struct {
 	// minimum TTL once connected; TCP-MD5 must be on before the SYN, so a
 	// custom Dialer that needs it sets TCP_MD5SIG itself.
 	Dialer Dialer
+	// BFDNetwork, if set, carries the BFD sessions of peers with
+	// PeerConfig.BFD (for example over the same user-space stack as
+	// Dialer). Nil is the kernel's UDP sockets in NetNS.
+	BFDNetwork bfd.Network
 	// SendQueue bounds each connection's queue of outgoing message
 	// batches (default 4096). A peer that does not read fast enough for
 	// it is reset with Cease / Out of Resources.

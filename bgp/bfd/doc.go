@@ -11,7 +11,11 @@
 // included. Endpoint runs sessions over UDP as RFC 5881 says for a single
 // hop: control packets to port 3784 from a per-session source port in
 // 49152-65535, sent with TTL (hop limit) 255, and received only with TTL 255
-// on Linux, where the socket reports it (GTSM, RFC 5082).
+// where the transport reports it (GTSM, RFC 5082). The transport is a
+// Network: KernelNetwork (the kernel's UDP sockets, reporting the TTL on
+// Linux) by default, or any other that reads a datagram with its source
+// and TTL and sends with TTL 255, such as a user-space TCP/IP stack's UDP
+// endpoints.
 //
 // Not implemented: the echo function, demand mode, authentication (packets
 // with the A bit are discarded, as RFC 5880 section 6.8.6 requires of a

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/sdnfabric/sdnfabric/bgp/internal/sockopt"
 )
 
 // Ports of RFC 5881 section 4: control packets go to ControlPort from a
@@ -33,9 +31,13 @@ type EndpointConfig struct {
 	// Port is the port to receive on; 0 is ControlPort. Tests use others.
 	Port uint16
 	// NetNS, if set, is the path of a Linux network namespace (such as
-	// /run/netns/blue) in which the endpoint's sockets are opened.
-	NetNS  string
-	Logger *slog.Logger
+	// /run/netns/blue) in which the endpoint's sockets are opened; it
+	// applies to the default Network only.
+	NetNS string
+	// Network opens the endpoint's sockets; nil is KernelNetwork in
+	// NetNS.
+	Network Network
+	Logger  *slog.Logger
 }
 
 // PeerConfig configures one session.
@@ -55,12 +57,14 @@ var (
 	ErrPeerExists = errors.New("bfd: a session to this peer exists")
 )
 
-// Endpoint runs BFD sessions over UDP (RFC 5881, single hop). All its
-// methods are safe for concurrent use.
+// Endpoint runs BFD sessions over UDP (RFC 5881, single hop), on the
+// kernel's sockets or another Network. All its methods are safe for
+// concurrent use.
 type Endpoint struct {
 	cfg  EndpointConfig
 	log  *slog.Logger
-	conn *net.UDPConn
+	net  Network
+	conn PacketReader
 
 	mu      sync.Mutex
 	closed  bool
@@ -77,28 +81,15 @@ func Listen(cfg EndpointConfig) (*Endpoint, error) {
 	if cfg.Port == 0 {
 		cfg.Port = ControlPort
 	}
-	e := &Endpoint{cfg: cfg, log: cfg.Logger, byDiscr: map[uint32]*Peer{}, byAddr: map[netip.Addr]*Peer{}, ports: map[uint16]bool{}}
+	e := &Endpoint{cfg: cfg, log: cfg.Logger, net: cfg.Network, byDiscr: map[uint32]*Peer{}, byAddr: map[netip.Addr]*Peer{}, ports: map[uint16]bool{}}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	err := sockopt.InNamespace(cfg.NetNS, func() error {
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(cfg.Local, cfg.Port)))
-		if err != nil {
-			return err
-		}
-		raw, err := c.SyscallConn()
-		if err == nil {
-			if err = sockopt.SetRecvTTL(raw); errors.Is(err, sockopt.ErrUnsupported) {
-				err = nil // no GTSM check here (RFC 5881 section 5 on Linux only)
-			}
-		}
-		if err != nil {
-			c.Close()
-			return err
-		}
-		e.conn = c
-		return nil
-	})
+	if e.net == nil {
+		e.net = KernelNetwork{NetNS: cfg.NetNS}
+	}
+	var err error
+	e.conn, err = e.net.ListenPacket(netip.AddrPortFrom(cfg.Local, cfg.Port))
 	if err != nil {
 		return nil, fmt.Errorf("bfd: listen on %v port %d: %w", cfg.Local, cfg.Port, err)
 	}
@@ -113,9 +104,8 @@ func (e *Endpoint) Dropped() uint64 { return e.dropped.Load() }
 func (e *Endpoint) receive() {
 	defer e.wg.Done()
 	buf := make([]byte, maxPacketLen+1)
-	oob := make([]byte, oobLen)
 	for {
-		n, oobn, _, from, err := e.conn.ReadMsgUDPAddrPort(buf, oob)
+		n, from, ttl, err := e.conn.ReadPacket(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -123,7 +113,7 @@ func (e *Endpoint) receive() {
 			e.log.Warn("bfd: read", "err", err)
 			continue
 		}
-		if ttl, ok := ttlOf(oob[:oobn]); ok && ttl != gtsmTTL {
+		if ttl >= 0 && ttl != gtsmTTL {
 			e.dropped.Add(1) // RFC 5881 section 5: not from a directly connected system
 			continue
 		}
@@ -157,7 +147,8 @@ type Peer struct {
 	e     *Endpoint
 	cfg   PeerConfig
 	discr uint32
-	conn  *net.UDPConn
+	port  uint16 // the session's source port
+	conn  PacketWriter
 	rx    chan Packet
 	stop  chan bool // true: send AdminDown before stopping
 	done  chan struct{}
@@ -203,24 +194,9 @@ func (p *Peer) open() error {
 		if e.ports[port] {
 			continue
 		}
-		err := sockopt.InNamespace(e.cfg.NetNS, func() error {
-			c, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.Local, port)),
-				net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.cfg.Peer, p.cfg.PeerPort)))
-			if err != nil {
-				return err
-			}
-			raw, err := c.SyscallConn()
-			if err == nil {
-				err = sockopt.SetTTL(raw, gtsmTTL, 0)
-			}
-			if err != nil {
-				c.Close()
-				return err
-			}
-			p.conn = c
-			return nil
-		})
+		c, err := e.net.DialPacket(netip.AddrPortFrom(e.cfg.Local, port), netip.AddrPortFrom(p.cfg.Peer, p.cfg.PeerPort))
 		if err == nil {
+			p.conn, p.port = c, port
 			e.ports[port] = true
 			return nil
 		}
@@ -295,7 +271,7 @@ func (p *Peer) Remove() {
 	if p.e.byDiscr[p.discr] == p {
 		delete(p.e.byDiscr, p.discr)
 		delete(p.e.byAddr, p.cfg.Peer)
-		delete(p.e.ports, uint16(p.conn.LocalAddr().(*net.UDPAddr).Port))
+		delete(p.e.ports, p.port)
 		select {
 		case p.stop <- true:
 		default:
