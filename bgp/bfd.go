@@ -3,6 +3,7 @@ package bgp
 import (
 	"errors"
 	"net/netip"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/bgp/bfd"
 )
@@ -33,7 +34,8 @@ func (s *Speaker) bfdEndpoint(local netip.Addr) (*bfd.Endpoint, error) {
 	return ep, nil
 }
 
-// closeBFD closes every BFD endpoint (at shutdown, after the sessions).
+// closeBFD closes every BFD endpoint (at shutdown, after the sessions and
+// their stopBFD).
 func (s *Speaker) closeBFD() {
 	s.mu.Lock()
 	eps := s.bfd
@@ -72,11 +74,28 @@ func (p *peer) startBFD(c *conn) {
 	c.bfd = bp
 }
 
-// stopBFD ends the session's BFD session, telling the peer AdminDown.
-func (p *peer) stopBFD(c *conn) {
-	if c.bfd != nil {
-		c.bfd.Remove()
-		c.bfd = nil
-		p.bfdState.Store(uint32(bfd.Down))
+// stopBFD ends the session's BFD session, telling the peer AdminDown once
+// l (the session's connection, if any) is closed at both ends, or after a
+// second: a peer that takes its BGP session down on our AdminDown (BIRD
+// does) has read our NOTIFICATION by then, and the session ends by it.
+func (p *peer) stopBFD(c *conn, l *link) {
+	bp := c.bfd
+	if bp == nil {
+		return
 	}
+	c.bfd = nil
+	p.bfdState.Store(uint32(bfd.Down))
+	if l == nil {
+		bp.Remove()
+		return
+	}
+	p.s.wg.Go(func() {
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
+		select {
+		case <-l.readerDone:
+		case <-t.C:
+		}
+		bp.Remove()
+	})
 }

@@ -546,7 +546,7 @@ func (p *peer) drop(c *conn) {
 		c.dialCancel = nil
 	}
 	c.dialGen++
-	p.stopBFD(c)
+	p.stopBFD(c, c.link)
 	if c.link != nil {
 		c.link.releaseRIB(p, c, p.retainFamilies(c))
 		c.link.close(p)

@@ -362,7 +362,6 @@ func (s *Speaker) Shutdown(ctx context.Context, msg string) error {
 		})
 	}
 	wg.Wait()
-	s.closeBFD()
 	s.cancel()
 	s.closeListeners()
 	done := make(chan struct{})
@@ -372,6 +371,7 @@ func (s *Speaker) Shutdown(ctx context.Context, msg string) error {
 	case <-ctx.Done():
 		errs = append(errs, ctx.Err())
 	}
+	s.closeBFD()
 	s.mu.Lock()
 	for sub := range s.subs {
 		sub.close()
