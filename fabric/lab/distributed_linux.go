@@ -30,7 +30,7 @@ import (
 // per host, Mux and gateway, joined by Linux bridges (see UpDistributed).
 type Distributed struct {
 	prefix, dir, bin string
-	hold             time.Duration
+	hold, bfd        time.Duration
 	topo             *runtime.Topology
 	client           *api.Client
 
@@ -79,6 +79,12 @@ func UpDistributed(ctx context.Context, objs []model.Object, opts DistOptions) (
 	d = &Distributed{prefix: prefix, bin: bin, hold: opts.HoldTime, procs: map[string]*daemon{}, argv: map[string][]string{}, routers: map[string]*kernelRouter{}}
 	if d.hold == 0 {
 		d.hold = 9 * time.Second
+	}
+	switch {
+	case opts.BFD == 0:
+		d.bfd = DefaultBFD
+	case opts.BFD > 0:
+		d.bfd = opts.BFD
 	}
 	defer func() {
 		if err != nil {
@@ -391,7 +397,7 @@ func (d *Distributed) startAgent(ctx context.Context, role, name string, nets []
 	}
 	argv := []string{d.bin, "agent", "--role", role, "--name", name, "--server", d.client.Server,
 		"--token-file", filepath.Join(d.dir, "controller", api.TokenFile), "--guest-prefix", d.prefix,
-		"--hold-time", d.hold.String(), "--log-level", "warn"}
+		"--hold-time", d.hold.String(), "--bfd", d.bfd.String(), "--log-level", "warn"}
 	seen := map[string]bool{}
 	for _, n := range nets {
 		if seen[n] {
@@ -461,7 +467,7 @@ func (d *Distributed) startBIRD(ctx context.Context, g runtime.Gateway) error {
 	if err != nil {
 		return fmt.Errorf("%w: bird is not installed", ErrUnsupported)
 	}
-	if err := r.startBIRD(bin, g, d.hold); err != nil {
+	if err := r.startBIRD(bin, g, d.hold, d.bfd); err != nil {
 		return err
 	}
 	return r.waitListening(ctx, 179)

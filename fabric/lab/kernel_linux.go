@@ -216,7 +216,7 @@ func (k *KernelLab) gateway(ctx context.Context, g runtime.Gateway, plug plugFun
 	if g.BGP == nil {
 		return nil
 	}
-	r, err := k.bird(ns, g.Name, birdConfig(g, hold))
+	r, err := k.bird(ns, g.Name, birdConfig(g, hold, 0))
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway
 	}
 	switch router {
 	case RouterBIRD:
-		err = r.startBIRD(bins[0], g, holdTime)
+		err = r.startBIRD(bins[0], g, holdTime, 0)
 	case RouterFRR:
 		err = r.startFRR(bins[0], bins[1], g, holdTime)
 	}
@@ -129,10 +129,11 @@ func routerSysctls(ns string) error {
 	return nil
 }
 
-// startBIRD runs BIRD with a configuration generated for g.
-func (r *kernelRouter) startBIRD(bin string, g runtime.Gateway, holdTime time.Duration) error {
+// startBIRD runs BIRD with a configuration generated for g (with BFD at
+// interval bfd, if not zero).
+func (r *kernelRouter) startBIRD(bin string, g runtime.Gateway, holdTime, bfd time.Duration) error {
 	conf := filepath.Join(r.dir, "bird.conf")
-	if err := os.WriteFile(conf, []byte(birdConfig(g, holdTime)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(birdConfig(g, holdTime, bfd)), 0o644); err != nil {
 		return err
 	}
 	return r.run("bird", bin, "-f", "-c", conf, "-s", filepath.Join(r.dir, "bird.ctl"))

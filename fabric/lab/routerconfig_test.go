@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ protocol bgp peer0 {
 	ipv4 { import all; export none; };
 }
 `
-	got := birdConfig(seedBGPVM(t), 9*time.Second)
+	got := birdConfig(seedBGPVM(t), 9*time.Second, 0)
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("bird.conf (-want +got):\n%s", d)
 	}
@@ -95,5 +96,27 @@ router bgp 64512
 		if out, err := exec.Command(frrDir+"/bgpd", "-C", "-Z", "-S", "-f", conf).CombinedOutput(); err != nil {
 			t.Errorf("bgpd -C: %v\n%s", err, out)
 		}
+	}
+}
+
+// TestBIRDConfigBFD: with a BFD interval, BIRD runs a BFD session under
+// every BGP session, and BIRD itself accepts the configuration.
+func TestBIRDConfigBFD(t *testing.T) {
+	got := birdConfig(seedBGPVM(t), 3*time.Second, 100*time.Millisecond)
+	for _, want := range []string{"protocol bfd {\n\tinterface \"*\" {\n\t\tmin rx interval 100 ms;\n\t\tmin tx interval 100 ms;\n\t\tmultiplier 3;\n\t};\n}\n",
+		"\thold time 3;\n\tconnect delay time 1;\n\terror wait time 1, 10;\n\tbfd on;\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bird.conf lacks %q:\n%s", want, got)
+		}
+	}
+	if _, err := exec.LookPath("bird"); err != nil {
+		t.Skip("bird is not installed: the configuration is not parsed")
+	}
+	conf := filepath.Join(t.TempDir(), "bird.conf")
+	if err := os.WriteFile(conf, []byte(got), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("bird", "-p", "-c", conf).CombinedOutput(); err != nil {
+		t.Errorf("bird -p: %v\n%s", err, out)
 	}
 }

@@ -282,7 +282,7 @@ func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 		}
 	}
 	err := a.peers.sync(ctx, a.n.sp, s.Mux.Peers, func(p Peer) bgp.PeerConfig {
-		return bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, HoldTime: a.rt.opts.HoldTime, ConnectTime: time.Second}
+		return bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, HoldTime: a.rt.opts.HoldTime, ConnectTime: time.Second, BFD: a.rt.bfd()}
 	})
 	if err != nil {
 		return err
@@ -446,7 +446,7 @@ func (a *agentGateway) ProgramGateway(ctx context.Context, s *agent.GatewaySlice
 			}
 		}
 		err := a.peers.sync(ctx, a.n.speaker, want, func(p Peer) bgp.PeerConfig {
-			return bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, Passive: true, HoldTime: a.rt.opts.HoldTime}
+			return bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, Passive: true, HoldTime: a.rt.opts.HoldTime, BFD: a.rt.bfd()}
 		})
 		if err != nil {
 			return err

@@ -177,7 +177,7 @@ func (rt *Runtime) startRouterBGP(ctx context.Context, n *routerNode, g Gateway)
 		return err
 	}
 	rt.closers = append(rt.closers, stk.Close)
-	sp, err := bgp.New(bgp.Config{ASN: g.BGP.ASN, RouterID: g.BGP.Source, Logger: rt.log.With("node", g.Name)})
+	sp, err := bgp.New(bgp.Config{ASN: g.BGP.ASN, RouterID: g.BGP.Source, Logger: rt.log.With("node", g.Name), BFDNetwork: stk.BFDNetwork()})
 	if err != nil {
 		return fmt.Errorf("%s: bgp: %w", g.Name, err)
 	}
@@ -212,7 +212,7 @@ func (rt *Runtime) startRouterBGP(ctx context.Context, n *routerNode, g Gateway)
 		wg.Wait()
 	})
 	for _, p := range g.BGP.Peers {
-		if err := sp.AddPeer(bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, Passive: true, HoldTime: rt.opts.HoldTime}); err != nil {
+		if err := sp.AddPeer(bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, Passive: true, HoldTime: rt.opts.HoldTime, BFD: rt.bfd()}); err != nil {
 			return fmt.Errorf("%s: bgp peer %s: %w", g.Name, p.Name, err)
 		}
 	}

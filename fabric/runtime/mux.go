@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/bgp"
+	"github.com/sdnfabric/sdnfabric/bgp/bfd"
 	"github.com/sdnfabric/sdnfabric/bgp/wire"
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
@@ -100,7 +101,7 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		inner.Close()
 	})
 	n.sp, err = bgp.New(bgp.Config{ASN: spec.ASN, RouterID: spec.Addr.Addr(), Logger: rt.log.With("node", spec.Name),
-		Dialer: stk.Dialer(netip.AddrPortFrom(spec.Addr.Addr(), 0))})
+		Dialer: stk.Dialer(netip.AddrPortFrom(spec.Addr.Addr(), 0)), BFDNetwork: stk.BFDNetwork()})
 	if err != nil {
 		return nil, fmt.Errorf("%s: bgp: %w", spec.Name, err)
 	}
@@ -134,7 +135,7 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		wg.Wait()
 	})
 	for _, p := range spec.Peers {
-		if err := n.sp.AddPeer(bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, HoldTime: rt.opts.HoldTime, ConnectTime: time.Second}); err != nil {
+		if err := n.sp.AddPeer(bgp.PeerConfig{Address: p.Addr, PeerASN: p.ASN, HoldTime: rt.opts.HoldTime, ConnectTime: time.Second, BFD: rt.bfd()}); err != nil {
 			return nil, fmt.Errorf("%s: bgp peer %s: %w", spec.Name, p.Name, err)
 		}
 	}
@@ -223,6 +224,15 @@ func flowState(s mux.FlowState) string {
 		return "hashed (flow table full)"
 	}
 	return "stateless"
+}
+
+// bfd is the BFD configuration of the BGP sessions of Muxes and routers
+// (Options.BFD), nil without BFD.
+func (rt *Runtime) bfd() *bfd.Config {
+	if rt.opts.BFD <= 0 {
+		return nil
+	}
+	return &bfd.Config{DesiredMinTx: rt.opts.BFD, RequiredMinRx: rt.opts.BFD, DetectMult: 3}
 }
 
 // wallClock is the system clock.

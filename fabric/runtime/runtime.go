@@ -35,6 +35,13 @@ type Options struct {
 	Queue int
 	// HoldTime is the BGP hold time proposed by every speaker (0: 9 s).
 	HoldTime time.Duration
+	// BFD, if not zero, runs BFD (RFC 5880, single hop RFC 5881) at this
+	// interval, detect multiplier 3, on every Mux's BGP sessions and the
+	// runtime's own routers' sessions, over their guest stacks: a dead
+	// peer's session goes down within 3 intervals instead of the hold
+	// time. A router that does not run BFD (a peer that never answers)
+	// leaves the session as it is. Zero: no BFD.
+	BFD time.Duration
 	// Guests, if set, attaches every machine in place of a gVisor guest
 	// (the lab runtime puts a network namespace with the kernel's own
 	// stack there, behind a TAP device).

@@ -57,6 +57,7 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 	guestPrefix := fs.String("guest-prefix", lab.DefaultPrefix, "a host's VMs are network namespaces named this prefix and the VM's name")
 	noOffload := fs.Bool("no-offload", false, "open the VMs' TAPs without offloads")
 	hold := fs.Duration("hold-time", 0, "BGP hold time of the node's speakers (0: 9 s)")
+	bfdInterval := fs.Duration("bfd", 0, "BFD interval (multiplier 3) on the node's BGP sessions (0: no BFD)")
 	wait := fs.Duration("wait", time.Minute, "how long to wait for the controller at start")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if pos, err := parseFlags(fs, args); err != nil {
@@ -95,6 +96,7 @@ func runAgent(ctx context.Context, args []string, out io.Writer) error {
 		Nodes:    []string{*name},
 		Uplinks:  lab.Uplinks(links),
 		HoldTime: *hold,
+		BFD:      *bfdInterval,
 		Progress: func(p runtime.Progress) { log.Info(p.Event, "node", p.Node, "detail", p.Detail) },
 	}
 	if *role == "host" {
