@@ -16,6 +16,8 @@
 // Guest hands out the standard library's interfaces over the stack:
 // net.Conn and net.Listener (DialContext, Dialer, Listen), net.PacketConn
 // (ListenPacket), an *http.Client whose transport dials through the stack
-// (HTTPClient), an HTTP server on a port (Serve) and ICMP echo (Ping).
+// (HTTPClient), an HTTP server on a port (Serve) and ICMP echo (Ping);
+// BFDNetwork carries bgp/bfd sessions (RFC 5881: sent with TTL 255, the
+// received TTL reported for the single-hop check).
 // Close stops all of it and leaves no goroutine behind.
 package guest

@@ -75,6 +75,10 @@
 // the outside server) are namespaces with a veth on the network's bridge;
 // VMs are made by their host's agent (Guests) on TAPs, as in a lab. With
 // RouterBIRD the BGP gateways are BIRD on veths, the kernel forwarding.
+// Every Mux<->router BGP session has a BFD session under it (RFC 5880 and
+// 5881, DistOptions.BFD, 100 ms x 3 by default; BIRD's protocol bfd, and
+// bgp/bfd over the Muxes' gVisor stacks): a killed Mux's routes go within
+// a few hundred milliseconds instead of the hold time.
 // Partition cuts a node's management link, Kill ends a process with
 // SIGKILL, RestartEtcd kills and restarts the etcd member. The processes
 // get SIGTERM from the kernel when the lab's own process dies (Pdeathsig),
@@ -97,7 +101,7 @@
 // the real routers); elsewhere Up returns ErrUnsupported.
 //
 // The data path follows RFC 7348 (VXLAN) between hosts, RFC 4271 (BGP)
-// between the Muxes and the router, and RFC 3022 (NAPT) at the NAT
+// with RFC 5880/5881 (BFD) between the Muxes and the router, and RFC 3022 (NAPT) at the NAT
 // gateway, as in package runtime; the guests' TCP (RFC 9293), ARP
 // (RFC 826) and IPv4 (RFC 791) are the kernel's.
 package lab

@@ -20,7 +20,9 @@
 //     tells every Mux, which sends the return traffic to the right host.
 //
 // The BGP sessions ride TCP between the nodes' own addresses through the
-// virtual wires. Start builds a Topology (Seed, or FromModel from the
+// virtual wires; with Options.BFD each has a BFD session (RFC 5880, single
+// hop RFC 5881) over the same guest stacks, so a Mux that dies loses its
+// routes within 3 BFD intervals rather than the hold time. Start builds a Topology (Seed, or FromModel from the
 // fabric model's resources such as examples/seed.yaml) and reports
 // progress; Ready waits until BGP is Established, every VIP is routed and
 // every DIP has passed its probes. SetBusy and SetReady implement
