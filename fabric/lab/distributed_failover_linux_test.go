@@ -225,6 +225,21 @@ func TestDistributedMuxKill(t *testing.T) {
 		return strings.Contains(r, "via 192.168.100.10") && strings.Contains(r, "via 192.168.100.11")
 	})
 	t.Logf("ECMP route:\n%s", r)
+	// BFD Up on both sessions (it starts once BGP is Established).
+	for {
+		out, err := d.BIRDBFDSessions(ctx, "bgpvm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(out, " Up ") == 2 {
+			t.Logf("BIRD's BFD sessions:\n%s", out)
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("BIRD's BFD sessions are not both Up:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	var kept []*keptConn
 	first := map[*keptConn]string{}

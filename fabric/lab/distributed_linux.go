@@ -489,13 +489,23 @@ func (d *Distributed) Routes(ctx context.Context, gateway string, p netip.Prefix
 // gateway's namespace: each BGP session's state and why it last went
 // down.
 func (d *Distributed) BIRDProtocols(ctx context.Context, gateway string) (string, error) {
+	return d.birdc(ctx, gateway, "show", "protocols")
+}
+
+// BIRDBFDSessions returns what `birdc show bfd sessions` says in a BIRD
+// gateway's namespace: each BFD session's neighbor, state and timers.
+func (d *Distributed) BIRDBFDSessions(ctx context.Context, gateway string) (string, error) {
+	return d.birdc(ctx, gateway, "show", "bfd", "sessions")
+}
+
+func (d *Distributed) birdc(ctx context.Context, gateway string, args ...string) (string, error) {
 	d.mu.Lock()
 	r, ok := d.routers[gateway]
 	d.mu.Unlock()
 	if !ok {
 		return "", fmt.Errorf("lab: no BIRD gateway %q", gateway)
 	}
-	out, err := exec.CommandContext(ctx, "birdc", "-s", filepath.Join(r.dir, "bird.ctl"), "show", "protocols").CombinedOutput()
+	out, err := exec.CommandContext(ctx, "birdc", append([]string{"-s", filepath.Join(r.dir, "bird.ctl")}, args...)...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("birdc in %s: %w: %s", r.ns, err, out)
 	}

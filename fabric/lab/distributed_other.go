@@ -41,6 +41,9 @@ func (d *Distributed) Routes(context.Context, string, netip.Prefix) (string, err
 func (d *Distributed) BIRDProtocols(context.Context, string) (string, error) {
 	return "", ErrUnsupported
 }
+func (d *Distributed) BIRDBFDSessions(context.Context, string) (string, error) {
+	return "", ErrUnsupported
+}
 func (d *Distributed) DialContext(context.Context, string, string, string) (net.Conn, error) {
 	return nil, ErrUnsupported
 }
