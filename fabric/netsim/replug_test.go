@@ -1,8 +1,10 @@
 package netsim_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
@@ -54,6 +56,55 @@ func TestReplug(t *testing.T) {
 	if _, err := sw.Port("p").Replug("q"); !errors.Is(err, netsim.ErrNotWire) {
 		t.Errorf("Replug of a switch port: %v, want ErrNotWire", err)
 	}
+}
+
+// TestReplugWhileSending: a wire's end sends and receives without pause
+// while its far end is replugged again and again and each old end closes
+// (as hosts do during migrations); nothing races (go test -race), the last
+// end gets what is sent after its Replug, and no goroutine is left.
+func TestReplugWhileSending(t *testing.T) {
+	noLeak(t)
+	vm, first := netsim.NewWire("w", netsim.WireConfig{})
+	defer vm.Close()
+	vm.SetReceiver(func([]byte) {})
+	first.SetReceiver(func([]byte) {})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				vm.Send(ethernet(2, 1, 'x'))
+			}
+		}
+	})
+	cur := first
+	for i := range 20 {
+		n, err := vm.Replug(fmt.Sprintf("h%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.SetReceiver(func([]byte) {})
+		go cur.Send(ethernet(1, 2, 'y')) // the old end still reaches vm until it closes
+		cur.Close()
+		cur = n
+	}
+	close(stop)
+	wg.Wait()
+	defer cur.Close()
+	got := make(chan []byte, 1)
+	cur.SetReceiver(func(f []byte) {
+		if f[14] == 'z' {
+			select {
+			case got <- bytes.Clone(f):
+			default:
+			}
+		}
+	})
+	vm.Send(ethernet(2, 1, 'z'))
+	recv(t, got)
 }
 
 // A VM's NIC (vm) keeps sending while its cable moves from one switch
