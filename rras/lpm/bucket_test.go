@@ -163,8 +163,9 @@ func shapeIndependentOfHistory(t *testing.T, all []netip.Prefix, is4 bool) {
 // TestFoldPublishesOnce: a delete that leaves a chain of nodes with few
 // enough prefixes for a bucket replaces the whole chain with one store in
 // the parent of its top. The nodes it replaced stay as they were, so a
-// reader still walking them sees the table from before the delete, and
-// no bucket is built for a level that is folded again above.
+// reader still walking them sees the table from before the delete (the
+// log gives the delete's allocations: the gathered entries and the
+// bucket). Deletes of absent prefixes there change nothing.
 func TestFoldPublishesOnce(t *testing.T) {
 	var tab Table[int]
 	var ps []netip.Prefix
@@ -185,6 +186,16 @@ func TestFoldPublishesOnce(t *testing.T) {
 		chain = append(chain, nd)
 		if d > 1 {
 			links = append(links, nd)
+		}
+	}
+	// Absent prefixes below the chain (one fold short of a bucket) change
+	// nothing.
+	for _, p := range []string{"2a00:1234:0:ff::/64", "2a00:1234::/48", "2a00:1234:0:1::1/128"} {
+		if tab.Delete(netip.MustParsePrefix(p)) {
+			t.Fatalf("Delete(%s) = true for an absent prefix", p)
+		}
+		if nd := bucketAt(&tab, a, 2); nd != chain[1] {
+			t.Fatalf("Delete(%s) of an absent prefix replaced the node at depth 2", p)
 		}
 	}
 	var before, after runtime.MemStats
