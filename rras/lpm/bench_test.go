@@ -77,3 +77,40 @@ func BenchmarkLookupPrefix(b *testing.B) {
 	}
 	_ = sink
 }
+
+// BenchmarkChurn withdraws and re-announces routes of a table (one op is
+// one of each), as a router applies a BGP session's updates: singly
+// (Delete, Insert) or as a small batch per op (one Update holding both).
+// In IPv6 most of them land in buckets, which each op copies.
+func BenchmarkChurn(b *testing.B) {
+	for _, af := range []string{"ipv4", "ipv6"} {
+		prefixes := lpmtest.Table4(100_000, 1)
+		if af == "ipv6" {
+			prefixes = lpmtest.Table6(100_000, 1)
+		}
+		var t Table[int]
+		for i, p := range prefixes {
+			t.Insert(p, i)
+		}
+		b.Run(fmt.Sprintf("af=%s/single", af), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				p := prefixes[i*7919%len(prefixes)]
+				t.Delete(p)
+				t.Insert(p, i)
+			}
+		})
+		b.Run(fmt.Sprintf("af=%s/update", af), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				p := prefixes[i*7919%len(prefixes)]
+				q := prefixes[(i*7919+1)%len(prefixes)]
+				t.Update(func(bt *Batch[int]) error {
+					bt.Delete(p)
+					return bt.Insert(q, i)
+				})
+				t.Insert(p, i)
+			}
+		})
+	}
+}
