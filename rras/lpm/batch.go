@@ -176,14 +176,6 @@ func (t *Table[V]) Update(fn func(b *Batch[V]) error) error {
 	b.flush(true)
 	b.flush(false)
 	for _, nd := range b.w.owned {
-		if nd.isBucket() {
-			continue
-		}
-		for i := range nd.nkids() { // the buckets the batch changed get their entries inline
-			if c := nd.kid(i).Load(); c.isBucket() && c.owner() == b.w.batch {
-				nd.kid(i).Store(c.compact())
-			}
-		}
 		nd.trim()
 	}
 	if b.root4 != t.root4.Load() {

@@ -95,14 +95,14 @@ func (n *node[V]) match(k key) *leaf[V] {
 }
 
 // newBucket returns a private empty bucket with room for n entries in its
-// allocation (see allocBucket).
+// allocation (see allocBucket). A batch may change the buckets it made in
+// place, but never grows their entries out of the allocation: a full one
+// is copied into a bigger new bucket instead, so a batch has nothing to
+// tidy in its buckets when it commits.
 func (w *writer[V]) newBucket(n int) *node[V] {
 	b, lvs := allocBucket[V](n)
 	b.meta = w.batch<<16 | bucketFlag
 	b.lvs = lvs
-	if w.batch != 0 {
-		w.owned = append(w.owned, b)
-	}
 	return b
 }
 
@@ -144,16 +144,6 @@ func allocIn[V, A any](entries func(*A) []leaf[V]) (*node[V], []leaf[V]) {
 	return &b.n, entries(&b.l)
 }
 
-// compact returns a copy of the private bucket b with its entries in the
-// node's allocation; a batch calls it before publishing the buckets it
-// changed (whose entries it grew in separate slices).
-func (b *node[V]) compact() *node[V] {
-	c, lvs := allocBucket[V](len(b.lvs))
-	c.meta = b.meta
-	c.lvs = append(lvs, b.lvs...)
-	return c
-}
-
 // bucketInsert is insert for a bucket nd at depth d.
 func (w *writer[V]) bucketInsert(nd *node[V], d int, k key, n int, v V) (*node[V], bool) {
 	l := leaf[V]{k: k, bits: uint8(n), val: v}
@@ -169,8 +159,8 @@ func (w *writer[V]) bucketInsert(nd *node[V], d int, k key, n int, v V) (*node[V
 		return b, true
 	}
 	if len(nd.lvs) < w.bucket {
-		if w.owns(nd) {
-			nd.lvs = slices.Insert(nd.lvs, i, l)
+		if w.owns(nd) && len(nd.lvs) < cap(nd.lvs) {
+			nd.lvs = slices.Insert(nd.lvs, i, l) // within the bucket's allocation
 			return nd, false
 		}
 		b := w.newBucket(len(nd.lvs) + 1)
@@ -196,7 +186,7 @@ func (w *writer[V]) bucketRemove(nd *node[V], k key, n int) (*node[V], bool) {
 	case len(nd.lvs) == 1:
 		return nil, true
 	case w.owns(nd):
-		nd.lvs = slices.Delete(nd.lvs, i, i+1)
+		nd.lvs = slices.Delete(nd.lvs, i, i+1) // keeps its allocation's room
 		return nd, true
 	}
 	b := w.newBucket(len(nd.lvs) - 1)
