@@ -31,11 +31,13 @@
 // on the ports too), nothing announced back. The NAT gateway and the
 // Muxes stay ours.
 //
-// Down removes every namespace with a prefix, which is all a lab leaves
-// behind, also after a crash: the TAP devices live inside the namespaces
-// and go with them, and processes left running in them (BIRD, a server
-// someone started) are ended first; a process that only visits one with a
-// thread (another lab opening a socket there) is not.
+// Down removes every namespace with a prefix and the lab's directories in
+// os.TempDir (the routers' configurations and sockets, a distributed lab's
+// logs and etcd data), which is all a lab leaves behind, also after a
+// crash: the TAP devices live inside the namespaces and go with them, and
+// processes left running in them (BIRD, a server someone started) are
+// ended first; a process that only visits one with a thread (another lab
+// opening a socket there) is not.
 //
 // Offloads: every TAP is opened with IFF_VNET_HDR and accepts checksum
 // offload and TCPv4 segmentation (TUNSETOFFLOAD csum|tso4): its kernel

@@ -78,10 +78,10 @@ func Namespaces(prefix string) ([]string, error) {
 
 // Down removes every network namespace whose name starts with prefix,
 // after ending the processes running in it (SIGTERM, then SIGKILL after a
-// second), and the directories of its routers, and returns the
-// namespaces' names. The TAP devices of a lab live in its
-// namespaces and go with them. A lab process still running keeps its
-// namespaces alive, unnamed, until it exits: stop it first.
+// second), and its directories in os.TempDir (its routers', a distributed
+// lab's), and returns the namespaces' names. The TAP devices of a lab
+// live in its namespaces and go with them. A lab process still running
+// keeps its namespaces alive, unnamed, until it exits: stop it first.
 func Down(prefix string) ([]string, error) {
 	if err := checkPrefix(prefix); err != nil {
 		return nil, err
