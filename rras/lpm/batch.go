@@ -263,10 +263,11 @@ func (b *Batch[V]) Insert(p netip.Prefix, v V) error {
 
 // appendPending appends e to p, doubling p when full (append grows large
 // slices by a quarter, which for a full table would copy the pending
-// inserts many times over).
+// inserts many times over). It starts small: most batches of a running
+// router are a BGP UPDATE's few routes.
 func appendPending[E any](p []pending[E], e pending[E]) []pending[E] {
 	if len(p) == cap(p) {
-		p = slices.Grow(p, max(len(p), minSorted))
+		p = slices.Grow(p, max(len(p), 4))
 	}
 	return append(p, e)
 }
