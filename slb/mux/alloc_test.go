@@ -80,3 +80,30 @@ func TestProcessAllocs(t *testing.T) {
 		t.Errorf("ProcessBatch: %v allocations per batch", n)
 	}
 }
+
+// A SYN on the flow of a DIP out of rotation, picked again and its entry
+// replaced, allocates nothing either.
+func TestRepickAllocs(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	m := newMux(t, Config{FlowTableSize: 1 << 16})
+	pool := backends(8)
+	configure(t, m, webLB(pool))
+	var syns [][]byte
+	for sp := uint16(1); len(syns) < 200; sp++ {
+		k := pk{src: client, dst: vip4, proto: protoTCP, sp: sp, dp: 80, flags: tcpFlagSYN}
+		if send(t, m, k.bytes()).DIP == pool[0].DIP {
+			syns = append(syns, k.bytes())
+		}
+	}
+	m.SetHealth(pool[0].DIP, false)
+	buf := make([]byte, 0, 256)
+	i := 0
+	if n := testing.AllocsPerRun(100, func() { m.Process(buf[:0], syns[i]); i++ }); n != 0 {
+		t.Errorf("%v allocations per packet", n)
+	}
+	if s := m.Stats(); s.Repicked != uint64(i) {
+		t.Errorf("Repicked %d of %d SYNs", s.Repicked, i)
+	}
+}

@@ -20,6 +20,7 @@ type backend struct {
 	hostPA netip.Addr  // where it is: a move replaces the backend in its slot
 	tmpl   [2]template // by inner family: [0] IPv4, [1] IPv6
 
+	down     atomic.Bool // SetHealth marked its DIP unhealthy: out of the Maglev tables
 	removed  atomic.Bool
 	drainEnd atomic.Uint32 // ticks; when removed, existing flows move on after it
 	freeAt   uint32        // ticks; when removed, the slot is reusable after it (under Mux.mu)
@@ -37,6 +38,11 @@ type backendID struct {
 func (b *backend) gone(now uint32) bool {
 	return b.removed.Load() && int32(now-b.drainEnd.Load()) >= 0
 }
+
+// takesNew reports whether new flows may go to b: it is healthy and in
+// its pool, not draining. A connection-opening SYN whose flow entry
+// names a backend that takes none is a new flow (see Mux.flow).
+func (b *backend) takesNew() bool { return !b.down.Load() && !b.removed.Load() }
 
 // A pool is a backend pool of the current configuration with its Maglev
 // table over the healthy members, replaced atomically on every change.

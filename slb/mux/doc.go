@@ -61,7 +61,12 @@
 // live migration: the same backend with another HostPA) keeps its
 // established flows, which go to the new host at once. [Mux.SetHealth] takes an
 // unhealthy DIP out of the Maglev tables without moving its established
-// flows. Every Mux given the same configuration and HashKey sends a new
+// flows. A SYN without ACK opens a connection: when it finds its
+// 5-tuple's entry on a DIP out of rotation (unhealthy, or removed and
+// draining), because the client reused a source port, it is a new flow,
+// picked again among the healthy DIPs, and replaces the entry, so that a
+// new connection never reaches a stopped server; the old flow's other
+// packets stay on its DIP until then. Every Mux given the same configuration and HashKey sends a new
 // flow to the same DIP, whatever order it saw the backends in, so
 // routers may spread a VIP's traffic over many Muxes with ECMP. With
 // Config.MinimalDisruption that holds only for Muxes that also saw the

@@ -437,12 +437,17 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 		}
 	}
 	next.lookup = newSvcTable(next.services)
-	m.state.Store(next)
 	for dip := range m.down {
 		if _, ok := next.poolsByDIP[dip]; !ok {
 			delete(m.down, dip)
 		}
 	}
+	for _, b := range next.backends {
+		if b != nil {
+			b.down.Store(m.down[b.id.dip])
+		}
+	}
+	m.state.Store(next)
 	m.log.Info("mux: configured", "loadBalancers", len(lbs), "services", len(next.services),
 		"pools", len(next.pools), "newBackends", len(created))
 	return m.reconcile(ctx, next)
@@ -459,7 +464,9 @@ func findPool(lb *slb.LoadBalancer, name string) slb.BackendPool {
 }
 
 // SetHealth records a probe result for dip (in every pool that has it):
-// an unhealthy DIP gets no new flows but keeps its established ones. DIPs
+// an unhealthy DIP gets no new flows but keeps its established ones; a
+// SYN that opens a connection on the 5-tuple of one of its flows is a new
+// flow (the client reused its source port) and goes to a healthy DIP. DIPs
 // are healthy until told otherwise. When WithdrawUnhealthyVIPs is set, a
 // VIP that loses its last healthy DIP is withdrawn and announced again
 // when one returns. A DIP that no pool has is ignored, and a DIP that
@@ -479,6 +486,11 @@ func (m *Mux) SetHealth(dip netip.Addr, healthy bool) {
 		delete(m.down, dip)
 	} else {
 		m.down[dip] = true
+	}
+	for _, b := range st.backends {
+		if b != nil && b.id.dip == dip {
+			b.down.Store(!healthy)
+		}
 	}
 	for _, p := range st.poolsByDIP[dip] {
 		if err := p.rebuild(m.cfg.MaglevSize, m.down, m.cfg.MinimalDisruption); err != nil {

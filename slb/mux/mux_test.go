@@ -3,6 +3,7 @@ package mux
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"testing"
@@ -359,6 +360,107 @@ func TestHealth(t *testing.T) {
 	}
 	if r := send(t, m, tcpPk(client, vip4, 9999, 80).bytes()); r.DIP != pool[1].DIP {
 		t.Errorf("new flow: %+v", r)
+	}
+}
+
+// A client that reuses a source port opens a new connection on the
+// 5-tuple of an old flow. When the old flow's DIP is out of rotation
+// (unhealthy, or removed and draining), the SYN is a new flow: it goes to
+// a DIP that takes new flows and replaces the entry, so the rest of the
+// new connection follows it there. Until then, the old flow's other
+// packets (a SYN-ACK-flagged one among them) stay on its DIP, and a SYN
+// on a flow whose DIP takes new flows (a retransmission) stays too. Both
+// through Process and ProcessBatch.
+func TestSYNOnFlowOfDIPOutOfRotation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		out  func(m *Mux, pool []slb.Backend, d netip.Addr)
+	}{
+		{"unhealthy", func(m *Mux, _ []slb.Backend, d netip.Addr) { m.SetHealth(d, false) }},
+		{"draining", func(m *Mux, pool []slb.Backend, d netip.Addr) {
+			lb := webLB(slices.DeleteFunc(slices.Clone(pool), func(b slb.Backend) bool { return b.DIP == d }))
+			lb.InboundNatRules = nil
+			configure(t, m, lb)
+		}},
+	} {
+		for _, batch := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/batch=%v", tc.name, batch), func(t *testing.T) {
+				clk := newClock()
+				m := newMux(t, Config{Clock: clk, DrainTimeout: time.Minute})
+				pool := backends(4)
+				lb := webLB(pool)
+				lb.InboundNatRules = nil
+				configure(t, m, lb)
+				process := func(pkt []byte) Result {
+					t.Helper()
+					if !batch {
+						return send(t, m, pkt)
+					}
+					out := make([]Output, 1)
+					m.ProcessBatch(nil, [][]byte{pkt}, out)
+					if out[0].Err != nil {
+						t.Fatal(out[0].Err)
+					}
+					return out[0].Result
+				}
+				ack := tcpPk(client, vip4, 40000, 80)
+				syn, synack := ack, ack
+				syn.flags, synack.flags = tcpFlagSYN, tcpFlagSYN|tcpFlagACK
+				d := process(syn.bytes()).DIP
+				process(ack.bytes()) // trusted
+				tc.out(m, pool, d)
+				clk.Advance(time.Second)
+
+				before := m.Stats()
+				for _, k := range []pk{ack, synack} {
+					if r := process(k.bytes()); r.DIP != d || r.Flow != FlowEstablished {
+						t.Fatalf("packet with flags %#x of the old flow: %+v, want DIP %v, established", k.flags, r, d)
+					}
+				}
+				r := process(syn.bytes())
+				if r.Verdict != VerdictForward || r.DIP == d || r.Flow != FlowNew {
+					t.Fatalf("SYN on the old flow's 5-tuple: %+v, want a new flow to a DIP other than %v", r, d)
+				}
+				nd := r.DIP
+				after := m.Stats()
+				if after.Repicked-before.Repicked != 1 || after.FlowNew-before.FlowNew != 1 {
+					t.Errorf("Repicked +%d, FlowNew +%d, want +1 each", after.Repicked-before.Repicked, after.FlowNew-before.FlowNew)
+				}
+				if u, tr := m.flows.flowCount(m.ticks()); u != 1 || tr != 0 {
+					t.Errorf("flow table: %d untrusted, %d trusted entries, want the one entry replaced, untrusted", u, tr)
+				}
+				for _, k := range []pk{syn, ack, ack} { // a retransmitted SYN, then the connection
+					if r := process(k.bytes()); r.DIP != nd || r.Flow != FlowEstablished {
+						t.Errorf("packet with flags %#x of the new connection: %+v, want DIP %v, established", k.flags, r, nd)
+					}
+				}
+				if u, tr := m.flows.flowCount(m.ticks()); u != 0 || tr != 1 {
+					t.Errorf("flow table: %d untrusted, %d trusted entries, want one trusted", u, tr)
+				}
+			})
+		}
+	}
+}
+
+// A SYN on the flow of an unhealthy DIP when no DIP is healthy gets
+// VerdictNoBackend, as any new flow would; the old flow's other packets
+// still reach its DIP.
+func TestSYNOnFlowWithoutHealthyDIP(t *testing.T) {
+	m := newMux(t, Config{})
+	pool := backends(2)
+	configure(t, m, webLB(pool))
+	ack := tcpPk(client, vip4, 40000, 80)
+	syn := ack
+	syn.flags = tcpFlagSYN
+	d := send(t, m, syn.bytes()).DIP
+	for _, b := range pool {
+		m.SetHealth(b.DIP, false)
+	}
+	if r := send(t, m, syn.bytes()); r.Verdict != VerdictNoBackend {
+		t.Errorf("SYN: %+v, want NoBackend", r)
+	}
+	if r := send(t, m, ack.bytes()); r.Verdict != VerdictForward || r.DIP != d {
+		t.Errorf("ACK of the old flow: %+v, want DIP %v", r, d)
 	}
 }
 

@@ -15,6 +15,7 @@ const (
 	protoICMPv6 = 58
 
 	tcpFlagSYN = 0x02
+	tcpFlagACK = 0x10
 
 	maxV6Extensions = 8
 )
@@ -35,7 +36,7 @@ type packet struct {
 	l4     int // offset of the transport header
 	frag   uint8
 	fragID uint32
-	flags  uint8 // TCP flags
+	flags  uint8 // TCP flags; 0 for other protocols
 	// icmpErr marks an ICMP error: tuple is then the reversed tuple of
 	// the quoted packet (the flow the error is about, as the client sent
 	// it), and quotedMismatch that the quoted source is not the packet's
@@ -301,3 +302,8 @@ func quoted(q []byte, p *packet, v6 bool) error {
 	p.tuple = flowhash.Tuple{Src: t.Dst, Dst: t.Src, SrcPort: t.DstPort, DstPort: t.SrcPort, Proto: t.Proto}
 	return nil
 }
+
+// opens reports whether p opens a TCP connection: a SYN without ACK.
+// A retransmitted SYN opens the same connection again; the SYN-ACK and
+// everything after it belong to an open one.
+func (p *packet) opens() bool { return p.flags&(tcpFlagSYN|tcpFlagACK) == tcpFlagSYN }

@@ -38,7 +38,8 @@ const (
 	// FlowStateless: no flow entry is kept (inbound NAT, SNAT, ICMP
 	// errors, fragments).
 	FlowStateless FlowState = iota
-	// FlowNew: the flow was inserted, untrusted.
+	// FlowNew: the flow was inserted, untrusted (or, for a SYN that found
+	// its 5-tuple on a DIP out of rotation, replaced its entry).
 	FlowNew
 	// FlowEstablished: the flow was found in the table and kept its DIP.
 	FlowEstablished
@@ -274,10 +275,16 @@ func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, h
 // deadline and sets the trusted bit with a compare-and-swap, and only
 // when they change, which for a busy flow is once per tick; it is
 // counted in *hits, or in the shard when hits is nil.
+//
+// A SYN without ACK that finds an entry whose backend takes no new flows
+// (unhealthy, or removed and draining) opens a new connection on a
+// reused 5-tuple: it is a new flow, picked again among the healthy DIPs,
+// and replaces the entry, untrusted. Other packets of the flow stay with
+// its backend until it is idle or, when removed, drained.
 func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *state, now uint32, hits *uint64, r *Result) *backend {
 	if e, v := bk.lookup(h|1, now); e != nil {
 		ref := metaRef(v)
-		if b := st.slot(ref); b != nil && !b.gone(now) {
+		if b := st.slot(ref); b != nil && !b.gone(now) && (!p.opens() || b.takesNew()) {
 			want := packMeta(ref|refTrusted, now+svc.idle)
 			if v == want || e.meta.CompareAndSwap(v, want) {
 				if ref&refTrusted == 0 {
@@ -300,22 +307,36 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 		v := e.meta.Load()
 		ref := metaRef(v)
 		b = st.slot(ref)
-		if b == nil || b.gone(now) {
-			// Its DIP was removed and has drained: start over.
+		switch {
+		case b != nil && !b.gone(now) && p.opens() && !b.takesNew():
+			// A new connection on the 5-tuple of one whose DIP is out
+			// of rotation: a new flow.
 			if b = m.pick(svc, p, st); b == nil {
 				sh.mu.Unlock()
 				return nil
 			}
-			ref = ref&refTrusted | b.slot
+			e.put(h|1, b.slot, now+m.untrust)
 			sh.n[cRepicked]++
+			sh.n[cFlowNew]++
+			r.Flow = FlowNew
+		default:
+			if b == nil || b.gone(now) {
+				// Its DIP was removed and has drained: start over.
+				if b = m.pick(svc, p, st); b == nil {
+					sh.mu.Unlock()
+					return nil
+				}
+				ref = ref&refTrusted | b.slot
+				sh.n[cRepicked]++
+			}
+			if ref&refTrusted == 0 {
+				ref |= refTrusted
+				sh.n[cPromoted]++
+			}
+			e.meta.Store(packMeta(ref, now+svc.idle))
+			sh.n[cFlowHit]++
+			r.Flow = FlowEstablished
 		}
-		if ref&refTrusted == 0 {
-			ref |= refTrusted
-			sh.n[cPromoted]++
-		}
-		e.meta.Store(packMeta(ref, now+svc.idle))
-		sh.n[cFlowHit]++
-		r.Flow = FlowEstablished
 	} else {
 		if b = m.pick(svc, p, st); b == nil {
 			sh.mu.Unlock()

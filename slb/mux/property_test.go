@@ -2,6 +2,7 @@ package mux
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -118,6 +119,77 @@ func TestPropertyDrain(t *testing.T) {
 			if dips[i] != removed && r.DIP != dips[i] {
 				t.Fatalf("flow %d on a kept DIP moved: %v -> %v", i, dips[i], r.DIP)
 			}
+		}
+	})
+}
+
+// Whatever DIPs go out of rotation (unhealthy or removed), a SYN that
+// opens a connection on an established flow's 5-tuple goes where a fresh
+// Mux with the same configuration and health sends a new flow, never to
+// a DIP out of rotation, and the flow's later packets follow it; until
+// such a SYN, the flow's packets stay on its DIP.
+func TestPropertySYNLeavesDIPOutOfRotation(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		clk := newClock()
+		m := newMux(t, Config{Clock: clk, MaglevSize: 251, DrainTimeout: time.Minute})
+		pool := genPool(t, "pool", 2, 8)
+		lb := webLB(pool)
+		lb.InboundNatRules = nil
+		configure(t, m, lb)
+		var flows []pk // distinct
+		for _, k := range genFlows(t, 30) {
+			if !slices.Contains(flows, k) {
+				flows = append(flows, k)
+			}
+		}
+		cur := make([]netip.Addr, len(flows))
+		for i, k := range flows {
+			send(t, m, k.bytes())
+			cur[i] = send(t, m, k.bytes()).DIP // trusted
+		}
+		// Out of rotation: some unhealthy, some removed, one left.
+		out := map[netip.Addr]bool{}
+		var kept []slb.Backend
+		var down []netip.Addr
+		for i, b := range pool {
+			switch how := rapid.IntRange(0, 2).Draw(t, "out"); {
+			case i == len(pool)-1 && len(out) == i, how == 0:
+				kept = append(kept, b)
+			case how == 1:
+				kept = append(kept, b)
+				down = append(down, b.DIP)
+				out[b.DIP] = true
+			default:
+				out[b.DIP] = true
+			}
+		}
+		if len(kept) == len(down) { // keep one healthy DIP
+			down = down[:len(down)-1]
+			delete(out, kept[len(down)].DIP)
+		}
+		lb.BackendAddressPools[0].Backends = kept
+		configure(t, m, lb)
+		fresh := newMux(t, Config{MaglevSize: 251})
+		configure(t, fresh, lb)
+		for _, d := range down {
+			m.SetHealth(d, false)
+			fresh.SetHealth(d, false)
+		}
+		for range rapid.IntRange(1, 100).Draw(t, "packets") {
+			i := rapid.IntRange(0, len(flows)-1).Draw(t, "flow")
+			k := flows[i]
+			k.flags = rapid.SampledFrom([]uint8{tcpFlagACK, tcpFlagSYN, tcpFlagSYN | tcpFlagACK}).Draw(t, "flags")
+			r := send(t, m, k.bytes())
+			if k.flags != tcpFlagSYN || !out[cur[i]] {
+				if r.DIP != cur[i] {
+					t.Fatalf("flow %d, flags %#x: sent to %v, want its DIP %v", i, k.flags, r.DIP, cur[i])
+				}
+				continue
+			}
+			if want := send(t, fresh, k.bytes()).DIP; r.DIP != want || out[r.DIP] || r.Flow != FlowNew {
+				t.Fatalf("flow %d on %v out of rotation: SYN sent to %v (%v), a new flow goes to %v", i, cur[i], r.DIP, r.Flow, want)
+			}
+			cur[i] = r.DIP
 		}
 	})
 }

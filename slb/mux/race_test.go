@@ -10,7 +10,7 @@ import (
 )
 
 // Process runs concurrently with Configure, SetHealth and the SNAT
-// leases (run with -race).
+// leases, SYNs among the packets (run with -race).
 func TestConcurrent(t *testing.T) {
 	m := newMux(t, Config{Announcer: newRecorder(), WithdrawUnhealthyVIPs: true})
 	configure(t, m, webLB(backends(8)))
@@ -31,7 +31,11 @@ func TestConcurrent(t *testing.T) {
 					continue
 				}
 				for j := range pkts {
-					pkts[j] = tcpPk(src, vip4, uint16(j), 80).bytes()
+					k := tcpPk(src, vip4, uint16(j), 80)
+					if j%2 == 0 { // SYNs on the flows of DIPs going out of rotation
+						k.flags = tcpFlagSYN
+					}
+					pkts[j] = k.bytes()
 				}
 				m.ProcessBatch(buf[:0], pkts, out)
 			}

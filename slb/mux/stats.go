@@ -61,8 +61,10 @@ type Stats struct {
 	// TableFull counts new flows sent by pure Maglev hashing because
 	// their bucket was full of live flows.
 	TableFull uint64
-	// Repicked counts flows whose backend had been removed and drained,
-	// sent to a new backend.
+	// Repicked counts flows sent to a new backend: those whose backend
+	// had been removed and drained, and SYNs (without ACK) that found
+	// their 5-tuple's entry on a backend out of rotation (unhealthy or
+	// draining), which count as FlowNew too.
 	Repicked uint64
 	// Fragments, ICMPErrors and SNAT count forwarded fragments, ICMP
 	// errors sent to the flow they quote, and SNAT return packets;
