@@ -247,9 +247,12 @@ func (p *packet) hit(s *shard, i int, now int64) *entry {
 	if e.last != now {
 		e.last = now
 	}
-	if t := closingTimeout(e.timeout, p); t != e.timeout {
-		e.timeout = t
-		s.entries[e.peer].timeout = t
+	if p.closes() {
+		e.closing, s.entries[e.peer].closing = true, true
+		if t := closingTimeout(e.timeout, p); t != e.timeout {
+			e.timeout = t
+			s.entries[e.peer].timeout = t
+		}
 	}
 	if e.act.reset {
 		p.track(s, e)

@@ -23,7 +23,17 @@ func TestAllocsPerPacket(t *testing.T) {
 	r.agent.Tick(r.ctx)
 	r.settle(t, preleased)
 	snatSyn := build(t, flow{Src: ap(dipB, 40000), Dst: ap(remote1, 443), Proto: 6, Flags: header.TCPFlagSYN})
+	syn := build(t, flow{Src: ap(client4, 50000), Dst: ap(vip4, 80), Proto: 6, Flags: header.TCPFlagSYN})
+	synBuf := make([]byte, len(syn))
 	for name, f := range map[string]func(){
+		"reopened": func() {
+			// A SYN on the tuple of a connection to another DIP: a new
+			// connection each time.
+			for _, dip := range [2]netip.Addr{dipB, dipC} {
+				copy(synBuf, syn)
+				a.Inbound(synBuf, vni, dip)
+			}
+		},
 		"inbound":  func() { a.Inbound(in, vni, dipB); a.Inbound(in, vni, dipB) },
 		"outbound": func() { a.Outbound(out, vni) },
 		"ipv6":     func() { a.Inbound(in6, vni, netip.Addr{}) },
@@ -50,5 +60,8 @@ func TestAllocsPerPacket(t *testing.T) {
 		if n := testing.AllocsPerRun(200, f); n != 0 {
 			t.Errorf("%s: %v allocations per packet", name, n)
 		}
+	}
+	if n := a.Stats().Reopened; n != 401 { // AllocsPerRun's 201 runs: all SYNs but the first
+		t.Errorf("%d SYNs reopened a connection, want 401", n)
 	}
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/sdnfabric/sdnfabric/slb/hostagent"
 )
 
-// Packets both ways, SNAT, reconfiguration, ticks and SetBusy at once:
-// run with -race, nothing may race or break a translation.
+// Packets both ways (SYNs on tracked tuples among them), SNAT,
+// reconfiguration, ticks and SetBusy at once: run with -race, nothing may
+// race or break a translation.
 func TestConcurrentUse(t *testing.T) {
 	r := newSNATRig(t, 1024)
 	a := r.agent
@@ -21,6 +22,10 @@ func TestConcurrentUse(t *testing.T) {
 			for i := range 300 {
 				port := uint16(10000 + g*1000 + i)
 				in := build(t, flow{Src: ap(client4, port), Dst: ap(vip4, 81), Proto: 6, Flags: header.TCPFlagACK})
+				if i%3 == 0 { // a SYN on an earlier connection's tuple, whose DIP may be busy
+					port = uint16(10000 + g*1000 + i%50)
+					in = build(t, flow{Src: ap(client4, port), Dst: ap(vip4, 81), Proto: 6, Flags: header.TCPFlagSYN})
+				}
 				res, err := a.Inbound(in, vni, netip.Addr{})
 				if err != nil {
 					t.Error(err)

@@ -57,6 +57,15 @@
 // first refusal. A DIP that a Configure removes keeps its flows for
 // Config.DrainTimeout while new flows go elsewhere.
 //
+// Clients reuse source ports, so a SYN (without ACK) may open a new
+// connection on the 5-tuple of a tracked one. It starts a new connection
+// state, as a new flow does (DIP picked again, the rule's idle timeout,
+// TCP reset on idle tracked afresh), when the tracked connection saw a
+// FIN or RST, or, inbound, when the Mux chose another DIP or, if it did
+// not say, the connection's DIP takes no new flows (probed down, busy,
+// removed and draining); [Stats].Reopened counts them. Other packets,
+// and retransmitted SYNs, keep their connection and its DIP.
+//
 // # TCP reset on idle
 //
 // A rule with EnableTCPReset (load-balancing, inbound NAT and outbound
@@ -140,7 +149,8 @@
 // the changes are reported through Config.OnHealth for the Muxes. DIPs
 // start up. [Agent.SetBusy] takes a DIP out of rotation (the seed's
 // Set-RoleInstanceStatus -Busy): it is reported down and the agent picks it
-// for no new flow, while its existing flows go on.
+// for no new flow, while its existing flows go on (a SYN that reuses the
+// 5-tuple of one of them is a new flow).
 //
 // # Checksums
 //

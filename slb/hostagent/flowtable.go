@@ -56,6 +56,10 @@ type entry struct {
 	// this way, once seen is set; kept only when act.reset is.
 	nxt  uint32
 	seen bool
+	// closing is set in both entries once either way saw a TCP FIN or
+	// RST: a SYN on the 5-tuple then opens a new connection (see
+	// reopen.go).
+	closing bool
 }
 
 // TCP flows that saw a RST, or a FIN, live this much longer when idle
@@ -91,6 +95,9 @@ type shard struct {
 	entries []entry
 	mask    uint32 // buckets in the shard, minus one
 	n       int    // connections
+	// reopened counts the SYNs that started a new connection state on
+	// a tracked 5-tuple (see reopen.go), under mu.
+	reopened uint64
 	// snatGone is told of every SNAT connection removed (expired,
 	// evicted or swept), with the entry of its outbound direction.
 	snatGone func(*entry)
@@ -293,8 +300,9 @@ func (t *flowTable) insert(fs, rs slot, f, r *flowKey, fa, ra *action, timeout, 
 		return full
 	}
 	s.tags[j] = rs.tag
-	s.entries[i] = entry{key: *f, act: *fa, peer: uint32(j), last: now, timeout: timeout}
-	s.entries[j] = entry{key: *r, act: *ra, peer: uint32(i), last: now, timeout: timeout}
+	closing := p != nil && p.closes()
+	s.entries[i] = entry{key: *f, act: *fa, peer: uint32(j), last: now, timeout: timeout, closing: closing}
+	s.entries[j] = entry{key: *r, act: *ra, peer: uint32(i), last: now, timeout: timeout, closing: closing}
 	s.n++
 	if p != nil && fa.reset {
 		switch &p.key {
@@ -339,6 +347,7 @@ func (t *flowTable) addStats(st *Stats) {
 		s := &t.shards[si]
 		s.mu.Lock()
 		st.Flows += s.n
+		st.Reopened += s.reopened
 		for i := range s.in {
 			st.Inbound[i] += s.in[i]
 			st.Outbound[i] += s.out[i]

@@ -18,7 +18,10 @@ import (
 // traffic of an SNAT flow is translated back to DIP:port. ICMP errors
 // about a flow and the later fragments of a translated datagram follow
 // the flow's translation. The Verdict is then Deliver. Packets for no VIP
-// of this host Pass unchanged.
+// of this host Pass unchanged. A SYN on the 5-tuple of a tracked
+// connection that is closing, or whose DIP is not dip or (without dip)
+// takes no new flows, opens a new connection (see the package
+// documentation); other packets keep their connection's DIP.
 //
 // A malformed packet is dropped with an error naming the field; Inbound
 // never allocates.
@@ -48,7 +51,14 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	now := a.now.Load()
 	sl := a.table.locate(&p.key, true)
 	sl.s.mu.Lock()
-	if i := sl.find(&p.key); i >= 0 {
+	i := sl.find(&p.key)
+	if i >= 0 && p.opens() && a.reopensInbound(c, &sl.s.entries[i], dip) {
+		// A new connection on the 5-tuple (see reopen.go).
+		sl.s.remove(i)
+		sl.s.reopened++
+		i = -1
+	}
+	if i >= 0 {
 		if e := p.hit(sl.s, i, now); e != nil {
 			// The established flow: rewrite under the lock, straight
 			// from the entry.

@@ -19,7 +19,8 @@ import (
 // ReasonSNATExhausted after the manager refused) and a block requested.
 // ICMP errors about a flow and the later fragments of a translated
 // datagram follow the flow's translation. Other packets Pass unchanged to
-// the VNet layer (east-west traffic).
+// the VNet layer (east-west traffic). A SYN on the 5-tuple of an SNAT
+// connection that saw a FIN or RST opens a new one.
 //
 // A malformed packet is dropped with an error naming the field; Outbound
 // never allocates.
@@ -42,7 +43,14 @@ func (a *Agent) Outbound(pkt []byte, vni uint32) (Result, error) {
 	now := a.now.Load()
 	sl := a.table.locate(&p.key, false)
 	sl.s.mu.Lock()
-	if i := sl.find(&p.key); i >= 0 {
+	i := sl.find(&p.key)
+	if i >= 0 && p.opens() && reopensOutbound(&sl.s.entries[i]) {
+		// A new connection on the 5-tuple (see reopen.go).
+		sl.s.remove(i)
+		sl.s.reopened++
+		i = -1
+	}
+	if i >= 0 {
 		if e := p.hit(sl.s, i, now); e != nil {
 			// The established flow: rewrite under the lock, straight
 			// from the entry.

@@ -180,7 +180,8 @@ func (a *Agent) report(ev []healthEvent) {
 // SetBusy takes a local DIP out of rotation (busy) or puts it back: the
 // seed's Set-RoleInstanceStatus -Busy. A busy DIP is reported down through
 // OnHealth, so the Muxes send it no new flows, and the agent picks it for
-// none; its existing flows go on.
+// none; its existing flows go on, but a SYN that opens a connection on
+// the 5-tuple of one of them goes to a usable DIP.
 func (a *Agent) SetBusy(dip netip.Addr, busy bool) {
 	a.mu.Lock()
 	for _, d := range a.dips {

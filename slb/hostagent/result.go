@@ -91,6 +91,10 @@ type Stats struct {
 	Inbound, Outbound [numVerdicts]uint64 // packets per Verdict, indexed by Verdict
 	Reasons           [numReasons]uint64  // packets per Reason, indexed by Reason
 	Flows             int                 // flows (connections) in the table now
+	// Reopened counts the SYNs that found a tracked connection on their
+	// 5-tuple that they could not belong to (closing, or on a DIP out
+	// of rotation) and started a new one instead.
+	Reopened uint64
 	// SNAT: port blocks held now; lease requests sent, refused by the
 	// manager (exhausted or over quota), failed otherwise; blocks
 	// returned.

@@ -1,0 +1,58 @@
+package hostagent
+
+import (
+	"net/netip"
+
+	"github.com/sdnfabric/sdnfabric/offload/header"
+)
+
+// Clients reuse source ports, sometimes within a few hundred connections,
+// so a SYN may open a new connection on the 5-tuple of one the agent
+// still tracks. Such a SYN starts a new connection state, as the first
+// packet of a new flow does (a DIP picked again, the rule's idle timeout,
+// TCP reset on idle tracked afresh), when the tracked connection can no
+// longer be the one it opens:
+//
+//   - it saw a FIN or a RST (it is closing, or closed and not yet
+//     expired);
+//   - for an inbound flow, the Mux chose another DIP than the flow's, or,
+//     when the Mux did not say, the flow's DIP takes no new flows (probed
+//     down, busy, or removed and draining).
+//
+// Any other SYN (a retransmission) and every packet that is not a SYN
+// keep the connection and its DIP: established flows of a DIP out of
+// rotation go on until they are idle or, when it was removed, drained.
+
+// opens reports whether p opens a TCP connection: a SYN without ACK.
+func (p *packet) opens() bool {
+	return p.flags&(header.TCPFlagSYN|header.TCPFlagACK) == header.TCPFlagSYN
+}
+
+// closes reports whether p closes its TCP connection: a FIN or a RST.
+func (p *packet) closes() bool {
+	return p.flags&(header.TCPFlagFIN|header.TCPFlagRST) != 0
+}
+
+// reopensInbound reports whether p, a SYN from a client that found the
+// inbound entry e, opens a new connection on e's 5-tuple; dip is the DIP
+// the Mux chose, if known (see Inbound).
+func (a *Agent) reopensInbound(c *compiled, e *entry, dip netip.Addr) bool {
+	if e.act.snat || e.act.verdict != Deliver {
+		return false // SNAT return traffic: the DIP opened the connection
+	}
+	if e.closing {
+		return true
+	}
+	old := fromKey(&e.act.dip, e.key.v4)
+	if dip.IsValid() {
+		return dip != old
+	}
+	d := c.dips[dipKey{e.key.vni, old}]
+	return d == nil || !d.usable()
+}
+
+// reopensOutbound reports whether p, a SYN from a local DIP that found
+// the outbound entry e, opens a new SNAT connection on e's 5-tuple.
+func reopensOutbound(e *entry) bool {
+	return e.act.snat && e.act.setSrc && e.closing
+}
