@@ -67,11 +67,12 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	noOffload := flags.Bool("no-offload", false, "open the TAPs without offloads (by default those of VMs on hosts take TSO super-segments)")
 	distributed := flags.Bool("distributed", false, "etcd, the controller and every node a process in a namespace of its own (router ours or bird)")
 	hold := flags.Duration("hold-time", 0, "with -distributed: the BGP hold time (0: 9 s)")
+	bfdInterval := flags.Duration("bfd", 0, "with -distributed: the BFD interval (multiplier 3) of the Mux<->router sessions (0: 100 ms; negative: no BFD)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
 	if *distributed {
-		return runLabUpDistributed(ctx, lf, *file, *router, *hold, *timeout, out)
+		return runLabUpDistributed(ctx, lf, *file, *router, *hold, *bfdInterval, *timeout, out)
 	}
 	topo, source, err := loadTopology(*file)
 	if err != nil {

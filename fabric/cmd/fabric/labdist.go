@@ -17,7 +17,7 @@ import (
 // controller and a `fabric agent` per node, each a process in a network
 // namespace of its own (see lab.UpDistributed). It runs until interrupted
 // or `lab down`.
-func runLabUpDistributed(ctx context.Context, lf labFlags, file, router string, hold, timeout time.Duration, out io.Writer) error {
+func runLabUpDistributed(ctx context.Context, lf labFlags, file, router string, hold, bfd, timeout time.Duration, out io.Writer) error {
 	data, err := readBounded(file, model.MaxFileBytes)
 	if err != nil {
 		return fmt.Errorf("-distributed needs a topology file (fabric model resources): %w", err)
@@ -28,7 +28,7 @@ func runLabUpDistributed(ctx context.Context, lf labFlags, file, router string, 
 	}
 	start := time.Now()
 	fmt.Fprintf(out, "sdnfabric lab: starting %s distributed: etcd, the controller and every node a process in a namespace %s* of its own\n", file, lf.prefix)
-	d, err := lab.UpDistributed(ctx, objs, lab.DistOptions{Prefix: lf.prefix, Router: router, HoldTime: hold})
+	d, err := lab.UpDistributed(ctx, objs, lab.DistOptions{Prefix: lf.prefix, Router: router, HoldTime: hold, BFD: bfd})
 	if err != nil {
 		return err
 	}
