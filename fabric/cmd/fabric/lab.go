@@ -98,10 +98,7 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	if err := l.Ready(readyCtx); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(lf.stateDir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(lf.pidFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	if err := lf.writePIDFile(); err != nil {
 		return err
 	}
 	defer os.Remove(lf.pidFile())
@@ -164,9 +161,43 @@ func runLabDown(args []string, out io.Writer) error {
 	return nil
 }
 
-// stopLabProcess ends the `lab up` that recorded its PID in file, if it
+// writePIDFile records this process for `lab down`: its PID and when it
+// started, which together name it and no later process given the same PID.
+func (f *labFlags) writePIDFile() error {
+	if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
+		return err
+	}
+	start, err := processStart(os.Getpid())
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(f.pidFile(), fmt.Appendf(nil, "%d %s\n", os.Getpid(), start), 0o644)
+}
+
+// processStart returns when process pid started, in clock ticks since
+// boot (field 22 of /proc/PID/stat).
+func processStart(pid int) (string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return "", err
+	}
+	// The command's name (field 2) is in parentheses and may hold
+	// anything, spaces and parentheses too.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return "", fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	if len(fields) < 20 {
+		return "", fmt.Errorf("/proc/%d/stat: %d fields after the command name, want 20 or more", pid, len(fields))
+	}
+	return fields[19], nil
+}
+
+// stopLabProcess ends the `lab up` that recorded itself in file, if it
 // still runs: SIGTERM (it removes its namespaces itself), then SIGKILL
-// after ten seconds. A PID file of a crashed lab is removed.
+// after ten seconds. A process that reused the PID of a crashed lab (its
+// start time differs) is left alone; the PID file is removed either way.
 func stopLabProcess(file string, out io.Writer) error {
 	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -176,12 +207,20 @@ func stopLabProcess(file string, out io.Writer) error {
 		return err
 	}
 	defer os.Remove(file)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	field, start, withStart := strings.Cut(strings.TrimSpace(string(data)), " ")
+	pid, err := strconv.Atoi(field)
 	if err != nil || pid <= 1 || pid == os.Getpid() {
 		return nil
 	}
-	if !isFabric(pid) {
-		return nil // the lab crashed and its PID is someone else's now
+	running := func() bool {
+		if !withStart { // a PID file of an older fabric
+			return isFabric(pid)
+		}
+		now, err := processStart(pid)
+		return err == nil && now == start
+	}
+	if !running() {
+		return nil // the lab crashed and its PID is someone else's now, or no one's
 	}
 	fmt.Fprintf(out, "stopping lab process %d\n", pid)
 	proc, err := os.FindProcess(pid)
@@ -193,7 +232,7 @@ func stopLabProcess(file string, out io.Writer) error {
 			return nil // gone
 		}
 		for range 100 {
-			if !isFabric(pid) {
+			if !running() {
 				return nil
 			}
 			time.Sleep(100 * time.Millisecond)

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -94,5 +97,94 @@ func TestLabUpDown(t *testing.T) {
 	}
 	if !strings.Contains(down.String(), "no namespace "+prefix+"* left") {
 		t.Errorf("lab down after lab up stopped:\n%s", down.String())
+	}
+}
+
+// TestStopLabProcessOnlyItsOwn: `lab down` stops the process its PID file
+// names only while that process is the one that wrote it (same start
+// time); a process that got the PID of a crashed lab is left running, and
+// the stale PID file is removed either way.
+func TestStopLabProcessOnlyItsOwn(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	// A process of another fabric command (a copy of sleep named fabric):
+	// by its name alone it could be a lab.
+	path, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("needs sleep")
+	}
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fabric := t.TempDir() + "/fabric"
+	if err := os.WriteFile(fabric, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sleep := exec.Command(fabric, "30")
+	if err := sleep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = sleep.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = sleep.Process.Kill(); <-exited })
+	pid := sleep.Process.Pid
+	start, err := processStart(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := t.TempDir() + "/lab-x.pid"
+
+	// A crashed lab's PID, now another process's.
+	if err := os.WriteFile(file, fmt.Appendf(nil, "%d %s1\n", pid, start), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := stopLabProcess(file, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		t.Fatal("stopped a process that only reused the lab's PID")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale PID file left: %v", err)
+	}
+
+	// The lab's own process.
+	if err := os.WriteFile(file, fmt.Appendf(nil, "%d %s\n", pid, start), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := stopLabProcess(file, &out); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lab's process still runs")
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("stopping lab process %d", pid)) {
+		t.Errorf("output %q", out.String())
+	}
+}
+
+// TestProcessStart: the start time of this process is read even though
+// its command name may hold spaces and parentheses, and a PID that does
+// not exist is an error.
+func TestProcessStart(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	a, err := processStart(os.Getpid())
+	if err != nil || a == "" {
+		t.Fatalf("processStart(self) = %q, %v", a, err)
+	}
+	if b, _ := processStart(os.Getpid()); b != a {
+		t.Errorf("start time changed: %s then %s", a, b)
+	}
+	if _, err := processStart(1 << 30); err == nil {
+		t.Error("no error for a PID that does not exist")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
@@ -36,10 +35,7 @@ func runLabUpDistributed(ctx context.Context, lf labFlags, file, router string, 
 		d.Close()
 		fmt.Fprintf(out, "\nsdnfabric lab: stopped; namespaces %s* removed\n", lf.prefix)
 	}()
-	if err := os.MkdirAll(lf.stateDir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(lf.pidFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	if err := lf.writePIDFile(); err != nil {
 		return err
 	}
 	defer os.Remove(lf.pidFile())
