@@ -36,6 +36,14 @@ func runLabBench(ctx context.Context, args []string, out io.Writer) error {
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
+	switch {
+	case *rounds < 1:
+		return fmt.Errorf("lab bench: -rounds %d: want 1 or more", *rounds)
+	case *dur < time.Second:
+		return fmt.Errorf("lab bench: -duration %s: want 1s or more (iperf3 counts whole seconds)", *dur)
+	case *conns < 1:
+		return fmt.Errorf("lab bench: -connections %d: want 1 or more", *conns)
+	}
 	opts := lab.LoadOptions{Duration: *dur, Connections: *conns, NoDownload: *noDown}
 	for _, s := range strings.Split(*streams, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))

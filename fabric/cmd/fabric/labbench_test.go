@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestLabBenchFlags: lab bench refuses an unknown build or a bad stream
-// count before it builds anything.
+// TestLabBenchFlags: lab bench refuses an unknown build, a bad stream
+// count, no rounds (it indexed the first round's results), a duration
+// iperf3 would round to 0 s or no connections before it builds anything.
 func TestLabBenchFlags(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -16,6 +17,10 @@ func TestLabBenchFlags(t *testing.T) {
 		{[]string{"-builds", "ours,vpp"}, `unknown build "vpp"`},
 		{[]string{"-streams", "1,x"}, "-streams"},
 		{[]string{"-streams", "0"}, "-streams"},
+		{[]string{"-rounds", "0"}, "-rounds"},
+		{[]string{"-rounds", "-2"}, "-rounds"},
+		{[]string{"-duration", "500ms"}, "-duration"},
+		{[]string{"-connections", "0"}, "-connections"},
 	} {
 		err := runLab(t.Context(), append([]string{"bench"}, c.args...), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
