@@ -165,10 +165,9 @@ func (b *Batch[V]) apply(is4 bool, k key, n int, v V) {
 func (t *Table[V]) Update(fn func(b *Batch[V]) error) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.batch = (t.batch + 1) & (1<<48 - 1) // node.meta holds 48 bits of it
-	if t.batch == 0 {
-		t.batch = 1 // 0 means "no batch"
-	}
+	// node.meta holds 48 bits of the batch number; 0 means no batch, and
+	// splitBatch is taken.
+	t.batch = t.batch%(splitBatch-1) + 1
 	b := &Batch[V]{w: writer[V]{batch: t.batch}, root4: t.root4.Load(), root6: t.root6.Load()}
 	if err := fn(b); err != nil {
 		return err

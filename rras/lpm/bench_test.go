@@ -114,3 +114,19 @@ func BenchmarkChurn(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBucketSplit inserts the 33rd prefix of a subtree, which splits
+// its full bucket into nodes, and deletes it, which folds them back.
+func BenchmarkBucketSplit(b *testing.B) {
+	var t Table[int]
+	for i := range bucketSize {
+		t.Insert(netip.PrefixFrom(netip.AddrFrom16([16]byte{0x2a, 0, 0x12, 0x34, 0, byte(i)}), 48), i)
+	}
+	t.Insert(netip.MustParsePrefix("2a01::/24"), -1)
+	p := netip.MustParsePrefix("2a00:1234:ff::/48")
+	b.ReportAllocs()
+	for b.Loop() {
+		t.Insert(p, 1)
+		t.Delete(p)
+	}
+}

@@ -167,14 +167,32 @@ func (w *writer[V]) bucketInsert(nd *node[V], d int, k key, n int, v V) (*node[V
 		b.lvs = append(append(append(b.lvs, nd.lvs[:i]...), l), nd.lvs[i:]...)
 		return b, false
 	}
-	// Full: the subtree becomes a regular node, built privately.
-	sub := w.fresh()
-	for _, e := range nd.lvs {
-		sub, _ = w.insert(sub, d, e.k, int(e.bits), e.val)
+	// Full: the subtree becomes a regular node, built privately. Every
+	// node the build reaches is one it made, so outside a batch it builds
+	// them as a batch would, changing them in place (under splitBatch),
+	// instead of copying the growing subtree for each of its prefixes.
+	bw := w
+	if w.batch == 0 {
+		bw = &writer[V]{batch: splitBatch, bucket: w.bucket}
 	}
-	sub, _ = w.insert(sub, d, k, n, v)
+	sub := bw.fresh()
+	for _, e := range nd.lvs {
+		sub, _ = bw.insert(sub, d, e.k, int(e.bits), e.val)
+	}
+	sub, _ = bw.insert(sub, d, k, n, v)
+	if bw != w {
+		for _, c := range bw.owned {
+			c.trim()
+		}
+	}
 	return sub, false
 }
+
+// splitBatch is the owner of the nodes a single Insert builds when it
+// splits a full bucket; Update never hands it out. A later write never
+// takes such a node for its own: a batch has another number, a single
+// write none, and a later split reaches only the nodes it builds itself.
+const splitBatch = 1<<48 - 1
 
 // bucketRemove is remove for a bucket nd.
 func (w *writer[V]) bucketRemove(nd *node[V], k key, n int) (*node[V], bool) {

@@ -212,3 +212,40 @@ func TestFoldPublishesOnce(t *testing.T) {
 	}
 	t.Logf("the delete that folds: %d allocations", after.Mallocs-before.Mallocs)
 }
+
+// TestSplitNodesStayPublished: the nodes a single Insert builds when it
+// splits a full bucket (in place, as a batch would) are never changed in
+// place afterwards, not even by the Updates whose numbers come right
+// before and after the split's own owner number.
+func TestSplitNodesStayPublished(t *testing.T) {
+	var tab Table[int]
+	for i := range bucketSize {
+		tab.Insert(netip.PrefixFrom(netip.AddrFrom16([16]byte{0x2a, 0, 0x12, 0x34, 0, byte(i)}), 48), i)
+	}
+	tab.Insert(netip.MustParsePrefix("2a01::/24"), -1)
+	tab.batch = splitBatch - 2
+	split := netip.MustParsePrefix("2a00:1234:ff::/48")
+	tab.Insert(split, 100)
+	a := split.Addr()
+	nd := bucketAt(&tab, a, 2)
+	if nd == nil || nd.isBucket() {
+		t.Fatalf("33 prefixes below 2a00::/16: %+v, want a node", nd)
+	}
+	was := shape(nd, 2, nil)
+	for i := range 3 {
+		p := netip.PrefixFrom(netip.AddrFrom16([16]byte{0x2a, 0, 0x12, 0x34, 0, byte(i), 0, 1}), 64)
+		tab.Update(func(b *Batch[int]) error { return b.Insert(p, 200+i) })
+		if tab.batch == splitBatch {
+			t.Fatalf("Update took the split's owner number")
+		}
+		if v, _ := tab.Lookup(p.Addr()); v != 200+i {
+			t.Fatalf("Lookup(%v) = %d after the Update, want %d", p.Addr(), v, 200+i)
+		}
+	}
+	if d := gocmp.Diff(was, shape(nd, 2, nil)); d != "" {
+		t.Errorf("a published node of the split changed (-before +after):\n%s", d)
+	}
+	if bucketAt(&tab, a, 2) == nd {
+		t.Error("the Updates changed the split's node in place instead of a copy")
+	}
+}
