@@ -22,7 +22,7 @@ import (
 func fabricBinary(t *testing.T) string {
 	t.Helper()
 	fabricOnce.Do(func() {
-		dir, err := os.MkdirTemp("", fmt.Sprintf("fd%d-fabricbin", os.Getpid()))
+		dir, err := os.MkdirTemp("", fmt.Sprintf(fabricDirPattern, os.Getpid()))
 		if err != nil {
 			fabricErr = err
 			return

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -30,11 +32,35 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	removeStaleFabricDirs()
 	code := m.Run()
 	if fabricDir != "" {
 		_ = os.RemoveAll(fabricDir) // the fabric command the distributed lab tests built
 	}
 	os.Exit(code)
+}
+
+// fabricDirPattern names fabricDir after the test process's PID.
+const fabricDirPattern = "fd%d-fabricbin"
+
+// removeStaleFabricDirs removes the fabric commands built by test
+// processes that no longer run: one ended by go test's timeout (a panic)
+// or a signal never reached the end of its TestMain.
+func removeStaleFabricDirs() {
+	if _, err := os.Stat("/proc/self"); err != nil {
+		return // no way to tell which processes run
+	}
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "fd*-fabricbin*"))
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), fabricDirPattern, &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			continue // still running (or its PID taken again: left for later)
+		}
+		_ = os.RemoveAll(d)
+	}
 }
 
 // runController runs the controller on the bolt file of a data
