@@ -5,13 +5,11 @@ package lab_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,24 +89,6 @@ func (r *requestLoop) end() []attempt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.attempts
-}
-
-// freshPortsClient returns a client whose every connection from machine
-// has a source port of its own, below the kernel's ephemeral range: the
-// Mux and the host agents keep the flow of a 5-tuple they have seen on
-// its DIP (up or not), and the kernel may reuse a port within a few
-// hundred connections (seen here: a reused 5-tuple reaching a stopped
-// server after it left rotation).
-func freshPortsClient(l *lab.Lab, machine string) *http.Client {
-	var next atomic.Uint32
-	next.Store(20000)
-	return &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			d := &net.Dialer{LocalAddr: &net.TCPAddr{Port: int(next.Add(1))}}
-			return l.DialWith(ctx, d, machine, network, addr)
-		},
-		DisableKeepAlives: true,
-	}}
 }
 
 // between returns the attempts that started in [from, to).
@@ -197,7 +177,12 @@ func TestFailoverProbe(t *testing.T) {
 		t.Fatalf("no machine %s", name)
 		return netip.Addr{}
 	}
-	loop := startRequests(ctx, freshPortsClient(l, "ClientVM"), "http://"+rt.VIPs()[0].String()+"/", 20*time.Millisecond, 5*time.Second)
+	// Plain connections, a new one per request, from the kernel's
+	// ephemeral ports: the kernel may reuse a source port within a few
+	// hundred connections, and a SYN on the 5-tuple of an old flow whose
+	// DIP has left rotation must go to a DIP in rotation, not follow the
+	// old flow to a stopped server.
+	loop := startRequests(ctx, l.HTTPClient("ClientVM"), "http://"+rt.VIPs()[0].String()+"/", 20*time.Millisecond, 5*time.Second)
 	t.Cleanup(func() { loop.end() })
 	eventually(t, "every PortalVM serves", 10*time.Second, func() bool { return len(loop.served()) == 3 })
 

@@ -290,8 +290,7 @@ func (l *Lab) DialContext(ctx context.Context, machine, network, addr string) (n
 }
 
 // DialWith is DialContext with d's options (its LocalAddr, say, to choose
-// the source port: a load balancer keeps a 5-tuple it has seen on its
-// DIP, so a client that must reach a fresh one picks ports never used).
+// the source address or port).
 func (l *Lab) DialWith(ctx context.Context, d *net.Dialer, machine, network, addr string) (net.Conn, error) {
 	l.mu.Lock()
 	g, ok := l.guests[machine]
