@@ -3,10 +3,10 @@
 package lab_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
 	"os/exec"
 	"slices"
@@ -241,21 +241,9 @@ func TestDistributedMuxKill(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	var kept []*keptConn
-	first := map[*keptConn]string{}
-	for range 16 {
-		c, err := d.DialContext(ctx, "clientvm", "tcp4", "192.168.102.10:80")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		k := &keptConn{c: c, br: bufio.NewReader(c)}
-		by, err := k.get()
-		if err != nil {
-			t.Fatal(err)
-		}
-		kept, first[k] = append(kept, k), by
-	}
+	kept, first := keepConns(t, 16, func() (net.Conn, error) {
+		return d.DialContext(ctx, "clientvm", "tcp4", "192.168.102.10:80")
+	})
 
 	// Both Muxes carry some of them (their agents report their flows).
 	for _, m := range []string{"mux1", "mux2"} {

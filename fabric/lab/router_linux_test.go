@@ -108,6 +108,29 @@ type keptConn struct {
 	br *bufio.Reader
 }
 
+// keepConns opens n keep-alive connections with dial, each with a first
+// request answered, and returns them with the machine that served each;
+// they close when the test ends.
+func keepConns(t *testing.T, n int, dial func() (net.Conn, error)) ([]*keptConn, map[*keptConn]string) {
+	t.Helper()
+	var kept []*keptConn
+	first := map[*keptConn]string{}
+	for range n {
+		c, err := dial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		k := &keptConn{c: c, br: bufio.NewReader(c)}
+		by, err := k.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, first[k] = append(kept, k), by
+	}
+	return kept, first
+}
+
 func (k *keptConn) get() (string, error) {
 	_ = k.c.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.WriteString(k.c, "GET / HTTP/1.1\r\nHost: 192.168.102.10\r\n\r\n"); err != nil {
@@ -167,21 +190,9 @@ func testRealRouterECMPAndMuxStop(t *testing.T, router, _ string) {
 	}
 	t.Logf("ECMP route:\n%s", waitRoute("both Muxes", both))
 
-	var kept []*keptConn
-	first := map[*keptConn]string{}
-	for range 16 {
-		c, err := l.DialContext(ctx, "ClientVM", "tcp4", "192.168.102.10:80")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		k := &keptConn{c: c, br: bufio.NewReader(c)}
-		by, err := k.get()
-		if err != nil {
-			t.Fatal(err)
-		}
-		kept, first[k] = append(kept, k), by
-	}
+	kept, first := keepConns(t, 16, func() (net.Conn, error) {
+		return l.DialContext(ctx, "ClientVM", "tcp4", "192.168.102.10:80")
+	})
 	st := l.Runtime().Status()
 	for _, m := range st.Muxes {
 		if m.Stats.Verdicts[mux.VerdictForward] == 0 {
