@@ -15,12 +15,13 @@ type Port struct {
 	loss  *loss
 	// forward carries a frame accepted by Send to the far end(s) and
 	// reports whether at least one queue took it.
-	forward func(from *Port, f []byte) bool
+	forward func(from *Port, f []byte, mss uint16) bool
 	// far is the other end of a wire (nil on a switch); Replug moves it.
 	far  atomic.Pointer[Port]
 	wire *wire
 
-	recv    atomic.Pointer[func([]byte)]
+	recv    atomic.Pointer[receiver]
+	seg     segmenter // for super-frames to a plain receiver
 	start   sync.Once
 	stop    chan struct{}
 	stopped sync.Once
@@ -31,8 +32,8 @@ type Port struct {
 }
 
 // PortStats counts what a port did. On a wire, every frame port a sent is
-// in a's Lost, Oversize or Unreachable, in b's Overrun or RxFrames, or still
-// queued at b.
+// in a's Lost, Oversize or Unreachable, in b's Overrun, Unsegmentable or
+// RxFrames, or still queued at b.
 type PortStats struct {
 	TxFrames, TxBytes uint64 // frames (and bytes) Send was asked to carry
 	RxFrames, RxBytes uint64 // frames (and bytes) handed to the receiver
@@ -40,18 +41,21 @@ type PortStats struct {
 	Oversize          uint64 // sent frames longer than MaxFrame or shorter than an Ethernet header
 	Unreachable       uint64 // sent frames with no open far end (closed, or a switch with no other port)
 	Overrun           uint64 // frames for this port dropped because its queue was full
+	Unsegmentable     uint64 // super-frames for this port's plain receiver that could not be segmented
 	Queued            uint64 // frames waiting for delivery at this port now
 }
 
 type portCounters struct {
 	txFrames, txBytes, rxFrames, rxBytes atomic.Uint64
 	lost, oversize, unreachable, overrun atomic.Uint64
+	unsegmentable                        atomic.Uint64
 }
 
 // frame is a queued copy of a sent frame.
 type frame struct {
-	b  []byte
-	at time.Time // when it was sent, for the delay
+	b   []byte
+	mss uint16    // a super-frame's MSS; 0 for a plain frame
+	at  time.Time // when it was sent, for the delay
 }
 
 var framePool = sync.Pool{New: func() any { return &frame{b: make([]byte, 0, 2048)} }}
@@ -73,7 +77,10 @@ func (p *Port) Name() string { return p.name }
 // Send copies frame and queues it for the far end. It never blocks. It
 // returns false, and counts why, when the frame was dropped: simulated loss,
 // a full queue, a closed port or an oversized frame.
-func (p *Port) Send(frame []byte) bool {
+func (p *Port) Send(frame []byte) bool { return p.send(frame, 0) }
+
+// send is Send of a frame, or of a super-frame with its mss.
+func (p *Port) send(frame []byte, mss uint16) bool {
 	p.stats.txFrames.Add(1)
 	p.stats.txBytes.Add(uint64(len(frame)))
 	switch {
@@ -87,20 +94,22 @@ func (p *Port) Send(frame []byte) bool {
 		p.stats.lost.Add(1)
 		return false
 	}
-	return p.forward(p, frame)
+	return p.forward(p, frame, mss)
 }
 
 // SetLoss changes the fraction (0 to 1) of the frames this port sends that
 // are dropped at random.
 func (p *Port) SetLoss(rate float64) { p.loss.setRate(rate) }
 
-// enqueue queues a copy of f for delivery at p.
-func (p *Port) enqueue(f []byte) bool {
+// enqueue queues a copy of f (a super-frame if mss is not 0) for delivery
+// at p.
+func (p *Port) enqueue(f []byte, mss uint16) bool {
 	if p.closed.Load() {
 		return false
 	}
 	fr := framePool.Get().(*frame)
 	fr.b = append(fr.b[:0], f...)
+	fr.mss = mss
 	if p.delay > 0 {
 		fr.at = time.Now()
 	}
@@ -119,7 +128,7 @@ func (p *Port) enqueue(f []byte) bool {
 // at a time in order; the frame is valid only during the call. Frames sent
 // before the first SetReceiver wait in the queue (up to its length).
 func (p *Port) SetReceiver(fn func(frame []byte)) {
-	p.recv.Store(&fn)
+	p.recv.Store(&receiver{plain: fn})
 	p.start.Do(func() { go p.deliver() })
 }
 
@@ -146,12 +155,27 @@ func (p *Port) deliver() {
 					}
 				}
 			}
-			p.stats.rxFrames.Add(1)
-			p.stats.rxBytes.Add(uint64(len(fr.b)))
-			(*p.recv.Load())(fr.b)
+			p.receive(fr)
 			framePool.Put(fr)
 		}
 	}
+}
+
+// receive hands fr to the receiver: a super-frame to a plain receiver as
+// its segments.
+func (p *Port) receive(fr *frame) {
+	r := p.recv.Load()
+	if r.super == nil && fr.mss != 0 {
+		p.segment(fr.b, int(fr.mss), r.plain)
+		return
+	}
+	p.stats.rxFrames.Add(1)
+	p.stats.rxBytes.Add(uint64(len(fr.b)))
+	if r.super != nil {
+		r.super(fr.b, int(fr.mss))
+		return
+	}
+	r.plain(fr.b)
 }
 
 // Close detaches the port: frames queued for it are discarded, later frames
@@ -170,14 +194,15 @@ func (p *Port) Close() {
 // Stats returns the port's counters.
 func (p *Port) Stats() PortStats {
 	return PortStats{
-		TxFrames:    p.stats.txFrames.Load(),
-		TxBytes:     p.stats.txBytes.Load(),
-		RxFrames:    p.stats.rxFrames.Load(),
-		RxBytes:     p.stats.rxBytes.Load(),
-		Lost:        p.stats.lost.Load(),
-		Oversize:    p.stats.oversize.Load(),
-		Unreachable: p.stats.unreachable.Load(),
-		Overrun:     p.stats.overrun.Load(),
-		Queued:      uint64(len(p.q)),
+		TxFrames:      p.stats.txFrames.Load(),
+		TxBytes:       p.stats.txBytes.Load(),
+		RxFrames:      p.stats.rxFrames.Load(),
+		RxBytes:       p.stats.rxBytes.Load(),
+		Lost:          p.stats.lost.Load(),
+		Oversize:      p.stats.oversize.Load(),
+		Unreachable:   p.stats.unreachable.Load(),
+		Overrun:       p.stats.overrun.Load(),
+		Unsegmentable: p.stats.unsegmentable.Load(),
+		Queued:        uint64(len(p.q)),
 	}
 }

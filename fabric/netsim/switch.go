@@ -59,7 +59,7 @@ func (s *Switch) Port(name string) *Port {
 	return p
 }
 
-func (s *Switch) forward(from *Port, f []byte) bool {
+func (s *Switch) forward(from *Port, f []byte, mss uint16) bool {
 	var src, dst [6]byte
 	copy(dst[:], f[0:6])
 	copy(src[:], f[6:12])
@@ -81,7 +81,7 @@ func (s *Switch) forward(from *Port, f []byte) bool {
 			return false
 		}
 		if !to.closed.Load() {
-			return far(from, to, f)
+			return far(from, to, f, mss)
 		}
 	}
 	s.mu.RLock()
@@ -92,7 +92,7 @@ func (s *Switch) forward(from *Port, f []byte) bool {
 			continue
 		}
 		copies++
-		if p.enqueue(f) {
+		if p.enqueue(f, mss) {
 			ok = true
 		}
 	}

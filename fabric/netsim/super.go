@@ -1,0 +1,121 @@
+package netsim
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/sdnfabric/sdnfabric/offload"
+	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
+)
+
+// A super-frame is an untagged Ethernet frame carrying one TCP/IPv4
+// segment whose payload is longer than one segment: what a stack with TCP
+// segmentation offload hands its NIC (Linux's GSO packet). It travels with
+// its MSS, the payload of each segment it stands for. Its IPv4 header
+// (length, checksum) is complete; its TCP checksum field is not: the nodes
+// on the way rewrite addresses and ports with incremental updates and
+// whoever finally segments it or hands it to a TAP device writes the field
+// afresh (SuperHeader), as a NIC finishes a partial checksum. Nodes that
+// take super-frames say so with SetSuperReceiver; a port with a plain
+// receiver gets the segments instead.
+
+// ErrSuperFrame: a frame sent as a super-frame is not an untagged TCP/IPv4
+// frame, or its MSS is out of range.
+var ErrSuperFrame = errors.New("netsim: not a TCP/IPv4 super-frame")
+
+// SuperHeader writes the TCP pseudo-header sum (a partial checksum) into
+// super-frame f and returns the virtio-net header that asks for its
+// segmentation into segments of mss payload bytes and their checksums. It
+// allocates nothing; a frame that is not an untagged TCP/IPv4 frame, or an
+// mss outside 1..65535, is refused with ErrSuperFrame.
+func SuperHeader(f []byte, mss int) (virtio.NetHdr, error) {
+	if mss < 1 || mss > 0xffff || len(f) < header.EthernetMinSize ||
+		binary.BigEndian.Uint16(f[12:]) != uint16(header.EtherTypeIPv4) {
+		return virtio.NetHdr{}, ErrSuperFrame
+	}
+	ip, err := header.ParseIPv4(f[header.EthernetMinSize:])
+	if err != nil || ip.Protocol() != header.ProtocolTCP || ip.IsFragment() {
+		return virtio.NetHdr{}, ErrSuperFrame
+	}
+	tcp, err := header.ParseTCP(ip.Payload())
+	if err != nil {
+		return virtio.NetHdr{}, ErrSuperFrame
+	}
+	l4 := header.EthernetMinSize + ip.HeaderLen()
+	binary.BigEndian.PutUint16(tcp[16:], checksum.PseudoHeader(ip.Source(), ip.Destination(), header.ProtocolTCP, len(tcp)))
+	h := virtio.NetHdr{
+		Flags:      virtio.FlagNeedsCsum,
+		CsumStart:  uint16(l4),
+		CsumOffset: 16,
+	}
+	if len(tcp)-tcp.HeaderLen() > mss {
+		h.GSOType = virtio.GSOTCPv4
+		h.GSOSize = uint16(mss)
+		h.HdrLen = uint16(l4 + tcp.HeaderLen())
+	}
+	return h, nil
+}
+
+// SendSuper copies super-frame f, whose segments carry mss payload bytes
+// each, and queues it for the far end like Send. A frame sent with an mss
+// of 0 is a plain frame (Send).
+func (p *Port) SendSuper(f []byte, mss int) bool {
+	if mss < 0 || mss > 0xffff {
+		p.stats.txFrames.Add(1)
+		p.stats.txBytes.Add(uint64(len(f)))
+		p.stats.oversize.Add(1)
+		return false
+	}
+	return p.send(f, uint16(mss))
+}
+
+// SetSuperReceiver is SetReceiver for a node that takes super-frames: fn
+// gets each frame with its MSS, 0 for a plain frame.
+func (p *Port) SetSuperReceiver(fn func(frame []byte, mss int)) {
+	p.recv.Store(&receiver{super: fn})
+	p.start.Do(func() { go p.deliver() })
+}
+
+// receiver is a port's receiving function: exactly one of plain and super
+// is set.
+type receiver struct {
+	plain func(frame []byte)
+	super func(frame []byte, mss int)
+}
+
+// segmenter cuts the super-frames for a plain receiver into segments with
+// complete checksums. It lives on the port's delivery goroutine.
+type segmenter struct {
+	pipe *offload.Pipeline
+	emit offload.Emit
+	to   func(frame []byte) // the receiver of the segmenting in progress
+}
+
+// segment hands super-frame f to fn as segments of mss payload bytes, or
+// counts it as unsegmentable.
+func (p *Port) segment(f []byte, mss int, fn func([]byte)) {
+	h, err := SuperHeader(f, mss)
+	s := &p.seg
+	if err == nil && s.pipe == nil {
+		// An adapter without offloads: the pipeline segments and
+		// checksums everything.
+		s.pipe, err = offload.NewPipeline(offload.Config{})
+		s.emit = func(_ virtio.NetHdr, seg []byte) error {
+			s.to(seg)
+			return nil
+		}
+	}
+	if err != nil {
+		p.stats.unsegmentable.Add(1)
+		return
+	}
+	p.stats.rxFrames.Add(1)
+	p.stats.rxBytes.Add(uint64(len(f)))
+	s.to = fn
+	if s.pipe.Tx(h, f, s.emit) != nil {
+		p.stats.unsegmentable.Add(1)
+	}
+	s.to = nil
+}

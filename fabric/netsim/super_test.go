@@ -1,0 +1,186 @@
+package netsim
+
+import (
+	"bytes"
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
+)
+
+// superFrame returns a TCP/IPv4 frame with payload bytes of data (DF set,
+// PSH|ACK) whose TCP checksum field holds junk, as a super-frame may.
+func superFrame(t testing.TB, payload int) []byte {
+	t.Helper()
+	const ihl, thl = 20, 32
+	f := make([]byte, header.EthernetMinSize+ihl+thl+payload)
+	if _, err := header.InitEthernet(f, header.MAC{2, 0, 0, 0, 0, 2}, header.MAC{2, 0, 0, 0, 0, 1}, header.EtherTypeIPv4); err != nil {
+		t.Fatal(err)
+	}
+	ip, err := header.InitIPv4(f[header.EthernetMinSize:], ihl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip.SetTTL(64)
+	ip.SetDontFragment(true)
+	ip.SetProtocol(header.ProtocolTCP)
+	ip.SetSource(netip.MustParseAddr("10.0.0.1"))
+	ip.SetDestination(netip.MustParseAddr("10.0.0.2"))
+	ip.SetChecksum(ip.ComputeChecksum())
+	tcp, err := header.InitTCP(ip[ihl:], thl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcp.SetSourcePort(80)
+	tcp.SetDestinationPort(40000)
+	tcp.SetSeq(1000)
+	tcp.SetAck(7)
+	tcp.SetFlags(header.TCPFlags(0x18))
+	tcp.SetWindow(512)
+	tcp.SetChecksum(0xbeef)
+	for i := range payload {
+		tcp[thl+i] = byte(i * 7)
+	}
+	return f
+}
+
+// checkSegment fails unless seg is a TCP/IPv4 frame with valid IPv4 and TCP
+// checksums, and returns its sequence number and payload.
+func checkSegment(t *testing.T, seg []byte) (uint32, []byte) {
+	t.Helper()
+	ip, err := header.ParseIPv4(seg[header.EthernetMinSize:])
+	if err != nil {
+		t.Fatalf("segment: %v", err)
+	}
+	if !ip.ValidChecksum() {
+		t.Fatal("segment: bad IPv4 checksum")
+	}
+	tcp, err := header.ParseTCP(ip.Payload())
+	if err != nil {
+		t.Fatalf("segment: %v", err)
+	}
+	ph := checksum.PseudoHeader(ip.Source(), ip.Destination(), header.ProtocolTCP, len(tcp))
+	if checksum.Sum(tcp, ph) != 0xffff {
+		t.Fatal("segment: bad TCP checksum")
+	}
+	return tcp.Seq(), tcp[tcp.HeaderLen():]
+}
+
+// TestSuperFrameToSuperReceiver: a receiver that takes super-frames gets
+// the frame as sent, with its MSS; plain frames come with MSS 0.
+func TestSuperFrameToSuperReceiver(t *testing.T) {
+	a, b := NewWire("w", WireConfig{})
+	defer a.Close()
+	defer b.Close()
+	type got struct {
+		f   []byte
+		mss int
+	}
+	ch := make(chan got, 2)
+	b.SetSuperReceiver(func(f []byte, mss int) { ch <- got{bytes.Clone(f), mss} })
+	f := superFrame(t, 10000)
+	if !a.SendSuper(f, 1448) || !a.Send(f[:100]) {
+		t.Fatal("send refused")
+	}
+	for i, want := range []got{{f, 1448}, {f[:100], 0}} {
+		select {
+		case g := <-ch:
+			if g.mss != want.mss || !bytes.Equal(g.f, want.f) {
+				t.Errorf("frame %d: mss %d, %d bytes; want %d, %d bytes", i, g.mss, len(g.f), want.mss, len(want.f))
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("frame %d not delivered", i)
+		}
+	}
+}
+
+// TestSuperFrameToPlainReceiver: a plain receiver gets a super-frame as
+// its segments, each with complete checksums, the payload in order; a
+// super-frame that is not TCP/IPv4 is counted as unsegmentable.
+func TestSuperFrameToPlainReceiver(t *testing.T) {
+	a, b := NewWire("w", WireConfig{})
+	defer a.Close()
+	ch := make(chan []byte, 64)
+	b.SetReceiver(func(f []byte) { ch <- bytes.Clone(f) })
+	const payload, mss = 10000, 1448
+	f := superFrame(t, payload)
+	if !a.SendSuper(f, mss) {
+		t.Fatal("send refused")
+	}
+	var data []byte
+	seq := uint32(1000)
+	for i := range (payload + mss - 1) / mss {
+		select {
+		case seg := <-ch:
+			s, p := checkSegment(t, seg)
+			if s != seq || len(p) > mss {
+				t.Fatalf("segment %d: seq %d, %d bytes; want seq %d, at most %d", i, s, len(p), seq, mss)
+			}
+			seq += uint32(len(p))
+			data = append(data, p...)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("segment %d not delivered", i)
+		}
+	}
+	if want := f[header.EthernetMinSize+20+32:]; !bytes.Equal(data, want) {
+		t.Error("segments' payload differs from the super-frame's")
+	}
+	notTCP := bytes.Clone(f)
+	notTCP[12] = 0x86 // not IPv4
+	a.SendSuper(notTCP, mss)
+	b.Close()
+	if st := b.Stats(); st.Unsegmentable != 1 || st.RxFrames != 1 {
+		t.Errorf("stats %+v: want 1 unsegmentable, 1 received", st)
+	}
+}
+
+// TestSuperHeader: the header of a super-frame asks for TCPv4 segmentation
+// at its MSS and a partial checksum; one that fits in a segment asks for
+// the checksum only; anything else is ErrSuperFrame.
+func TestSuperHeader(t *testing.T) {
+	f := superFrame(t, 3000)
+	h, err := SuperHeader(f, 1448)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := virtio.NetHdr{Flags: virtio.FlagNeedsCsum, GSOType: virtio.GSOTCPv4, GSOSize: 1448, HdrLen: 14 + 20 + 32, CsumStart: 34, CsumOffset: 16}
+	if h != want {
+		t.Errorf("header %+v, want %+v", h, want)
+	}
+	if err := h.FinishChecksum(f); err != nil {
+		t.Fatal(err)
+	}
+	checkSegment(t, f) // the pseudo-header sum finishes to the right checksum
+	if h, err := SuperHeader(f, 3000); err != nil || h.IsGSO() {
+		t.Errorf("one segment: %+v, %v; want no GSO", h, err)
+	}
+	for name, bad := range map[string]func() ([]byte, int){
+		"mss 0":     func() ([]byte, int) { return f, 0 },
+		"truncated": func() ([]byte, int) { return f[:30], 1448 },
+		"udp":       func() ([]byte, int) { g := bytes.Clone(f); g[23] = header.ProtocolUDP; return g, 1448 },
+	} {
+		g, mss := bad()
+		if _, err := SuperHeader(g, mss); !errors.Is(err, ErrSuperFrame) {
+			t.Errorf("%s: %v, want ErrSuperFrame", name, err)
+		}
+	}
+}
+
+// TestSuperFrameAllocs: sending a super-frame and delivering it as
+// segments allocates nothing once the port's segmenter exists.
+func TestSuperFrameAllocs(t *testing.T) {
+	a, b := NewWire("w", WireConfig{})
+	defer a.Close()
+	defer b.Close()
+	f := superFrame(t, 20000)
+	fr := &frame{b: f, mss: 1448}
+	b.recv.Store(&receiver{plain: func([]byte) {}})
+	b.receive(fr) // makes the segmenter
+	if n := testing.AllocsPerRun(100, func() { b.receive(fr) }); n != 0 {
+		t.Errorf("%.1f allocations per super-frame segmented", n)
+	}
+}
