@@ -16,7 +16,10 @@ import (
 // Input returns an error only for a frame that does not parse (a
 // *header.Error saying where) or an unknown interface; every other drop is
 // counted (see Counter). It never panics, whatever frame holds.
-func (r *Router) Input(ifIndex int, frame []byte) error {
+func (r *Router) Input(ifIndex int, frame []byte) error { return r.input(ifIndex, frame, 0) }
+
+// input is Input of a frame, or of a super-frame with its mss (InputSuper).
+func (r *Router) input(ifIndex int, frame []byte, mss int) error {
 	s := r.ifs.Load()
 	in := s.get(ifIndex)
 	if in == nil {
@@ -45,7 +48,7 @@ func (r *Router) Input(ifIndex int, frame []byte) error {
 			r.count(in, DropNotForUs)
 			return nil
 		}
-		return r.input4(s, in, frame, bcast)
+		return r.input4(s, in, frame, bcast, mss)
 	case header.EtherTypeIPv6:
 		if bcast {
 			r.count(in, DropNotForUs)
@@ -71,7 +74,7 @@ func martian4(a netip.Addr) bool {
 	return b[0] == 0 || b[0] == 127 || b[0] >= 224
 }
 
-func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error {
+func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool, mss int) error {
 	const eh = header.EthernetMinSize
 	ip, err := header.ParseIPv4(frame[eh:])
 	if err != nil {
@@ -131,7 +134,11 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, 1, 0)
 		return nil
 	}
-	if len(ip) > out.MTU && ip.DontFragment() {
+	size := len(ip)
+	if mss > 0 {
+		size, mss = superSegmentLen(ip, mss)
+	}
+	if size > out.MTU && ip.DontFragment() {
 		r.count(in, DropTooBig)
 		r.icmpError4(s, in, ip, header.ICMPv4DestUnreach, header.ICMPv4FragNeededCode, uint16(out.MTU))
 		return nil
@@ -139,7 +146,7 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 	if r.cfg.NAT != nil && !r.natEgress(s, in, out, ip) {
 		return nil
 	}
-	if len(ip) > out.MTU {
+	if size > out.MTU {
 		ip.DecrementTTL()
 		r.count(in, Forwarded)
 		r.fragment4(out, nh, ip, in.Index)
@@ -147,7 +154,7 @@ func (r *Router) input4(s *ifaceSet, in *iface, frame []byte, bcast bool) error 
 	}
 	ip.DecrementTTL()
 	r.count(in, Forwarded)
-	r.transmitCached(out, nh, frame, in.Index, set, hi)
+	r.transmitCached(out, nh, frame, in.Index, set, hi, mss)
 	return nil
 }
 
@@ -225,7 +232,7 @@ func (r *Router) input6(s *ifaceSet, in *iface, frame []byte, mcast bool) error 
 	}
 	ip.DecrementHopLimit()
 	r.count(in, Forwarded)
-	r.transmitCached(out, nh, frame, in.Index, set, hi)
+	r.transmitCached(out, nh, frame, in.Index, set, hi, 0)
 	return nil
 }
 
@@ -253,7 +260,7 @@ func (r *Router) nextHop(s *ifaceSet, hop NextHop, dst netip.Addr) (*iface, neti
 // on the link of in, the interface that received the packet answered.
 func (r *Router) originate(s *ifaceSet, in *iface, frame []byte, dst netip.Addr, hash uint64) {
 	if dst.Is6() && dst.IsLinkLocalUnicast() {
-		r.transmit(in, dst, frame, 0)
+		r.transmit(in, dst, frame, 0, 0)
 		return
 	}
 	set, ok := r.fib.Lookup(dst)
@@ -266,7 +273,7 @@ func (r *Router) originate(s *ifaceSet, in *iface, frame []byte, dst netip.Addr,
 		r.global[DropNoRoute].Add(1)
 		return
 	}
-	r.transmit(out, nh, frame, 0)
+	r.transmit(out, nh, frame, 0, 0)
 }
 
 // listening6 reports whether the router listens to multicast group g on in:

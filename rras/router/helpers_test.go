@@ -21,11 +21,15 @@ type capture struct {
 type sent struct {
 	ifIndex int
 	frame   []byte
+	mss     int // SendSuper's; 0 for Send
 }
 
-func (c *capture) Send(ifIndex int, frame []byte) error {
+func (c *capture) Send(ifIndex int, frame []byte) error { return c.SendSuper(ifIndex, frame, 0) }
+
+// SendSuper makes capture a SuperOutput.
+func (c *capture) SendSuper(ifIndex int, frame []byte, mss int) error {
 	c.mu.Lock()
-	c.frames = append(c.frames, sent{ifIndex, slices.Clone(frame)})
+	c.frames = append(c.frames, sent{ifIndex, slices.Clone(frame), mss})
 	c.mu.Unlock()
 	return nil
 }

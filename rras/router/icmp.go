@@ -282,6 +282,6 @@ func (r *Router) fragment4(out *iface, nh netip.Addr, ip header.IPv4, in int) {
 		fh.SetMoreFragments(more || off+n < len(payload))
 		fh.SetChecksum(fh.ComputeChecksum())
 		header.Ethernet(f).SetEtherType(header.EtherTypeIPv4)
-		r.transmit(out, nh, f, in)
+		r.transmit(out, nh, f, in, 0)
 	}
 }

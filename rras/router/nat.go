@@ -154,7 +154,7 @@ func (r *Router) releaseFragments(s *ifaceSet, in *iface, ip header.IPv4) {
 		}
 		*bp = frame[:0]
 		header.InitEthernet(frame, in.MAC, in.MAC, header.EtherTypeIPv4)
-		r.input4(s, in, frame, false)
+		r.input4(s, in, frame, false, 0)
 	}
 }
 

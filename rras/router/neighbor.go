@@ -74,6 +74,7 @@ type queued struct {
 	frame []byte // whole Ethernet frame; addresses filled in when resolved
 	in    int    // receiving interface, for the ICMP error if resolution fails
 	seq   uint64 // global arrival order, to drop the oldest
+	mss   int    // a super-frame's MSS (InputSuper); 0 for a plain frame
 }
 
 type neighbor struct {
@@ -204,7 +205,7 @@ func (c *neighborCache) run(acts []action) {
 			e := header.Ethernet(q.frame)
 			e.SetDestination(a.mac)
 			e.SetSource(a.out.MAC)
-			r.send(a.out, q.frame)
+			r.sendSuper(a.out, q.frame, q.mss)
 		}
 	}
 }
@@ -212,15 +213,15 @@ func (c *neighborCache) run(acts []action) {
 // transmit sends frame (an untagged Ethernet frame whose EtherType is set)
 // to next hop nh on out, resolving nh first if needed. in is the receiving
 // interface (0 for frames the router originates).
-func (r *Router) transmit(out *iface, nh netip.Addr, frame []byte, in int) {
-	r.transmitTo(out, nh, frame, in, r.neigh.get(neighborKey{out.Index, nh}))
+func (r *Router) transmit(out *iface, nh netip.Addr, frame []byte, in, mss int) {
+	r.transmitTo(out, nh, frame, in, r.neigh.get(neighborKey{out.Index, nh}), mss)
 }
 
 // transmitCached is transmit for hop hi of set: a gateway's neighbor entry
 // is remembered in the set, so later packets skip the cache lookup.
-func (r *Router) transmitCached(out *iface, nh netip.Addr, frame []byte, in int, set *NextHopSet, hi int) {
+func (r *Router) transmitCached(out *iface, nh netip.Addr, frame []byte, in int, set *NextHopSet, hi, mss int) {
 	if !set.Hops[hi].Addr.IsValid() {
-		r.transmit(out, nh, frame, in)
+		r.transmit(out, nh, frame, in, mss)
 		return
 	}
 	k := neighborKey{out.Index, nh}
@@ -231,12 +232,12 @@ func (r *Router) transmitCached(out *iface, nh netip.Addr, frame []byte, in int,
 			c.Store(n)
 		}
 	}
-	r.transmitTo(out, nh, frame, in, n)
+	r.transmitTo(out, nh, frame, in, n, mss)
 }
 
 // transmitTo is transmit with the neighbor entry for nh on out (nil if
-// there is none).
-func (r *Router) transmitTo(out *iface, nh netip.Addr, frame []byte, in int, n *neighbor) {
+// there is none); mss is a super-frame's (0 for a plain frame).
+func (r *Router) transmitTo(out *iface, nh netip.Addr, frame []byte, in int, n *neighbor, mss int) {
 	if n != nil {
 		st := NeighborState(n.state.Load())
 		switch st {
@@ -249,15 +250,15 @@ func (r *Router) transmitTo(out *iface, nh netip.Addr, frame []byte, in int, n *
 			e := header.Ethernet(frame)
 			e.SetDestination(n.macAddr())
 			e.SetSource(out.MAC)
-			r.send(out, frame)
+			r.sendSuper(out, frame, mss)
 			return
 		}
 	}
-	r.neigh.resolve(out, nh, frame, in)
+	r.neigh.resolve(out, nh, frame, in, mss)
 }
 
 // resolve queues a copy of frame for nh and starts resolution if needed.
-func (c *neighborCache) resolve(out *iface, nh netip.Addr, frame []byte, in int) {
+func (c *neighborCache) resolve(out *iface, nh netip.Addr, frame []byte, in, mss int) {
 	r := c.r
 	k := neighborKey{out.Index, nh}
 	var acts []action
@@ -280,7 +281,7 @@ func (c *neighborCache) resolve(out *iface, nh netip.Addr, frame []byte, in int)
 	case StateIncomplete:
 	default: // resolved meanwhile
 		c.mu.Unlock()
-		r.transmit(out, nh, frame, in)
+		r.transmit(out, nh, frame, in, mss)
 		return
 	}
 	if n.probes == 0 {
@@ -289,7 +290,7 @@ func (c *neighborCache) resolve(out *iface, nh netip.Addr, frame []byte, in int)
 		acts = append(acts, action{out: out, target: nh, solicit: true})
 	}
 	c.seq++
-	n.queue = append(n.queue, queued{frame: slices.Clone(frame), in: in, seq: c.seq})
+	n.queue = append(n.queue, queued{frame: slices.Clone(frame), in: in, seq: c.seq, mss: mss})
 	c.queued++
 	if len(n.queue) > r.cfg.MaxQueuedPerNeighbor {
 		c.dropOldest(n)
