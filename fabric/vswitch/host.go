@@ -80,6 +80,6 @@ func (h *HostPort) fromHost(frame []byte) {
 // toHost delivers a guest's packet to the host's stack.
 func (h *HostPort) toHost(p *packet) {
 	p.setEth(h.mac, h.s.gwMAC)
-	h.port.Send(p.frame)
+	h.port.SendSuper(p.frame, p.mss)
 	h.s.event(h.name, In, LayerPort, ActionDeliver, "", p)
 }

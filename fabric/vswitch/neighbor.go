@@ -103,17 +103,20 @@ func (s *Switch) hop(pa netip.Addr) netip.Addr {
 // hop hop on the provider network. When hop is not resolved yet it holds a
 // copy of the frame (the latest one per hop), sends an ARP request (built
 // in scratch), and sends the held frame when the reply arrives. It reports
-// whether the frame left now.
-func (s *Switch) sendProvider(hop netip.Addr, frame, scratch []byte, port string, dir Direction) bool {
+// whether the frame left now. A super-frame (mss not 0) leaves as one; it
+// is not held (TCP sends it again).
+func (s *Switch) sendProvider(hop netip.Addr, frame []byte, mss int, scratch []byte, port string, dir Direction) bool {
 	if mac, ok := s.neighbors.lookup(hop); ok {
 		copy(frame[0:6], mac[:])
-		s.uplink.Send(frame)
+		s.uplink.SendSuper(frame, mss)
 		return true
 	}
 	if !hop.IsValid() {
 		return false
 	}
-	s.neighbors.hold(hop, frame)
+	if mss == 0 {
+		s.neighbors.hold(hop, frame)
+	}
 	if s.neighbors.shouldRequest(hop, time.Now()) {
 		f := scratch[:header.EthernetMinSize+header.ARPSize] // so the Inits cannot fail
 		header.InitEthernet(f, header.BroadcastMAC, s.hostMAC, header.EtherTypeARP)

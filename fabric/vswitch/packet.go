@@ -14,6 +14,7 @@ type packet struct {
 	ihl   int
 	proto uint8
 	first bool // not a non-first fragment: the transport header is there
+	mss   int  // a super-frame's MSS (TSO); 0 for a plain packet
 	ok    bool
 }
 

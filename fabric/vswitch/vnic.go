@@ -35,8 +35,10 @@ type VNICConfig struct {
 	// is denied, except replies to flows the guest opened.
 	Endpoints []Endpoint
 	// TSO says the guest hands the vNIC TCP super-packets with partial
-	// checksums (guest.Config.TSO): the switch segments them and fills in
-	// checksums in software (package offload).
+	// checksums (guest.Config.TSO): the switch fills in checksums in
+	// software (package offload) and carries each super-packet whole as a
+	// netsim super-frame (to the router, another vNIC or the host) or
+	// segments it (before VXLAN encapsulation).
 	TSO bool
 }
 
@@ -51,7 +53,9 @@ type VNIC struct {
 	acl  acl
 
 	pipeline *offload.Pipeline
-	emit     offload.Emit // v.fromGuestIP as a value made once
+	emit     offload.Emit // v.emitSegment as a value made once
+	encap    offload.Emit // v.encapSegment as a value made once
+	encapTo  Mapping      // where encapSegment sends the segments
 	buf      []byte       // scratch of the vNIC's delivery goroutine
 	arp      [header.EthernetMinSize + header.ARPSize]byte
 	pkt      packet
@@ -95,6 +99,7 @@ func (s *Switch) AddVNIC(cfg VNICConfig) (*VNIC, error) {
 		}
 		v.pipeline = p
 		v.emit = v.emitSegment
+		v.encap = v.encapSegment
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -115,7 +120,7 @@ func (s *Switch) AddVNIC(cfg VNICConfig) (*VNIC, error) {
 	if err := s.SetMapping(cfg.VNI, cfg.Addr, s.cfg.HostPA, cfg.MAC); err != nil {
 		return nil, err
 	}
-	v.port.SetReceiver(v.fromGuest)
+	v.port.SetSuperReceiver(v.fromGuestSuper)
 	return v, nil
 }
 
@@ -166,7 +171,11 @@ func (s *Switch) localVNIC(vni uint32, ca netip.Addr) *VNIC {
 
 // fromGuest handles a frame the guest sent, on the vNIC's delivery
 // goroutine.
-func (v *VNIC) fromGuest(frame []byte) {
+func (v *VNIC) fromGuest(frame []byte) { v.fromGuestSuper(frame, 0) }
+
+// fromGuestSuper is fromGuest for a frame that came as a super-frame with
+// its mss (0 for a plain frame).
+func (v *VNIC) fromGuestSuper(frame []byte, mss int) {
 	s := v.s
 	if len(frame) >= header.EthernetMinSize && etherType(frame) == header.EtherTypeARP {
 		v.answerARP(frame)
@@ -178,7 +187,11 @@ func (v *VNIC) fromGuest(frame []byte) {
 		return
 	}
 	if v.pipeline != nil && p.proto == protoTCP && p.first {
-		v.offloadTx(p)
+		v.offloadTx(p, mss)
+		return
+	}
+	if mss != 0 {
+		s.event(v.name, Out, LayerOffload, ActionDrop, "super-frame from a guest without TSO", p)
 		return
 	}
 	v.fromGuestIP(p)
@@ -200,9 +213,11 @@ func (v *VNIC) answerARP(frame []byte) {
 	s.event(v.name, Out, LayerPort, ActionARPReply, "proxy-arp", nil)
 }
 
-// offloadTx finishes a TCP packet of a TSO guest: segmentation beyond the
-// MTU and the checksum left partial.
-func (v *VNIC) offloadTx(p *packet) {
+// offloadTx finishes a TCP packet of a TSO guest: the checksum left
+// partial, and for a packet beyond the MTU its MSS (the guest's, from the
+// super-frame's, if it fits the MTU), with which it goes on whole as a
+// super-frame; the segments are made where the super-frame must be cut.
+func (v *VNIC) offloadTx(p *packet, guestMSS int) {
 	s := v.s
 	tcp, err := header.ParseTCP(p.l4())
 	if err != nil {
@@ -226,18 +241,15 @@ func (v *VNIC) offloadTx(p *packet) {
 			s.event(v.name, Out, LayerOffload, ActionDrop, "headers exceed the MTU", p)
 			return
 		}
-		h.GSOType = virtio.GSOTCPv4
-		h.GSOSize = uint16(mss)
-		h.HdrLen = uint16(header.EthernetMinSize + p.ihl + thl)
-	}
-	if h.GSOType != virtio.GSONone {
-		s.count[LayerOffload][ActionSegment].Add(1)
-		if s.cfg.Trace != nil {
-			payload, mss := len(l4)-thl, int(h.GSOSize)
-			s.cfg.Trace(Event{Switch: s.cfg.Name, Port: v.name, Dir: Out, Layer: LayerOffload, Action: ActionSegment,
-				Rule: "tso", Proto: p.proto, Src: netip.AddrPortFrom(p.src(), p.sport()), Dst: netip.AddrPortFrom(p.dst(), p.dport()),
-				Segments: (payload + mss - 1) / mss})
+		if guestMSS > 0 && guestMSS < mss {
+			mss = guestMSS
 		}
+		if mss > 0xffff {
+			mss = 0xffff
+		}
+		p.mss = mss
+		v.fromGuestIP(p)
+		return
 	}
 	if err := v.pipeline.Tx(h, p.frame, v.emit); err != nil {
 		s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(atOffload, err), nil)
@@ -310,6 +322,50 @@ func (v *VNIC) fromGuestIP(p *packet) {
 		to.toGuest(p, false)
 		return
 	}
+	if p.mss != 0 {
+		v.segment(p, m)
+		return
+	}
+	v.encapsulate(p, m)
+}
+
+// segment cuts super-frame p into segments, with their checksums, and
+// encapsulates each for m.
+func (v *VNIC) segment(p *packet, m Mapping) {
+	s := v.s
+	h, err := netsim.SuperHeader(p.frame, p.mss)
+	if err != nil {
+		s.event(v.name, Out, LayerOffload, ActionDrop, "super-frame malformed", p)
+		return
+	}
+	s.count[LayerOffload][ActionSegment].Add(1)
+	if s.cfg.Trace != nil {
+		payload := len(p.frame) - int(h.HdrLen)
+		s.cfg.Trace(Event{Switch: s.cfg.Name, Port: v.name, Dir: Out, Layer: LayerOffload, Action: ActionSegment,
+			Rule: "tso", Proto: p.proto, Src: netip.AddrPortFrom(p.src(), p.sport()), Dst: netip.AddrPortFrom(p.dst(), p.dport()),
+			Segments: (payload + p.mss - 1) / p.mss})
+	}
+	v.encapTo = m
+	if err := v.pipeline.Tx(h, p.frame, v.encap); err != nil {
+		s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(atOffload, err), nil)
+	}
+}
+
+// encapSegment takes a segment of a super-frame on to VXLAN.
+func (v *VNIC) encapSegment(_ virtio.NetHdr, frame []byte) error {
+	p := &v.pkt
+	if err := p.parse(frame); err != nil {
+		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(atOffload, err), nil)
+		return nil
+	}
+	v.s.event(v.name, Out, LayerOffload, ActionChecksum, "tx checksum", p)
+	v.encapsulate(p, v.encapTo)
+	return nil
+}
+
+// encapsulate sends p in VXLAN to m's host.
+func (v *VNIC) encapsulate(p *packet, m Mapping) {
+	s := v.s
 	p.setEth(m.mac, s.gwMAC)
 	o := vxlan.Outer{Ethernet: true, SrcMAC: s.hostMAC, Src: s.cfg.HostPA, Dst: m.PA,
 		DstPort: s.cfg.VXLANPort, DontFragment: true}
@@ -319,7 +375,7 @@ func (v *VNIC) fromGuestIP(p *packet) {
 		return
 	}
 	s.encapEvent(v.name, Out, ActionEncap, p, out, v.cfg.VNI, s.cfg.HostPA, m.PA)
-	if s.sendProvider(s.hop(m.PA), out, v.arp[:], v.name, Out) {
+	if s.sendProvider(s.hop(m.PA), out, 0, v.arp[:], v.name, Out) {
 		s.event("uplink", Out, LayerPort, ActionDeliver, "", nil)
 	} else {
 		s.event("uplink", Out, LayerPort, ActionDrop, "next hop unresolved: held", nil)
@@ -346,7 +402,7 @@ func (v *VNIC) toGuest(p *packet, viaSLB bool) {
 	}
 	s.event(v.name, In, LayerACL, ActionAllow, rule, p)
 	p.setEth(v.mac, s.gwMAC)
-	v.port.Send(p.frame)
+	v.port.SendSuper(p.frame, p.mss)
 	s.event(v.name, In, LayerPort, ActionDeliver, "", p)
 }
 
@@ -357,7 +413,7 @@ func (s *Switch) toRouter(p *packet, scratch []byte, port string) {
 		return
 	}
 	p.setEth(header.MAC{}, s.hostMAC)
-	if s.sendProvider(s.cfg.RouterPA, p.frame, scratch, port, Out) {
+	if s.sendProvider(s.cfg.RouterPA, p.frame, p.mss, scratch, port, Out) {
 		s.event("uplink", Out, LayerPort, ActionDeliver, "to router", p)
 	} else {
 		s.event("uplink", Out, LayerPort, ActionDrop, "router unresolved: held", p)
