@@ -40,7 +40,7 @@ type routerNode struct {
 
 func newRouterNode(g Gateway, ports []*netsim.Port, rec *trace.Recorder) (*routerNode, error) {
 	n := &routerNode{name: g.Name, ports: ports, ifcs: g.Interfaces, rec: rec}
-	cfg := router.Config{Output: router.OutputFunc(n.output)}
+	cfg := router.Config{Output: n}
 	if g.NAT != nil {
 		ext := n.ifIndex(g.NAT.External)
 		if ext == 0 {
@@ -104,19 +104,26 @@ func (n *routerNode) start() {
 	n.cancel = cancel
 	for i, p := range n.ports {
 		ifIndex := i + 1
-		p.SetReceiver(func(f []byte) { n.input(ifIndex, f) })
+		p.SetSuperReceiver(func(f []byte, mss int) { n.input(ifIndex, f, mss) })
 	}
 	n.done.Go(func() { _ = n.r.Run(ctx) })
 }
 
-func (n *routerNode) input(ifIndex int, f []byte) {
+// input takes a frame from interface ifIndex, or a super-frame with its
+// mss, which the router forwards whole.
+func (n *routerNode) input(ifIndex int, f []byte, mss int) {
 	if n.local != nil && ifIndex == n.localIf && n.forLocal(f) {
-		n.local.Send(f)
+		n.local.SendSuper(f, mss)
 		if !isARP(f) {
 			return
 		}
 	}
-	_ = n.r.Input(ifIndex, f) // drops are counted by the router
+	// Drops are counted by the router.
+	if mss > 0 {
+		_ = n.r.InputSuper(ifIndex, f, mss)
+		return
+	}
+	_ = n.r.Input(ifIndex, f)
 }
 
 // forLocal reports whether a frame goes to the local stack: TCP or UDP to
@@ -144,9 +151,14 @@ func isARP(f []byte) bool {
 	return len(f) >= 14 && f[12] == 0x08 && f[13] == 0x06
 }
 
-// output is the router's Output: the NAT translates what leaves by its
-// external interface, then the frame goes out of the port.
-func (n *routerNode) output(ifIndex int, f []byte) error {
+// Send is the router's Output (the NAT translated what leaves by its
+// external interface): the frame goes out of the port.
+func (n *routerNode) Send(ifIndex int, f []byte) error { return n.SendSuper(ifIndex, f, 0) }
+
+// SendSuper makes the router's Output a router.SuperOutput: a super-frame
+// leaves whole with its mss (netsim segments it for a node that takes
+// none).
+func (n *routerNode) SendSuper(ifIndex int, f []byte, mss int) error {
 	if ifIndex < 1 || ifIndex > len(n.ports) {
 		return fmt.Errorf("%s: no interface %d", n.name, ifIndex)
 	}
@@ -154,7 +166,7 @@ func (n *routerNode) output(ifIndex int, f []byte) error {
 		ev := trace.Event{Node: n.name, Layer: "router", Action: "forward", Packet: trace.Describe(f), Rule: n.routeFor(f) + " out " + n.ifcs[ifIndex-1].Name}
 		n.rec.Record(ev)
 	}
-	n.ports[ifIndex-1].Send(f)
+	n.ports[ifIndex-1].SendSuper(f, mss)
 	return nil
 }
 
