@@ -100,7 +100,11 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 		return nil, err
 	}
 	g.attached = true
-	port.SetReceiver(g.toKernelFrame)
+	if g.gro != nil {
+		port.SetSuperReceiver(g.toKernelSuper)
+	} else {
+		port.SetReceiver(g.toKernelFrame) // netsim segments super-frames
+	}
 	g.wg.Go(func() { g.loop(g.dev) })
 	return g, nil
 }
@@ -178,6 +182,24 @@ func (g *kernelGuest) toKernelFrame(frame []byte) {
 	if g.port.Stats().Queued == 0 {
 		_ = g.gro.Flush(g.emit)
 	}
+}
+
+// toKernelSuper is the port's receiver with coalescing: a super-frame
+// (mss not 0) is written whole as a GSO frame, after what the coalescer
+// held (so the flow's bytes stay in order); other frames go to
+// toKernelFrame.
+func (g *kernelGuest) toKernelSuper(frame []byte, mss int) {
+	if mss == 0 {
+		g.toKernelFrame(frame)
+		return
+	}
+	_ = g.gro.Flush(g.emit)
+	h, err := netsim.SuperHeader(frame, mss)
+	if err != nil {
+		g.dropped.Add(1)
+		return
+	}
+	_ = g.write(h, frame)
 }
 
 // write writes one frame to the TAP, counting it; it never fails, so a

@@ -13,7 +13,10 @@ import (
 )
 
 // tapRx carries the packets the kernel writes to a TAP device onto a
-// netsim port: a machine's TAP (kernelGuest) or an uplink's. A packet
+// netsim port: a machine's TAP (kernelGuest) or an uplink's. A TCP
+// super-packet goes on whole as a netsim super-frame with its gso_size
+// to a vNIC (which takes super-frames); for a machine on a network it is
+// segmented here. A packet
 // whose virtio-net header the TAP's reader rejected, one that claims a
 // segmentation offload the TAP never accepted, or one whose checksum or
 // segmentation cannot be done is dropped and counted; every packet counts
@@ -85,6 +88,9 @@ func (r *tapRx) packet(h virtio.NetHdr, frame []byte, err error) {
 			r.fromKernel.Add(1)
 			return
 		}
+		r.fromKernel.Add(1)
+		r.port.SendSuper(frame, int(h.GSOSize))
+		return
 	case h.NeedsChecksum():
 		// A vNIC of a TSO guest finishes TCP checksums itself,
 		// but not those of other protocols; finish them here.
