@@ -48,9 +48,8 @@ type kernelGuest struct {
 // startKernelGuest makes ns, puts a TAP device configured as m in it,
 // serves HTTP there on the TCP ports serve lists, and bridges the TAP to
 // port. With tso, the TAP accepts checksum and TCPv4 segmentation offloads:
-// a machine on a host hands its super-frames to its vNIC, which segments
-// them; for a machine on a network (whose routers want complete frames)
-// they are segmented here (package offload) before they leave.
+// its super-frames leave as netsim super-frames, carried whole by the
+// vNIC and the routers and segmented where a node takes none.
 // With coalesce, the TCP segments of a burst to the kernel are merged
 // (package offload/gro) into super-frames written with a GSO virtio-net
 // header.
@@ -110,16 +109,13 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 }
 
 // newKernelGuest returns the guest of machine m in namespace ns, bridged
-// to port, with no TAP yet (startKernelGuest opens it): its offload
-// pipeline (tso, for a machine on a network) and coalescer (coalesce).
+// to port, with no TAP yet (startKernelGuest opens it): its reader of
+// the TAP (tso: the TAP hands over super-frames) and coalescer (coalesce).
 func newKernelGuest(ns string, m runtime.Machine, port *netsim.Port, tso, coalesce bool) (*kernelGuest, error) {
-	rx, err := newTapRx(port, tso, m.Host == "")
-	if err != nil {
-		return nil, err
-	}
-	g := &kernelGuest{tapRx: rx, name: m.Name, ns: ns, servers: map[uint16]*http.Server{}}
+	g := &kernelGuest{tapRx: newTapRx(port, tso), name: m.Name, ns: ns, servers: map[uint16]*http.Server{}}
 	g.emit = g.write
 	if coalesce {
+		var err error
 		if g.gro, err = gro.NewCoalescer(gro.Config{NetworkOffset: header.EthernetMinSize}); err != nil {
 			return nil, err
 		}

@@ -7,16 +7,15 @@ import (
 	"sync/atomic"
 
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
-	"github.com/sdnfabric/sdnfabric/offload"
 	"github.com/sdnfabric/sdnfabric/offload/tap"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
 
 // tapRx carries the packets the kernel writes to a TAP device onto a
 // netsim port: a machine's TAP (kernelGuest) or an uplink's. A TCP
-// super-packet goes on whole as a netsim super-frame with its gso_size
-// to a vNIC (which takes super-frames); for a machine on a network it is
-// segmented here. A packet
+// super-packet goes on whole as a netsim super-frame with its gso_size:
+// the vNIC and the routers take it so, and netsim segments it for a node
+// that does not. A packet
 // whose virtio-net header the TAP's reader rejected, one that claims a
 // segmentation offload the TAP never accepted, or one whose checksum or
 // segmentation cannot be done is dropped and counted; every packet counts
@@ -24,29 +23,13 @@ import (
 type tapRx struct {
 	port *netsim.Port
 	tso  bool // the TAP accepts csum|tso4
-	// seg segments the TAP's super-frames before they leave on the port,
-	// for a machine on a network (nil for a vNIC, which segments itself);
-	// send is its Emit.
-	seg  *offload.Pipeline
-	send offload.Emit
 
 	fromKernel, super, dropped atomic.Uint64
 }
 
-// newTapRx returns the tapRx of port; with segment (and tso), it
-// segments and checksums super-frames itself.
-func newTapRx(port *netsim.Port, tso, segment bool) (*tapRx, error) {
-	r := &tapRx{port: port, tso: tso}
-	r.send = r.sendSegment
-	if tso && segment {
-		// An adapter with no offloads: the pipeline segments and
-		// checksums everything.
-		var err error
-		if r.seg, err = offload.NewPipeline(offload.Config{}); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+// newTapRx returns the tapRx of port; tso says the TAP accepts csum|tso4.
+func newTapRx(port *netsim.Port, tso bool) *tapRx {
+	return &tapRx{port: port, tso: tso}
 }
 
 // loop carries what the kernel writes to dev to the port until dev is
@@ -73,21 +56,13 @@ func (r *tapRx) packet(h virtio.NetHdr, frame []byte, err error) {
 	}
 	switch {
 	case h.IsGSO():
-		// Only TCPv4 segmentation may have been accepted. A vNIC
-		// segments (and checksums) it; otherwise it is done here.
+		// Only TCPv4 segmentation may have been accepted. Whoever
+		// segments it finishes the checksums.
 		if !r.tso || h.GSOKind() != virtio.GSOTCPv4 {
 			r.dropped.Add(1)
 			return
 		}
 		r.super.Add(1)
-		if r.seg != nil {
-			if r.seg.Tx(h, frame, r.send) != nil {
-				r.dropped.Add(1)
-				return
-			}
-			r.fromKernel.Add(1)
-			return
-		}
 		r.fromKernel.Add(1)
 		r.port.SendSuper(frame, int(h.GSOSize))
 		return
@@ -101,10 +76,4 @@ func (r *tapRx) packet(h virtio.NetHdr, frame []byte, err error) {
 	}
 	r.fromKernel.Add(1)
 	r.port.Send(frame)
-}
-
-// sendSegment sends a segment the pipeline made on the port.
-func (r *tapRx) sendSegment(_ virtio.NetHdr, frame []byte) error {
-	r.port.Send(frame)
-	return nil
 }
