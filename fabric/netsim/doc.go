@@ -9,6 +9,12 @@
 // to Port.SetReceiver; frames wait in the bounded queue until a receiver is
 // set.
 //
+// Port.SendSuper sends a TCP/IPv4 super-frame (a GSO packet, one frame
+// for many MSS-sized segments) with its MSS; a node that takes them whole
+// sets Port.SetSuperReceiver, and a plain receiver gets the segments, cut
+// and checksummed by package offload (SuperHeader says how, as the
+// virtio-net header a TAP device takes).
+//
 // A WireConfig bounds the queues and can make a link lossy (a seeded,
 // deterministic pseudo-random drop of a fraction of the frames) and slow (a
 // fixed propagation delay), so tests can exercise TCP recovery. Every port

@@ -18,6 +18,11 @@
 // allocates nothing. Configuration changes (SetInterface, RemoveInterface,
 // RIB writes) serialise among themselves and never block Input.
 //
+// [Router.InputSuper] is Input for a TCP/IPv4 super-frame, the one frame a
+// stack with segmentation offload (GSO/TSO) makes of many MSS-sized
+// segments: it is forwarded whole to a [SuperOutput] and judged against the
+// egress MTU by its largest segment.
+//
 // # Neighbor resolution
 //
 // A packet to an unresolved next hop waits in a bounded queue (per neighbor
