@@ -42,12 +42,13 @@
 // Offloads: every TAP is opened with IFF_VNET_HDR and accepts checksum
 // offload and TCPv4 segmentation (TUNSETOFFLOAD csum|tso4): its kernel
 // hands over TCP super-segments of up to 64 KiB with partial checksums.
-// The vNIC of a machine on a host segments and checksums them in software
-// (package offload), as it does for the runtime's gVisor guests; for a
-// machine plugged into a network directly (the client, the outside
-// server), whose routers want complete frames, the lab segments them
-// before they leave; any other partial checksum is finished before the
-// frame enters the fabric. Options.NoOffload turns the offloads off
+// They enter the fabric whole, as netsim super-frames with their
+// gso_size: the vNICs and the routers (NAT included) carry them so, and
+// they are segmented and checksummed in software (package offload) only
+// where a node takes none (the Mux, VXLAN encapsulation, BIRD's TAP, the
+// uplinks); a machine whose port gets one writes it to its TAP as one GSO
+// frame. Any other partial checksum is finished before the frame enters
+// the fabric. Options.NoOffload turns the offloads off
 // everywhere. Towards the kernel, the TCP segments of a burst are merged
 // per flow (package offload/gro, the rules of Linux's GRO) and written as
 // one super-frame with a GSO virtio-net header when the machine's port

@@ -39,9 +39,9 @@ type Options struct {
 	Runtime runtime.Options
 	// NoOffload opens every TAP without offloads. By default a machine's
 	// TAP accepts checksum offload and TCP segmentation (TUNSETOFFLOAD
-	// csum|tso4): the vNIC of a machine on a host segments and checksums
-	// in software, as for the runtime's gVisor guests; for a machine on a
-	// network the lab does, before the frames reach its routers.
+	// csum|tso4): its super-frames cross the fabric whole and are
+	// segmented and checksummed in software where a node takes none
+	// (package netsim).
 	NoOffload bool
 	// NoGRO writes every frame to a machine's TAP as it comes. By
 	// default the TCP segments of a burst are merged into super-frames
