@@ -6,6 +6,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/offload"
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
+	"github.com/sdnfabric/sdnfabric/offload/gso"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/offload/virtio"
 )
@@ -20,6 +21,12 @@ import (
 // afresh (SuperHeader), as a NIC finishes a partial checksum. Nodes that
 // take super-frames say so with SetSuperReceiver; a port with a plain
 // receiver gets the segments instead.
+//
+// A super-frame may also be such a segment's frame in VXLAN (RFC 7348):
+// outer IPv4 and UDP headers complete, an 8-byte tunnel header, then the
+// inner Ethernet frame with the TCP/IPv4 super-packet (what a Mux makes of
+// one). A plain receiver gets it as one VXLAN packet per inner segment,
+// every header and checksum (inner TCP, outer IPv4 and UDP) complete.
 
 // ErrSuperFrame: a frame sent as a super-frame is not an untagged TCP/IPv4
 // frame, or its MSS is out of range.
@@ -91,11 +98,81 @@ type segmenter struct {
 	pipe *offload.Pipeline
 	emit offload.Emit
 	to   func(frame []byte) // the receiver of the segmenting in progress
+
+	// For VXLAN super-frames: one buffer per segment, grown to the
+	// largest super-frame seen and then reused.
+	segs  [][]byte
+	sizes []int
+}
+
+// vxlanTunnel is how gso cuts a VXLAN super-frame: the 8-byte VXLAN header
+// copied unchanged into every segment.
+var vxlanTunnel = gso.Tunnel{Enabled: true, HeaderLen: 8}
+
+// maxTunneledHeaders bounds the headers of a VXLAN segment: outer Ethernet,
+// IPv4 with options, UDP, VXLAN, inner Ethernet with two VLAN tags, IPv4
+// and TCP with options.
+const maxTunneledHeaders = header.EthernetMinSize + header.IPv4MaxSize + header.UDPSize + 8 +
+	header.EthernetMinSize + 8 + header.IPv4MaxSize + 60
+
+// isTunneled reports whether f is an untagged IPv4 frame carrying UDP: a
+// super-frame in a UDP tunnel (VXLAN), which gso validates further.
+func isTunneled(f []byte) bool {
+	return len(f) >= header.EthernetMinSize+header.IPv4MinSize &&
+		binary.BigEndian.Uint16(f[12:]) == uint16(header.EtherTypeIPv4) &&
+		f[header.EthernetMinSize+9] == header.ProtocolUDP
+}
+
+// segmentTunneled hands VXLAN super-frame f to fn as one VXLAN frame per
+// inner segment of mss payload bytes, every checksum complete.
+func (p *Port) segmentTunneled(f []byte, mss int, fn func([]byte)) error {
+	h := virtio.NetHdr{GSOType: virtio.GSOTCPv4, GSOSize: uint16(mss)}
+	opts := gso.Options{NetworkOffset: header.EthernetMinSize, Tunnel: vxlanTunnel}
+	if binary.BigEndian.Uint16(f[header.EthernetMinSize+header.IPv4MinSize:][6:]) == 0 {
+		// Keep a sender's choice of no outer UDP checksum (RFC 7348
+		// section 5); the outer IPv4 header has no options here or
+		// the offset is wrong and gso refuses the frame anyway.
+		opts.Tunnel.ZeroChecksum = true
+	}
+	n, err := gso.Count(f, h, opts)
+	if err != nil {
+		return err
+	}
+	s := &p.seg
+	segLen := min(len(f), maxTunneledHeaders+mss)
+	for len(s.segs) < n {
+		s.segs = append(s.segs, nil)
+	}
+	if len(s.sizes) < n {
+		s.sizes = make([]int, n)
+	}
+	for i := range n {
+		if cap(s.segs[i]) < segLen {
+			s.segs[i] = make([]byte, segLen)
+		}
+		s.segs[i] = s.segs[i][:cap(s.segs[i])]
+	}
+	if _, err := gso.Segment(s.segs[:n], s.sizes[:n], f, h, opts); err != nil {
+		return err
+	}
+	for i := range n {
+		fn(s.segs[i][:s.sizes[i]])
+	}
+	return nil
 }
 
 // segment hands super-frame f to fn as segments of mss payload bytes, or
 // counts it as unsegmentable.
 func (p *Port) segment(f []byte, mss int, fn func([]byte)) {
+	if isTunneled(f) {
+		if p.segmentTunneled(f, mss, fn) != nil {
+			p.stats.unsegmentable.Add(1)
+			return
+		}
+		p.stats.rxFrames.Add(1)
+		p.stats.rxBytes.Add(uint64(len(f)))
+		return
+	}
 	h, err := SuperHeader(f, mss)
 	s := &p.seg
 	if err == nil && s.pipe == nil {

@@ -2,6 +2,7 @@ package netsim
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"testing"
@@ -182,5 +183,103 @@ func TestSuperFrameAllocs(t *testing.T) {
 	b.receive(fr) // makes the segmenter
 	if n := testing.AllocsPerRun(100, func() { b.receive(fr) }); n != 0 {
 		t.Errorf("%.1f allocations per super-frame segmented", n)
+	}
+}
+
+// vxlanFrame wraps frame inner in outer Ethernet, IPv4 and UDP headers and
+// a VXLAN header (VNI 42), as a Mux sends it; the outer UDP checksum is
+// left zero.
+func vxlanFrame(t testing.TB, inner []byte) []byte {
+	t.Helper()
+	const outer = header.EthernetMinSize + 20 + header.UDPSize + 8
+	f := make([]byte, outer+len(inner))
+	if _, err := header.InitEthernet(f, header.MAC{2, 0, 0, 0, 0, 4}, header.MAC{2, 0, 0, 0, 0, 3}, header.EtherTypeIPv4); err != nil {
+		t.Fatal(err)
+	}
+	ip, err := header.InitIPv4(f[header.EthernetMinSize:], 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip.SetTTL(64)
+	ip.SetProtocol(header.ProtocolUDP)
+	ip.SetSource(netip.MustParseAddr("192.168.0.3"))
+	ip.SetDestination(netip.MustParseAddr("192.168.0.4"))
+	ip.SetChecksum(ip.ComputeChecksum())
+	udp := f[header.EthernetMinSize+20:]
+	binary.BigEndian.PutUint16(udp[0:], 50000)
+	binary.BigEndian.PutUint16(udp[2:], 4789)
+	binary.BigEndian.PutUint16(udp[4:], uint16(len(udp)))
+	udp[8], udp[8+6] = 0x08, 42 // flags I, VNI 42
+	copy(f[outer:], inner)
+	return f
+}
+
+// TestVXLANSuperFrameToPlainReceiver: a plain receiver gets a super-frame
+// in VXLAN as one VXLAN frame per inner segment: outer IPv4 checksum and
+// UDP length right, the outer UDP checksum still zero, the VXLAN header
+// kept, each inner segment with complete checksums and the payload in
+// order; a VXLAN super-frame whose inner packet is not TCP is counted as
+// unsegmentable.
+func TestVXLANSuperFrameToPlainReceiver(t *testing.T) {
+	a, b := NewWire("w", WireConfig{})
+	defer a.Close()
+	ch := make(chan []byte, 64)
+	b.SetReceiver(func(f []byte) { ch <- bytes.Clone(f) })
+	const payload, mss = 10000, 1398
+	inner := superFrame(t, payload)
+	f := vxlanFrame(t, inner)
+	if !a.SendSuper(f, mss) {
+		t.Fatal("send refused")
+	}
+	const outer = header.EthernetMinSize + 20 + header.UDPSize + 8
+	var data []byte
+	seq := uint32(1000)
+	for i := range (payload + mss - 1) / mss {
+		select {
+		case seg := <-ch:
+			ip, err := header.ParseIPv4(seg[header.EthernetMinSize:])
+			if err != nil || !ip.ValidChecksum() || ip.Protocol() != header.ProtocolUDP {
+				t.Fatalf("segment %d: outer IPv4 %v, checksum valid %v", i, err, err == nil && ip.ValidChecksum())
+			}
+			udp := ip.Payload()
+			if got := int(binary.BigEndian.Uint16(udp[4:])); got != len(udp) || binary.BigEndian.Uint16(udp[6:]) != 0 {
+				t.Fatalf("segment %d: UDP length %d (want %d), checksum %#x (want 0)", i, got, len(udp), binary.BigEndian.Uint16(udp[6:]))
+			}
+			if !bytes.Equal(seg[outer-8:outer], f[outer-8:outer]) {
+				t.Fatalf("segment %d: VXLAN header % x, want % x", i, seg[outer-8:outer], f[outer-8:outer])
+			}
+			s, p := checkSegment(t, seg[outer:])
+			if s != seq || len(p) > mss {
+				t.Fatalf("segment %d: seq %d, %d bytes; want seq %d, at most %d", i, s, len(p), seq, mss)
+			}
+			seq += uint32(len(p))
+			data = append(data, p...)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("segment %d not delivered", i)
+		}
+	}
+	if want := inner[header.EthernetMinSize+20+32:]; !bytes.Equal(data, want) {
+		t.Error("segments' payload differs from the super-frame's")
+	}
+	notTCP := bytes.Clone(f)
+	notTCP[outer+header.EthernetMinSize+9] = header.ProtocolUDP
+	a.SendSuper(notTCP, mss)
+	b.Close()
+	if st := b.Stats(); st.Unsegmentable != 1 || st.RxFrames != 1 {
+		t.Errorf("stats %+v: want 1 unsegmentable, 1 received", st)
+	}
+}
+
+// TestVXLANSuperFrameAllocs: delivering a VXLAN super-frame as segments
+// allocates nothing once the port's buffers have grown.
+func TestVXLANSuperFrameAllocs(t *testing.T) {
+	a, b := NewWire("w", WireConfig{})
+	defer a.Close()
+	defer b.Close()
+	fr := &frame{b: vxlanFrame(t, superFrame(t, 20000)), mss: 1398}
+	b.recv.Store(&receiver{plain: func([]byte) {}})
+	b.receive(fr) // grows the buffers
+	if n := testing.AllocsPerRun(100, func() { b.receive(fr) }); n != 0 {
+		t.Errorf("%.1f allocations per VXLAN super-frame segmented", n)
 	}
 }
