@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,7 +15,9 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/trace"
+	"github.com/sdnfabric/sdnfabric/offload/gso"
 	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/offload/virtio"
 	"github.com/sdnfabric/sdnfabric/slb/mux"
 )
 
@@ -34,6 +37,11 @@ type muxNode struct {
 
 	mu  sync.Mutex // the port delivers on one goroutine; this guards buf against Close
 	buf []byte
+
+	// A super-frame too long to encapsulate whole is cut into pieces
+	// here (split); grown on first use and reused.
+	pieces [][]byte
+	sizes  []int
 
 	stops   []func() // run in reverse order by stop
 	stopped sync.Once
@@ -83,7 +91,7 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		return nil, err
 	}
 	n := &muxNode{spec: spec, port: sw.Port(spec.Name), neighbors: rt.providerNeighbors(spec.Network), rec: rt.opts.Trace,
-		buf: make([]byte, 0, 64*1024)}
+		buf: make([]byte, 0, netsim.MaxFrame)}
 	rt.closers = append(rt.closers, n.stop)
 	inner, stackPort := netsim.NewWire(spec.Name+".local", netsim.WireConfig{Queue: rt.opts.queue()})
 	n.local = inner
@@ -142,7 +150,7 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 	if err := n.m.Configure(ctx, rt.topo.LoadBalancers...); err != nil {
 		return nil, fmt.Errorf("%s: configure: %w", spec.Name, err)
 	}
-	n.port.SetReceiver(n.input)
+	n.port.SetSuperReceiver(n.input)
 	rt.progress(spec.Name, "started", "Mux at %s (AS%d), %d VIP(s)", spec.Addr.Addr(), spec.ASN, len(rt.VIPs()))
 	return n, nil
 }
@@ -172,14 +180,67 @@ func (rt *Runtime) providerNeighbors(network string) map[netip.Addr]header.MAC {
 	return m
 }
 
-func (n *muxNode) input(f []byte) {
+// input takes a frame, or a super-frame with its mss (from a gateway that
+// forwards TSO super-frames whole). The Mux encapsulates a super-frame as
+// one packet and sends the VXLAN frame on as a super-frame with the same
+// mss: the host's port cuts it into one VXLAN packet per inner segment
+// (netsim), so the Mux's per-packet work (VIP match, flow table, Maglev,
+// encapsulation) is done once per super-frame instead of once per segment.
+func (n *muxNode) input(f []byte, mss int) {
 	if !isIPv4(f) || netip.AddrFrom4([4]byte(f[30:34])) == n.spec.Addr.Addr() {
-		n.local.Send(f)
+		n.local.SendSuper(f, mss)
 		return
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.forward(f, mss) && mss > 0 {
+		// Its encapsulation would pass the 64 KiB an IPv4 packet
+		// holds: cut it into smaller super-frames that fit.
+		n.split(f, mss)
+	}
+}
+
+// superPiece is the most TCP payload a piece of a super-frame carries when
+// its encapsulation would not fit in one IPv4 packet: room for the VXLAN
+// headers (50 bytes) and the inner IPv4 and TCP headers at their longest.
+const superPiece = 0xffff - 50 - 2*header.IPv4MaxSize
+
+// split forwards super-frame f as pieces of whole segments of mss payload
+// bytes, each small enough to encapsulate.
+func (n *muxNode) split(f []byte, mss int) {
+	if mss > superPiece {
+		return
+	}
+	h := virtio.NetHdr{GSOType: virtio.GSOTCPv4, GSOSize: uint16(superPiece / mss * mss)}
+	// The pieces' TCP checksums are left partial: in transit a
+	// super-frame's checksum is not meaningful (netsim).
+	opts := gso.Options{NetworkOffset: header.EthernetMinSize, PartialChecksum: true}
+	cnt, err := gso.Count(f, h, opts)
+	if err != nil {
+		return
+	}
+	for len(n.pieces) < cnt {
+		n.pieces = append(n.pieces, make([]byte, netsim.MaxFrame))
+	}
+	if len(n.sizes) < cnt {
+		n.sizes = make([]int, cnt)
+	}
+	if _, err := gso.Segment(n.pieces[:cnt], n.sizes[:cnt], f, h, opts); err != nil {
+		return
+	}
+	for i := range cnt {
+		n.forward(n.pieces[i][:n.sizes[i]], mss)
+	}
+}
+
+// forward hands frame f (a super-frame if mss > 0) to the Mux and sends
+// what it encapsulates to the DIP's host. It reports whether the Mux
+// refused f as too big to encapsulate.
+func (n *muxNode) forward(f []byte, mss int) (tooBig bool) {
 	out, res, err := n.m.Process(n.buf[:header.EthernetMinSize], f[header.EthernetMinSize:])
+	if mss > 0 && errors.Is(err, mux.ErrTooBig) {
+		return true
+	}
 	watched := n.rec.WantsFrame(f)
 	if err != nil || res.Verdict != mux.VerdictForward {
 		if watched {
@@ -189,11 +250,11 @@ func (n *muxNode) input(f []byte) {
 			}
 			n.rec.Record(e)
 		}
-		return
+		return false
 	}
 	dst, ok := n.neighbors[res.NextHop]
 	if !ok {
-		return
+		return false
 	}
 	// The whole header, whatever buf held before (SetEtherType would read
 	// its bytes 12-13 as a possible VLAN TPID).
@@ -204,8 +265,9 @@ func (n *muxNode) input(f []byte) {
 			Packet: trace.DescribeIP(pkt), Added: trace.VXLANHeaders(pkt),
 			Note: fmt.Sprintf("%s flow %s to DIP %s on host %s", res.Match, flowState(res.Flow), res.DIP, res.NextHop)})
 	}
-	n.port.Send(out)
+	n.port.SendSuper(out, mss)
 	n.buf = out[:0]
+	return false
 }
 
 // isIPv4 reports whether f is an untagged IPv4 frame long enough for the
