@@ -353,6 +353,7 @@ func TestZeroAllocs(t *testing.T) {
 		"east-west out": func() { r.v.fromGuest(east) },
 		"dsr out":       func() { r.v.fromGuest(dsr) },
 		"uplink in":     func() { r.s.fromUplink(in) },
+		"uplink super":  func() { r.s.fromUplinkSuper(in, 40) },
 	} {
 		f() // warm the ACL's flow table
 		if n := testing.AllocsPerRun(200, f); n != 0 {

@@ -8,7 +8,13 @@ import (
 
 // fromUplink handles a frame from the provider network, on the uplink's
 // delivery goroutine. It never panics on any input (FuzzUplink).
-func (s *Switch) fromUplink(frame []byte) {
+func (s *Switch) fromUplink(frame []byte) { s.fromUplinkSuper(frame, 0) }
+
+// fromUplinkSuper is fromUplink of a frame, or of a VXLAN super-frame with
+// its mss (from a Mux, netsim): decapsulated, translated by the host agent
+// and admitted by the ACL once, its inner TCP super-frame goes to the vNIC
+// whole with its mss.
+func (s *Switch) fromUplinkSuper(frame []byte, mss int) {
 	if len(frame) < header.EthernetMinSize {
 		s.event("uplink", In, LayerPort, ActionDrop, "runt", nil)
 		return
@@ -36,6 +42,13 @@ func (s *Switch) fromUplink(frame []byte) {
 	if err := p.parse(pk.Frame); err != nil {
 		s.event("uplink", In, LayerVNet, ActionDrop, dropReason(atInner, err), nil)
 		return
+	}
+	if mss != 0 {
+		if p.proto != header.ProtocolTCP || !p.first {
+			s.event("uplink", In, LayerVNet, ActionDrop, "super-frame not TCP", nil)
+			return
+		}
+		p.mss = mss
 	}
 	s.neighbors.learn(pk.Src.Addr(), header.Ethernet(frame).Source())
 	s.encapEvent("uplink", In, ActionDecap, &p, p.frame, vni, pk.Src.Addr(), pk.Dst.Addr())

@@ -154,7 +154,7 @@ func New(cfg Config) (*Switch, error) {
 	s.vnics.Store(newVNICTable(nil))
 	mappings := make(map[caKey]Mapping)
 	s.mappings.Store(&mappings)
-	s.uplink.SetReceiver(s.fromUplink)
+	s.uplink.SetSuperReceiver(s.fromUplinkSuper)
 	return s, nil
 }
 
