@@ -13,7 +13,9 @@
 // for many MSS-sized segments) with its MSS; a node that takes them whole
 // sets Port.SetSuperReceiver, and a plain receiver gets the segments, cut
 // and checksummed by package offload (SuperHeader says how, as the
-// virtio-net header a TAP device takes).
+// virtio-net header a TAP device takes). A super-frame may also be one in
+// VXLAN (RFC 7348), as a Mux sends it: a plain receiver then gets one VXLAN
+// packet per inner segment (package offload/gso, with the tunnel).
 //
 // A WireConfig bounds the queues and can make a link lossy (a seeded,
 // deterministic pseudo-random drop of a fraction of the frames) and slow (a
