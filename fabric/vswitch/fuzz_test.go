@@ -16,7 +16,8 @@ func arpFrame(sender header.MAC, senderIP, target netip.Addr) []byte {
 	return f
 }
 
-// FuzzUplink feeds arbitrary frames to the uplink: the switch never panics,
+// FuzzUplink feeds arbitrary frames to the uplink, plain and as VXLAN
+// super-frames (the path of a TSO flow from the Mux): the switch never panics,
 // and keeps forwarding afterwards.
 func FuzzUplink(f *testing.F) {
 	r := newRig(f, false, Endpoint{Name: "web", Kind: Internal, Protocol: protoTCP, Port: 80})
@@ -28,6 +29,7 @@ func FuzzUplink(f *testing.F) {
 	f.Add(make([]byte, 14))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		r.s.fromUplink(frame)
+		r.s.fromUplinkSuper(frame, 1448) // the same bytes as a VXLAN super-frame
 	})
 }
 
