@@ -260,6 +260,30 @@ func (p *packet) hit(s *shard, i int, now int64) *entry {
 	return e
 }
 
+// established translates p by entry i of its locked shard (i < 0: none)
+// when that connection is live, rewriting under the lock straight from
+// the entry, and unlocks the shard; ok reports whether it did. Otherwise
+// the shard stays locked for the new flow.
+func (a *Agent) established(sl slot, p *packet, i int, now int64, outbound bool) (r Result, ok bool) {
+	if i < 0 {
+		return Result{}, false
+	}
+	e := p.hit(sl.s, i, now)
+	if e == nil {
+		return Result{}, false
+	}
+	p.apply(&e.act)
+	r = sl.s.count(outbound, a.result(&e.act, p, ReasonFlow))
+	if !p.more {
+		sl.s.mu.Unlock()
+		return r, true
+	}
+	act := e.act // a first fragment: remember it for the others
+	sl.s.mu.Unlock()
+	a.rememberFragment(p, &act, outbound)
+	return r, true
+}
+
 func (p *packet) apply(act *action) {
 	if act.apply {
 		p.rewrite(!act.setSrc, &act.addr, act.port)

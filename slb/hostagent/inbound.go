@@ -53,26 +53,10 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	sl.s.mu.Lock()
 	i := sl.find(&p.key)
 	if i >= 0 && p.opens() && a.reopensInbound(c, &sl.s.entries[i], dip) {
-		// A new connection on the 5-tuple (see reopen.go).
-		sl.s.remove(i)
-		sl.s.reopened++
-		i = -1
+		i = sl.s.reopen(i) // a new connection on the 5-tuple (see reopen.go)
 	}
-	if i >= 0 {
-		if e := p.hit(sl.s, i, now); e != nil {
-			// The established flow: rewrite under the lock, straight
-			// from the entry.
-			p.apply(&e.act)
-			r := sl.s.count(false, a.result(&e.act, &p, ReasonFlow))
-			if !p.more {
-				sl.s.mu.Unlock()
-				return r, nil
-			}
-			act := e.act // a first fragment: remember it for the others
-			sl.s.mu.Unlock()
-			a.rememberFragment(&p, &act, false)
-			return r, nil
-		}
+	if r, ok := a.established(sl, &p, i, now, false); ok {
+		return r, nil
 	}
 	var act action
 	r := sl.s.count(false, a.newInbound(c, &p, sl, dip, &act))

@@ -56,3 +56,11 @@ func (a *Agent) reopensInbound(c *compiled, e *entry, dip netip.Addr) bool {
 func reopensOutbound(e *entry) bool {
 	return e.act.snat && e.act.setSrc && e.closing
 }
+
+// reopen removes the connection of entry i, which a SYN replaces with a
+// new one, and returns -1 (no entry).
+func (s *shard) reopen(i int) int {
+	s.remove(i)
+	s.reopened++
+	return -1
+}
