@@ -3,13 +3,15 @@ package maglev
 import (
 	"fmt"
 	"testing"
+
+	"github.com/sdnfabric/sdnfabric/slb/internal/benchcpu"
 )
 
 func BenchmarkNew(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		bs := names(n)
 		b.Run(fmt.Sprintf("N=%d/M=%d", n, DefaultSize), func(b *testing.B) {
-			defer cpuTime(b)()
+			defer benchcpu.Start(b)()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := New(DefaultSize, bs); err != nil {
@@ -63,7 +65,7 @@ func BenchmarkRebuild(b *testing.B) {
 		bs := names(n)
 		before := mustNew(b, DefaultSize, bs)
 		b.Run(fmt.Sprintf("N=%d/M=%d", n, DefaultSize), func(b *testing.B) {
-			defer cpuTime(b)()
+			defer benchcpu.Start(b)()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Rebuild(before, bs[1:]); err != nil {

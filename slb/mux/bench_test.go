@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/slb"
+	"github.com/sdnfabric/sdnfabric/slb/internal/benchcpu"
 )
 
 const benchFlows = 1 << 20
@@ -78,7 +79,7 @@ func BenchmarkProcess(b *testing.B) {
 			setFlow(hot[j], uint32(j)*1021)
 		}
 		defer reportMisses(b, m, m.Stats())
-		defer cpuTime(b)()
+		defer benchcpu.Start(b)()
 		b.ReportAllocs()
 		b.SetBytes(int64(len(pkt)))
 		i := 0
@@ -95,7 +96,7 @@ func BenchmarkProcess(b *testing.B) {
 			setFlow(hot[j], uint32(j)*1021)
 		}
 		defer reportMisses(b, m, m.Stats())
-		defer cpuTime(b)()
+		defer benchcpu.Start(b)()
 		b.ReportAllocs()
 		b.SetBytes(int64(len(pkt)))
 		var r Result
@@ -107,7 +108,7 @@ func BenchmarkProcess(b *testing.B) {
 	})
 	b.Run("hit/1M", func(b *testing.B) {
 		defer reportMisses(b, m, m.Stats())
-		defer cpuTime(b)()
+		defer benchcpu.Start(b)()
 		b.ReportAllocs()
 		b.SetBytes(int64(len(pkt)))
 		i := uint32(0)
@@ -124,7 +125,7 @@ func BenchmarkProcess(b *testing.B) {
 			// that were sent by Maglev hashing alone.
 			b.ReportMetric(float64(m.Stats().TableFull-full)/float64(b.N), "fallbacks/op")
 		}()
-		defer cpuTime(b)()
+		defer benchcpu.Start(b)()
 		b.ReportAllocs()
 		b.SetBytes(int64(len(pkt)))
 		i := uint32(0)
@@ -144,7 +145,7 @@ func BenchmarkProcess(b *testing.B) {
 		{"batch32/new", func(i uint32) uint32 { return 2*benchFlows + i }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			defer cpuTime(b)()
+			defer benchcpu.Start(b)()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(pkt)) * 32)
 			pkts := make([][]byte, 32)
@@ -200,7 +201,7 @@ func BenchmarkProcessIPv6(b *testing.B) {
 					send(b, m, pkts[j])
 				}
 				buf := make([]byte, 0, 2048)
-				defer cpuTime(b)()
+				defer benchcpu.Start(b)()
 				b.ReportAllocs()
 				b.SetBytes(int64(len(pkts[0])))
 				i := 0

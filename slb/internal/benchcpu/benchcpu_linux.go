@@ -1,4 +1,4 @@
-package mux
+package benchcpu
 
 import (
 	"runtime"
@@ -16,12 +16,9 @@ func threadCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// cpuTime reports, as cpu-ns/op, the CPU time the benchmark's goroutine
-// used per operation: on a machine shared with other work the wall-clock
-// ns/op counts the time the thread waited for a core too. Call it at the
-// start of a benchmark function and call the function it returns at the
-// end.
-func cpuTime(b *testing.B) func() {
+// Start locks the benchmark's goroutine to its thread and returns the
+// function to call at the end of the benchmark, which reports cpu-ns/op.
+func Start(b *testing.B) func() {
 	runtime.LockOSThread()
 	start := threadCPU()
 	return func() {

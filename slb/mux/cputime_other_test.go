@@ -1,8 +1,0 @@
-//go:build !linux
-
-package mux
-
-import "testing"
-
-// cpuTime reports nothing where the thread's CPU time is not available.
-func cpuTime(*testing.B) func() { return func() {} }
