@@ -72,12 +72,7 @@ func BenchmarkProcess(b *testing.B) {
 	b.Logf("flow table: %d entries, %d bytes, %.1f bytes per established flow",
 		m.flows.capacity(), m.flows.capacity()*16, float64(m.flows.capacity()*16)/benchFlows)
 	b.Run("hit/hot", func(b *testing.B) {
-		// 1024 packets built beforehand, so that the loop writes nothing.
-		hot := make([][]byte, 1024)
-		for j := range hot {
-			hot[j] = tcpPk(client, vip4, 1, 80).bytes()
-			setFlow(hot[j], uint32(j)*1021)
-		}
+		hot := hotPackets(client) // built beforehand, so that the loop writes nothing
 		defer reportMisses(b, m, m.Stats())
 		defer benchcpu.Start(b)()
 		b.ReportAllocs()
@@ -90,11 +85,7 @@ func BenchmarkProcess(b *testing.B) {
 	})
 	b.Run("hit/hot/into", func(b *testing.B) {
 		// The same through ProcessInto, the Result written in place.
-		hot := make([][]byte, 1024)
-		for j := range hot {
-			hot[j] = tcpPk(client, vip4, 1, 80).bytes()
-			setFlow(hot[j], uint32(j)*1021)
-		}
+		hot := hotPackets(client)
 		defer reportMisses(b, m, m.Stats())
 		defer benchcpu.Start(b)()
 		b.ReportAllocs()
@@ -212,4 +203,15 @@ func BenchmarkProcessIPv6(b *testing.B) {
 			})
 		}
 	}
+}
+
+// hotPackets returns 1024 packets of established flows from client to the
+// VIP, one per flow.
+func hotPackets(client netip.Addr) [][]byte {
+	hot := make([][]byte, 1024)
+	for j := range hot {
+		hot[j] = tcpPk(client, vip4, 1, 80).bytes()
+		setFlow(hot[j], uint32(j)*1021)
+	}
+	return hot
 }
