@@ -42,6 +42,10 @@ func FuzzInput(f *testing.F) {
 		out.take()
 		in := int(ifIndex%3) + 1
 		_ = r.Input(in, frame)
+		// The same bytes as a TCP super-frame, its MSS from the
+		// interface byte (0 to 255) and a common one.
+		_ = r.InputSuper(in, frame, int(ifIndex))
+		_ = r.InputSuper(in, frame, 1448)
 		clk.advance(700 * time.Millisecond)
 		r.Tick()
 		r.neigh.mu.Lock()

@@ -237,6 +237,7 @@ func FuzzInputNAT(f *testing.F) {
 	r, out, _ := natRouter(f, 64)
 	f.Fuzz(func(t *testing.T, ifIndex uint8, frame []byte) {
 		_ = r.Input(int(ifIndex%2)+1, frame)
+		_ = r.InputSuper(int(ifIndex%2)+1, frame, 536) // the same bytes as a TCP super-frame
 		for _, s := range out.take() {
 			eth, err := header.ParseEthernet(s.frame)
 			if err != nil {
