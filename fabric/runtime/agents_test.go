@@ -115,30 +115,7 @@ func managed(t *testing.T) (*Runtime, *controller.Controller, *stoppable, *progr
 // over returns.
 func managedOver(t *testing.T, over func(*controller.Controller) api.Backend) (*Runtime, *controller.Controller, *programmings) {
 	t.Helper()
-	data, err := os.ReadFile("../examples/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := model.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctl, err := controller.New(controller.Config{Store: memstore.New(memstore.Options{}), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	if _, _, err := ctl.Apply(ctx, objs); err != nil {
-		t.Fatal(err)
-	}
-	state, _, err := ctl.List(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := FromModel(state)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctl, topo := seedController(t)
 	progs := &programmings{n: map[string]int{}}
 	rt := start(t, topo, Options{Progress: func(p Progress) {
 		t.Log(p)
@@ -450,4 +427,35 @@ func TestAgentsOverREST(t *testing.T) {
 			t.Errorf("with the API down, request %d served by %s, want portalvm1", i, who)
 		}
 	}
+}
+
+// seedController returns an in-memory controller holding
+// examples/seed.yaml, and the topology of its desired state.
+func seedController(t *testing.T) (*controller.Controller, *Topology) {
+	t.Helper()
+	data, err := os.ReadFile("../examples/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := model.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := controller.New(controller.Config{Store: memstore.New(memstore.Options{}), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, _, err := ctl.Apply(ctx, objs); err != nil {
+		t.Fatal(err)
+	}
+	state, _, err := ctl.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, err := FromModel(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctl, topo
 }

@@ -8,16 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/agent"
-	"github.com/sdnfabric/sdnfabric/fabric/controller"
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
-	"github.com/sdnfabric/sdnfabric/fabric/store/memstore"
 	"github.com/sdnfabric/sdnfabric/slb/snat"
 )
 
@@ -67,29 +64,7 @@ func TestAllocatedSNATLeases(t *testing.T) {
 func TestNodesSplitSNAT(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	data, err := os.ReadFile("../examples/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := model.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctl, err := controller.New(controller.Config{Store: memstore.New(memstore.Options{}), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := ctl.Apply(ctx, objs); err != nil {
-		t.Fatal(err)
-	}
-	state, _, err := ctl.List(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := FromModel(state)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctl, topo := seedController(t)
 	w := wires{}
 	t.Cleanup(func() {
 		for _, sw := range w {
