@@ -152,24 +152,7 @@ func TestHTTPProbesAndBusy(t *testing.T) {
 }
 
 func TestTCPProbe(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	dialer := &redirect{to: ln.Addr().String(), seen: map[string]int{}, down: map[string]bool{"10.1.0.7:80": true}}
-	lb := portal()
-	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
-	lb.Probes[0] = slb.Probe{Name: "http", Protocol: slb.ProbeTCP, Port: 80}
+	dialer, lb := tcpProbed(t)
 	var log healthLog
 	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: newFakeClock(), Dialer: dialer, OnHealth: log.on,
 		Logger: slog.New(slog.DiscardHandler)})
@@ -189,24 +172,7 @@ func TestTCPProbe(t *testing.T) {
 // it drains) is reported down again, for the Muxes, which forget the
 // health of DIPs they no longer have.
 func TestReaddedDIPReportedAgain(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	dialer := &redirect{to: ln.Addr().String(), seen: map[string]int{}, down: map[string]bool{"10.1.0.7:80": true}}
-	lb := portal()
-	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
-	lb.Probes[0] = slb.Probe{Name: "http", Protocol: slb.ProbeTCP, Port: 80}
+	dialer, lb := tcpProbed(t)
 	var log healthLog
 	clock := newFakeClock()
 	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, Dialer: dialer, OnHealth: log.on,
@@ -284,4 +250,30 @@ func sorted(s []string) []string {
 		}
 	}
 	return out
+}
+
+// tcpProbed returns a dialer that connects every probe to a local
+// listener accepting and closing connections, but refuses 10.1.0.7:80,
+// and the portal load balancer with one rule, probed by TCP on port 80.
+func tcpProbed(t *testing.T) (*redirect, slb.LoadBalancer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dialer := &redirect{to: ln.Addr().String(), seen: map[string]int{}, down: map[string]bool{"10.1.0.7:80": true}}
+	lb := portal()
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
+	lb.Probes[0] = slb.Probe{Name: "http", Protocol: slb.ProbeTCP, Port: 80}
+	return dialer, lb
 }
