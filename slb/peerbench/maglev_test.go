@@ -130,38 +130,30 @@ func BenchmarkLookup(b *testing.B) {
 // that fraction as a multiple of the ideal 1/N.
 func BenchmarkDisruption(b *testing.B) {
 	for _, n := range sizes {
-		b.Run(fmt.Sprintf("impl=sdnfabric/N=%d", n), func(b *testing.B) {
-			bs := ours(n)
-			before, err := maglev.New(size, bs)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var moved int
-			for b.Loop() {
-				after, err := maglev.New(size, bs[1:])
+		for _, impl := range []struct {
+			name  string
+			build func(before *maglev.Table, bs []maglev.Backend) (*maglev.Table, error)
+		}{
+			{"sdnfabric", func(_ *maglev.Table, bs []maglev.Backend) (*maglev.Table, error) { return maglev.New(size, bs) }},
+			{"sdnfabric-rebuild", maglev.Rebuild},
+		} {
+			b.Run(fmt.Sprintf("impl=%s/N=%d", impl.name, n), func(b *testing.B) {
+				bs := ours(n)
+				before, err := maglev.New(size, bs)
 				if err != nil {
 					b.Fatal(err)
 				}
-				moved = maglev.Moved(before, after)
-			}
-			report(b, moved, n)
-		})
-		b.Run(fmt.Sprintf("impl=sdnfabric-rebuild/N=%d", n), func(b *testing.B) {
-			bs := ours(n)
-			before, err := maglev.New(size, bs)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var moved int
-			for b.Loop() {
-				after, err := maglev.Rebuild(before, bs[1:])
-				if err != nil {
-					b.Fatal(err)
+				var moved int
+				for b.Loop() {
+					after, err := impl.build(before, bs[1:])
+					if err != nil {
+						b.Fatal(err)
+					}
+					moved = maglev.Moved(before, after)
 				}
-				moved = maglev.Moved(before, after)
-			}
-			report(b, moved, n)
-		})
+				report(b, moved, n)
+			})
+		}
 		b.Run(fmt.Sprintf("impl=cilium/N=%d", n), func(b *testing.B) {
 			cs := theirs(n)
 			ml := newCilium(b)
