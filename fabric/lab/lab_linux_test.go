@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -249,8 +251,13 @@ func TestDownRemovesLeftovers(t *testing.T) {
 	if _, err := lab.Up(t.Context(), runtime.Seed(), lab.Options{Prefix: p}); !errors.Is(err, lab.ErrExists) {
 		t.Fatalf("Up over a leftover namespace: %v, want ErrExists", err)
 	}
-	// Wait until the sleep runs in the namespace.
-	time.Sleep(100 * time.Millisecond)
+	// Wait until ip netns exec has entered the namespace: before, Down
+	// would find nobody there and the sleep would enter it as it goes.
+	pid := strconv.Itoa(sleep.Process.Pid)
+	eventually(t, "the sleep runs in the namespace", 10*time.Second, func() bool {
+		out, _ := exec.Command("ip", "netns", "pids", ns).Output()
+		return slices.Contains(strings.Fields(string(out)), pid)
+	})
 	removed, err := lab.Down(p)
 	if err != nil {
 		t.Fatal(err)
