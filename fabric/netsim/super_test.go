@@ -133,6 +133,7 @@ func TestSuperFrameToPlainReceiver(t *testing.T) {
 	notTCP := bytes.Clone(f)
 	notTCP[12] = 0x86 // not IPv4
 	a.SendSuper(notTCP, mss)
+	waitUnsegmentable(t, b)
 	b.Close()
 	if st := b.Stats(); st.Unsegmentable != 1 || st.RxFrames != 1 {
 		t.Errorf("stats %+v: want 1 unsegmentable, 1 received", st)
@@ -142,6 +143,17 @@ func TestSuperFrameToPlainReceiver(t *testing.T) {
 // TestSuperHeader: the header of a super-frame asks for TCPv4 segmentation
 // at its MSS and a partial checksum; one that fits in a segment asks for
 // the checksum only; anything else is ErrSuperFrame.
+// waitUnsegmentable waits until p's delivery goroutine has taken the
+// unsegmentable super-frame sent last: Close may stop it before it does.
+func waitUnsegmentable(t *testing.T, p *Port) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); p.Stats().Unsegmentable == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v: the unsegmentable super-frame was not taken", p.Stats())
+		}
+	}
+}
+
 func TestSuperHeader(t *testing.T) {
 	f := superFrame(t, 3000)
 	h, err := SuperHeader(f, 1448)
@@ -264,6 +276,7 @@ func TestVXLANSuperFrameToPlainReceiver(t *testing.T) {
 	notTCP := bytes.Clone(f)
 	notTCP[outer+header.EthernetMinSize+9] = header.ProtocolUDP
 	a.SendSuper(notTCP, mss)
+	waitUnsegmentable(t, b)
 	b.Close()
 	if st := b.Stats(); st.Unsegmentable != 1 || st.RxFrames != 1 {
 		t.Errorf("stats %+v: want 1 unsegmentable, 1 received", st)
