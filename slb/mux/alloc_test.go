@@ -8,7 +8,9 @@ import (
 )
 
 // The per-packet path allocates nothing: flow hit, new flow, inbound
-// NAT, SNAT return, fragments, ICMP errors, drops and malformed packets.
+// NAT, SNAT return, fragments, ICMP errors, drops and malformed packets,
+// through Process, ProcessBatch and a Worker's Process and
+// ProcessInPlace.
 func TestProcessAllocs(t *testing.T) {
 	if testing.CoverMode() != "" {
 		t.Skip("coverage instrumentation allocates")
@@ -78,6 +80,20 @@ func TestProcessAllocs(t *testing.T) {
 	batch := [][]byte{hit, syn, first, later}
 	if n := testing.AllocsPerRun(100, func() { m.ProcessBatch(buf[:0], batch, out) }); n != 0 {
 		t.Errorf("ProcessBatch: %v allocations per batch", n)
+	}
+	w := m.NewWorker()
+	var r Result
+	for _, pkt := range append(batch, newFlows[0], tcpPk(client, vip4, 1, 81).bytes(), hit[:30]) {
+		if n := testing.AllocsPerRun(100, func() { w.Process(buf[:0], pkt, &r) }); n != 0 {
+			t.Errorf("Worker.Process, verdict %v: %v allocations per packet", r.Verdict, n)
+		}
+		inPlace := append(make([]byte, m.Headroom()), pkt...)
+		if n := testing.AllocsPerRun(100, func() { w.ProcessInPlace(inPlace, m.Headroom(), &r) }); n != 0 {
+			t.Errorf("Worker.ProcessInPlace, verdict %v: %v allocations per packet", r.Verdict, n)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { w.ProcessInPlace(hit, 0, &r) }); n != 0 {
+		t.Errorf("Worker.ProcessInPlace without headroom: %v allocations", n)
 	}
 }
 

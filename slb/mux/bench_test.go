@@ -55,7 +55,9 @@ func benchMux(b *testing.B) *Mux {
 // this load: 2^21 entries of 16 bytes), for 60-byte TCP packets:
 //
 //   - hit/hot: packets of 1024 established flows (cache-resident),
-//     built beforehand; hit/hot/into the same through ProcessInto;
+//     built beforehand; hit/hot/into the same through ProcessInto,
+//     hit/hot/worker through Worker.Process and hit/hot/inplace through
+//     Worker.ProcessInPlace;
 //   - hit/1M: packets of all 2^20 flows in turn (each touches a cold
 //     cache line of a 32 MiB table);
 //   - new: a new flow per packet (Maglev pick and insert);
@@ -94,6 +96,43 @@ func BenchmarkProcess(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			m.ProcessInto(buf[:0], hot[i&1023], &r)
+			i++
+		}
+	})
+	b.Run("hit/hot/worker", func(b *testing.B) {
+		// The same through a Worker, which counts hits without an
+		// atomic add per packet.
+		hot := hotPackets(client)
+		w := m.NewWorker()
+		defer reportMisses(b, m, m.Stats())
+		defer benchcpu.Start(b)()
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		var r Result
+		i := 0
+		for b.Loop() {
+			w.Process(buf[:0], hot[i&1023], &r)
+			i++
+		}
+	})
+	b.Run("hit/hot/inplace", func(b *testing.B) {
+		// The same through Worker.ProcessInPlace: each packet sits
+		// after Headroom bytes of its buffer, where the outer headers
+		// are written.
+		hot := hotPackets(client)
+		room := m.Headroom()
+		for j, p := range hot {
+			hot[j] = append(make([]byte, room, room+len(p)), p...)
+		}
+		w := m.NewWorker()
+		defer reportMisses(b, m, m.Stats())
+		defer benchcpu.Start(b)()
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		var r Result
+		i := 0
+		for b.Loop() {
+			w.ProcessInPlace(hot[i&1023], room, &r)
 			i++
 		}
 	})

@@ -7,8 +7,9 @@
 // configuration model) and announces each as a /32 or /128 through an
 // [Announcer] (the BGP speaker in fabric). For every IPv4 (RFC 791) or
 // IPv6 (RFC 8200) packet sent to a VIP, [Mux.Process] (or
-// [Mux.ProcessInto], which writes the [Result] in place, or
-// [Mux.ProcessBatch] for many at once):
+// [Mux.ProcessInto], which writes the [Result] in place,
+// [Mux.ProcessBatch] for many at once, or a [Worker], one per receiving
+// goroutine):
 //
 //  1. matches (VIP, protocol, destination port) against the inbound NAT
 //     rules and load-balancing rules, then the SNAT leases, then an
@@ -21,7 +22,13 @@
 //     pool's VNI and an inner Ethernet header (the outer headers come from
 //     package vxlan's Outer.Encapsulate, built once per backend and patched
 //     per packet), or IP in IP (RFC 2003, RFC 2473) as an option;
-//  4. appends the result to the caller's buffer.
+//  4. appends the result to the caller's buffer, or, through
+//     [Worker.ProcessInPlace], writes the outer headers into the
+//     [Mux.Headroom] bytes in front of the packet in its own buffer,
+//     without copying it.
+//
+// A Worker also counts its flow hits without an atomic add per packet:
+// they reach [Mux.Stats] once per 64 and at [Worker.Flush].
 //
 // The inner packet keeps the VIP as its destination: the host agent does
 // the destination NAT, and replies go from the host straight to the

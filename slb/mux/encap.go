@@ -115,14 +115,41 @@ func (m *Mux) overhead() int {
 // encapsulate appends t's headers and pkt to dst and fills in the
 // per-packet fields. hash picks the VXLAN UDP source port.
 func (t *template) encapsulate(dst, pkt []byte, hash uint64, ports vxlan.PortRange) ([]byte, error) {
-	total := len(t.hdr) + len(pkt)
-	if (t.v4 && total > 0xffff) || (!t.v4 && total-header.IPv6Size > 0xffff) {
+	if !t.fits(len(pkt)) {
 		return dst, errTooBig
 	}
 	start := len(dst)
 	dst = append(dst, t.hdr...)
 	dst = append(dst, pkt...)
-	b := dst[start:]
+	t.fill(dst[start:], hash, ports)
+	return dst, nil
+}
+
+// prepend writes t's headers into buf[off-len(t.hdr):off], in front of
+// the n-byte packet at buf[off:], fills in the per-packet fields and
+// returns the encapsulated packet; the caller has checked that the
+// headers fit in front.
+func (t *template) prepend(buf []byte, off, n int, hash uint64, ports vxlan.PortRange) ([]byte, error) {
+	if !t.fits(n) {
+		return nil, errTooBig
+	}
+	b := buf[off-len(t.hdr) : off+n]
+	copy(b, t.hdr)
+	t.fill(b, hash, ports)
+	return b, nil
+}
+
+// fits reports whether a packet of n bytes fits in t's outer IPv4 total
+// length or IPv6 payload length.
+func (t *template) fits(n int) bool {
+	total := len(t.hdr) + n
+	return (t.v4 && total <= 0xffff) || (!t.v4 && total-header.IPv6Size <= 0xffff)
+}
+
+// fill fills in the per-packet fields of b, t's headers followed by the
+// packet.
+func (t *template) fill(b []byte, hash uint64, ports vxlan.PortRange) {
+	total := len(b)
 	ipLen := header.IPv6Size
 	if t.v4 {
 		ipLen = header.IPv4MinSize
@@ -147,5 +174,4 @@ func (t *template) encapsulate(dst, pkt []byte, hash uint64, ports vxlan.PortRan
 			binary.BigEndian.PutUint16(u[6:8], c)
 		}
 	}
-	return dst, nil
 }

@@ -6,8 +6,9 @@ import (
 )
 
 // Sentinel errors. Every error that Process returns for a packet is a
-// *PacketError wrapping one of ErrTruncated, ErrMalformed or
-// ErrUnsupported; Configure's errors wrap ErrConfig.
+// *PacketError wrapping one of ErrTruncated, ErrMalformed, ErrUnsupported
+// or ErrTooBig (Worker.ProcessInPlace may also return ErrHeadroom);
+// Configure's errors wrap ErrConfig.
 var (
 	ErrTruncated   = errors.New("packet truncated")
 	ErrMalformed   = errors.New("malformed header field")
@@ -15,6 +16,9 @@ var (
 	ErrTooBig      = errors.New("encapsulated packet exceeds 65535 bytes")
 	ErrConfig      = errors.New("invalid mux configuration")
 	ErrClosed      = errors.New("mux closed")
+	// ErrHeadroom: Worker.ProcessInPlace was given a packet with less
+	// than Mux.Headroom bytes of its buffer before it.
+	ErrHeadroom = errors.New("less headroom before the packet than the encapsulation needs")
 )
 
 // A PacketError says which header field of a packet Process could not

@@ -128,3 +128,36 @@ func ExampleMux_LeaseSNAT() {
 	// Output:
 	// Forward SNAT 192.168.1.4 10.0.1.1
 }
+
+// A receive loop gives each packet to its Worker where it lies in the
+// receive buffer, after Headroom bytes that the outer headers fill.
+func ExampleWorker_ProcessInPlace() {
+	m, _ := mux.New(mux.Config{LocalPA: netip.MustParseAddr("10.0.0.1")})
+	vip := netip.MustParseAddr("203.0.113.10")
+	_ = m.Configure(context.Background(), slb.LoadBalancer{
+		Name:                     "web",
+		FrontendIPConfigurations: []slb.Frontend{{Name: "fe", VIP: vip}},
+		BackendAddressPools: []slb.BackendPool{{Name: "p", VNI: 7, Backends: []slb.Backend{
+			{DIP: netip.MustParseAddr("192.168.1.4"), HostPA: netip.MustParseAddr("10.0.1.1")},
+		}}},
+		Probes: []slb.Probe{{Name: "tcp", Protocol: slb.ProbeTCP, Port: 80}},
+		LoadBalancingRules: []slb.LoadBalancingRule{{Name: "http", Frontend: "fe", BackendPool: "p",
+			Probe: "tcp", Protocol: slb.ProtocolTCP, FrontendPort: 80, BackendPort: 80}},
+	})
+	w := m.NewWorker() // one per receiving goroutine
+	defer w.Flush()
+	room := m.Headroom()
+	syn := synPacket(netip.MustParseAddr("198.51.100.7"), vip, 40000, 80)
+	buf := make([]byte, 2048)
+	n := copy(buf[room:], syn) // as a receive call would fill it
+	var r mux.Result
+	out, err := w.ProcessInPlace(buf[:room+n], room, &r)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Verdict, "to", r.DIP, "via", r.NextHop, "VNI", r.VNI)
+	fmt.Println("headroom:", room, "encapsulated:", len(out), "bytes, in place:", &out[0] == &buf[0])
+	// Output:
+	// Forward to 192.168.1.4 via 10.0.1.1 VNI 7
+	// headroom: 50 encapsulated: 94 bytes, in place: true
+}

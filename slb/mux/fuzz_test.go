@@ -6,14 +6,14 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/sdnfabric/sdnfabric/slb"
 	"github.com/sdnfabric/sdnfabric/vxlan"
 )
 
 // FuzzProcess feeds arbitrary packets to a configured Mux: it never
 // panics, every error is a *PacketError with VerdictInvalid, only
-// VerdictForward appends, and a forwarded packet decapsulates to a prefix
-// of the input that differs at most in a clamped MSS.
+// VerdictForward appends, a forwarded packet decapsulates to a prefix
+// of the input that differs at most in a clamped MSS, and a twin Mux's
+// Worker.ProcessInPlace gives the same Result, error and bytes.
 func FuzzProcess(f *testing.F) {
 	syn := pk{src: client, dst: vip4, proto: protoTCP, sp: 3, dp: 80, flags: tcpFlagSYN, mss: 1460}
 	whole := pk{src: client, dst: vip4, proto: protoUDP, sp: 5, dp: 80, payload: 100}
@@ -34,17 +34,9 @@ func FuzzProcess(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	m := newMux(f, Config{})
-	lb := webLB(backends(4))
-	lb.FrontendIPConfigurations = append(lb.FrontendIPConfigurations, slb.Frontend{Name: "v6", VIP: vip6})
-	lb.BackendAddressPools = append(lb.BackendAddressPools, slb.BackendPool{Name: "v6", VNI: 6,
-		Backends: []slb.Backend{{DIP: netip.MustParseAddr("2001:db8:d::1"), HostPA: host(1)}}})
-	lb.LoadBalancingRules = append(lb.LoadBalancingRules, slb.LoadBalancingRule{Name: "v6", Frontend: "v6",
-		BackendPool: "v6", Probe: "p", Protocol: slb.ProtocolAll, FrontendPort: 80, BackendPort: 80})
-	configure(f, m, lb)
-	if err := m.LeaseSNAT(SNATLease{VIP: vip4, Protocol: protoTCP, Port: 20000, HostPA: host(2), DIP: dip(2)}); err != nil {
-		f.Fatal(err)
-	}
+	// A twin of m, given each packet through Worker.ProcessInPlace.
+	m, twin, _ := twinMuxes(f, newClock())
+	w := twin.NewWorker()
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		in := bytes.Clone(pkt)
 		prefix := []byte("keep")
@@ -54,6 +46,12 @@ func FuzzProcess(f *testing.F) {
 		}
 		if !bytes.Equal(out[:4], prefix) {
 			t.Fatal("Process changed dst's existing bytes")
+		}
+		buf := append(make([]byte, twin.Headroom()), in...)
+		var ir Result
+		inPlace, ierr := w.ProcessInPlace(buf, twin.Headroom(), &ir)
+		if ierr != err || !bytes.Equal(inPlace, out[4:]) || ir != r {
+			t.Fatalf("ProcessInPlace gave %v, %v, % x; Process %v, %v, % x", ir.Verdict, ierr, inPlace, r.Verdict, err, out[4:])
 		}
 		if err != nil {
 			var pe *PacketError

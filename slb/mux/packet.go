@@ -53,6 +53,9 @@ type packet struct {
 	oproto     uint8
 	v6         bool
 	hash       uint64 // Mux.tableHash, set after parse
+	// inPlace: the packet sits in its buffer after the headroom, and
+	// its outer headers are written in front of it (Worker.ProcessInPlace).
+	inPlace bool
 }
 
 // words is an IPv6 address, or an IPv4-mapped one, as two big-endian

@@ -445,17 +445,26 @@ func (m *Mux) snatReturn(dst, pkt []byte, p *packet, t *snatTarget, now uint32, 
 }
 
 // forward encapsulates the packet with t, clamps the MSS of a SYN and
-// counts it, unless flow counted it already.
+// counts it, unless flow counted it already. For ProcessInPlace
+// (p.inPlace) dst is the buffer up to the packet, which sits at pkt, and
+// the encapsulated packet is returned; otherwise it is appended to dst.
 func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *shard, counted bool, r *Result) ([]byte, error) {
-	start := len(dst)
-	dst, err := t.encapsulate(dst, pkt[:p.length], h, m.cfg.SourcePorts)
+	var out []byte // the encapsulated packet
+	var err error
+	if p.inPlace {
+		out, err = t.prepend(dst[:len(dst)+p.length], len(dst), p.length, h, m.cfg.SourcePorts)
+	} else {
+		start := len(dst)
+		dst, err = t.encapsulate(dst, pkt[:p.length], h, m.cfg.SourcePorts)
+		out = dst[start:]
+	}
 	if err != nil {
 		r.Verdict = VerdictInvalid
 		sh.c[VerdictInvalid].Add(1)
 		return dst, err
 	}
 	if p.tuple.Proto == protoTCP && p.flags&tcpFlagSYN != 0 && p.frag == notFragment && !p.icmpErr {
-		inner := dst[start+len(t.hdr):]
+		inner := out[len(t.hdr):]
 		if clampMSS(inner[p.l4:], m.mss[btoi(p.v6)]) {
 			r.MSSClamped = true
 			sh.c[cMSSClamped].Add(1)
@@ -467,7 +476,10 @@ func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *sha
 	r.Verdict = VerdictForward
 	if !counted {
 		sh.c[VerdictForward].Add(1)
-		sh.c[cBytesOut].Add(uint64(len(dst) - start))
+		sh.c[cBytesOut].Add(uint64(len(out)))
+	}
+	if p.inPlace {
+		return out, nil
 	}
 	return dst, nil
 }

@@ -60,7 +60,8 @@ func TestConcurrent(t *testing.T) {
 
 // Flow hits, which take no lock, run concurrently with new flows that
 // keep reusing the expired entries of the same buckets: an established
-// flow is always found, on its own DIP, and every hit is counted.
+// flow is always found, on its own DIP, and every hit is counted (a
+// Worker's once flushed).
 func TestConcurrentFlowHits(t *testing.T) {
 	clock := newClock()
 	m := newMux(t, Config{Clock: clock, FlowTableSize: 64, Shards: 1, UntrustedTimeout: 20 * time.Millisecond})
@@ -87,11 +88,23 @@ func TestConcurrentFlowHits(t *testing.T) {
 	})
 	const rounds = 2000
 	var hitters sync.WaitGroup
-	for g := range 2 {
+	for g := range 3 {
 		hitters.Go(func() {
 			buf := make([]byte, 0, 256)
 			out := make([]Output, flows)
+			w := m.NewWorker()
+			defer w.Flush()
 			for n := range rounds {
+				if g == 2 { // through a Worker, in place
+					i := n % flows
+					in := append(buf[:m.Headroom()], pkts[i]...)
+					var r Result
+					if _, err := w.ProcessInPlace(in, m.Headroom(), &r); err != nil || r.Flow != FlowEstablished || r.DIP != dips[i] {
+						t.Errorf("worker flow %d: %v %v to %v, want established to %v", i, err, r.Flow, r.DIP, dips[i])
+						return
+					}
+					continue
+				}
 				if g == 0 {
 					i := n % flows
 					if _, r, err := m.Process(buf[:0], pkts[i]); err != nil || r.Flow != FlowEstablished || r.DIP != dips[i] {
@@ -116,7 +129,7 @@ func TestConcurrentFlowHits(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	if got, want := m.Stats().FlowHits-before, uint64(rounds+rounds*flows); got != want {
+	if got, want := m.Stats().FlowHits-before, uint64(2*rounds+rounds*flows); got != want {
 		t.Errorf("FlowHits grew by %d, want %d", got, want)
 	}
 }
