@@ -106,7 +106,9 @@ func New(name string, port *netsim.Port, cfg Config) (*Guest, error) {
 		s.Destroy()
 		return nil, fmt.Errorf("guest %s: %w", name, err)
 	}
-	port.SetReceiver(g.link.receive)
+	// Queued: gVisor holds its own locks while it sends, and a frame
+	// could come back to it in the same goroutine.
+	port.SetQueuedReceiver(g.link.receive)
 	return g, nil
 }
 

@@ -3,12 +3,16 @@
 package lab_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,14 +24,38 @@ import (
 )
 
 // pacedDownload is a download read as fast as it comes (so that a stall
-// of the network is not hidden by the socket's buffer), which records
-// when each read returned.
+// of the network is not hidden by the socket's buffer), or slowly while
+// slow is set (so that it lasts across an event however fast the network
+// is; the client's small receive buffer makes the sender wait too), which
+// records when each read returned.
 type pacedDownload struct {
 	mu    sync.Mutex
 	n     int64
 	stall time.Duration // the longest pause between two reads
 	reads []time.Time
 	done  chan error
+	slow  atomic.Bool // 16 KiB per 20 ms
+}
+
+// smallWindowClient is a client from machine's namespace whose sockets
+// have a 64 KiB receive buffer: a reader that slows down holds the sender
+// back within a few round trips.
+func smallWindowClient(l *lab.Lab, machine string) *http.Client {
+	d := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		if cerr := c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return l.DialWith(ctx, d, machine, network, addr)
+		},
+		DisableKeepAlives: true,
+	}}
 }
 
 // startDownload GETs url?bytes=size with new connections until one is
@@ -58,7 +86,12 @@ func startDownload(t *testing.T, c *http.Client, url, want string, size int) *pa
 		buf := make([]byte, 32<<10)
 		last := time.Now()
 		for {
-			k, err := resp.Body.Read(buf)
+			b := buf
+			if d.slow.Load() {
+				time.Sleep(20 * time.Millisecond)
+				b = buf[:16<<10]
+			}
+			k, err := resp.Body.Read(b)
 			now := time.Now()
 			d.mu.Lock()
 			d.stall = max(d.stall, now.Sub(last))
@@ -142,8 +175,11 @@ func TestFailoverMigrate(t *testing.T) {
 	if raceEnabled {
 		size = 2 << 20
 	}
-	d := startDownload(t, l.HTTPClient("clientvm"), "http://"+l.Runtime().VIPs()[0].String()+"/", "portalvm1", size)
+	d := startDownload(t, smallWindowClient(l, "clientvm"), "http://"+l.Runtime().VIPs()[0].String()+"/", "portalvm1", size)
 	eventually(t, "a sixteenth downloaded", 10*time.Second, func() bool { n, _ := d.read(); return n >= int64(size/16) })
+	// Slowly until the VM moved: a fast network would otherwise finish
+	// the download before the controller has even told the hosts.
+	d.slow.Store(true)
 
 	o, err := ctl.Get(ctx, model.KindNetworkInterface, "portalvm1")
 	if err != nil {
@@ -166,6 +202,7 @@ func TestFailoverMigrate(t *testing.T) {
 	select {
 	case pr := <-migrated:
 		when = pr.Time
+		d.slow.Store(false)
 		t.Logf("%s %s", pr.Node, pr.Detail)
 	case <-time.After(10 * time.Second):
 		t.Fatal("portalvm1 did not migrate")

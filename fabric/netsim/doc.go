@@ -2,12 +2,19 @@
 // switches that carry whole Ethernet II frames (IEEE 802.3 clause 3, without
 // preamble or FCS) between the ports of simulated nodes.
 //
-// A Port is one attachment. Port.Send copies the frame and queues it for the
-// far end; it never blocks and reports false when the frame was dropped
-// (queue full, simulated loss, port closed). Each port delivers the frames
-// queued for it, in order, on a goroutine of its own to the function given
-// to Port.SetReceiver; frames wait in the bounded queue until a receiver is
-// set.
+// A Port is one attachment. Port.Send hands a frame to the far end's
+// receiver (the function given to Port.SetReceiver). It runs to
+// completion: when that receiver is idle and nothing waits in its queue,
+// it runs at once in the sender's goroutine on the sender's own buffer, so
+// a frame crosses a chain of idle nodes with no copy and no goroutine
+// hand-off, as a kernel's receive path runs in one softirq. Otherwise the
+// frame is copied into the port's bounded queue and delivered, in order,
+// on the port's own goroutine; frames wait there until a receiver is set.
+// Send never waits for a busy receiver and reports false when the frame
+// was dropped (queue full, simulated loss, port closed). A frame that
+// comes back to a port whose receiver sent it is queued, and a receiver
+// that must never run in a sender's goroutine (a stack with locks of its
+// own, such as gVisor's) uses Port.SetQueuedReceiver.
 //
 // Port.SendSuper sends a TCP/IPv4 super-frame (a GSO packet, one frame
 // for many MSS-sized segments) with its MSS; a node that takes them whole

@@ -20,7 +20,16 @@ type Port struct {
 	far  atomic.Pointer[Port]
 	wire *wire
 
-	recv    atomic.Pointer[receiver]
+	recv atomic.Pointer[receiver]
+	// busy is held while the receiver runs, in the delivery goroutine or
+	// in a sender's (run to completion); it guards seg and keeps the
+	// receiver to one frame at a time.
+	busy sync.Mutex
+	// pending counts the frames queued, or taken from the queue by the
+	// delivery goroutine and not yet handed to the receiver: a sender
+	// delivers in its own goroutine only when it is zero, so frames stay
+	// in order.
+	pending atomic.Int64
 	seg     segmenter // for super-frames to a plain receiver
 	start   sync.Once
 	stop    chan struct{}
@@ -74,9 +83,16 @@ func newPort(name string, cfg WireConfig, stream uint64) *Port {
 // Name returns the port's name.
 func (p *Port) Name() string { return p.name }
 
-// Send copies frame and queues it for the far end. It never blocks. It
-// returns false, and counts why, when the frame was dropped: simulated loss,
-// a full queue, a closed port or an oversized frame.
+// Send hands frame to the far end. When the far end's receiver is idle,
+// nothing waits in its queue and the link has no delay, the receiver runs
+// at once in the caller's goroutine on frame itself (run to completion, as
+// a kernel's receive path does; no copy, no goroutine hand-off) and may
+// rewrite it there, as routers do: after Send the caller may reuse the
+// buffer but must not rely on what it holds. Otherwise Send copies frame
+// and queues it for the far end's delivery goroutine. Send never waits for
+// a busy receiver. It returns false, and counts why, when the frame was
+// dropped: simulated loss, a full queue, a closed port or an oversized
+// frame.
 func (p *Port) Send(frame []byte) bool { return p.send(frame, 0) }
 
 // send is Send of a frame, or of a super-frame with its mss.
@@ -101,6 +117,29 @@ func (p *Port) send(frame []byte, mss uint16) bool {
 // are dropped at random.
 func (p *Port) SetLoss(rate float64) { p.loss.setRate(rate) }
 
+// take delivers f (a super-frame if mss is not 0) to p's receiver in the
+// caller's goroutine if the receiver is idle and nothing is queued before
+// f, and queues a copy of it otherwise. Only a unicast frame, for one
+// receiver, may be taken so: a flooded frame is queued at every port.
+func (p *Port) take(f []byte, mss uint16) bool {
+	if p.closed.Load() {
+		return false
+	}
+	r := p.recv.Load()
+	if r == nil || r.queued || p.delay > 0 || p.pending.Load() != 0 || !p.busy.TryLock() {
+		return p.enqueue(f, mss)
+	}
+	// Checked again with the receiver held: a frame queued meanwhile
+	// goes first, and Close may have begun.
+	if p.pending.Load() != 0 || p.closed.Load() {
+		p.busy.Unlock()
+		return p.enqueue(f, mss)
+	}
+	p.receive(r, f, mss)
+	p.busy.Unlock()
+	return true
+}
+
 // enqueue queues a copy of f (a super-frame if mss is not 0) for delivery
 // at p.
 func (p *Port) enqueue(f []byte, mss uint16) bool {
@@ -113,10 +152,12 @@ func (p *Port) enqueue(f []byte, mss uint16) bool {
 	if p.delay > 0 {
 		fr.at = time.Now()
 	}
+	p.pending.Add(1)
 	select {
 	case p.q <- fr:
 		return true
 	default:
+		p.pending.Add(-1)
 		framePool.Put(fr)
 		p.stats.overrun.Add(1)
 		return false
@@ -124,11 +165,32 @@ func (p *Port) enqueue(f []byte, mss uint16) bool {
 }
 
 // SetReceiver sets the function that receives the frames sent to p, and
-// starts delivering them. fn runs on the port's delivery goroutine, one frame
-// at a time in order; the frame is valid only during the call. Frames sent
-// before the first SetReceiver wait in the queue (up to its length).
+// starts delivering them. fn runs one frame at a time, in order: in the
+// sender's goroutine when it was idle (see Send), otherwise on the port's
+// delivery goroutine. The frame is valid only during the call, and fn may
+// rewrite it in place. Frames sent before the first SetReceiver wait in the
+// queue (up to its length).
+//
+// Since fn may run in a sender's goroutine, it must not wait for a lock
+// that a sender may hold while it sends: a node's own lock that it holds
+// while sending is safe only if no other port's receiver takes it (a frame
+// that comes back to the same port is queued, never received inside the
+// call that sent it). A receiver that cannot promise this uses
+// SetQueuedReceiver.
 func (p *Port) SetReceiver(fn func(frame []byte)) {
-	p.recv.Store(&receiver{plain: fn})
+	p.setReceiver(&receiver{plain: fn})
+}
+
+// SetQueuedReceiver is SetReceiver for a receiver that must not run in a
+// sender's goroutine (a stack that holds locks of its own while it sends,
+// as gVisor's does): every frame is copied, queued and delivered on the
+// port's goroutine.
+func (p *Port) SetQueuedReceiver(fn func(frame []byte)) {
+	p.setReceiver(&receiver{plain: fn, queued: true})
+}
+
+func (p *Port) setReceiver(r *receiver) {
+	p.recv.Store(r)
 	p.start.Do(func() { go p.deliver() })
 }
 
@@ -155,33 +217,38 @@ func (p *Port) deliver() {
 					}
 				}
 			}
-			p.receive(fr)
+			p.busy.Lock()
+			// Counted until now, so no sender overtook it; a sender
+			// cannot take the busy receiver.
+			p.pending.Add(-1)
+			p.receive(p.recv.Load(), fr.b, fr.mss)
+			p.busy.Unlock()
 			framePool.Put(fr)
 		}
 	}
 }
 
-// receive hands fr to the receiver: a super-frame to a plain receiver as
-// its segments.
-func (p *Port) receive(fr *frame) {
-	r := p.recv.Load()
-	if r.super == nil && fr.mss != 0 {
-		p.segment(fr.b, int(fr.mss), r.plain)
+// receive hands frame f (a super-frame if mss is not 0) to receiver r, p.busy
+// held: a super-frame to a plain receiver as its segments.
+func (p *Port) receive(r *receiver, f []byte, mss uint16) {
+	if r.super == nil && mss != 0 {
+		p.segment(f, int(mss), r.plain)
 		return
 	}
 	p.stats.rxFrames.Add(1)
-	p.stats.rxBytes.Add(uint64(len(fr.b)))
+	p.stats.rxBytes.Add(uint64(len(f)))
 	if r.super != nil {
-		r.super(fr.b, int(fr.mss))
+		r.super(f, int(mss))
 		return
 	}
-	r.plain(fr.b)
+	r.plain(f)
 }
 
 // Close detaches the port: frames queued for it are discarded, later frames
-// to or from it are dropped, and its delivery goroutine has ended when Close
-// returns. Close must not be called from the port's own receiver. Closing
-// twice is harmless.
+// to or from it are dropped, and its delivery goroutine and any receiver
+// call in a sender's goroutine have ended when Close returns. Close must not
+// be called from the port's own receiver, nor from a receiver of a frame
+// this port's receiver sent. Closing twice is harmless.
 func (p *Port) Close() {
 	p.closed.Store(true)
 	p.stopped.Do(func() { close(p.stop) })
@@ -189,6 +256,10 @@ func (p *Port) Close() {
 	// close exited, so this Close does, and every Close can wait on it.
 	p.start.Do(func() { close(p.exited) })
 	<-p.exited
+	// A sender's goroutine may still be in the receiver; none starts
+	// now that closed is set.
+	p.busy.Lock()
+	p.busy.Unlock() //nolint:staticcheck // waits for the receiver call to end
 }
 
 // Stats returns the port's counters.
@@ -203,6 +274,6 @@ func (p *Port) Stats() PortStats {
 		Unreachable:   p.stats.unreachable.Load(),
 		Overrun:       p.stats.overrun.Load(),
 		Unsegmentable: p.stats.unsegmentable.Load(),
-		Queued:        uint64(len(p.q)),
+		Queued:        uint64(max(p.pending.Load(), 0)),
 	}
 }

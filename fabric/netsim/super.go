@@ -65,8 +65,8 @@ func SuperHeader(f []byte, mss int) (virtio.NetHdr, error) {
 	return h, nil
 }
 
-// SendSuper copies super-frame f, whose segments carry mss payload bytes
-// each, and queues it for the far end like Send. A frame sent with an mss
+// SendSuper hands super-frame f, whose segments carry mss payload bytes
+// each, to the far end like Send. A frame sent with an mss
 // of 0 is a plain frame (Send).
 func (p *Port) SendSuper(f []byte, mss int) bool {
 	if mss < 0 || mss > 0xffff {
@@ -81,19 +81,19 @@ func (p *Port) SendSuper(f []byte, mss int) bool {
 // SetSuperReceiver is SetReceiver for a node that takes super-frames: fn
 // gets each frame with its MSS, 0 for a plain frame.
 func (p *Port) SetSuperReceiver(fn func(frame []byte, mss int)) {
-	p.recv.Store(&receiver{super: fn})
-	p.start.Do(func() { go p.deliver() })
+	p.setReceiver(&receiver{super: fn})
 }
 
 // receiver is a port's receiving function: exactly one of plain and super
-// is set.
+// is set. A queued receiver runs only on the port's delivery goroutine.
 type receiver struct {
-	plain func(frame []byte)
-	super func(frame []byte, mss int)
+	plain  func(frame []byte)
+	super  func(frame []byte, mss int)
+	queued bool
 }
 
 // segmenter cuts the super-frames for a plain receiver into segments with
-// complete checksums. It lives on the port's delivery goroutine.
+// complete checksums. It is used with the port's busy lock held.
 type segmenter struct {
 	pipe *offload.Pipeline
 	emit offload.Emit

@@ -184,17 +184,20 @@ func TestSuperHeader(t *testing.T) {
 }
 
 // TestSuperFrameAllocs: sending a super-frame and delivering it as
-// segments allocates nothing once the port's segmenter exists.
+// segments (in the sender's goroutine: the receiver is idle) allocates
+// nothing once the port's segmenter exists.
 func TestSuperFrameAllocs(t *testing.T) {
 	a, b := NewWire("w", WireConfig{})
 	defer a.Close()
 	defer b.Close()
 	f := superFrame(t, 20000)
-	fr := &frame{b: f, mss: 1448}
-	b.recv.Store(&receiver{plain: func([]byte) {}})
-	b.receive(fr) // makes the segmenter
-	if n := testing.AllocsPerRun(100, func() { b.receive(fr) }); n != 0 {
-		t.Errorf("%.1f allocations per super-frame segmented", n)
+	b.SetReceiver(func([]byte) {})
+	a.SendSuper(f, 1448) // makes the segmenter
+	if n := testing.AllocsPerRun(100, func() { a.SendSuper(f, 1448) }); n != 0 {
+		t.Errorf("%.1f allocations per super-frame sent and segmented", n)
+	}
+	if got := b.Stats(); got.RxFrames != 102 || got.Queued != 0 {
+		t.Errorf("receiver stats %+v, want 102 (AllocsPerRun runs once more) received in the sender' goroutine", got)
 	}
 }
 
@@ -289,10 +292,10 @@ func TestVXLANSuperFrameAllocs(t *testing.T) {
 	a, b := NewWire("w", WireConfig{})
 	defer a.Close()
 	defer b.Close()
-	fr := &frame{b: vxlanFrame(t, superFrame(t, 20000)), mss: 1398}
-	b.recv.Store(&receiver{plain: func([]byte) {}})
-	b.receive(fr) // grows the buffers
-	if n := testing.AllocsPerRun(100, func() { b.receive(fr) }); n != 0 {
-		t.Errorf("%.1f allocations per VXLAN super-frame segmented", n)
+	f := vxlanFrame(t, superFrame(t, 20000))
+	b.SetReceiver(func([]byte) {})
+	a.SendSuper(f, 1398) // grows the buffers
+	if n := testing.AllocsPerRun(100, func() { a.SendSuper(f, 1398) }); n != 0 {
+		t.Errorf("%.1f allocations per VXLAN super-frame sent and segmented", n)
 	}
 }

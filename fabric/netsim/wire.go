@@ -31,10 +31,10 @@ func NewWire(name string, cfg WireConfig) (a, b *Port) {
 // toFar is a wire end's forward: to whatever end it is plugged into now.
 func toFar(from *Port, f []byte, mss uint16) bool { return far(from, from.far.Load(), f, mss) }
 
-// far queues f (with its mss) at to on behalf of from and counts an
+// far hands f (with its mss) to to on behalf of from and counts an
 // unreachable far end.
 func far(from, to *Port, f []byte, mss uint16) bool {
-	if to.enqueue(f, mss) {
+	if to.take(f, mss) {
 		return true
 	}
 	if to.closed.Load() {
