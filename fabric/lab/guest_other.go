@@ -31,7 +31,8 @@ func startKernelRouter(context.Context, string, string, runtime.Gateway, []*nets
 func (r *kernelRouter) routes(context.Context, netip.Prefix) (string, error) {
 	return "", ErrUnsupported
 }
-func (r *kernelRouter) log() string { return "" }
-func (r *kernelRouter) stop()       {}
+func (r *kernelRouter) log() string       { return "" }
+func (r *kernelRouter) stop()             {}
+func (r *kernelRouter) stats() GuestStats { return GuestStats{} }
 
 func (g *kernelGuest) setServing(bool, []uint16) error { return ErrUnsupported }

@@ -271,15 +271,20 @@ type GuestStats struct {
 	Dropped uint64
 }
 
-// Stats returns a machine's TAP counters.
+// Stats returns a machine's TAP counters, or those of all the TAPs of a
+// gateway run by BIRD or FRR, added up.
 func (l *Lab) Stats(machine string) (GuestStats, bool) {
 	l.mu.Lock()
 	g, ok := l.guests[machine]
+	r, isRouter := l.routers[machine]
 	l.mu.Unlock()
-	if !ok {
-		return GuestStats{}, false
+	switch {
+	case ok:
+		return g.stats(), true
+	case isRouter:
+		return r.stats(), true
 	}
-	return g.stats(), true
+	return GuestStats{}, false
 }
 
 // DialContext connects from inside a machine's namespace, through its

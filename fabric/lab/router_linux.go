@@ -4,7 +4,6 @@ package lab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,12 +73,13 @@ func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway
 	var script strings.Builder
 	for i, ifc := range g.Interfaces {
 		name := fmt.Sprintf("eth%d", i)
-		// A router forwards complete frames: no offloads.
-		dev, err := tap.Open(tap.Config{Name: name, NetNS: nsPath(ns)})
+		// Checksum and TCPv4 segmentation offloads: the kernel
+		// forwards TCP super-frames whole, as our router does.
+		dev, err := tap.Open(tap.Config{Name: name, NetNS: nsPath(ns), Offload: tap.OffloadCsum | tap.OffloadTSO4})
 		if err != nil {
 			return nil, err
 		}
-		r.ports = append(r.ports, &tapPort{dev: dev, port: ports[i]})
+		r.ports = append(r.ports, &tapPort{dev: dev, rx: newTapRx(ports[i], true)})
 		fmt.Fprintf(&script, "link set %s address %s mtu 1500\naddr add %s dev %s\nlink set %s up\n",
 			name, net.HardwareAddr(ifc.MAC[:]), ifc.Addr, name, name)
 	}
@@ -225,37 +226,62 @@ func (r *kernelRouter) stop() {
 	}
 }
 
-// tapPort bridges a TAP without offloads to a netsim port.
+// tapPort bridges a router's TAP, which takes checksum and TCPv4
+// segmentation offloads, to a netsim port: super-frames cross it whole
+// both ways.
 type tapPort struct {
 	dev     *tap.Device
-	port    *netsim.Port
+	rx      *tapRx // from the kernel to the port
 	started bool
 	wg      sync.WaitGroup
+
+	written, merged atomic.Uint64
 }
 
 func (p *tapPort) start() {
 	p.started = true
-	p.port.SetReceiver(func(frame []byte) { _ = p.dev.WritePacket(virtio.NetHdr{}, frame) })
-	p.wg.Go(func() {
-		buf := make([]byte, tap.ReadBufferSize)
-		for {
-			h, frame, err := p.dev.ReadPacket(buf)
-			var te *tap.Error
-			if errors.As(err, &te) {
-				return
-			}
-			if err != nil || h.IsGSO() || h.NeedsChecksum() && h.FinishChecksum(frame) != nil {
-				continue
-			}
-			p.port.Send(frame)
+	p.rx.port.SetSuperReceiver(p.toKernel)
+	p.wg.Go(func() { p.rx.loop(p.dev) })
+}
+
+// toKernel writes a frame to the TAP, a super-frame (mss not 0) as one GSO
+// frame with a partial checksum (netsim.SuperHeader).
+func (p *tapPort) toKernel(frame []byte, mss int) {
+	var h virtio.NetHdr
+	if mss != 0 {
+		var err error
+		if h, err = netsim.SuperHeader(frame, mss); err != nil {
+			p.rx.dropped.Add(1)
+			return
 		}
-	})
+	}
+	if p.dev.WritePacket(h, frame) != nil {
+		p.rx.dropped.Add(1)
+		return
+	}
+	p.written.Add(1)
+	if h.IsGSO() {
+		p.merged.Add(1)
+	}
+}
+
+// stats adds up the counters of the router's TAPs.
+func (r *kernelRouter) stats() GuestStats {
+	var s GuestStats
+	for _, p := range r.ports {
+		s.FromKernel += p.rx.fromKernel.Load()
+		s.Super += p.rx.super.Load()
+		s.Dropped += p.rx.dropped.Load()
+		s.ToKernel += p.written.Load()
+		s.Merged += p.merged.Load()
+	}
+	return s
 }
 
 func (p *tapPort) close() {
 	_ = p.dev.Close()
 	if p.started {
-		p.port.Close()
+		p.rx.port.Close()
 	}
 	p.wg.Wait()
 }

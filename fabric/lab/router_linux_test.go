@@ -5,6 +5,7 @@ package lab_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -84,6 +85,18 @@ func testSeedWithRealRouter(t *testing.T, router, proto string) {
 		seen[by]++
 	}
 	t.Logf("8 requests through %s: %v", router, seen)
+	// A download crosses the router's kernel as TCP super-frames: written
+	// to one TAP as GSO frames, forwarded whole, read from the other.
+	const size = 4 << 20
+	body, by, err := get(ctx, client, fmt.Sprintf("http://192.168.102.10/?bytes=%d", size))
+	if err != nil || len(body) != size {
+		t.Fatalf("download of %d bytes: got %d from %q, %v", size, len(body), by, err)
+	}
+	if st, _ := l.Stats("BGPVM"); st.Super == 0 || st.Merged == 0 || st.Dropped != 0 {
+		t.Errorf("%s's TAPs: %+v; want super-frames both ways and no drops", router, st)
+	} else {
+		t.Logf("%s's TAPs: %+v", router, st)
+	}
 	l.Close()
 	closed = true
 	if left, _ := lab.Namespaces(p); len(left) != 0 {
