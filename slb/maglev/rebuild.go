@@ -3,8 +3,6 @@ package maglev
 import (
 	"cmp"
 	"slices"
-
-	"github.com/sdnfabric/sdnfabric/slb/flowhash"
 )
 
 // Rebuild returns a table for backends, of prev's size (DefaultSize if
@@ -71,9 +69,9 @@ func refill(entries []uint32, prev *Table, backends []Backend, g uint32, total i
 	// above it.
 	next := make([]uint32, len(backends))
 	skip := make([]uint32, len(backends))
+	hm := newHashModuli(m)
 	for i, b := range backends {
-		next[i] = uint32(flowhash.SipHash24(offsetKey, b.Name) % uint64(m))
-		skip[i] = uint32(flowhash.SipHash24(skipKey, b.Name)%uint64(m-1)) + 1
+		next[i], skip[i] = hm.offsetSkip(b.Name)
 	}
 	// open marks the slots that may be claimed: free, or owned by a
 	// backend above its share. Most slots are not, and the bitmap (8 KiB

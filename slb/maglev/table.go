@@ -2,10 +2,12 @@ package maglev
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
 	"slices"
+	"strings"
 
 	"github.com/sdnfabric/sdnfabric/slb/flowhash"
 )
@@ -75,8 +77,7 @@ func newTable(size int, backends []Backend) (t *Table, g uint32, total int, err 
 	if size < 2 || size > MaxSize || !isPrime(uint32(size)) {
 		return nil, 0, 0, fmt.Errorf("maglev: size %d: %w", size, ErrSize)
 	}
-	sorted := slices.Clone(backends)
-	slices.SortFunc(sorted, func(a, b Backend) int { return cmp.Compare(a.Name, b.Name) })
+	sorted := sortByName(backends)
 	for i, b := range sorted {
 		switch {
 		case b.Name == "":
@@ -98,93 +99,150 @@ func newTable(size int, backends []Backend) (t *Table, g uint32, total int, err 
 	return &Table{backends: sorted, size: size}, g, int(sum), nil
 }
 
-// permutation is a backend's position in its preference list, kept as
-// the next slot to try rather than as an index, and the list's stride.
+// sortByName returns a copy of backends sorted by name. Comparing the
+// names as strings costs most of a build's setup for a thousand names
+// that share a prefix, as addresses in a subnet do, so it sorts integers
+// instead: the five bytes of each name that follow the prefix that all
+// share (zero-padded, big-endian) above the name's index. Two names whose
+// five bytes differ compare as those bytes do; runs of names with the
+// same five bytes are then sorted by their full names.
+func sortByName(backends []Backend) []Backend {
+	sorted := make([]Backend, len(backends))
+	if len(backends) >= 1<<indexBits {
+		copy(sorted, backends)
+		slices.SortFunc(sorted, func(a, b Backend) int { return strings.Compare(a.Name, b.Name) })
+		return sorted
+	}
+	shared := 0
+	if len(backends) > 0 {
+		first := backends[0].Name
+		shared = len(first)
+		for _, b := range backends[1:] {
+			n := min(shared, len(b.Name))
+			shared = 0
+			for shared < n && b.Name[shared] == first[shared] {
+				shared++
+			}
+		}
+	}
+	keys := make([]uint64, len(backends))
+	for i, b := range backends {
+		var k [8]byte
+		copy(k[:8-indexBits/8], b.Name[shared:])
+		keys[i] = binary.BigEndian.Uint64(k[:]) | uint64(i)
+	}
+	slices.Sort(keys)
+	for j, k := range keys {
+		sorted[j] = backends[k&(1<<indexBits-1)]
+	}
+	for j := 0; j < len(keys); {
+		end := j + 1
+		for end < len(keys) && keys[end]>>indexBits == keys[j]>>indexBits {
+			end++
+		}
+		if end-j > 1 {
+			slices.SortFunc(sorted[j:end], func(a, b Backend) int { return strings.Compare(a.Name, b.Name) })
+		}
+		j = end
+	}
+	return sorted
+}
+
+// indexBits is the width of the index in sortByName's keys.
+const indexBits = 24
+
+// permutation is a backend's preference list, kept as the next slot to
+// try rather than as an index, and the slots' distances to the three
+// after it.
 type permutation struct {
-	next, skip uint32
-	// skip2, skip3 and skip4 are 2, 3 and 4 skips modulo M, for probing
-	// four slots per step.
-	skip2, skip3, skip4 uint32
+	next uint32
+	// step[j] is j skips modulo M: the candidates of a turn are next +
+	// step[j], j < 4.
+	step [4]uint32
 }
 
 // endgame is the number of free slots below which fill stops probing.
 // With F slots free a turn probes about M/F slots, but it can instead
-// compute its preference rank of each free slot and take the best, at
-// a cost of F ranks; the two cost the same near F = sqrt(M*probe/rank),
-// about 50 for M = 65537.
-const endgame = 48
+// compute its preference rank of each free slot and take the best, at a
+// cost of F ranks; the two cost the same near F = sqrt(M), 256 for M =
+// 65537.
+const endgame = 256
 
 // fill runs the turns of section 3.4 over the name-sorted backends whose
 // weights have greatest common divisor g and reduced sum total. Which
-// slots are taken is tracked in a bitmap (8 KiB for M = 65537, so it stays
-// in the L1 cache) because most of the work is probing taken slots.
+// slots are taken is tracked in a bitmap (8 KiB for M = 65537, so it
+// stays in the L1 cache) because most of the work is probing taken slots.
 func fill(entries []uint32, backends []Backend, g uint32, total int) {
 	m := uint32(len(entries))
 	taken := make([]uint64, (m+63)/64)
 	perms := make([]permutation, len(backends))
+	hm := newHashModuli(m)
 	for i, b := range backends {
-		skip := uint32(flowhash.SipHash24(skipKey, b.Name)%uint64(m-1)) + 1
-		perms[i] = permutation{
-			next:  uint32(flowhash.SipHash24(offsetKey, b.Name) % uint64(m)),
-			skip:  skip,
-			skip2: uint32(2 * uint64(skip) % uint64(m)),
-			skip3: uint32(3 * uint64(skip) % uint64(m)),
-			skip4: uint32(4 * uint64(skip) % uint64(m)),
-		}
+		offset, skip := hm.offsetSkip(b.Name)
+		skip2 := addMod(skip, skip, m)
+		perms[i] = permutation{next: offset, step: [4]uint32{0, skip, skip2, addMod(skip2, skip, m)}}
 	}
 	round := schedule(backends, g, total)
-	var free []uint32 // the free slots, in the end game
-	for filled := uint32(0); ; {
-		for _, i := range round {
-			p := &perms[i]
-			var c uint32
-			if m-filled > endgame {
-				c = probe(taken, p, m)
-				taken[c/64] |= 1 << (c % 64)
-			} else {
-				if free == nil {
-					free = freeSlots(taken, m)
-				}
-				c, free = takeFirst(free, *p, m)
-			}
-			entries[c] = i
-			c += p.skip
-			if c >= m {
-				c -= m
-			}
-			p.next = c
-			if filled++; filled == m {
-				return
-			}
+	left := m // free slots
+	k := 0    // the turn in round
+	for ; left > endgame; left-- {
+		i := round[k]
+		if k++; k == len(round) {
+			k = 0
 		}
+		entries[perms[i].take(taken, m)] = i
 	}
+	finish(entries, taken, perms, round, k)
 }
 
-// probe returns the first free slot of p's permutation from p.next on.
-// It tests four slots per step: their positions are computed from the
-// step's first slot independently, so the only chain from one step to the
-// next is a single modular addition, and the tests are predictable
-// branches.
-func probe(taken []uint64, p *permutation, m uint32) uint32 {
-	c := p.next
-	if taken[c/64]&(1<<(c%64)) == 0 {
-		return c
+// hashModuli reduce the name hashes to a permutation of m slots.
+type hashModuli struct{ m, m1 modulus }
+
+func newHashModuli(m uint32) hashModuli {
+	return hashModuli{newModulus(m), newModulus(m - 1)}
+}
+
+// offsetSkip returns the first slot and the skip of the permutation of
+// the backend called name: h1(name) mod M and h2(name) mod (M-1) + 1.
+func (hm hashModuli) offsetSkip(name string) (offset, skip uint32) {
+	return hm.m.reduce(flowhash.SipHash24(offsetKey, name)), hm.m1.reduce(flowhash.SipHash24(skipKey, name)) + 1
+}
+
+// take marks as taken, and returns, the first free slot of p's
+// permutation from p.next on. It tests the next four candidates without
+// a branch, so that a turn whose first choice is taken costs no
+// mispredicted branch while the table is not full; only when all four
+// are taken does it probe on.
+func (p *permutation) take(taken []uint64, m uint32) uint32 {
+	c0 := p.next
+	c1, c2, c3 := addMod(c0, p.step[1], m), addMod(c0, p.step[2], m), addMod(c0, p.step[3], m)
+	t := taken[c0/64]>>(c0%64)&1 | taken[c1/64]>>(c1%64)&1<<1 |
+		taken[c2/64]>>(c2%64)&1<<2 | taken[c3/64]>>(c3%64)&1<<3
+	var c uint32
+	if t == 15 {
+		c = p.probe(taken, addMod(c3, p.step[1], m), m)
+	} else {
+		c = addMod(c0, p.step[bits.TrailingZeros64(^t)&3], m)
 	}
+	taken[c/64] |= 1 << (c % 64)
+	p.next = addMod(c, p.step[1], m)
+	return c
+}
+
+// probe returns the first free slot of p's permutation from c on. It
+// tests four slots per step: their positions are computed from the step's
+// first slot independently, so the only chain from one step to the next
+// is a single modular addition, and there is one branch per step.
+func (p *permutation) probe(taken []uint64, c, m uint32) uint32 {
+	skip4 := addMod(p.step[3], p.step[1], m)
 	for {
-		c1, c2, c3 := addMod(c, p.skip, m), addMod(c, p.skip2, m), addMod(c, p.skip3, m)
-		if taken[c1/64]&(1<<(c1%64)) == 0 {
-			return c1
+		c1, c2, c3 := addMod(c, p.step[1], m), addMod(c, p.step[2], m), addMod(c, p.step[3], m)
+		t := taken[c/64]>>(c%64)&1 | taken[c1/64]>>(c1%64)&1<<1 |
+			taken[c2/64]>>(c2%64)&1<<2 | taken[c3/64]>>(c3%64)&1<<3
+		if t != 15 {
+			return addMod(c, p.step[bits.TrailingZeros64(^t)&3], m)
 		}
-		if taken[c2/64]&(1<<(c2%64)) == 0 {
-			return c2
-		}
-		if taken[c3/64]&(1<<(c3%64)) == 0 {
-			return c3
-		}
-		c = addMod(c, p.skip4, m)
-		if taken[c/64]&(1<<(c%64)) == 0 {
-			return c
-		}
+		c = addMod(c, skip4, m)
 	}
 }
 
@@ -194,32 +252,68 @@ func addMod(a, b, m uint32) uint32 {
 	return c - m&uint32(int32(m-1-c)>>31)
 }
 
-// freeSlots lists the slots that taken does not mark.
-func freeSlots(taken []uint64, m uint32) []uint32 {
-	free := make([]uint32, 0, endgame)
-	for c := range m {
-		if taken[c/64]&(1<<(c%64)) == 0 {
-			free = append(free, c)
+// finish gives the slots that taken does not mark, the last ones, to the
+// turns of round from turn k on. A turn takes the free slot of the
+// smallest rank in its backend's permutation: every slot before p.next is
+// taken, so that is exactly the slot that probing would find, and the
+// rank of slot s is (s - p.next) / skip modulo M, the division being a
+// multiplication by the inverse of skip. With F slots free that costs F
+// ranks instead of about M/F probes.
+func finish(entries []uint32, taken []uint64, perms []permutation, round []uint32, k int) {
+	m := uint32(len(entries))
+	free := make([]uint32, 0, min(m, endgame))
+	for w, x := range taken {
+		for x = ^x; x != 0; x &= x - 1 {
+			if c := uint32(w*64 + bits.TrailingZeros64(x)); c < m {
+				free = append(free, c)
+			}
 		}
 	}
-	return free
+	inverse := make([]uint32, len(perms)) // 0 until computed
+	mod := newModulus(m)
+	for len(free) > 0 {
+		i := round[k]
+		if k++; k == len(round) {
+			k = 0
+		}
+		p := &perms[i]
+		if inverse[i] == 0 {
+			inverse[i] = uint32(modInverse(uint64(p.step[1]), uint64(m)))
+		}
+		inv := uint64(inverse[i])
+		best, bestRank := 0, m
+		for j, s := range free {
+			if r := mod.reduce(uint64(s+m-p.next) * inv); r < bestRank {
+				best, bestRank = j, r
+			}
+		}
+		entries[free[best]] = i
+		p.next = addMod(free[best], p.step[1], m)
+		free[best] = free[len(free)-1]
+		free = free[:len(free)-1]
+	}
 }
 
-// takeFirst removes from free, and returns, the free slot that p's walk
-// reaches first: the one the fewest skips after p.next. Every slot before
-// p.next in p's permutation is taken, so that is exactly the slot that
-// probing would find.
-func takeFirst(free []uint32, p permutation, m uint32) (uint32, []uint32) {
-	inv := modInverse(uint64(p.skip), uint64(m))
-	best, bestSteps := 0, uint64(m)
-	for k, s := range free {
-		if steps := uint64((s+m-p.next)%m) * inv % uint64(m); steps < bestSteps {
-			best, bestSteps = k, steps
-		}
+// A modulus reduces by a fixed m without a division (Barrett reduction).
+type modulus struct {
+	m  uint64
+	mu uint64 // floor(2^64 / m)
+}
+
+func newModulus(m uint32) modulus {
+	return modulus{m: uint64(m), mu: ^uint64(0) / uint64(m)}
+}
+
+// reduce returns x mod m. The quotient estimate floor(x*mu / 2^64) is the
+// true quotient or one less (mu is at most 2^64/m and more than
+// 2^64/m - 1, and x < 2^64), so one subtraction corrects it.
+func (d modulus) reduce(x uint64) uint32 {
+	q, _ := bits.Mul64(x, d.mu)
+	r := x - q*d.m
+	if r >= d.m {
+		r -= d.m
 	}
-	c := free[best]
-	free[best] = free[len(free)-1]
-	return c, free[:len(free)-1]
+	return uint32(r)
 }
 
 // modInverse returns the inverse of a modulo the prime m (0 < a < m), by

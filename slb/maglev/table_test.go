@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -294,4 +295,122 @@ func TestLookupAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(1000, func() { h += uint64(tb.Lookup(h)) + 1 }); n != 0 {
 		t.Errorf("Lookup allocates %v times", n)
 	}
+}
+
+// reference builds the table that the package documentation describes,
+// the plain way: backends sorted by name, the j-th preference of a
+// backend (offset + j*skip) mod M computed by division, rounds in which
+// the first turn goes to every backend, the second to every backend of
+// reduced weight at least 2 and so on (heaviest first, by name among
+// equal weights), a turn probing its backend's preferences in order
+// until a free slot, no end game. fill must build exactly this table.
+func reference(m int, backends []Backend) []uint32 {
+	bs := slices.Clone(backends)
+	slices.SortFunc(bs, func(a, b Backend) int { return strings.Compare(a.Name, b.Name) })
+	var g uint32
+	for _, b := range bs {
+		g = gcd(g, b.Weight)
+	}
+	offset, skip := make([]int, len(bs)), make([]int, len(bs))
+	for i, b := range bs {
+		offset[i] = int(flowhash.SipHash24(offsetKey, b.Name) % uint64(m))
+		skip[i] = int(flowhash.SipHash24(skipKey, b.Name)%uint64(m-1)) + 1
+	}
+	heaviest := make([]int, len(bs))
+	for i := range heaviest {
+		heaviest[i] = i
+	}
+	slices.SortStableFunc(heaviest, func(a, b int) int { return int(bs[b].Weight) - int(bs[a].Weight) })
+	var round []int
+	for turn := uint32(1); turn <= bs[heaviest[0]].Weight/g; turn++ {
+		for _, i := range heaviest {
+			if bs[i].Weight/g >= turn {
+				round = append(round, i)
+			}
+		}
+	}
+	entries := make([]uint32, m)
+	taken := make([]bool, m)
+	j := make([]int, len(bs)) // the next preference of each backend
+	for filled := 0; filled < m; {
+		for _, i := range round {
+			for {
+				c := (offset[i] + j[i]*skip[i]) % m
+				j[i]++
+				if !taken[c] {
+					taken[c], entries[c] = true, uint32(i)
+					break
+				}
+			}
+			if filled++; filled == m {
+				break
+			}
+		}
+	}
+	return entries
+}
+
+// TestFillMatchesReference: New builds exactly the reference table for
+// random backend sets, names and weights, at table sizes from 2 (all of
+// it the end game) to 65537.
+func TestFillMatchesReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := rapid.SampledFrom([]int{2, 3, 7, 251, 257, 1021, 4093, 10007, 65537}).Draw(t, "M")
+		n := rapid.IntRange(1, min(m, 400)).Draw(t, "N")
+		maxWeight := rapid.SampledFrom([]uint32{1, 1, 3, 12}).Draw(t, "max weight")
+		prefix := rapid.SampledFrom([]string{"", "10.1.", "pool-a/"}).Draw(t, "prefix")
+		seen := map[string]bool{}
+		var bs []Backend
+		var sum uint32
+		for len(bs) < n {
+			name := prefix + rapid.StringMatching(`[0-9a-z.]{1,6}`).Draw(t, "name")
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			w := rapid.Uint32Range(1, min(maxWeight, uint32(m))).Draw(t, "weight")
+			if sum+w > uint32(m) {
+				break
+			}
+			sum += w
+			bs = append(bs, Backend{Name: name, Weight: w})
+		}
+		got := mustNew(t, m, bs)
+		want := reference(m, bs)
+		if !slices.Equal(got.entries, want) {
+			i := 0
+			for got.entries[i] == want[i] {
+				i++
+			}
+			t.Fatalf("M=%d N=%d: slot %d owned by %d, the reference gives %d", m, len(bs), i, got.entries[i], want[i])
+		}
+	})
+}
+
+// TestSortByName: sortByName orders names as comparing the strings does,
+// whatever prefix they share, their lengths or their bytes (zeros, and
+// runs that share the five bytes of the integer key).
+func TestSortByName(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		prefix := rapid.StringOfN(rapid.RuneFrom([]rune{'a', 0}), 0, 3, -1).Draw(t, "prefix")
+		suffixes := rapid.SliceOf(rapid.StringOfN(rapid.RuneFrom([]rune{0, 1, 'a', 'b', 0xff}), 0, 9, -1)).Draw(t, "names")
+		bs := make([]Backend, len(suffixes))
+		for i, s := range suffixes {
+			bs[i] = Backend{Name: prefix + s, Weight: uint32(i)}
+		}
+		want := slices.Clone(bs)
+		slices.SortStableFunc(want, func(a, b Backend) int { return strings.Compare(a.Name, b.Name) })
+		got := sortByName(bs)
+		if diff := cmp.Diff(nameList(want), nameList(got)); diff != "" {
+			t.Fatalf("sortByName (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func nameList(bs []Backend) []string {
+	ns := make([]string, len(bs))
+	for i, b := range bs {
+		ns[i] = b.Name
+	}
+	return ns
 }
