@@ -19,13 +19,20 @@ func threadCPU() time.Duration {
 // Start locks the benchmark's goroutine to its thread and returns the
 // function to call at the end of the benchmark, which reports cpu-ns/op.
 func Start(b *testing.B) func() {
+	return StartPer(b, 1, "op")
+}
+
+// StartPer is Start for a benchmark whose op is n smaller operations
+// (unit, such as "lookup"): it reports cpu-ns/unit, the CPU time of one
+// of them.
+func StartPer(b *testing.B, n int, unit string) func() {
 	runtime.LockOSThread()
 	start := threadCPU()
 	return func() {
 		d := threadCPU() - start
 		runtime.UnlockOSThread()
 		if b.N > 0 {
-			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N*n), "cpu-ns/"+unit)
 		}
 	}
 }
