@@ -432,7 +432,9 @@ func (m *Machine) openConfirm(ev Event) {
 	switch ev.Type {
 	case KeepaliveTimerExpires:
 		m.emit(Action{Type: SendKeepalive})
-		m.start(KeepaliveTimer, m.cfg.Jitter(m.keep))
+		if m.hold != 0 { // a hold time of zero: no periodic KEEPALIVEs
+			m.start(KeepaliveTimer, m.cfg.Jitter(m.keep))
+		}
 	case TCPConnectionFails, NotifMsgVerErr, NotifMsg:
 		m.toIdle(counterInc, true)
 	case BGPOpen:

@@ -284,6 +284,28 @@ func TestHoldTimeNegotiation(t *testing.T) {
 	}
 }
 
+// TestKeepaliveTimerWithHoldZero: with a negotiated hold time of zero a
+// KeepaliveTimer_Expires (a stale timer) sends its KEEPALIVE but does not
+// start the KeepaliveTimer again, in OpenConfirm as in Established
+// (found by TestMachineFollowsRFC4271Table with -rapid.seed=8226339702801624552).
+func TestKeepaliveTimerWithHoldZero(t *testing.T) {
+	m := New(Config{HoldTime: 90 * time.Second, Jitter: func(d time.Duration) time.Duration { return d }})
+	m.Step(Event{Type: ManualStart}, nil)
+	m.Step(Event{Type: TCPCRAcked}, nil)
+	m.Step(Event{Type: BGPOpen, HoldTime: 0}, nil)
+	for _, want := range []State{OpenConfirm, Established} {
+		if m.State() != want {
+			t.Fatalf("state %v, want %v", m.State(), want)
+		}
+		acts := m.Step(Event{Type: KeepaliveTimerExpires}, nil)
+		if len(acts) != 1 || acts[0].Type != SendKeepalive || m.Running(KeepaliveTimer) || m.Running(HoldTimer) {
+			t.Fatalf("%v: KeepaliveTimer_Expires with hold 0: %v, KeepaliveTimer running %v, HoldTimer running %v",
+				want, acts, m.Running(KeepaliveTimer), m.Running(HoldTimer))
+		}
+		m.Step(Event{Type: KeepAliveMsg}, nil)
+	}
+}
+
 func TestJitter75(t *testing.T) {
 	for range 1000 {
 		d := Jitter75(4 * time.Second)
