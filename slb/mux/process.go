@@ -185,11 +185,20 @@ func (m *Mux) tableHash(p *packet) uint64 {
 
 func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
 	var p packet
-	err := parse(pkt, &p)
-	if err == nil {
-		p.hash = m.tableHash(&p)
-	}
+	err := m.parse(pkt, &p)
 	return m.processParsed(dst, pkt, &p, err, now, nil, r)
+}
+
+// parse parses pkt into p, which must be zero, and computes its table
+// hash. Then it touches the flow's buckets, so that their lines load
+// while processParsed matches the rule, rather than after.
+func (m *Mux) parse(pkt []byte, p *packet) error {
+	err := parse(pkt, p)
+	if err == nil {
+		p.hash = m.tableHash(p)
+		p.touched = m.flows.touch(p.hash)
+	}
+	return err
 }
 
 // processParsed handles a packet that parse read into p (or failed to,

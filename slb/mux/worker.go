@@ -33,10 +33,7 @@ func (w *Worker) Process(dst, pkt []byte, r *Result) ([]byte, error) {
 	*r = Result{}
 	m := w.m
 	var p packet
-	err := parse(pkt, &p)
-	if err == nil {
-		p.hash = m.tableHash(&p)
-	}
+	err := m.parse(pkt, &p)
 	dst, err = m.processParsed(dst, pkt, &p, err, m.ticks(), &w.hits, r)
 	w.count()
 	return dst, err
@@ -62,9 +59,7 @@ func (w *Worker) ProcessInPlace(buf []byte, off int, r *Result) (out []byte, err
 	}
 	pkt := buf[off:]
 	var p packet
-	if err = parse(pkt, &p); err == nil {
-		p.hash = m.tableHash(&p)
-	}
+	err = m.parse(pkt, &p)
 	p.inPlace = true
 	out, err = m.processParsed(buf[:off], pkt, &p, err, m.ticks(), &w.hits, r)
 	w.count()
