@@ -172,6 +172,12 @@ const endgame = 256
 // weights have greatest common divisor g and reduced sum total. Which
 // slots are taken is tracked in a bitmap (8 KiB for M = 65537, so it
 // stays in the L1 cache) because most of the work is probing taken slots.
+//
+// The turns go in three phases, each the cheapest way to find a turn's
+// slot at its density: while less than a quarter of the table is taken,
+// a turn's first choice is mostly free and a branch on it is mostly
+// predicted (whole rounds at a time); then take tests four candidates
+// without a branch; the last endgame slots go by rank (finish).
 func fill(entries []uint32, backends []Backend, g uint32, total int) {
 	m := uint32(len(entries))
 	taken := make([]uint64, (m+63)/64)
@@ -184,7 +190,19 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 	}
 	round := schedule(backends, g, total)
 	left := m // free slots
-	k := 0    // the turn in round
+	for n := uint32(len(round)); left >= n && left-n >= max(m-m/4, endgame); left -= n {
+		for _, i := range round {
+			p := &perms[i]
+			c := p.next
+			if taken[c/64]&(1<<(c%64)) != 0 {
+				c = p.probe(taken, addMod(c, p.step[1], m), m)
+			}
+			taken[c/64] |= 1 << (c % 64)
+			entries[c] = i
+			p.next = addMod(c, p.step[1], m)
+		}
+	}
+	k := 0 // the turn in round
 	for ; left > endgame; left-- {
 		i := round[k]
 		if k++; k == len(round) {
@@ -269,17 +287,14 @@ func finish(entries []uint32, taken []uint64, perms []permutation, round []uint3
 			}
 		}
 	}
-	inverse := make([]uint32, len(perms)) // 0 until computed
 	mod := newModulus(m)
+	inverse := inverses(perms, round, k, len(free), mod)
 	for len(free) > 0 {
 		i := round[k]
 		if k++; k == len(round) {
 			k = 0
 		}
 		p := &perms[i]
-		if inverse[i] == 0 {
-			inverse[i] = uint32(modInverse(uint64(p.step[1]), uint64(m)))
-		}
 		inv := uint64(inverse[i])
 		best, bestRank := 0, m
 		for j, s := range free {
@@ -292,6 +307,37 @@ func finish(entries []uint32, taken []uint64, perms []permutation, round []uint3
 		free[best] = free[len(free)-1]
 		free = free[:len(free)-1]
 	}
+}
+
+// inverses returns, indexed by backend, the inverses modulo M of the skips
+// of the backends that take the turns of round from turn k on, for n
+// turns (0 for the others). It inverts them all with one extended
+// Euclid, the slow part, and three multiplications each (Montgomery's
+// trick): with the product of all the skips inverted, each inverse is
+// that times the product of the others.
+func inverses(perms []permutation, round []uint32, k, n int, mod modulus) []uint32 {
+	inverse := make([]uint32, len(perms))
+	var turns []uint32 // the backends, once each
+	prefix := []uint32{1}
+	for ; n > 0 && len(turns) < len(perms); n-- {
+		i := round[k]
+		if k++; k == len(round) {
+			k = 0
+		}
+		if inverse[i] == 0 {
+			inverse[i] = 1 // seen
+			turns = append(turns, i)
+			prefix = append(prefix, mod.reduce(uint64(prefix[len(prefix)-1])*uint64(perms[i].step[1])))
+		}
+	}
+	// x is the inverse of the product of the skips of turns[:j+1].
+	x := uint32(modInverse(uint64(prefix[len(turns)]), mod.m))
+	for j := len(turns) - 1; j >= 0; j-- {
+		i := turns[j]
+		inverse[i] = mod.reduce(uint64(x) * uint64(prefix[j]))
+		x = mod.reduce(uint64(x) * uint64(perms[i].step[1]))
+	}
+	return inverse
 }
 
 // A modulus reduces by a fixed m without a division (Barrett reduction).
@@ -339,6 +385,9 @@ func schedule(backends []Backend, g uint32, total int) []uint32 {
 	order := make([]uint32, len(backends))
 	for i := range order {
 		order[i] = uint32(i)
+	}
+	if total == len(backends) { // equal weights: name order
+		return order
 	}
 	// Stable, so that equal weights keep name order.
 	slices.SortStableFunc(order, func(a, b uint32) int {
