@@ -92,7 +92,16 @@ func refill(entries []uint32, prev *Table, backends []Backend, g uint32, total i
 			}
 			for {
 				c := next[i]
-				next[i] = addMod(c, skip[i], m)
+				// Not addMod: this form compiles to a conditional
+				// move, which is the shorter chain from one probe
+				// to the next (Rebuild about 12% faster); in fill's
+				// probes, where the compiler keeps it a branch, it
+				// is much slower.
+				n := c + skip[i]
+				if n >= m {
+					n -= m
+				}
+				next[i] = n
 				if open[c/64]&(1<<(c%64)) == 0 {
 					continue
 				}
