@@ -152,13 +152,16 @@ func sortByName(backends []Backend) []Backend {
 const indexBits = 24
 
 // permutation is a backend's preference list, kept as the next slot to
-// try rather than as an index, and the slots' distances to the three
-// after it.
+// try rather than as an index, and the distances from a slot to the
+// ones after it.
 type permutation struct {
 	next uint32
 	// step[j] is j skips modulo M: the candidates of a turn are next +
 	// step[j], j < 4.
 	step [4]uint32
+	// skip4 is 4 skips modulo M, from one group of four candidates to
+	// the next.
+	skip4 uint32
 }
 
 // endgame is the number of free slots below which fill stops probing.
@@ -170,8 +173,11 @@ const endgame = 256
 
 // fill runs the turns of section 3.4 over the name-sorted backends whose
 // weights have greatest common divisor g and reduced sum total. Which
-// slots are taken is tracked in a bitmap (8 KiB for M = 65537, so it
-// stays in the L1 cache) because most of the work is probing taken slots.
+// slots are taken is tracked in a bitmap because most of the work is
+// probing taken slots. It holds every slot's bit twice, slot c at bits c
+// and c+M (16 KiB for M = 65537, so it stays in the L1 cache), so that a
+// candidate next + step[j], less than 2M, is tested without reducing it
+// modulo M.
 //
 // The turns go in three phases, each the cheapest way to find a turn's
 // slot at its density: while less than a quarter of the table is taken,
@@ -180,13 +186,14 @@ const endgame = 256
 // without a branch; the last endgame slots go by rank (finish).
 func fill(entries []uint32, backends []Backend, g uint32, total int) {
 	m := uint32(len(entries))
-	taken := make([]uint64, (m+63)/64)
+	taken := make([]uint64, (2*m+63)/64)
 	perms := make([]permutation, len(backends))
 	hm := newHashModuli(m)
 	for i, b := range backends {
 		offset, skip := hm.offsetSkip(b.Name)
 		skip2 := addMod(skip, skip, m)
-		perms[i] = permutation{next: offset, step: [4]uint32{0, skip, skip2, addMod(skip2, skip, m)}}
+		skip3 := addMod(skip2, skip, m)
+		perms[i] = permutation{next: offset, step: [4]uint32{0, skip, skip2, skip3}, skip4: addMod(skip3, skip, m)}
 	}
 	round := schedule(backends, g, total)
 	left := m // free slots
@@ -197,7 +204,7 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 			if taken[c/64]&(1<<(c%64)) != 0 {
 				c = p.probe(taken, addMod(c, p.step[1], m), m)
 			}
-			taken[c/64] |= 1 << (c % 64)
+			setTaken(taken, c, m)
 			entries[c] = i
 			p.next = addMod(c, p.step[1], m)
 		}
@@ -233,18 +240,25 @@ func (hm hashModuli) offsetSkip(name string) (offset, skip uint32) {
 // are taken does it probe on.
 func (p *permutation) take(taken []uint64, m uint32) uint32 {
 	c0 := p.next
-	c1, c2, c3 := addMod(c0, p.step[1], m), addMod(c0, p.step[2], m), addMod(c0, p.step[3], m)
+	c1, c2, c3 := c0+p.step[1], c0+p.step[2], c0+p.step[3]
 	t := taken[c0/64]>>(c0%64)&1 | taken[c1/64]>>(c1%64)&1<<1 |
 		taken[c2/64]>>(c2%64)&1<<2 | taken[c3/64]>>(c3%64)&1<<3
 	var c uint32
 	if t == 15 {
-		c = p.probe(taken, addMod(c3, p.step[1], m), m)
+		c = p.probe(taken, addMod(c0, p.skip4, m), m)
 	} else {
 		c = addMod(c0, p.step[bits.TrailingZeros64(^t)&3], m)
 	}
-	taken[c/64] |= 1 << (c % 64)
+	setTaken(taken, c, m)
 	p.next = addMod(c, p.step[1], m)
 	return c
+}
+
+// setTaken marks slot c taken, at both of its bits.
+func setTaken(taken []uint64, c, m uint32) {
+	taken[c/64] |= 1 << (c % 64)
+	d := c + m
+	taken[d/64] |= 1 << (d % 64)
 }
 
 // probe returns the first free slot of p's permutation from c on. It
@@ -252,15 +266,14 @@ func (p *permutation) take(taken []uint64, m uint32) uint32 {
 // first slot independently, so the only chain from one step to the next
 // is a single modular addition, and there is one branch per step.
 func (p *permutation) probe(taken []uint64, c, m uint32) uint32 {
-	skip4 := addMod(p.step[3], p.step[1], m)
 	for {
-		c1, c2, c3 := addMod(c, p.step[1], m), addMod(c, p.step[2], m), addMod(c, p.step[3], m)
+		c1, c2, c3 := c+p.step[1], c+p.step[2], c+p.step[3]
 		t := taken[c/64]>>(c%64)&1 | taken[c1/64]>>(c1%64)&1<<1 |
 			taken[c2/64]>>(c2%64)&1<<2 | taken[c3/64]>>(c3%64)&1<<3
 		if t != 15 {
 			return addMod(c, p.step[bits.TrailingZeros64(^t)&3], m)
 		}
-		c = addMod(c, skip4, m)
+		c = addMod(c, p.skip4, m)
 	}
 }
 
@@ -280,7 +293,7 @@ func addMod(a, b, m uint32) uint32 {
 func finish(entries []uint32, taken []uint64, perms []permutation, round []uint32, k int) {
 	m := uint32(len(entries))
 	free := make([]uint32, 0, min(m, endgame))
-	for w, x := range taken {
+	for w, x := range taken[:(m+63)/64] { // the first copy; c < m below
 		for x = ^x; x != 0; x &= x - 1 {
 			if c := uint32(w*64 + bits.TrailingZeros64(x)); c < m {
 				free = append(free, c)
