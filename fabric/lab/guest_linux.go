@@ -100,7 +100,9 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 	}
 	g.attached = true
 	if g.gro != nil {
-		port.SetSuperReceiver(g.toKernelSuper)
+		// Plain frames are queued, so that a burst collects for the
+		// coalescer; super-frames are written by their sender.
+		port.SetCoalescingReceiver(g.toKernelSuper)
 	} else {
 		port.SetReceiver(g.toKernelFrame) // netsim segments super-frames
 	}

@@ -84,12 +84,30 @@ func (p *Port) SetSuperReceiver(fn func(frame []byte, mss int)) {
 	p.setReceiver(&receiver{super: fn})
 }
 
+// SetCoalescingReceiver is SetSuperReceiver for a node that merges the
+// plain frames it receives (GRO): those are always copied and queued, so
+// that a burst of them collects in the port's queue and the receiver can
+// tell its end (PortStats.Queued is 0 during its call), while super-frames
+// run to completion as with SetSuperReceiver. Frames stay in order either
+// way.
+func (p *Port) SetCoalescingReceiver(fn func(frame []byte, mss int)) {
+	p.setReceiver(&receiver{super: fn, queuePlain: true})
+}
+
 // receiver is a port's receiving function: exactly one of plain and super
-// is set. A queued receiver runs only on the port's delivery goroutine.
+// is set. A queued receiver runs only on the port's delivery goroutine;
+// with queuePlain, plain frames (mss 0) do.
 type receiver struct {
-	plain  func(frame []byte)
-	super  func(frame []byte, mss int)
-	queued bool
+	plain      func(frame []byte)
+	super      func(frame []byte, mss int)
+	queued     bool
+	queuePlain bool
+}
+
+// queues reports whether frames with mss go through the queue whatever the
+// receiver is doing.
+func (r *receiver) queues(mss uint16) bool {
+	return r.queued || r.queuePlain && mss == 0
 }
 
 // segmenter cuts the super-frames for a plain receiver into segments with

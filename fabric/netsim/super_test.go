@@ -299,3 +299,50 @@ func TestVXLANSuperFrameAllocs(t *testing.T) {
 		t.Errorf("%.1f allocations per VXLAN super-frame sent and segmented", n)
 	}
 }
+
+// TestCoalescingReceiver: a coalescing receiver's plain frames are queued
+// (it sees Queued count the rest of a burst), its super-frames run to
+// completion in the sender's goroutine once nothing is queued, and a
+// super-frame sent behind queued plain frames is received after them.
+func TestCoalescingReceiver(t *testing.T) {
+	a, b := NewWire("w", WireConfig{})
+	defer a.Close()
+	defer b.Close()
+	type got struct {
+		mss    int
+		queued uint64
+	}
+	ch := make(chan got, 8)
+	b.SetCoalescingReceiver(func(f []byte, mss int) { ch <- got{mss, b.Stats().Queued} })
+	super := superFrame(t, 20000)
+	if !a.SendSuper(super, 1448) || len(ch) != 1 {
+		t.Fatal("a super-frame to an idle coalescing receiver was not received in the sender's goroutine")
+	}
+	<-ch
+	plain := superFrame(t, 100)
+	b.busy.Lock() // the receiver is busy: a burst collects
+	for range 3 {
+		a.Send(plain)
+	}
+	a.SendSuper(super, 1448)
+	b.busy.Unlock()
+	for i, want := range []got{{0, 3}, {0, 2}, {0, 1}, {1448, 0}} {
+		select {
+		case g := <-ch:
+			if g != want {
+				t.Errorf("frame %d: mss %d with %d queued, want %+v", i, g.mss, g.queued, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("frame %d not delivered", i)
+		}
+	}
+	a.Send(plain) // an idle receiver's plain frame is queued all the same
+	select {
+	case g := <-ch:
+		if g.mss != 0 {
+			t.Errorf("got %+v", g)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("plain frame not delivered")
+	}
+}
