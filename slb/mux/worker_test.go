@@ -13,8 +13,8 @@ import (
 )
 
 // twinMuxes returns two Muxes with the same configuration (IPv4 and IPv6
-// VIPs, load-balancing and inbound NAT rules, an SNAT lease), clock and
-// flow-table key, so that the same packets get the same Results and
+// VIPs, load-balancing and inbound NAT rules, an SNAT lease, small Maglev
+// tables that build fast), clock and flow-table key, so that the same packets get the same Results and
 // bytes from both, and the load balancer they were configured with.
 func twinMuxes(t tb, clk Clock) (a, b *Mux, lb slb.LoadBalancer) {
 	lb = webLB(backends(4))
@@ -23,8 +23,8 @@ func twinMuxes(t tb, clk Clock) (a, b *Mux, lb slb.LoadBalancer) {
 		Backends: []slb.Backend{{DIP: netip.MustParseAddr("2001:db8:d::1"), HostPA: host(1)}}})
 	lb.LoadBalancingRules = append(lb.LoadBalancingRules, slb.LoadBalancingRule{Name: "v6", Frontend: "v6",
 		BackendPool: "v6", Probe: "p", Protocol: slb.ProtocolAll, FrontendPort: 80, BackendPort: 80})
-	a = newMux(t, Config{Clock: clk})
-	b = newMux(t, Config{Clock: clk})
+	a = newMux(t, Config{Clock: clk, MaglevSize: 251})
+	b = newMux(t, Config{Clock: clk, MaglevSize: 251})
 	b.tableKey = a.tableKey // which picks the outer UDP source port
 	for _, m := range []*Mux{a, b} {
 		configure(t, m, lb)
