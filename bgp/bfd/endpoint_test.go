@@ -62,11 +62,8 @@ func TestEndpointsOnLoopback(t *testing.T) {
 	}
 	waitState(t, peerA, Down, time.Second)
 	t.Logf("down %v after the peer closed", time.Since(start))
-	var last Change
-	for len(changes) > 0 {
-		last = <-changes
-	}
-	if last.New != Down || last.Diag != DiagNeighborDown {
+	// The change is reported just after the state is set: wait for it.
+	if last := lastDown(t, changes); last.Diag != DiagNeighborDown {
 		t.Fatalf("last change %+v, want Down with %v", last, DiagNeighborDown)
 	}
 	if n := ea.Dropped(); n != 0 {
