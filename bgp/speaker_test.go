@@ -120,8 +120,13 @@ func TestLoopbackSession(t *testing.T) {
 	}
 	up := waitFor(t, subA, 5*time.Second, "A up", isType(SessionUp))
 	waitFor(t, subB, 5*time.Second, "B up", isType(SessionUp))
-	if ps := a.Peers(); len(ps) != 1 || ps[0].State != fsm.Established || !ps[0].Up || ps[0].Address != loB {
-		t.Errorf("Peers() = %+v, want 127.0.0.2 Established", ps)
+	// Peers() follows at the end of the step that published SessionUp.
+	deadline := time.Now().Add(5 * time.Second)
+	for ps := a.Peers(); len(ps) != 1 || ps[0].State != fsm.Established || !ps[0].Up || ps[0].Address != loB; ps = a.Peers() {
+		if time.Now().After(deadline) {
+			t.Fatalf("Peers() = %+v, want 127.0.0.2 Established", ps)
+		}
+		time.Sleep(time.Millisecond)
 	}
 	if up.Session.HoldTime != 9*time.Second || up.Session.Keepalive != 3*time.Second {
 		t.Errorf("negotiated hold %v keepalive %v, want 9s 3s", up.Session.HoldTime, up.Session.Keepalive)
