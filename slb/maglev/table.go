@@ -330,8 +330,10 @@ func finish(entries []uint32, taken []uint64, perms []permutation, round []uint3
 // that times the product of the others.
 func inverses(perms []permutation, round []uint32, k, n int, mod modulus) []uint32 {
 	inverse := make([]uint32, len(perms))
-	var turns []uint32 // the backends, once each
-	prefix := []uint32{1}
+	most := min(n, len(perms))
+	turns := make([]uint32, 0, most) // the backends, once each
+	prefix := make([]uint32, 1, most+1)
+	prefix[0] = 1
 	for ; n > 0 && len(turns) < len(perms); n-- {
 		i := round[k]
 		if k++; k == len(round) {
