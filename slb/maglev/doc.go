@@ -15,7 +15,11 @@
 // and its j-th preference is (offset + j*skip) mod M, which visits every
 // slot because M is prime. Backends then take turns: in each turn a
 // backend claims its most preferred slot that is still free, until all M
-// slots are owned.
+// slots are owned. New runs exactly these turns, with shortcuts that do
+// not change their outcome (candidates tested several at a time, the
+// last slots found by their rank in the permutation instead of by
+// probing); a test holds it to a plain implementation of the paper's
+// algorithm.
 //
 // h1 and h2 are SipHash-2-4 (package flowhash) of the name's bytes under
 // two fixed 128-bit keys, the ASCII texts "maglev/offset/v1" and
