@@ -59,8 +59,8 @@ func (h *HostPort) fromHost(frame []byte) {
 		if err != nil || req.Op() != header.ARPRequest || req.TargetIP() == h.addr || req.IsProbe() {
 			return
 		}
-		h.port.Send(arpReply(h.buf, req, s.gwMAC))
 		s.event(h.name, Out, LayerPort, ActionARPReply, "proxy-arp", nil)
+		h.port.Send(arpReply(h.buf, req, s.gwMAC))
 		return
 	}
 	p := &h.pkt
@@ -80,6 +80,6 @@ func (h *HostPort) fromHost(frame []byte) {
 // toHost delivers a guest's packet to the host's stack.
 func (h *HostPort) toHost(p *packet) {
 	p.setEth(h.mac, h.s.gwMAC)
+	h.s.event(h.name, In, LayerPort, ActionDeliver, "", p) // before the stack may run (see toGuest)
 	h.port.SendSuper(p.frame, p.mss)
-	h.s.event(h.name, In, LayerPort, ActionDeliver, "", p)
 }

@@ -100,14 +100,18 @@ func (s *Switch) hop(pa netip.Addr) netip.Addr {
 }
 
 // sendProvider sends frame, whose Ethernet destination it fills in, to next
-// hop hop on the provider network. When hop is not resolved yet it holds a
-// copy of the frame (the latest one per hop), sends an ARP request (built
-// in scratch), and sends the held frame when the reply arrives. It reports
-// whether the frame left now. A super-frame (mss not 0) leaves as one; it
-// is not held (TCP sends it again).
-func (s *Switch) sendProvider(hop netip.Addr, frame []byte, mss int, scratch []byte, port string, dir Direction) bool {
+// hop hop on the provider network, reporting the uplink's delivery (rule,
+// p) first: the next node may run in this goroutine and rewrite the frame
+// (netsim's run to completion), and its events follow this one. When hop
+// is not resolved yet it holds a copy of the frame (the latest one per
+// hop), sends an ARP request (built in scratch), and sends the held frame
+// when the reply arrives. It reports whether the frame left now. A
+// super-frame (mss not 0) leaves as one; it is not held (TCP sends it
+// again).
+func (s *Switch) sendProvider(hop netip.Addr, frame []byte, mss int, scratch []byte, port string, dir Direction, rule string, p *packet) bool {
 	if mac, ok := s.neighbors.lookup(hop); ok {
 		copy(frame[0:6], mac[:])
+		s.event("uplink", Out, LayerPort, ActionDeliver, rule, p)
 		s.uplink.SendSuper(frame, mss)
 		return true
 	}
@@ -121,8 +125,8 @@ func (s *Switch) sendProvider(hop netip.Addr, frame []byte, mss int, scratch []b
 		f := scratch[:header.EthernetMinSize+header.ARPSize] // so the Inits cannot fail
 		header.InitEthernet(f, header.BroadcastMAC, s.hostMAC, header.EtherTypeARP)
 		header.InitARPRequest(f[header.EthernetMinSize:], s.hostMAC, s.cfg.HostPA, hop)
-		s.uplink.Send(f)
 		s.event(port, dir, LayerPort, ActionARPRequest, "resolve next hop", nil)
+		s.uplink.Send(f)
 	}
 	return false
 }

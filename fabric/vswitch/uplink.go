@@ -106,8 +106,8 @@ func (s *Switch) uplinkARP(frame []byte) {
 			if held := s.neighbors.release(a.SenderIP()); held != nil {
 				mac := a.SenderMAC()
 				copy(held[0:6], mac[:])
-				s.uplink.Send(held)
 				s.event("uplink", Out, LayerPort, ActionDeliver, "held frame, next hop resolved", nil)
+				s.uplink.Send(held)
 			}
 		} else {
 			s.neighbors.learn(a.SenderIP(), a.SenderMAC())
@@ -116,6 +116,6 @@ func (s *Switch) uplinkARP(frame []byte) {
 	if a.Op() != header.ARPRequest || a.TargetIP() != s.cfg.HostPA {
 		return
 	}
-	s.uplink.Send(arpReply(s.upBuf, a, s.hostMAC))
 	s.event("uplink", In, LayerPort, ActionARPReply, "host pa", nil)
+	s.uplink.Send(arpReply(s.upBuf, a, s.hostMAC))
 }

@@ -209,8 +209,8 @@ func (v *VNIC) answerARP(frame []byte) {
 	if req.TargetIP() == v.cfg.Addr || req.IsProbe() || req.IsGratuitous() {
 		return // the guest's duplicate address detection: nobody else has it
 	}
-	v.port.Send(arpReply(v.buf, req, s.gwMAC))
 	s.event(v.name, Out, LayerPort, ActionARPReply, "proxy-arp", nil)
+	v.port.Send(arpReply(v.buf, req, s.gwMAC))
 }
 
 // offloadTx finishes a TCP packet of a TSO guest: the checksum left
@@ -375,9 +375,7 @@ func (v *VNIC) encapsulate(p *packet, m Mapping) {
 		return
 	}
 	s.encapEvent(v.name, Out, ActionEncap, p, out, v.cfg.VNI, s.cfg.HostPA, m.PA)
-	if s.sendProvider(s.hop(m.PA), out, 0, v.arp[:], v.name, Out) {
-		s.event("uplink", Out, LayerPort, ActionDeliver, "", nil)
-	} else {
+	if !s.sendProvider(s.hop(m.PA), out, 0, v.arp[:], v.name, Out, "", nil) {
 		s.event("uplink", Out, LayerPort, ActionDrop, "next hop unresolved: held", nil)
 	}
 }
@@ -402,8 +400,10 @@ func (v *VNIC) toGuest(p *packet, viaSLB bool) {
 	}
 	s.event(v.name, In, LayerACL, ActionAllow, rule, p)
 	p.setEth(v.mac, s.gwMAC)
-	v.port.SendSuper(p.frame, p.mss)
+	// Reported first: the guest's port may take the frame in this
+	// goroutine (netsim's run to completion).
 	s.event(v.name, In, LayerPort, ActionDeliver, "", p)
+	v.port.SendSuper(p.frame, p.mss)
 }
 
 // toRouter sends an IPv4 packet unencapsulated to the provider router.
@@ -413,9 +413,7 @@ func (s *Switch) toRouter(p *packet, scratch []byte, port string) {
 		return
 	}
 	p.setEth(header.MAC{}, s.hostMAC)
-	if s.sendProvider(s.cfg.RouterPA, p.frame, p.mss, scratch, port, Out) {
-		s.event("uplink", Out, LayerPort, ActionDeliver, "to router", p)
-	} else {
+	if !s.sendProvider(s.cfg.RouterPA, p.frame, p.mss, scratch, port, Out, "to router", p) {
 		s.event("uplink", Out, LayerPort, ActionDrop, "router unresolved: held", p)
 	}
 }
