@@ -1,6 +1,7 @@
 package netsim_test
 
 import (
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,5 +170,46 @@ func TestCloseWaitsForRunToCompletion(t *testing.T) {
 	}
 	if a.Send(ethernet(2, 1)) {
 		t.Error("closed port took a frame")
+	}
+}
+
+// TestQueuedReceiverTakesSendersLock: a node that holds a lock of its own
+// while it sends from outside its receiver, and takes that lock in its
+// receiver (as a guest's stack does), gets a frame that comes straight
+// back to it through an idle node on its port's goroutine, after the
+// sender let go of the lock. With SetReceiver the echo would run in the
+// sending goroutine, which holds the lock: a deadlock.
+func TestQueuedReceiverTakesSendersLock(t *testing.T) {
+	noLeak(t)
+	a, b := netsim.NewWire("w", netsim.WireConfig{})
+	defer a.Close()
+	defer b.Close()
+	var mu sync.Mutex // the node's own lock
+	got := make(chan byte, 1)
+	a.SetQueuedReceiver(func(f []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		got <- f[14]
+	})
+	b.SetReceiver(func(f []byte) { b.Send(f) }) // an idle node that echoes
+	sent := make(chan struct{})
+	go func() {
+		mu.Lock()
+		a.Send(ethernet(2, 1, 'x'))
+		mu.Unlock()
+		close(sent)
+	}()
+	select {
+	case <-sent:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Send with the node's lock held did not return: deadlocked")
+	}
+	select {
+	case v := <-got:
+		if v != 'x' {
+			t.Errorf("echo %q, want 'x'", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no echo delivered")
 	}
 }

@@ -172,11 +172,14 @@ func (p *Port) enqueue(f []byte, mss uint16) bool {
 // queue (up to its length).
 //
 // Since fn may run in a sender's goroutine, it must not wait for a lock
-// that a sender may hold while it sends: a node's own lock that it holds
-// while sending is safe only if no other port's receiver takes it (a frame
-// that comes back to the same port is queued, never received inside the
-// call that sent it). A receiver that cannot promise this uses
-// SetQueuedReceiver.
+// that a sender may hold while it sends. Only a frame that comes back to
+// a port while its receiver runs is queued (a receiver may send while
+// holding a lock that only it takes). A node that holds a lock across
+// Send from anywhere else (its own goroutine, a timer) and takes that
+// lock in its receiver deadlocks as soon as a frame comes back to it
+// through idle nodes, all in the one goroutine; so do two nodes whose
+// senders hold one lock each and whose receivers take the other's. Such a
+// node uses SetQueuedReceiver.
 func (p *Port) SetReceiver(fn func(frame []byte)) {
 	p.setReceiver(&receiver{plain: fn})
 }
