@@ -35,7 +35,8 @@ type muxNode struct {
 	neighbors map[netip.Addr]header.MAC // provider addresses to MACs, as the controller programs them
 	rec       *trace.Recorder
 
-	mu  sync.Mutex // the port delivers on one goroutine; this guards buf against Close
+	// buf is the scratch of the port's receiver (input), which netsim
+	// runs one frame at a time, so it needs no lock.
 	buf []byte
 
 	// A super-frame too long to encapsulate whole is cut into pieces
@@ -191,8 +192,6 @@ func (n *muxNode) input(f []byte, mss int) {
 		n.local.SendSuper(f, mss)
 		return
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
 	if n.forward(f, mss) && mss > 0 {
 		// Its encapsulation would pass the 64 KiB an IPv4 packet
 		// holds: cut it into smaller super-frames that fit.
