@@ -12,7 +12,9 @@
 // and Direct Server Return (the weak host model: accepted on the vNIC, never
 // chosen as a source address unless a socket binds to it).
 //
-// Frames leave through Port.Send and arrive through Port.SetReceiver. The
+// Frames leave through Port.Send and arrive through
+// Port.SetQueuedReceiver, on the port's goroutine: the stack holds locks
+// of its own while it sends, so it never runs in a sender's goroutine. The
 // Guest hands out the standard library's interfaces over the stack:
 // net.Conn and net.Listener (DialContext, Dialer, Listen), net.PacketConn
 // (ListenPacket), an *http.Client whose transport dials through the stack

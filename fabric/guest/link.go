@@ -39,8 +39,9 @@ func newLink(port *netsim.Port, ipMTU int, mac tcpip.LinkAddress, gso uint32) *l
 	}
 }
 
-// receive is the port's receiver: it copies the frame into a packet buffer
-// and hands it to the stack on the port's delivery goroutine.
+// receive is the port's (queued) receiver: it copies the frame into a
+// packet buffer and hands it to the stack on the port's delivery
+// goroutine.
 func (l *link) receive(frame []byte) {
 	d := l.dispatcher.Load()
 	if d == nil || len(frame) < header.EthernetMinimumSize {

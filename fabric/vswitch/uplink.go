@@ -6,8 +6,8 @@ import (
 	"github.com/sdnfabric/sdnfabric/offload/header"
 )
 
-// fromUplink handles a frame from the provider network, on the uplink's
-// delivery goroutine. It never panics on any input (FuzzUplink).
+// fromUplink handles a frame from the provider network as the uplink's
+// receiver. It never panics on any input (FuzzUplink).
 func (s *Switch) fromUplink(frame []byte) { s.fromUplinkSuper(frame, 0) }
 
 // fromUplinkSuper is fromUplink of a frame, or of a VXLAN super-frame with

@@ -56,7 +56,7 @@ type VNIC struct {
 	emit     offload.Emit // v.emitSegment as a value made once
 	encap    offload.Emit // v.encapSegment as a value made once
 	encapTo  Mapping      // where encapSegment sends the segments
-	buf      []byte       // scratch of the vNIC's delivery goroutine
+	buf      []byte       // scratch of the vNIC port's receiver (one frame at a time)
 	arp      [header.EthernetMinSize + header.ARPSize]byte
 	pkt      packet
 }

@@ -55,9 +55,11 @@ type Config struct {
 	GatewayMAC net.HardwareAddr
 	// SLB is the load balancer's host agent; nil means no SLB layer.
 	SLB SLB
-	// Trace, when set, is called for every decision of every layer, on
-	// the delivery goroutine of the port the packet arrived at, so it
-	// must be safe for concurrent use and return quickly.
+	// Trace, when set, is called for every decision of every layer by
+	// the receiver of the port the packet arrived at: on that port's
+	// delivery goroutine or in the goroutine of the node that sent the
+	// frame (netsim's run to completion), so it must be safe for
+	// concurrent use, return quickly and take no lock a sender may hold.
 	Trace func(Event)
 	// FlowTimeout is how long the ACL remembers an idle flow a guest
 	// opened; 0 means 4 minutes.
@@ -85,7 +87,7 @@ type Switch struct {
 
 	neighbors neighbors
 
-	upBuf []byte // scratch of the uplink goroutine
+	upBuf []byte // scratch of the uplink's receiver (one frame at a time)
 }
 
 // caKey is a customer address in a virtual network.
@@ -229,7 +231,8 @@ func (s *Switch) Stats() Stats {
 }
 
 // Close detaches every vNIC and the uplink and closes their ports; their
-// delivery goroutines have ended when Close returns.
+// receivers have returned, on their delivery goroutines and in senders',
+// when Close returns.
 func (s *Switch) Close() {
 	s.mu.Lock()
 	if s.closed {
