@@ -20,16 +20,15 @@ const bgpSource = router.SourceEBGP
 
 // ribFeed installs the routes a BGP speaker receives into a router's RIB:
 // per prefix, the paths with the shortest AS path, ECMP across the peers
-// that announce them (the Muxes of a VIP). It also tells whoever waits when
-// a prefix gets or loses its route.
+// that announce them (the Muxes of a VIP), and tells onChange when a
+// prefix's next hops change.
 type ribFeed struct {
 	sink router.RouteSink
 	// onChange, if set, is told each prefix whose next hops changed.
 	onChange func(p netip.Prefix, hops []netip.Addr)
 
-	mu      sync.Mutex
-	paths   map[netip.Prefix]map[netip.Addr]path // prefix -> peer -> path
-	changed chan struct{}                        // closed and replaced on every change
+	mu    sync.Mutex
+	paths map[netip.Prefix]map[netip.Addr]path // prefix -> peer -> path
 }
 
 type path struct {
@@ -38,7 +37,7 @@ type path struct {
 }
 
 func newRIBFeed(sink router.RouteSink) *ribFeed {
-	return &ribFeed{sink: sink, paths: make(map[netip.Prefix]map[netip.Addr]path), changed: make(chan struct{})}
+	return &ribFeed{sink: sink, paths: make(map[netip.Prefix]map[netip.Addr]path)}
 }
 
 // run applies the subscription's events until it ends.
@@ -95,10 +94,6 @@ func (f *ribFeed) apply(ev bgp.Event) {
 			f.onChange(p, hops)
 		}
 	}
-	if len(touched) > 0 {
-		close(f.changed)
-		f.changed = make(chan struct{})
-	}
 }
 
 // best returns the ECMP next hops of prefix: every peer's path with the
@@ -129,13 +124,6 @@ func (f *ribFeed) nextHops(p netip.Prefix) []netip.Addr {
 	}
 	slices.SortFunc(out, netip.Addr.Compare)
 	return out
-}
-
-// wait returns a channel closed at the next change.
-func (f *ribFeed) wait() <-chan struct{} {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.changed
 }
 
 func asPathLen(a *wire.Attributes) int {
