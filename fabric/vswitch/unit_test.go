@@ -22,7 +22,6 @@ type rig struct {
 	v      *VNIC
 	events []Event
 	mu     sync.Mutex
-	slb    *fakeSLB
 }
 
 var (
