@@ -86,7 +86,8 @@ func (s Stats) Packets() uint64 {
 }
 
 // Stats returns a snapshot of the counters. It locks each flow-table
-// shard in turn, briefly.
+// shard in turn, briefly. Flow hits that a Worker has counted but not yet
+// added (fewer than 64 per Worker) are not in it until Worker.Flush.
 func (m *Mux) Stats() Stats {
 	var c [numCounters]uint64
 	for i := range m.flows.shards {
