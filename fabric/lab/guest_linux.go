@@ -100,8 +100,9 @@ func startKernelGuest(ctx context.Context, ns string, m runtime.Machine, port *n
 	}
 	g.attached = true
 	if g.gro != nil {
-		// Plain frames are queued, so that a burst collects for the
-		// coalescer; super-frames are written by their sender.
+		// TCP segments with data are queued, so that a burst
+		// collects for the coalescer; super-frames and the rest (ACKs)
+		// are written by their sender.
 		port.SetCoalescingReceiver(g.toKernelSuper)
 	} else {
 		port.SetReceiver(g.toKernelFrame) // netsim segments super-frames

@@ -126,7 +126,7 @@ func (p *Port) take(f []byte, mss uint16) bool {
 		return false
 	}
 	r := p.recv.Load()
-	if r == nil || r.queues(mss) || p.delay > 0 || p.pending.Load() != 0 || !p.busy.TryLock() {
+	if r == nil || r.queues(f, mss) || p.delay > 0 || p.pending.Load() != 0 || !p.busy.TryLock() {
 		return p.enqueue(f, mss)
 	}
 	// Checked again with the receiver held: a frame queued meanwhile

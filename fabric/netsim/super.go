@@ -85,29 +85,47 @@ func (p *Port) SetSuperReceiver(fn func(frame []byte, mss int)) {
 }
 
 // SetCoalescingReceiver is SetSuperReceiver for a node that merges the
-// plain frames it receives (GRO): those are always copied and queued, so
-// that a burst of them collects in the port's queue and the receiver can
-// tell its end (PortStats.Queued is 0 during its call), while super-frames
-// run to completion as with SetSuperReceiver. Frames stay in order either
-// way.
+// TCP segments it receives (GRO): a plain frame with a TCP/IPv4 segment
+// that carries data is always copied and queued, so that a burst of them
+// collects in the port's queue and the receiver can tell its end
+// (PortStats.Queued is 0 during its call); super-frames and other frames
+// (pure ACKs among them) run to completion as with SetSuperReceiver.
+// Frames stay in order either way.
 func (p *Port) SetCoalescingReceiver(fn func(frame []byte, mss int)) {
-	p.setReceiver(&receiver{super: fn, queuePlain: true})
+	p.setReceiver(&receiver{super: fn, queueSegments: true})
 }
 
 // receiver is a port's receiving function: exactly one of plain and super
 // is set. A queued receiver runs only on the port's delivery goroutine;
-// with queuePlain, plain frames (mss 0) do.
+// with queueSegments, plain TCP segments with data do.
 type receiver struct {
-	plain      func(frame []byte)
-	super      func(frame []byte, mss int)
-	queued     bool
-	queuePlain bool
+	plain         func(frame []byte)
+	super         func(frame []byte, mss int)
+	queued        bool
+	queueSegments bool
 }
 
-// queues reports whether frames with mss go through the queue whatever the
-// receiver is doing.
-func (r *receiver) queues(mss uint16) bool {
-	return r.queued || r.queuePlain && mss == 0
+// queues reports whether frame f with mss goes through the queue whatever
+// the receiver is doing.
+func (r *receiver) queues(f []byte, mss uint16) bool {
+	return r.queued || r.queueSegments && mss == 0 && isTCPData(f)
+}
+
+// isTCPData reports whether f is an untagged IPv4 frame with a TCP segment
+// that carries data (what a coalescer may merge).
+func isTCPData(f []byte) bool {
+	const eth = header.EthernetMinSize
+	if len(f) < eth+header.IPv4MinSize || binary.BigEndian.Uint16(f[12:]) != uint16(header.EtherTypeIPv4) ||
+		f[eth+9] != header.ProtocolTCP {
+		return false
+	}
+	ihl := int(f[eth]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(f[eth+2:]))
+	if len(f) < eth+ihl+13 {
+		return false
+	}
+	thl := int(f[eth+ihl+12]>>4) * 4
+	return total > ihl+thl
 }
 
 // segmenter cuts the super-frames for a plain receiver into segments with

@@ -300,10 +300,11 @@ func TestVXLANSuperFrameAllocs(t *testing.T) {
 	}
 }
 
-// TestCoalescingReceiver: a coalescing receiver's plain frames are queued
-// (it sees Queued count the rest of a burst), its super-frames run to
-// completion in the sender's goroutine once nothing is queued, and a
-// super-frame sent behind queued plain frames is received after them.
+// TestCoalescingReceiver: a coalescing receiver's plain TCP segments with
+// data are queued (it sees Queued count the rest of a burst), its
+// super-frames and pure ACKs run to completion in the sender's goroutine
+// once nothing is queued, and a super-frame sent behind queued segments is
+// received after them.
 func TestCoalescingReceiver(t *testing.T) {
 	a, b := NewWire("w", WireConfig{})
 	defer a.Close()
@@ -336,7 +337,7 @@ func TestCoalescingReceiver(t *testing.T) {
 			t.Fatalf("frame %d not delivered", i)
 		}
 	}
-	a.Send(plain) // an idle receiver's plain frame is queued all the same
+	a.Send(plain) // an idle receiver's TCP segment is queued all the same
 	select {
 	case g := <-ch:
 		if g.mss != 0 {
@@ -344,5 +345,15 @@ func TestCoalescingReceiver(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("plain frame not delivered")
+	}
+	for range 100 { // until the delivery goroutine has finished with it
+		if b.Stats().Queued == 0 && b.busy.TryLock() {
+			b.busy.Unlock()
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !a.Send(superFrame(t, 0)) || len(ch) != 1 {
+		t.Error("a pure ACK to an idle coalescing receiver was not received in the sender's goroutine")
 	}
 }
