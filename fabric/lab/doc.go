@@ -45,17 +45,20 @@
 // They enter the fabric whole, as netsim super-frames with their
 // gso_size: the vNICs and the routers (NAT included) carry them so, and
 // they are segmented and checksummed in software (package offload) only
-// where a node takes none (the Mux, VXLAN encapsulation, BIRD's TAP, the
-// uplinks); a machine whose port gets one writes it to its TAP as one GSO
-// frame. Any other partial checksum is finished before the frame enters
-// the fabric. Options.NoOffload turns the offloads off
-// everywhere. Towards the kernel, the TCP segments of a burst are merged
-// per flow (package offload/gro, the rules of Linux's GRO) and written as
-// one super-frame with a GSO virtio-net header when the machine's port
-// has nothing more queued, so the kernel takes one write and one packet
-// per burst; other frames are written as they come, complete packets
-// whose checksums the kernel verifies (Options.NoGRO writes every frame
-// as it comes).
+// where a node takes none (VXLAN encapsulation in a vswitch, the
+// distributed lab's uplinks); a machine, or BIRD's or FRR's namespace,
+// whose port gets one writes it to its TAP as one GSO frame. Any other
+// partial checksum is finished before the frame enters the fabric.
+// Options.NoOffload turns the offloads off everywhere. The goroutine that
+// read a frame from a TAP carries it through every idle node to the TAP
+// it is written to (netsim runs to completion). Towards the kernel, the
+// TCP segments of a burst are merged per flow (package offload/gro, the
+// rules of Linux's GRO; plain frames wait in the machine's port queue for
+// this) and written as one super-frame with a GSO virtio-net header when
+// the port has nothing more queued, so the kernel takes one write and one
+// packet per burst; other frames are written as they come, complete
+// packets whose checksums the kernel verifies (Options.NoGRO writes every
+// frame as it comes).
 //
 // Distributed labs (UpDistributed, `fabric lab up -distributed`) run every
 // node as a process of its own: etcd and `fabric controller --store
