@@ -177,8 +177,8 @@ func (p *Port) enqueue(f []byte, mss uint16) bool {
 // holding a lock that only it takes). A node that holds a lock across
 // Send from anywhere else (its own goroutine, a timer) and takes that
 // lock in its receiver deadlocks as soon as a frame comes back to it
-// through idle nodes, all in the one goroutine; so do two nodes whose
-// senders hold one lock each and whose receivers take the other's. Such a
+// through idle nodes, all in the one goroutine; two such nodes sending
+// to each other at once, each holding its own lock, deadlock too. Such a
 // node uses SetQueuedReceiver.
 func (p *Port) SetReceiver(fn func(frame []byte)) {
 	p.setReceiver(&receiver{plain: fn})
