@@ -24,17 +24,20 @@ import (
 )
 
 // pacedDownload is a download read as fast as it comes (so that a stall
-// of the network is not hidden by the socket's buffer), or slowly while
-// slow is set (so that it lasts across an event however fast the network
-// is; the client's small receive buffer makes the sender wait too), which
-// records when each read returned.
+// of the network is not hidden by the socket's buffer), but slowly from
+// slowFrom bytes on until fast is set (so that it lasts across an event
+// however fast the network is; the client's small receive buffer makes
+// the sender wait too), which records when each read returned. The reader
+// slows down itself: a test that polled for slowFrom bytes could find the
+// whole download read by then.
 type pacedDownload struct {
-	mu    sync.Mutex
-	n     int64
-	stall time.Duration // the longest pause between two reads
-	reads []time.Time
-	done  chan error
-	slow  atomic.Bool // 16 KiB per 20 ms
+	mu       sync.Mutex
+	n        int64
+	stall    time.Duration // the longest pause between two reads
+	reads    []time.Time
+	done     chan error
+	slowFrom int64       // 16 KiB per 20 ms from here on
+	fast     atomic.Bool // as fast as it comes again
 }
 
 // smallWindowClient is a client from machine's namespace whose sockets
@@ -59,8 +62,9 @@ func smallWindowClient(l *lab.Lab, machine string) *http.Client {
 }
 
 // startDownload GETs url?bytes=size with new connections until one is
-// served by want, and reads it in the background.
-func startDownload(t *testing.T, c *http.Client, url, want string, size int) *pacedDownload {
+// served by want, and reads it in the background, slowly from slowFrom
+// bytes on until d.fast is set.
+func startDownload(t *testing.T, c *http.Client, url, want string, size, slowFrom int) *pacedDownload {
 	t.Helper()
 	var resp *http.Response
 	for range 50 {
@@ -80,14 +84,15 @@ func startDownload(t *testing.T, c *http.Client, url, want string, size int) *pa
 	if resp == nil {
 		t.Fatalf("no download from %s served by %s", url, want)
 	}
-	d := &pacedDownload{done: make(chan error, 1)}
+	d := &pacedDownload{done: make(chan error, 1), slowFrom: int64(slowFrom)}
 	go func() {
 		defer resp.Body.Close()
 		buf := make([]byte, 32<<10)
 		last := time.Now()
+		var n int64 // d.n, which only this goroutine writes
 		for {
 			b := buf
-			if d.slow.Load() {
+			if n >= d.slowFrom && !d.fast.Load() {
 				time.Sleep(20 * time.Millisecond)
 				b = buf[:16<<10]
 			}
@@ -97,7 +102,7 @@ func startDownload(t *testing.T, c *http.Client, url, want string, size int) *pa
 			d.stall = max(d.stall, now.Sub(last))
 			d.reads = append(d.reads, now)
 			d.n += int64(k)
-			n := d.n
+			n = d.n
 			d.mu.Unlock()
 			last = now
 			switch {
@@ -175,11 +180,11 @@ func TestFailoverMigrate(t *testing.T) {
 	if raceEnabled {
 		size = 2 << 20
 	}
-	d := startDownload(t, smallWindowClient(l, "clientvm"), "http://"+l.Runtime().VIPs()[0].String()+"/", "portalvm1", size)
+	// Slowly from a sixteenth on until the VM moved: a fast network
+	// would otherwise finish the download before the controller has even
+	// told the hosts.
+	d := startDownload(t, smallWindowClient(l, "clientvm"), "http://"+l.Runtime().VIPs()[0].String()+"/", "portalvm1", size, size/16)
 	eventually(t, "a sixteenth downloaded", 10*time.Second, func() bool { n, _ := d.read(); return n >= int64(size/16) })
-	// Slowly until the VM moved: a fast network would otherwise finish
-	// the download before the controller has even told the hosts.
-	d.slow.Store(true)
 
 	o, err := ctl.Get(ctx, model.KindNetworkInterface, "portalvm1")
 	if err != nil {
@@ -202,7 +207,7 @@ func TestFailoverMigrate(t *testing.T) {
 	select {
 	case pr := <-migrated:
 		when = pr.Time
-		d.slow.Store(false)
+		d.fast.Store(true)
 		t.Logf("%s %s", pr.Node, pr.Detail)
 	case <-time.After(10 * time.Second):
 		t.Fatal("portalvm1 did not migrate")
