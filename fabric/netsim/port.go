@@ -260,9 +260,11 @@ func (p *Port) Close() {
 	p.start.Do(func() { close(p.exited) })
 	<-p.exited
 	// A sender's goroutine may still be in the receiver; none starts
-	// now that closed is set.
+	// now that closed is set. Once it has returned, the port forgets
+	// its receiver.
 	p.busy.Lock()
-	p.busy.Unlock() //nolint:staticcheck // waits for the receiver call to end
+	p.recv.Store(nil)
+	p.busy.Unlock()
 }
 
 // Stats returns the port's counters.
