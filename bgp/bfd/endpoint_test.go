@@ -60,7 +60,7 @@ func TestEndpointsOnLoopback(t *testing.T) {
 	if err := eb.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, peerA, Down, time.Second)
+	waitState(t, peerA, Down, downWithin)
 	t.Logf("down %v after the peer closed", time.Since(start))
 	// The change is reported just after the state is set: wait for it.
 	if last := lastDown(t, changes); last.Diag != DiagNeighborDown {
