@@ -80,8 +80,10 @@ func TestBFDBetweenGuests(t *testing.T) {
 
 	waitBFD(t, pa, bfd.Up, 5*time.Second) // after any flap
 	start := time.Now()
-	b.Close()                               // b dies: its sessions send nothing more
-	waitBFD(t, pa, bfd.Down, 5*time.Second) // see bfd's downWithin
+	b.Close() // b dies: its sessions send nothing more
+	// Well past the detection time: a session that flapped may be in
+	// Init, detected after 3 s at the 1 s rate (see bfd's downWithin).
+	waitBFD(t, pa, bfd.Down, 5*time.Second)
 	t.Logf("down %v after the peer's stack stopped", time.Since(start))
 	// The last change to Down, once the changes stop for a moment: the
 	// session may flap on a busy machine (packets late past the detection
