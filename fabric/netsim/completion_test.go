@@ -213,3 +213,38 @@ func TestQueuedReceiverTakesSendersLock(t *testing.T) {
 		t.Fatal("no echo delivered")
 	}
 }
+
+// TestFloodedFrameIsNotShared: a flooded frame reaches each port as a
+// copy of its own, never the sender's buffer, however its receivers
+// rewrite what they get.
+func TestFloodedFrameIsNotShared(t *testing.T) {
+	noLeak(t)
+	sw := netsim.NewSwitch("sw", netsim.WireConfig{})
+	defer sw.Close()
+	p1, p2, p3 := sw.Port("1"), sw.Port("2"), sw.Port("3")
+	p1.SetReceiver(func([]byte) {})
+	got := make(chan byte, 2)
+	for _, p := range []*netsim.Port{p2, p3} {
+		p.SetReceiver(func(f []byte) {
+			got <- f[14]
+			f[14] = 'z' // as a router rewrites what it forwards
+		})
+	}
+	f := ethernet(0xff, 1, 'x')
+	if !p1.Send(f) {
+		t.Fatal("broadcast dropped")
+	}
+	for range 2 {
+		select {
+		case v := <-got:
+			if v != 'x' {
+				t.Errorf("a flooded copy held %q, want 'x'", v)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("flooded frame not delivered")
+		}
+	}
+	if f[14] != 'x' {
+		t.Errorf("the sender's buffer was rewritten to %q", f[14])
+	}
+}
