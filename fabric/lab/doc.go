@@ -92,7 +92,9 @@
 // crash, ends what still runs in the prefixed namespaces and deletes them.
 // An agent builds its node from the state it fetched at start: a node
 // added to the controller later is reached by the running nodes (their
-// static provider neighbours) only once their agents restart.
+// static provider neighbours) only once their agents restart. A VM (a
+// NIC) added for a running host, or removed, is attached or detached by
+// its host's agent without a restart (see package runtime).
 //
 // The reference: KernelUp builds the same topology from the kernel's parts
 // only (Linux bridges and veths, kernel VXLAN, nftables NAT, an nftables

@@ -105,12 +105,18 @@ func (a *agentHost) configure(lbs []slb.LoadBalancer) error {
 	return a.h.agent.Configure(lbs...)
 }
 
-// stop cancels a pending drain grace.
+// stop cancels a pending drain grace and detachment; the host attaches
+// and detaches no more.
 func (a *agentHost) stop() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.stopped = true
 	if a.grace != nil {
 		a.grace.Stop()
 		a.grace = nil
+	}
+	if a.sweeping != nil {
+		a.sweeping.Stop()
+		a.sweeping = nil
 	}
 }

@@ -30,8 +30,9 @@ import (
 // resource's status message instead.
 
 // agentHost programs a host: the load balancers of its host agent and the
-// CA-to-PA mappings of its virtual switch; it moves here the VMs whose
-// NICs the controller moved here (migrate).
+// CA-to-PA mappings of its virtual switch; it attaches the VMs of the
+// NICs the controller puts here, moving those on another host of the
+// runtime (migrate), and detaches those whose NICs left (see follow).
 type agentHost struct {
 	rt *Runtime
 	h  *hostNode
@@ -44,6 +45,8 @@ type agentHost struct {
 	applied  []slb.LoadBalancer        // lbs placed where the VMs are (see Runtime.placed), as the host agent has them
 	grace    *time.Timer               // pending end of a drain grace (see configure)
 	seq      uint64                    // configurations given; a grace ends only the one it began with
+	sweeping *time.Timer               // pending detachment of the VMs whose NICs left (see sweepLater)
+	stopped  bool                      // the agents stopped: attach and detach no more
 }
 
 type caKey struct {
@@ -79,15 +82,20 @@ func (rt *Runtime) newAgentHost(h *hostNode) *agentHost {
 
 // ProgramHost implements agent.HostNode: the host agent gets the slice's
 // load balancers, the vswitch its mappings (new and moved ones set, those
-// no longer in the slice deleted), and the VMs of the slice's NICs that
-// are on another host of the runtime move here.
+// no longer in the slice deleted); the VMs of the slice's NICs that are
+// on another host of the runtime move here, those that run nowhere here
+// are attached, and those here whose NICs left the slice are detached
+// after a grace (see follow).
 func (a *agentHost) ProgramHost(ctx context.Context, s *agent.HostSlice) error {
 	if err := a.program(s); err != nil {
 		return err
 	}
 	var errs []error
 	for _, ifc := range s.Interfaces {
-		errs = append(errs, a.rt.migrate(ctx, ifc.Name, a))
+		errs = append(errs, a.rt.follow(ctx, ifc, a))
+	}
+	if a.gone(s) {
+		a.sweepLater()
 	}
 	return errors.Join(errs...)
 }
@@ -143,8 +151,9 @@ func (a *agentHost) program(s *agent.HostSlice) error {
 }
 
 // endpointDrift says which NICs of ifaces differ from the vNICs on the
-// host: the runtime attaches NICs at start (a NIC moves between its
-// hosts), with endpoints that do not change.
+// host: a NIC not attached (yet, or its attachment failed), one attached
+// with other endpoints (they are fixed when the VM is attached), and a VM
+// still attached whose NIC left (until the detach grace ends).
 func (a *agentHost) endpointDrift(ifaces []agent.HostInterface) string {
 	var out []string
 	seen := map[string]bool{}
@@ -153,11 +162,11 @@ func (a *agentHost) endpointDrift(ifaces []agent.HostInterface) string {
 		seen[ifc.Name] = true
 		eps, ok := here[ifc.Name]
 		if !ok {
-			out = append(out, ifc.Name+" is not attached (the runtime attaches NICs at start)")
+			out = append(out, ifc.Name+" is not attached")
 			continue
 		}
 		if !slices.Equal(endpointsOf(ifc.Spec), eps) {
-			out = append(out, ifc.Name+"'s endpoints differ from those it started with")
+			out = append(out, ifc.Name+"'s endpoints differ from those it was attached with")
 		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(here)) {

@@ -14,10 +14,14 @@ import (
 // controller in process, or an api.Client) and writing the node's status
 // there. From then on the data plane follows the controller: a change to
 // a load balancer, a NIC or a gateway's routes reaches the nodes it
-// concerns. When the controller goes away the nodes keep their last
-// programming. cfg.Name is ignored; a nil cfg.Logger means the runtime's.
+// concerns, and a host attaches the VMs of the NICs the controller puts
+// on it and detaches those it removes (see ProgramHost). When the
+// controller goes away the nodes keep their last programming. cfg.Name is
+// ignored; a nil cfg.Logger means the runtime's.
 //
-// stop ends the agents and returns once they have; Close calls it first.
+// stop ends the agents and returns once they have, leaving the VMs as
+// they are; Close calls it first, then detaches the VMs the agents
+// attached.
 // Run one set of agents per runtime.
 func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 	if cfg.Logger == nil {
@@ -72,6 +76,6 @@ func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 			}
 		})
 	}
-	rt.closers = append(rt.closers, stop)
+	rt.closers = append(rt.closers, rt.detachLate, stop)
 	return stop, nil
 }

@@ -304,14 +304,15 @@ func TestAgentsFollowController(t *testing.T) {
 	})
 
 	// PortalVM2's NIC is deleted: the hosts forget its mapping, and host2
-	// says the VM is still attached (the runtime cannot unplug it).
+	// detaches the VM after the grace.
 	if _, err := ctl.Delete(t.Context(), model.KindNetworkInterface, "portalvm2", 0); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "portalvm2's mapping deleted", func() bool {
+	waitFor(t, "portalvm2's mapping deleted and the VM detached", func() bool {
 		_, ok := rt.hosts["host1"].sw.LookupMapping(5001, netip.MustParseAddr("10.1.0.5"))
+		_, running := rt.Machine("portalvm2")
 		h2, _ := status[model.HostStatus](t, ctl, model.KindHost, "host2")
-		return !ok && strings.Contains(h2.Message, "portalvm2 is still attached")
+		return !ok && !running && len(rt.place.on("host2")) == 0 && !strings.Contains(h2.Message, "portalvm2")
 	})
 	if _, ok := rt.hosts["host1"].sw.LookupMapping(5001, netip.MustParseAddr("10.1.0.4")); !ok {
 		t.Error("host1 lost portalvm1's mapping")
@@ -325,6 +326,62 @@ func TestAgentsFollowController(t *testing.T) {
 	for i, who := range got {
 		if who != "portalvm1" {
 			t.Errorf("with the controller down, request %d served by %s, want portalvm1", i, who)
+		}
+	}
+}
+
+// TestAgentsAttachAndDetach: a NIC added to the controller for a host
+// after the agents started is attached by that host's agent (its VM
+// made, its vNIC on the host's switch) and joins the load balancer: new
+// connections to the VIP reach it. Deleted, it is detached: its VM
+// stops, its vNIC and mappings go, the host reports it no more, and the
+// VIP is served by the others alone.
+func TestAgentsAttachAndDetach(t *testing.T) {
+	rt, ctl, _, _ := managed(t)
+	vip := rt.VIPs()[0].String()
+	c := freshPortsClient(mustMachine(t, rt, "clientvm"), 2*time.Second)
+	waitFor(t, "every host programmed and ready", func() bool {
+		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
+		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2
+	})
+
+	ca := netip.MustParseAddr("10.1.0.6")
+	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
+		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", Addresses: []netip.Addr{ca}, Service: "portal",
+		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
+		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, ctl, nic)
+	waitFor(t, "portalvm3 attached to host1 and mapped on host2", func() bool {
+		_, running := rt.Machine("portalvm3")
+		m, ok := rt.hosts["host2"].sw.LookupMapping(5001, ca)
+		return running && ok && m.PA == rt.hosts["host1"].spec.PA.Addr()
+	})
+	waitFor(t, "portalvm3 serves the VIP", func() bool {
+		return slices.Contains(servedBy(t, c, "http://"+vip+"/", 6), "portalvm3")
+	})
+	if h1, _ := status[model.HostStatus](t, ctl, model.KindHost, "host1"); strings.Contains(h1.Message, "portalvm3") {
+		t.Errorf("host1 reports %q", h1.Message)
+	}
+
+	if _, err := ctl.Delete(t.Context(), model.KindNetworkInterface, "portalvm3", 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "portalvm3 detached", func() bool {
+		_, running := rt.Machine("portalvm3")
+		_, mapped := rt.hosts["host2"].sw.LookupMapping(5001, ca)
+		_, local := rt.hosts["host1"].sw.LookupMapping(5001, ca)
+		_, placed := rt.place.get("portalvm3")
+		h1, _ := status[model.HostStatus](t, ctl, model.KindHost, "host1")
+		return !running && !mapped && !local && !placed && !strings.Contains(h1.Message, "portalvm3")
+	})
+	for i, who := range servedBy(t, c, "http://"+vip+"/", 8) {
+		if who != "portalvm1" && who != "portalvm2" {
+			t.Errorf("after the detach, request %d served by %s", i, who)
 		}
 	}
 }

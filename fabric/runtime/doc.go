@@ -38,8 +38,17 @@
 // leases, a gateway's static routes, every speaker's BGP peers), and reports the node's BGP sessions,
 // announced VIPs, probe verdicts and counters into its resource's status.
 // What a running node cannot change (interfaces, a speaker's ASN, NAT port
-// forwards, a NIC's endpoints or a NIC added or removed) is named in the
-// status message. Without the controller the nodes keep their last state.
+// forwards, a NIC's endpoints) is named in the status message. Without the
+// controller the nodes keep their last state.
+//
+// A host's VMs follow the controller too: a NIC added for a host is
+// attached by its agent (the VM made through Options.Guests or as a gVisor
+// guest, on a new vNIC), and a VM whose NIC left its host is detached one
+// second later (detachGrace) unless another host of the runtime has the
+// NIC by then: that host's agent migrates it. The controller's state does
+// not tell a deleted NIC from a moved one; a NIC moved to a host of
+// another process (or whose agent is later than the grace) is detached
+// here and attached anew there.
 //
 // A NIC the controller moves to another host of the runtime is live
 // migrated there by the new host's agent: the VM's end of its wire is

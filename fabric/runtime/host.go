@@ -160,20 +160,40 @@ func (rt *Runtime) tenantPrefixes() []netip.Prefix {
 	return out
 }
 
-// attachToHost plugs a VM into its host's virtual switch.
+// attachToHost plugs a VM of the topology into its host's virtual switch
+// at start; Close detaches it.
 func (rt *Runtime) attachToHost(ctx context.Context, m Machine) error {
 	h, ok := rt.hosts[m.Host]
 	if !ok {
 		return fmt.Errorf("%s: host %q does not exist", m.Name, m.Host)
 	}
+	detach, err := rt.plug(ctx, m, h, false)
+	if err != nil {
+		return err
+	}
+	rt.closers = append(rt.closers, detach)
+	return nil
+}
+
+// plug attaches VM m to a vNIC of host h's virtual switch and records
+// where it is (late: attached by h's agent after start). It returns the
+// VM's detach function (see addMachine); on error it leaves nothing
+// behind.
+func (rt *Runtime) plug(ctx context.Context, m Machine, h *hostNode, late bool) (detach func(), err error) {
 	switchSide, vmSide := netsim.NewWire(m.Host+"."+m.Name, netsim.WireConfig{Queue: rt.opts.queue()})
 	if _, err := h.sw.AddVNIC(vnicConfig(m, switchSide)); err != nil {
 		switchSide.Close()
 		vmSide.Close()
-		return fmt.Errorf("%s: %w", m.Name, err)
+		return nil, fmt.Errorf("%s: %w", m.Name, err)
 	}
-	rt.place.add(m, h.spec.PA.Addr(), vmSide)
-	return rt.addMachine(ctx, m, vmSide)
+	detach, err = rt.addMachine(ctx, m, vmSide)
+	if err != nil {
+		h.sw.RemoveVNIC(m.Name)
+		vmSide.Close()
+		return nil, err
+	}
+	rt.place.add(m, h.spec.PA.Addr(), vmSide, detach, late)
+	return detach, nil
 }
 
 func (rt *Runtime) sortedHosts() []*hostNode {

@@ -84,7 +84,9 @@ func (m *machine) close() {
 
 // Served returns how many HTTP requests the machine answered.
 func (rt *Runtime) Served(name string) uint64 {
+	rt.mu.Lock()
 	m, ok := rt.machines[name]
+	rt.mu.Unlock()
 	if !ok {
 		return 0
 	}

@@ -31,16 +31,18 @@ import (
 
 // attachment is a VM on a host's virtual switch.
 type attachment struct {
-	m    Machine      // as started (m.Host is where it started)
-	host string       // where it is now
-	pa   netip.Addr   // that host's provider address
-	vm   *netsim.Port // the VM's end of its wire
+	m      Machine      // as started (m.Host is where it started)
+	host   string       // where it is now
+	pa     netip.Addr   // that host's provider address
+	vm     *netsim.Port // the VM's end of its wire
+	detach func()       // stops the VM and closes vm (see addMachine)
+	late   bool         // attached by a host agent after start (see follow)
 }
 
 // placement is where the runtime's VMs are, and the agents' nodes that a
 // migration programs again.
 type placement struct {
-	moves sync.Mutex // one migration at a time; taken before any agent's lock
+	moves sync.Mutex // one migration, attachment or detachment at a time; taken before any agent's lock
 
 	mu       sync.Mutex
 	attached map[string]*attachment // by machine name
@@ -48,13 +50,19 @@ type placement struct {
 	muxes    []*agentMux
 }
 
-func (p *placement) add(m Machine, pa netip.Addr, vm *netsim.Port) {
+func (p *placement) add(m Machine, pa netip.Addr, vm *netsim.Port, detach func(), late bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.attached == nil {
 		p.attached = map[string]*attachment{}
 	}
-	p.attached[m.Name] = &attachment{m: m, host: m.Host, pa: pa, vm: vm}
+	p.attached[m.Name] = &attachment{m: m, host: m.Host, pa: pa, vm: vm, detach: detach, late: late}
+}
+
+func (p *placement) remove(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.attached, name)
 }
 
 // get returns a copy of a VM's attachment.
@@ -161,11 +169,9 @@ type dipKey struct {
 }
 
 // migrate moves VM name to the host of dst, if it is attached elsewhere
-// in this runtime. Call it without holding any agent's lock.
+// in this runtime. Call it holding p.moves and no agent's lock.
 func (rt *Runtime) migrate(ctx context.Context, name string, dst *agentHost) error {
 	p := &rt.place
-	p.moves.Lock()
-	defer p.moves.Unlock()
 	at, ok := p.get(name)
 	to := dst.h.spec.Name
 	if !ok || at.host == to {

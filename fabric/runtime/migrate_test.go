@@ -108,7 +108,8 @@ func (s *stream) until(t *testing.T, n int64) {
 // (its gVisor stack and connection untouched): the download completes with
 // every byte; host1 forgets the vNIC (and the mapping); host2
 // reports no drift; new connections reach PortalVM1 on host2 through the
-// inbound NAT rule, and both PortalVMs, now on host2, through the rule.
+// inbound NAT rule, and both PortalVMs, now on host2, through the rule;
+// the VM is still running once host1's detach grace has passed.
 func TestMigrateNIC(t *testing.T) {
 	rt, ctl, _, _ := managed(t)
 	waitFor(t, "every host programmed and ready", func() bool {
@@ -166,5 +167,10 @@ func TestMigrateNIC(t *testing.T) {
 	}
 	if seen["portalvm1"] == 0 || seen["portalvm2"] == 0 || len(seen) != 2 {
 		t.Errorf("after the migration VIP:80 served by %v, want both PortalVMs", seen)
+	}
+	// Host1's NIC left it, but host2 took the VM: no sweep detaches it.
+	time.Sleep(detachGrace + 100*time.Millisecond)
+	if _, ok := rt.Machine("portalvm1"); !ok {
+		t.Error("portalvm1 was detached after its migration")
 	}
 }

@@ -131,8 +131,7 @@ func FromModel(objs []model.Object) (*Topology, error) {
 		if !ok || len(nic.Addresses) == 0 {
 			return nil, fmt.Errorf("network interface %s: cannot resolve its network", name)
 		}
-		m := Machine{Name: name, Host: nic.Host, VNI: at.VNI, Addr: netip.PrefixFrom(nic.Addresses[0], at.Prefix.Bits()),
-			Gateway: at.Gateway, MAC: header.MAC(nic.MAC), Role: RoleWebServer, Endpoints: endpointsOf(*nic)}
+		m := machineOf(name, *nic, at)
 		if nic.VirtualNetwork == "" {
 			m.Host, m.Network = "", segment(model.SubnetRef{LogicalNetwork: nic.LogicalNetwork, Subnet: nic.Subnet})
 		}
@@ -150,4 +149,11 @@ func FromModel(objs []model.Object) (*Topology, error) {
 		return nil, errors.New("no client machine: no network interface on a subnet whose gateway is a NAT's inside interface")
 	}
 	return t, nil
+}
+
+// machineOf returns the machine of NIC name, attached as at: a web
+// server on its first address.
+func machineOf(name string, nic model.NetworkInterfaceSpec, at model.Attachment) Machine {
+	return Machine{Name: name, Host: nic.Host, VNI: at.VNI, Addr: netip.PrefixFrom(nic.Addresses[0], at.Prefix.Bits()),
+		Gateway: at.Gateway, MAC: header.MAC(nic.MAC), Role: RoleWebServer, Endpoints: endpointsOf(nic)}
 }

@@ -96,16 +96,17 @@ type Runtime struct {
 	log      *slog.Logger
 	networks map[string]*netsim.Switch
 	gateways map[string]*routerNode
-	machines map[string]*machine
 	muxes    []*muxNode
 	hosts    map[string]*hostNode
 	snat     *snat.Manager
 	// allocated, with Options.Nodes, serves the controller's SNAT
 	// allocations in place of snat (see allocatedSNAT).
 	allocated *allocatedSNAT
-	order     []string  // machine names, in topology order
 	place     placement // where the VMs on hosts are (live migration)
 	closers   []func()
+
+	mu       sync.Mutex          // guards machines: host agents attach and detach VMs as the controller says
+	machines map[string]*machine // the runtime's own gVisor guests
 
 	progressMu sync.Mutex // Options.Progress is called by one goroutine at a time
 }
@@ -161,9 +162,11 @@ func Start(ctx context.Context, t *Topology, opts Options) (_ *Runtime, err erro
 		if err != nil {
 			return nil, err
 		}
-		if err := rt.addMachine(ctx, m, sw.Port(m.Name)); err != nil {
+		detach, err := rt.addMachine(ctx, m, sw.Port(m.Name))
+		if err != nil {
 			return nil, err
 		}
+		rt.closers = append(rt.closers, detach)
 	}
 	rt.startSNAT()
 	if err := rt.startMuxes(ctx); err != nil {
@@ -247,34 +250,48 @@ func (rt *Runtime) startGateway(ctx context.Context, g Gateway) error {
 	return nil
 }
 
-func (rt *Runtime) addMachine(ctx context.Context, m Machine, port *netsim.Port) error {
+// addMachine attaches machine m to port, through Options.Guests or as a
+// gVisor guest, and returns the function that detaches it (closing the
+// port); it may be called more than once.
+func (rt *Runtime) addMachine(ctx context.Context, m Machine, port *netsim.Port) (detach func(), err error) {
 	if rt.opts.Guests != nil {
 		detach, err := rt.opts.Guests(ctx, m, port)
 		if err != nil {
-			return fmt.Errorf("%s: %w", m.Name, err)
+			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
-		rt.closers = append(rt.closers, detach)
 		rt.progress(m.Name, "started", "%s at %s, attached by Options.Guests", m.Role, m.Addr)
-		return nil
+		if detach == nil {
+			detach = func() {}
+		}
+		return sync.OnceFunc(detach), nil
 	}
 	mc, err := startMachine(m, port)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	rt.mu.Lock()
 	rt.machines[m.Name] = mc
-	rt.order = append(rt.order, m.Name)
-	rt.closers = append(rt.closers, mc.close)
+	rt.mu.Unlock()
 	what := "machine"
 	if m.Role == RoleWebServer {
 		what = "web server"
 	}
 	rt.progress(m.Name, "started", "%s at %s", what, m.Addr)
-	return nil
+	return sync.OnceFunc(func() {
+		rt.mu.Lock()
+		if rt.machines[m.Name] == mc {
+			delete(rt.machines, m.Name)
+		}
+		rt.mu.Unlock()
+		mc.close()
+	}), nil
 }
 
 // Machine returns the guest of a machine by name.
 func (rt *Runtime) Machine(name string) (*guest.Guest, bool) {
+	rt.mu.Lock()
 	m, ok := rt.machines[name]
+	rt.mu.Unlock()
 	if !ok {
 		return nil, false
 	}
