@@ -5,9 +5,11 @@ package lab_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // fabricBinary builds the fabric command once per test process, into
@@ -107,7 +110,9 @@ func fetch(t *testing.T, ctx context.Context, d *lab.Distributed, url string, n 
 // kernel reaches the VIP through the NAT agent, the BGPVM agent, the Mux
 // agent and the host agents, over Linux bridges between the namespaces;
 // a PortalVM reaches the outside server through SNAT (its host's agent
-// and the Mux's are different processes); Down removes everything, the
+// and the Mux's are different processes); a NIC added to the controller
+// gets its namespace from its running host agent and serves the VIP, and
+// deleted loses it (attachAndDetach); Down removes everything, the
 // processes first, as after a crash of the lab's own process.
 func TestDistributedSeed(t *testing.T) {
 	needDistributed(t)
@@ -135,6 +140,7 @@ func TestDistributedSeed(t *testing.T) {
 	if err != nil || by != "internetvm" || !strings.Contains(body, "you are 203.0.113.2:") {
 		t.Errorf("portalvm2 to the outside server: %q by %q, %v", body, by, err)
 	}
+	attachAndDetach(t, ctx, d)
 	// What `fabric lab down` does after the lab's own process crashed:
 	// the agents, the controller and etcd still run in their namespaces.
 	prefix := d.Namespace("")
@@ -155,4 +161,60 @@ func TestDistributedSeed(t *testing.T) {
 			}
 		}
 	}
+}
+
+// attachAndDetach adds a third PortalVM's NIC on host1 through the
+// controller's API: host1's agent, running, makes its namespace and the
+// VIP reaches it; the NIC deleted, the agent removes the namespace and
+// the VIP is served by the others.
+func attachAndDetach(t *testing.T, ctx context.Context, d *lab.Distributed) {
+	t.Helper()
+	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
+		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", Addresses: []netip.Addr{netip.MustParseAddr("10.1.0.6")}, Service: "portal",
+		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
+		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := time.Now()
+	if _, _, err := d.Client().Apply(ctx, []model.Object{nic}); err != nil {
+		t.Fatal(err)
+	}
+	ns := d.Namespace("portalvm3")
+	// Until the VM answers, a new flow the Mux sends it may fail.
+	c := d.HTTPClient("clientvm")
+	c.Timeout = time.Second
+	for by := ""; by != "portalvm3"; _, by, _ = get(ctx, c, "http://192.168.102.10/") {
+		if ctx.Err() != nil {
+			t.Fatalf("portalvm3 never served the VIP (namespaces %v)", namespaces(t, d))
+		}
+	}
+	t.Logf("portalvm3 served the VIP %s after its NIC was applied", time.Since(applied).Round(time.Millisecond))
+	if !slices.Contains(namespaces(t, d), ns) {
+		t.Errorf("portalvm3 served, but no namespace %s", ns)
+	}
+	deleted := time.Now()
+	if _, err := d.Client().Delete(ctx, model.KindNetworkInterface, "portalvm3", 0); err != nil {
+		t.Fatal(err)
+	}
+	for slices.Contains(namespaces(t, d), ns) {
+		if ctx.Err() != nil {
+			t.Fatalf("namespace %s still there after the NIC was deleted", ns)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("its namespace went %s after the NIC was deleted", time.Since(deleted).Round(time.Millisecond))
+	if seen := fetch(t, ctx, d, "http://192.168.102.10/", 8); seen["portalvm3"] != 0 {
+		t.Errorf("after the delete the VIP was served by %v", seen)
+	}
+}
+
+func namespaces(t *testing.T, d *lab.Distributed) []string {
+	t.Helper()
+	ns, err := lab.Namespaces(d.Namespace(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns
 }
