@@ -120,6 +120,9 @@ func (h *hostNode) unhealthy() []netip.Addr {
 }
 
 func (rt *Runtime) machineAt(a netip.Addr) string {
+	if name, ok := rt.place.nameOf(a); ok {
+		return name // a VM on a host, maybe attached by its agent after start
+	}
 	for _, m := range rt.topo.Machines {
 		if m.Addr.Addr() == a {
 			return m.Name

@@ -101,6 +101,18 @@ func (p *placement) hostOf(dip netip.Addr) (string, bool) {
 	return "", false
 }
 
+// nameOf returns the name of the VM with address dip.
+func (p *placement) nameOf(dip netip.Addr) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for name, at := range p.attached {
+		if at.m.Addr.Addr() == dip {
+			return name, true
+		}
+	}
+	return "", false
+}
+
 func (p *placement) moveTo(name, host string, pa netip.Addr) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
