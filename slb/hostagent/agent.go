@@ -46,6 +46,7 @@ type Config struct {
 	Leaser Leaser
 	// Internal lists the destinations that are never SNATed: the
 	// virtual networks' own prefixes, whose traffic is east-west.
+	// SetInternal replaces them.
 	Internal []netip.Prefix
 	// LeaseIdle is how long a leased block may go without a connection
 	// before it is returned; 0 means DefaultLeaseIdle.
@@ -82,17 +83,18 @@ const (
 // Inbound and Outbound may be called from many goroutines at once, and
 // concurrently with Configure and the other methods.
 type Agent struct {
-	cfg   Config
-	log   *slog.Logger
-	clock Clock
-	epoch time.Time
-	now   atomic.Int64 // ns since epoch, refreshed by new flows and Tick
-	table *flowTable
-	conf  atomic.Pointer[compiled]
-	names atomic.Pointer[[]string] // interned rule names, append-only
-	stats counters
-	pools atomic.Pointer[map[outboundKey]*snatPool] // copy on write (a.mu)
-	bg    sync.WaitGroup                            // Leaser calls in flight
+	cfg       Config
+	log       *slog.Logger
+	clock     Clock
+	epoch     time.Time
+	now       atomic.Int64 // ns since epoch, refreshed by new flows and Tick
+	table     *flowTable
+	conf      atomic.Pointer[compiled]
+	names     atomic.Pointer[[]string] // interned rule names, append-only
+	stats     counters
+	pools     atomic.Pointer[map[outboundKey]*snatPool] // copy on write (a.mu)
+	internals atomic.Pointer[[]netip.Prefix]            // never SNATed; replaced whole (see internal.go)
+	bg        sync.WaitGroup                            // Leaser calls in flight
 
 	dialer Dialer
 	http   *http.Client // HTTP probes, through dialer
@@ -131,6 +133,7 @@ func New(cfg Config) (*Agent, error) {
 	a.table = newFlowTable(cfg.FlowTableSize, a.snatGone)
 	pools := map[outboundKey]*snatPool{}
 	a.pools.Store(&pools)
+	a.SetInternal(cfg.Internal)
 	if a.dialer == nil {
 		a.dialer = &net.Dialer{}
 	}

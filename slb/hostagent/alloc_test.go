@@ -24,6 +24,7 @@ func TestAllocsPerPacket(t *testing.T) {
 	r.settle(t, preleased)
 	snatSyn := build(t, flow{Src: ap(dipB, 40000), Dst: ap(remote1, 443), Proto: 6, Flags: header.TCPFlagSYN})
 	syn := build(t, flow{Src: ap(client4, 50000), Dst: ap(vip4, 80), Proto: 6, Flags: header.TCPFlagSYN})
+	internalSyn := build(t, flow{Src: ap(dipB, 40001), Dst: ap(dipA, 80), Proto: 6, Flags: header.TCPFlagSYN})
 	synBuf := make([]byte, len(syn))
 	for name, f := range map[string]func(){
 		"reopened": func() {
@@ -45,6 +46,8 @@ func TestAllocsPerPacket(t *testing.T) {
 			a.Inbound(fresh, vni, netip.Addr{})
 		},
 		"east-west": func() { a.Outbound(east, vni) },
+		// From a DIP under an outbound rule to an internal prefix.
+		"internal": func() { r.agent.Outbound(internalSyn, vni) },
 		"icmp error": func() {
 			copy(icmpBuf, icmpPkt)
 			a.Inbound(icmpBuf, vni, netip.Addr{})

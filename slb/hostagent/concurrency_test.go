@@ -11,8 +11,8 @@ import (
 )
 
 // Packets both ways (SYNs on tracked tuples among them), SNAT,
-// reconfiguration, ticks and SetBusy at once: run with -race, nothing may
-// race or break a translation.
+// reconfiguration, ticks, SetBusy and SetInternal at once: run with
+// -race, nothing may race or break a translation.
 func TestConcurrentUse(t *testing.T) {
 	r := newSNATRig(t, 1024)
 	a := r.agent
@@ -61,6 +61,11 @@ func TestConcurrentUse(t *testing.T) {
 			}
 			a.Tick(context.Background())
 			a.SetBusy(dipB, i%2 == 0)
+			if i%2 == 0 { // remote2 internal, or not: its SYNs Pass or are SNATed
+				a.SetInternal([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.PrefixFrom(remote2, 32)})
+			} else {
+				a.SetInternal([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
+			}
 			_ = a.Stats()
 		}
 	})

@@ -122,9 +122,10 @@
 // # Outbound SNAT
 //
 // A DIP under an outbound rule that opens a connection to a destination
-// outside Config.Internal is translated to a (VIP, port) of the port blocks
-// its host leased from the SNAT manager (package slb/snat) through a
-// [Leaser]: Ananta's scheme, blocks of eight ports, a port reused for
+// outside the internal prefixes (Config.Internal, replaced while packets
+// flow by [Agent.SetInternal]) is translated to a (VIP, port) of the port
+// blocks its host leased from the SNAT manager (package slb/snat) through
+// a [Leaser]: Ananta's scheme, blocks of eight ports, a port reused for
 // connections to different remote endpoints as long as the 5-tuples
 // differ. The Muxes, told of each lease, send the return traffic to the
 // host, whose Inbound translates it back. When no port is free towards a

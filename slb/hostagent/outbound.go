@@ -1,8 +1,6 @@
 package hostagent
 
 import (
-	"net/netip"
-
 	"github.com/sdnfabric/sdnfabric/offload/header"
 )
 
@@ -13,10 +11,11 @@ import (
 // VIP:frontend port (with floating IP it already comes from the VIP) and
 // gets Verdict ToRouter: Direct Server Return, straight to the provider
 // router, never through a Mux. A new connection from a DIP under an
-// outbound rule, to a destination outside Config.Internal, is SNATed to a
-// (VIP, port) of the DIP's leased blocks, also ToRouter; while the host
-// holds no free port for it the packet is dropped (ReasonSNATPending, or
-// ReasonSNATExhausted after the manager refused) and a block requested.
+// outbound rule, to a destination outside the internal prefixes
+// (Config.Internal, then SetInternal), is SNATed to a (VIP, port) of the
+// DIP's leased blocks, also ToRouter; while the host holds no free port
+// for it the packet is dropped (ReasonSNATPending, or ReasonSNATExhausted
+// after the manager refused) and a block requested.
 // ICMP errors about a flow and the later fragments of a translated
 // datagram follow the flow's translation. Other packets Pass unchanged to
 // the VNet layer (east-west traffic). A SYN on the 5-tuple of an SNAT
@@ -76,16 +75,6 @@ func (a *Agent) newOutbound(c *compiled, p *packet, sl slot, act *action) Result
 		return a.newSNAT(o, p, sl, act)
 	}
 	return Result{Verdict: Pass, Reason: ReasonNotVIP}
-}
-
-// internal reports whether dst is in one of the Config.Internal prefixes.
-func (a *Agent) internal(dst netip.Addr) bool {
-	for _, p := range a.cfg.Internal {
-		if p.Contains(dst) {
-			return true
-		}
-	}
-	return false
 }
 
 // statelessReply reverses a reply that matched no flow (the table was
