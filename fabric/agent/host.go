@@ -22,6 +22,10 @@ type HostSlice struct {
 	// customer-to-provider mappings of all its NICs: where the VNet
 	// layer encapsulates to.
 	Mappings map[string][]model.Mapping
+	// AddressSpaces are, for each VirtualNetwork of a local NIC, its
+	// address space: the destinations its NICs reach east-west, which
+	// the host agent never SNATs.
+	AddressSpaces map[string][]netip.Prefix
 	// LoadBalancers are the resolved configurations of the load
 	// balancers with a backend on this host (its NAT and DSR).
 	LoadBalancers []slb.LoadBalancer
@@ -85,7 +89,8 @@ func HostSliceOf(st *model.State, name string) (*HostSlice, int64, bool) {
 		return nil, 0, false
 	}
 	o, _ := st.Object(model.KindHost, name)
-	s := &HostSlice{Name: name, Generation: o.Metadata.Generation, Host: *spec, Mappings: map[string][]model.Mapping{}}
+	s := &HostSlice{Name: name, Generation: o.Metadata.Generation, Host: *spec, Mappings: map[string][]model.Mapping{},
+		AddressSpaces: map[string][]netip.Prefix{}}
 	for _, n := range st.InterfacesOn(name) {
 		nic, _ := st.NetworkInterface(n)
 		at, _ := st.Attachment(n)
@@ -93,6 +98,9 @@ func HostSliceOf(st *model.State, name string) (*HostSlice, int64, bool) {
 		if v := nic.VirtualNetwork; v != "" {
 			if _, done := s.Mappings[v]; !done {
 				s.Mappings[v] = st.Mappings(v)
+				if vn, ok := st.VirtualNetwork(v); ok {
+					s.AddressSpaces[v] = slices.Clone(vn.AddressSpace)
+				}
 			}
 		}
 	}

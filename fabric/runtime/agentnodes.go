@@ -110,6 +110,7 @@ func (a *agentHost) program(s *agent.HostSlice) error {
 	if a.rt.allocated != nil {
 		a.rt.allocated.set(s.SNAT)
 	}
+	a.h.agent.SetInternal(internalPrefixes(s))
 	want := map[caKey]paMAC{}
 	vnis := map[string]uint32{}
 	for _, ifc := range s.Interfaces {
@@ -148,6 +149,24 @@ func (a *agentHost) program(s *agent.HostSlice) error {
 	}
 	a.rt.progress(a.h.spec.Name, "agent", "programmed: %d load balancer(s), %d mapping(s)", len(s.LoadBalancers), len(want))
 	return nil
+}
+
+// internalPrefixes are the east-west destinations of a host's slice, which
+// its host agent never SNATs: the address spaces of the virtual networks
+// of its NICs, and the NICs' subnets. They follow the slice, so that a NIC
+// in a subnet or virtual network added after start reaches its peers, and
+// they it, with the addresses they have.
+func internalPrefixes(s *agent.HostSlice) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range slices.Sorted(maps.Keys(s.AddressSpaces)) {
+		out = append(out, s.AddressSpaces[v]...)
+	}
+	for _, ifc := range s.Interfaces {
+		if ifc.Spec.VirtualNetwork != "" && ifc.Attachment.Prefix.IsValid() {
+			out = append(out, ifc.Attachment.Prefix.Masked())
+		}
+	}
+	return out
 }
 
 // endpointDrift says which NICs of ifaces differ from the vNICs on the

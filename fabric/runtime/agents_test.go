@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/provision/jitter"
 	"github.com/sdnfabric/sdnfabric/rras/router"
 	"github.com/sdnfabric/sdnfabric/slb"
+	"github.com/sdnfabric/sdnfabric/slb/hostagent"
 )
 
 // stoppable is a Backend that can be taken down, as a controller that
@@ -383,6 +385,110 @@ func TestAgentsAttachAndDetach(t *testing.T) {
 		if who != "portalvm1" && who != "portalvm2" {
 			t.Errorf("after the detach, request %d served by %s", i, who)
 		}
+	}
+}
+
+// TestAgentsNewSubnet: a NIC added after start in a new subnet of the
+// virtual network talks east-west with a VM that was there, both ways,
+// without SNAT: the receiver sees the other's customer address (the
+// host agents' internal prefixes follow the controller; with those of
+// start, a reply to the new subnet was SNATed to the VIP and the
+// connection failed). Its connections to the outside are still SNATed.
+func TestAgentsNewSubnet(t *testing.T) {
+	rt, ctl, _, _ := managed(t)
+	waitFor(t, "every host programmed and ready", func() bool {
+		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
+		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2
+	})
+	ca := netip.MustParseAddr("10.1.1.10")
+	vnet := edited(t, ctl, model.KindVirtualNetwork, "portal-vnet", func(s *model.VirtualNetworkSpec) {
+		s.Subnets = append(s.Subnets, model.VirtualSubnet{Name: "app", Prefix: netip.MustParsePrefix("10.1.1.0/24")})
+	})
+	nic, err := model.NewObject("appvm", &model.NetworkInterfaceSpec{
+		VirtualNetwork: "portal-vnet", Subnet: "app", Host: "host2", Addresses: []netip.Addr{ca}, Service: "portal",
+		Endpoints: []model.Endpoint{
+			{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"},
+			{Name: "sync", Type: model.EndpointInternal, Protocol: slb.ProtocolTCP, Port: 9000},
+		},
+		// A backend, so under the portal's outbound rule, as the PortalVMs are.
+		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, ctl, vnet, nic)
+	waitFor(t, "appvm attached to host2 and mapped on host1", func() bool {
+		_, running := rt.Machine("appvm")
+		_, ok := rt.hosts["host1"].sw.LookupMapping(5001, ca)
+		return running && ok
+	})
+
+	// Each way, the receiver sees the sender's customer address.
+	for _, tc := range []struct{ from, to, seen string }{
+		{"appvm", "10.1.0.4", "10.1.1.10"},
+		{"portalvm1", "10.1.1.10", "10.1.0.4"},
+	} {
+		c := newClient(mustMachine(t, rt, tc.from), true, 2*time.Second)
+		url := "http://" + tc.to + ":9000/"
+		var body string
+		waitFor(t, tc.from+" reaches "+url, func() bool {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+			resp, err := c.Do(req)
+			if err != nil {
+				return false
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			return true
+		})
+		if !strings.Contains(body, "(you are "+tc.seen+":") {
+			t.Errorf("%s from %s: %q, want it to see %s", url, tc.from, body, tc.seen)
+		}
+	}
+
+	// To the outside: SNATed on host2 to the VIP, then NATed by the NATVM.
+	agent2 := rt.hosts["host2"].agent
+	before := agent2.Stats().Reasons[hostagent.ReasonSNAT]
+	c := newClient(mustMachine(t, rt, "appvm"), true, 2*time.Second)
+	var body string
+	waitFor(t, "appvm reaches the internet VM", func() bool {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://203.0.113.80/", nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+		return true
+	})
+	if !strings.Contains(body, "(you are 203.0.113.2:") {
+		t.Errorf("the internet VM answered %q, want it to see the NATVM", body)
+	}
+	if after := agent2.Stats().Reasons[hostagent.ReasonSNAT]; after == before {
+		t.Errorf("host2 SNATed no connection of appvm's to the outside (%d SNATed flows)", after)
+	}
+}
+
+// TestInternalPrefixes: a host's internal prefixes are the address spaces
+// of its NICs' virtual networks and the NICs' subnets, not those of
+// logical networks.
+func TestInternalPrefixes(t *testing.T) {
+	s := &agent.HostSlice{
+		AddressSpaces: map[string][]netip.Prefix{
+			"b": {netip.MustParsePrefix("10.2.0.0/16")},
+			"a": {netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("fd00:1::/48")},
+		},
+		Interfaces: []agent.HostInterface{
+			{Name: "vm", Spec: model.NetworkInterfaceSpec{VirtualNetwork: "a"}, Attachment: model.Attachment{Prefix: netip.MustParsePrefix("10.1.1.7/24")}},
+			{Name: "gw", Spec: model.NetworkInterfaceSpec{LogicalNetwork: "external"}, Attachment: model.Attachment{Prefix: netip.MustParsePrefix("192.168.200.0/24")}},
+		},
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("fd00:1::/48"), netip.MustParsePrefix("10.2.0.0/16"), netip.MustParsePrefix("10.1.1.0/24")}
+	if d := cmp.Diff(want, internalPrefixes(s), cmpopts.EquateComparable(netip.Prefix{})); d != "" {
+		t.Errorf("internalPrefixes (-want +got):\n%s", d)
 	}
 }
 

@@ -48,7 +48,10 @@
 // NIC by then: that host's agent migrates it. The controller's state does
 // not tell a deleted NIC from a moved one; a NIC moved to a host of
 // another process (or whose agent is later than the grace) is detached
-// here and attached anew there.
+// here and attached anew there. A host agent's internal prefixes, the
+// destinations it never SNATs, follow too: the address spaces of its
+// NICs' virtual networks and the NICs' subnets, so that a NIC in a subnet
+// added later talks east-west with its own address.
 //
 // A NIC the controller moves to another host of the runtime is live
 // migrated there by the new host's agent: the VM's end of its wire is

@@ -149,7 +149,8 @@ func (d *hostDialer) DialContext(ctx context.Context, network, addr string) (net
 }
 
 // tenantPrefixes are the virtual networks' subnets: east-west
-// destinations the host agents never SNAT.
+// destinations the host agents never SNAT, until an agent programs the
+// host (see internalPrefixes).
 func (rt *Runtime) tenantPrefixes() []netip.Prefix {
 	var out []netip.Prefix
 	for _, m := range rt.topo.Machines {
