@@ -148,7 +148,9 @@
 // that must answer 200, through Config.Dialer, every probe interval; a DIP
 // changes state after the probe's threshold of consecutive results, and
 // the changes are reported through Config.OnHealth for the Muxes. DIPs
-// start up. [Agent.SetBusy] takes a DIP out of rotation (the seed's
+// start up; [Agent.AwaitProbe] holds a DIP added to a running pool down
+// until its probes first pass (once, whatever the threshold), as Azure
+// adds a backend to rotation. [Agent.SetBusy] takes a DIP out of rotation (the seed's
 // Set-RoleInstanceStatus -Busy): it is reported down and the agent picks it
 // for no new flow, while its existing flows go on (a SYN that reuses the
 // 5-tuple of one of them is a new flow).

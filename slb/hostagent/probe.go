@@ -41,6 +41,7 @@ type probeState struct {
 	next      int64 // clock reading when it is due
 	up        bool  // its verdict
 	run       int   // consecutive results that disagree with up
+	pending   bool  // down until it first succeeds (AwaitProbe)
 }
 
 // addProbe records that probe p checks DIP d (in compile, a.mu held).
@@ -87,6 +88,11 @@ func (a *Agent) runProbes(ctx context.Context, c *compiled, now int64) {
 
 	a.mu.Lock()
 	for i, st := range due {
+		if st.pending && results[i] {
+			st.up, st.pending, st.run = true, false, 0
+			a.log.Info("hostagent: first probe passed", "dip", st.key.dip.addr, "probe", st.key.kind, "port", st.key.port)
+			continue
+		}
 		if results[i] == st.up {
 			st.run = 0
 			continue
@@ -175,6 +181,39 @@ func (a *Agent) report(ev []healthEvent) {
 			a.cfg.OnHealth(e.dip, e.up)
 		}
 	}
+}
+
+// AwaitProbe takes local DIP dip out of rotation until its probes pass:
+// each probe of the current configuration that checks it counts as down
+// until it first succeeds (once, whatever the probe's threshold), and it
+// runs at the next Tick. As Azure's load balancer, a DIP added to a
+// running pool takes new flows only once its health probe has succeeded;
+// call AwaitProbe when a DIP is added (its VM started) after the agent
+// started. The DIP is reported down through OnHealth now, unless it was
+// already, and up when its probes pass. A DIP without a probe is left
+// alone.
+func (a *Agent) AwaitProbe(dip netip.Addr) {
+	a.mu.Lock()
+	c := a.conf.Load()
+	probed := false
+	for k, st := range c.probes {
+		if k.dip.addr == dip {
+			st.up, st.pending, st.run, st.next = false, true, 0, 0
+			probed = true
+		}
+	}
+	if !probed {
+		a.mu.Unlock()
+		return
+	}
+	for _, d := range c.dips {
+		if d.key.addr == dip {
+			d.up.Store(false)
+		}
+	}
+	ev := a.healthEvents()
+	a.mu.Unlock()
+	a.report(ev)
 }
 
 // SetBusy takes a local DIP out of rotation (busy) or puts it back: the

@@ -277,3 +277,71 @@ func tcpProbed(t *testing.T) (*redirect, slb.LoadBalancer) {
 	lb.Probes[0] = slb.Probe{Name: "http", Protocol: slb.ProbeTCP, Port: 80}
 	return dialer, lb
 }
+
+// AwaitProbe takes a DIP out of rotation, reported down at once, until its
+// probe first passes: one success, whatever the threshold; the agent picks
+// it for no new flow meanwhile.
+func TestAwaitProbe(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	dialer := &redirect{to: srv.Listener.Addr().String(), seen: map[string]int{}, down: map[string]bool{}}
+	clock := newFakeClock()
+	var log healthLog
+	lb := portal()
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1] // http on port 80 over B and C
+	lb.Probes[0].ProbeThreshold = 2
+	lb.Probes[0].IntervalInSeconds = 5
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, Dialer: dialer, OnHealth: log.on,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tick := func() []string {
+		clock.Advance(5 * time.Second)
+		a.Tick(ctx)
+		return log.take()
+	}
+	tick()
+	newFlowsGoTo := func(port uint16) map[netip.Addr]int {
+		n := map[netip.Addr]int{}
+		for p := port; p < port+20; p++ {
+			r, _ := a.Inbound(build(t, flow{Src: ap(client4, p), Dst: ap(vip4, 80), Proto: 6}), vni, netip.Addr{})
+			n[r.DIP]++
+		}
+		return n
+	}
+
+	dialer.mu.Lock()
+	dialer.down["10.1.0.6:80"] = true // B's VM does not answer yet
+	dialer.mu.Unlock()
+	a.AwaitProbe(dipB)
+	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.6 false"}) {
+		t.Errorf("AwaitProbe reported %v", ev)
+	}
+	if n := newFlowsGoTo(3000); n[dipB] != 0 {
+		t.Errorf("new flows before B's probe: %v", n)
+	}
+	if ev := tick(); len(ev) != 0 {
+		t.Errorf("B's probe failed: reported %v", ev)
+	}
+	if n := newFlowsGoTo(3100); n[dipB] != 0 {
+		t.Errorf("new flows after B's failed probe: %v", n)
+	}
+	dialer.mu.Lock()
+	dialer.down["10.1.0.6:80"] = false
+	dialer.mu.Unlock()
+	if ev := tick(); !cmp.Equal(ev, []string{"10.1.0.6 true"}) {
+		t.Errorf("B's first probe passed (threshold 2): reported %v", ev)
+	}
+	if n := newFlowsGoTo(3200); n[dipB] == 0 {
+		t.Errorf("no new flow for B once up: %v", n)
+	}
+	a.AwaitProbe(dipA) // not a local DIP: no probe here
+	if ev := log.take(); len(ev) != 0 {
+		t.Errorf("AwaitProbe of a DIP without a probe reported %v", ev)
+	}
+}

@@ -68,7 +68,8 @@
 // live migration: the same backend with another HostPA) keeps its
 // established flows, which go to the new host at once. [Mux.SetHealth] takes an
 // unhealthy DIP out of the Maglev tables without moving its established
-// flows. A SYN without ACK opens a connection: when it finds its
+// flows; with Config.HoldNewDIPs a DIP that a Configure adds is unhealthy
+// until SetHealth says otherwise. A SYN without ACK opens a connection: when it finds its
 // 5-tuple's entry on a DIP out of rotation (unhealthy, or removed and
 // draining), because the client reused a source port, it is a new flow,
 // picked again among the healthy DIPs, and replaces the entry, so that a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -94,6 +95,14 @@ type Config struct {
 	// rule), so that routers send its traffic to another Mux pool or
 	// nowhere; by default a VIP stays announced.
 	WithdrawUnhealthyVIPs bool
+	// HoldNewDIPs starts a DIP that a Configure adds to a configured Mux
+	// unhealthy, until SetHealth says it is healthy: as Azure's load
+	// balancer, a backend added to a pool gets new flows only once its
+	// health probe first succeeds. Set it when whoever probes the DIPs
+	// reports every new one (up, or that it has no probe); by default a
+	// new DIP is healthy at once. A DIP of the first configuration is
+	// healthy either way.
+	HoldNewDIPs bool
 	// Clock is the time source, read once per Process or ProcessBatch
 	// call; nil means the system clock, read by a goroutine once per tick
 	// (see the package documentation).
@@ -132,9 +141,10 @@ type Mux struct {
 	mu sync.Mutex // serialises Configure, SetHealth, Close and announcements
 	// down holds the configured DIPs that SetHealth marked unhealthy;
 	// Configure forgets the DIPs it no longer has.
-	down      map[netip.Addr]bool
-	announced map[netip.Addr]bool
-	closed    bool
+	down       map[netip.Addr]bool
+	announced  map[netip.Addr]bool
+	closed     bool
+	configured bool // a Configure succeeded (see Config.HoldNewDIPs)
 }
 
 // state is one configuration, published atomically.
@@ -411,11 +421,21 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 			}
 		}
 	}
+	down := m.down
+	if m.cfg.HoldNewDIPs && m.configured {
+		down = maps.Clone(m.down)
+		for dip := range next.poolsByDIP {
+			if _, ok := old.poolsByDIP[dip]; !ok {
+				down[dip] = true
+			}
+		}
+	}
 	for _, p := range next.pools {
-		if err := p.rebuild(m.cfg.MaglevSize, m.down, m.cfg.MinimalDisruption); err != nil {
+		if err := p.rebuild(m.cfg.MaglevSize, down, m.cfg.MinimalDisruption); err != nil {
 			return fmt.Errorf("mux: pool %q: %w", p.id, err)
 		}
 	}
+	m.down, m.configured = down, true
 	// Commit: drain the backends that left, revive those that came back.
 	maxIdle := toTicks(slb.MaxIdleTimeoutInMinutes*time.Minute) + m.untrust
 	for id, b := range old.byID {

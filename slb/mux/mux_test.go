@@ -466,6 +466,46 @@ func TestSYNOnFlowWithoutHealthyDIP(t *testing.T) {
 
 // SetHealth remembers only configured DIPs: reports about DIPs no pool
 // has are ignored, and a DIP that leaves every pool is forgotten.
+// With HoldNewDIPs, a DIP added to a configured Mux gets no new flow
+// until SetHealth says it is healthy (as does one that left and came
+// back), while the DIPs of the first configuration take flows at once;
+// without it, a new DIP takes new flows at once.
+func TestHoldNewDIPs(t *testing.T) {
+	pool := backends(3)
+	next := uint16(1000)
+	spread := func(m *Mux) map[netip.Addr]int { // 300 new flows
+		n := map[netip.Addr]int{}
+		for sp := next; sp < next+300; sp++ {
+			n[send(t, m, tcpPk(client, vip4, sp, 80).bytes()).DIP]++
+		}
+		next += 300
+		return n
+	}
+	for _, hold := range []bool{false, true} {
+		m := newMux(t, Config{Clock: newClock(), HoldNewDIPs: hold})
+		configure(t, m, webLB(pool[:2]))
+		if n := spread(m); n[pool[0].DIP] == 0 || n[pool[1].DIP] == 0 {
+			t.Fatalf("hold %t: the first configuration's DIPs took %v", hold, n)
+		}
+		configure(t, m, webLB(pool))
+		if n := spread(m); (n[pool[2].DIP] == 0) != hold {
+			t.Errorf("hold %t: the added DIP took %d of 300 new flows", hold, n[pool[2].DIP])
+		}
+		if !hold {
+			continue
+		}
+		m.SetHealth(pool[2].DIP, true)
+		if n := spread(m); n[pool[2].DIP] == 0 {
+			t.Errorf("the added DIP, reported healthy, took no new flow: %v", n)
+		}
+		configure(t, m, webLB(pool[:2]))
+		configure(t, m, webLB(pool))
+		if n := spread(m); n[pool[2].DIP] != 0 {
+			t.Errorf("the DIP that came back took %d new flows before a report", n[pool[2].DIP])
+		}
+	}
+}
+
 func TestHealthBounded(t *testing.T) {
 	m := newMux(t, Config{Clock: newClock()})
 	pool := backends(3)
