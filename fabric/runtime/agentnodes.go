@@ -291,7 +291,7 @@ func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 	defer a.mu.Unlock()
 	// Where the VMs are: a NIC the controller moved goes on being sent
 	// its flows where it is until it has moved.
-	if err := a.n.m.Configure(ctx, a.rt.placed(s.LoadBalancers)...); err != nil {
+	if err := a.configure(ctx, s.LoadBalancers); err != nil {
 		return fmt.Errorf("mux: %w", err)
 	}
 	a.lbs = s.LoadBalancers
@@ -331,9 +331,21 @@ func (a *agentMux) reconfigure(ctx context.Context) error {
 	if a.lbs == nil {
 		return nil // not programmed yet: it will be, placed
 	}
-	if err := a.n.m.Configure(ctx, a.rt.placed(a.lbs)...); err != nil {
+	if err := a.configure(ctx, a.lbs); err != nil {
 		return fmt.Errorf("%s: mux: %w", a.n.spec.Name, err)
 	}
+	return nil
+}
+
+// configure gives the Mux lbs placed where the VMs are, and then the
+// health of their DIPs (see muxHealth): a DIP new to the Mux is out of
+// rotation until then (mux.Config.HoldNewDIPs).
+func (a *agentMux) configure(ctx context.Context, lbs []slb.LoadBalancer) error {
+	placed := a.rt.placed(lbs)
+	if err := a.n.m.Configure(ctx, placed...); err != nil {
+		return err
+	}
+	a.rt.muxHealth(a.n.m, placed)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -385,6 +386,68 @@ func TestAgentsAttachAndDetach(t *testing.T) {
 		if who != "portalvm1" && who != "portalvm2" {
 			t.Errorf("after the detach, request %d served by %s", i, who)
 		}
+	}
+}
+
+// TestAgentsNewDIPAwaitsProbe: a NIC added to the VIP's pool after start
+// gets no new flow until its host agent's probe passed (Azure's
+// semantics): while the runtime holds it out of rotation it has served
+// nothing, its host agent reported it down and then up, and a client
+// opening connections to the VIP all along sees none fail.
+func TestAgentsNewDIPAwaitsProbe(t *testing.T) {
+	rt, ctl, _, _ := managed(t)
+	vip := rt.VIPs()[0].String()
+	c := freshPortsClient(mustMachine(t, rt, "clientvm"), 2*time.Second)
+	waitFor(t, "every host programmed and ready", func() bool {
+		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
+		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2
+	})
+	changes := rt.hosts["host1"].agent.Stats().HealthChanges
+
+	ca := netip.MustParseAddr("10.1.0.6")
+	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
+		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", Addresses: []netip.Addr{ca}, Service: "portal",
+		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
+		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() { // new connections to the VIP all along
+		for ctx.Err() == nil {
+			if _, err := get(ctx, c, "http://"+vip+"/"); err != nil && ctx.Err() == nil {
+				failed.Add(1)
+				t.Logf("request failed: %v", err)
+			}
+		}
+	})
+	apply(t, ctl, nic)
+	var held bool
+	waitFor(t, "portalvm3 serves the VIP", func() bool {
+		served := rt.Served("portalvm3") // before its health: see onHealth
+		up := rt.healthy(ca)
+		if _, attached := rt.place.get("portalvm3"); attached && !up {
+			held = true
+			if served > 0 {
+				t.Fatalf("portalvm3 served %d request(s) out of rotation, before its probe passed", served)
+			}
+		}
+		return served > 0
+	})
+	cancel()
+	wg.Wait()
+	if !held {
+		t.Error("portalvm3 was never seen out of rotation before it served")
+	}
+	if n := rt.hosts["host1"].agent.Stats().HealthChanges - changes; n != 2 {
+		t.Errorf("host1 reported %d health changes, want 2: portalvm3 down, then up once probed", n)
+	}
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d request(s) to the VIP failed while portalvm3 joined", n)
 	}
 }
 

@@ -48,8 +48,12 @@
 // NIC by then: that host's agent migrates it. The controller's state does
 // not tell a deleted NIC from a moved one; a NIC moved to a host of
 // another process (or whose agent is later than the grace) is detached
-// here and attached anew there. A host agent's internal prefixes, the
-// destinations it never SNATs, follow too: the address spaces of its
+// here and attached anew there. A VM attached so whose DIP a rule probes
+// takes new flows once its probe passed, as Azure adds a backend to
+// rotation: its host agent holds it down until then (AwaitProbe), and,
+// in a runtime that runs every host, the Muxes hold a DIP new to them
+// until told its health (muxHealth). A host agent's internal prefixes,
+// the destinations it never SNATs, follow too: the address spaces of its
 // NICs' virtual networks and the NICs' subnets, so that a NIC in a subnet
 // added later talks east-west with its own address.
 //

@@ -71,9 +71,15 @@ func (rt *Runtime) follow(ctx context.Context, ifc agent.HostInterface, dst *age
 		slices.SortFunc(h.health.dips, netip.Addr.Compare)
 	}
 	if _, ok := h.health.up[dip]; !ok {
-		h.health.up[dip] = true // as the host agent starts it, until it reports
+		h.health.up[dip] = !probed // a probed DIP awaits its probe: see below
 	}
 	h.health.mu.Unlock()
+	if probed {
+		// As Azure's load balancer: a DIP added to a running pool takes
+		// new flows once its probe passed. The host agent reports it
+		// then; the Muxes hold it out of rotation until (muxHealth).
+		h.agent.AwaitProbe(dip)
+	}
 	rt.progress(h.spec.Name, "attached", "%s (%s) in VNI %d", m.Name, m.Addr, m.VNI)
 	return nil
 }

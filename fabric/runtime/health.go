@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -11,6 +12,8 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/vswitch"
 	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb"
+	"github.com/sdnfabric/sdnfabric/slb/mux"
 )
 
 // The host's own stack sits on its vswitch's host port with Azure's
@@ -93,6 +96,52 @@ func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
 		state = "unhealthy: out of rotation"
 	}
 	rt.progress(h.spec.Name, "health", "%s (%s): %s", dip, rt.machineAt(dip), state)
+}
+
+// runsEveryHost reports whether every host of the topology runs in this
+// runtime, so that their agents report to its Muxes the health of every
+// DIP.
+func (rt *Runtime) runsEveryHost() bool {
+	return !slices.ContainsFunc(rt.topo.Hosts, func(h Host) bool { return !rt.local(h.Name) })
+}
+
+// muxHealth tells Mux m, just configured with lbs, the health of their
+// DIPs: a DIP that a rule probes on a host of this runtime as that host
+// knows it (out of rotation until the host agent's probe passed, for a
+// VM its agent attached: see follow), any other as healthy. A DIP new to
+// the Mux was held out of rotation until now (mux.Config.HoldNewDIPs);
+// a report that reached the Mux before the DIP did was ignored.
+func (rt *Runtime) muxHealth(m *mux.Mux, lbs []slb.LoadBalancer) {
+	byPA := map[netip.Addr]*hostNode{}
+	for _, h := range rt.hosts {
+		byPA[h.spec.PA.Addr()] = h
+	}
+	probed := map[netip.Addr]bool{}
+	where := map[netip.Addr]netip.Addr{} // DIP -> its host's PA
+	for _, lb := range lbs {
+		for pa := range byPA {
+			for dip := range probedDIPs(lb, pa) {
+				probed[dip] = true
+			}
+		}
+		for _, pool := range lb.BackendAddressPools {
+			for _, b := range pool.Backends {
+				where[b.DIP] = b.HostPA
+			}
+		}
+	}
+	for _, dip := range slices.SortedFunc(maps.Keys(where), netip.Addr.Compare) {
+		h := byPA[where[dip]]
+		if h == nil || !probed[dip] {
+			m.SetHealth(dip, true)
+			continue
+		}
+		// As onHealth does: under the host's lock, so that the Mux hears
+		// the reports in order.
+		h.health.mu.Lock()
+		m.SetHealth(dip, h.health.up[dip] && !h.health.busy[dip])
+		h.health.mu.Unlock()
+	}
 }
 
 // unhealthy lists the local DIPs that have not passed a probe yet or are

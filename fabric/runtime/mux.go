@@ -126,7 +126,11 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		Announcer: speakerAnnouncer{sp: n.sp, nextHop: spec.Addr.Addr()},
 		// No healthy DIP: let the routers send the VIP elsewhere.
 		WithdrawUnhealthyVIPs: true,
-		Logger:                rt.log.With("node", spec.Name),
+		// A DIP added later takes new flows once its host agent's
+		// probe passed (see muxHealth): its host reports it, if it runs
+		// here.
+		HoldNewDIPs: rt.runsEveryHost(),
+		Logger:      rt.log.With("node", spec.Name),
 	})
 	if err != nil {
 		cancel()
