@@ -333,6 +333,32 @@ func TestAgentsFollowController(t *testing.T) {
 	}
 }
 
+// waitHostsReady waits until both hosts have programmed the controller's
+// latest generation and report ready.
+func waitHostsReady(t *testing.T, ctl *controller.Controller) {
+	t.Helper()
+	waitFor(t, "every host programmed and ready", func() bool {
+		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
+		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2
+	})
+}
+
+// portalVM3 is a third PortalVM's NIC on host1 at ca, in the portal's
+// backend pool, as a test adds it after start.
+func portalVM3(t *testing.T, ca netip.Addr) model.Object {
+	t.Helper()
+	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
+		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", Addresses: []netip.Addr{ca}, Service: "portal",
+		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
+		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nic
+}
+
 // TestAgentsAttachAndDetach: a NIC added to the controller for a host
 // after the agents started is attached by that host's agent (its VM
 // made, its vNIC on the host's switch) and joins the load balancer: new
@@ -343,21 +369,10 @@ func TestAgentsAttachAndDetach(t *testing.T) {
 	rt, ctl, _, _ := managed(t)
 	vip := rt.VIPs()[0].String()
 	c := freshPortsClient(mustMachine(t, rt, "clientvm"), 2*time.Second)
-	waitFor(t, "every host programmed and ready", func() bool {
-		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
-		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
-		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2
-	})
+	waitHostsReady(t, ctl)
 
 	ca := netip.MustParseAddr("10.1.0.6")
-	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
-		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", Addresses: []netip.Addr{ca}, Service: "portal",
-		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
-		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nic := portalVM3(t, ca)
 	apply(t, ctl, nic)
 	waitFor(t, "portalvm3 attached to host1 and mapped on host2", func() bool {
 		_, running := rt.Machine("portalvm3")
@@ -398,22 +413,11 @@ func TestAgentsNewDIPAwaitsProbe(t *testing.T) {
 	rt, ctl, _, _ := managed(t)
 	vip := rt.VIPs()[0].String()
 	c := freshPortsClient(mustMachine(t, rt, "clientvm"), 2*time.Second)
-	waitFor(t, "every host programmed and ready", func() bool {
-		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
-		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
-		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2
-	})
+	waitHostsReady(t, ctl)
 	changes := rt.hosts["host1"].agent.Stats().HealthChanges
 
 	ca := netip.MustParseAddr("10.1.0.6")
-	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
-		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", Addresses: []netip.Addr{ca}, Service: "portal",
-		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
-		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nic := portalVM3(t, ca)
 	ctx, cancel := context.WithCancel(t.Context())
 	var failed atomic.Int64
 	var wg sync.WaitGroup
@@ -459,11 +463,7 @@ func TestAgentsNewDIPAwaitsProbe(t *testing.T) {
 // connection failed). Its connections to the outside are still SNATed.
 func TestAgentsNewSubnet(t *testing.T) {
 	rt, ctl, _, _ := managed(t)
-	waitFor(t, "every host programmed and ready", func() bool {
-		h1, g1 := status[model.HostStatus](t, ctl, model.KindHost, "host1")
-		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
-		return h1.Ready && h2.Ready && h1.ObservedGeneration == g1 && h2.ObservedGeneration == g2
-	})
+	waitHostsReady(t, ctl)
 	ca := netip.MustParseAddr("10.1.1.10")
 	vnet := edited(t, ctl, model.KindVirtualNetwork, "portal-vnet", func(s *model.VirtualNetworkSpec) {
 		s.Subnets = append(s.Subnets, model.VirtualSubnet{Name: "app", Prefix: netip.MustParsePrefix("10.1.1.0/24")})
