@@ -61,20 +61,17 @@ func (h *healthLog) take() []string {
 	return ev
 }
 
-func TestHTTPProbesAndBusy(t *testing.T) {
-	var status atomic.Int32
-	status.Store(200)
-	var paths sync.Map
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		paths.Store(r.URL.Path, true)
-		w.WriteHeader(int(status.Load()))
-	}))
-	defer srv.Close()
-	dialer := &redirect{to: srv.Listener.Addr().String(), seen: map[string]int{}, down: map[string]bool{}}
-	clock := newFakeClock()
-	var log healthLog
+// httpProbed is an agent on host2 whose probes of the portal's http rule
+// (port 80 over B and C, threshold 2, every 5 s) reach srv, on a fake
+// clock, with the health changes it reports logged; tick advances the
+// clock one interval, runs the probes due and takes the changes.
+func httpProbed(t *testing.T, srv *httptest.Server) (a *hostagent.Agent, dialer *redirect, clock *fakeClock, log *healthLog, tick func() []string) {
+	t.Helper()
+	dialer = &redirect{to: srv.Listener.Addr().String(), seen: map[string]int{}, down: map[string]bool{}}
+	clock = newFakeClock()
+	log = &healthLog{}
 	lb := portal()
-	lb.LoadBalancingRules = lb.LoadBalancingRules[:1] // http on port 80 over B and C
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
 	lb.Probes[0].ProbeThreshold = 2
 	lb.Probes[0].IntervalInSeconds = 5
 	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, Dialer: dialer, OnHealth: log.on,
@@ -85,13 +82,25 @@ func TestHTTPProbesAndBusy(t *testing.T) {
 	if err := a.Configure(lb); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	tick := func() []string {
+	tick = func() []string {
 		t.Helper()
 		clock.Advance(5 * time.Second)
-		a.Tick(ctx)
+		a.Tick(context.Background())
 		return log.take()
 	}
+	return a, dialer, clock, log, tick
+}
+
+func TestHTTPProbesAndBusy(t *testing.T) {
+	var status atomic.Int32
+	status.Store(200)
+	var paths sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths.Store(r.URL.Path, true)
+		w.WriteHeader(int(status.Load()))
+	}))
+	defer srv.Close()
+	a, dialer, clock, log, tick := httpProbed(t, srv)
 	if ev := tick(); len(ev) != 0 {
 		t.Errorf("healthy DIPs reported %v", ev)
 	}
@@ -103,7 +112,7 @@ func TestHTTPProbesAndBusy(t *testing.T) {
 	}
 	// Half a second later nothing is due.
 	clock.Advance(500 * time.Millisecond)
-	a.Tick(ctx)
+	a.Tick(context.Background())
 	if dialer.seen["10.1.0.6:80"] != 1 {
 		t.Errorf("probed again before the interval: %v", dialer.seen)
 	}
@@ -284,27 +293,7 @@ func tcpProbed(t *testing.T) (*redirect, slb.LoadBalancer) {
 func TestAwaitProbe(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	dialer := &redirect{to: srv.Listener.Addr().String(), seen: map[string]int{}, down: map[string]bool{}}
-	clock := newFakeClock()
-	var log healthLog
-	lb := portal()
-	lb.LoadBalancingRules = lb.LoadBalancingRules[:1] // http on port 80 over B and C
-	lb.Probes[0].ProbeThreshold = 2
-	lb.Probes[0].IntervalInSeconds = 5
-	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, Dialer: dialer, OnHealth: log.on,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Configure(lb); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	tick := func() []string {
-		clock.Advance(5 * time.Second)
-		a.Tick(ctx)
-		return log.take()
-	}
+	a, dialer, _, log, tick := httpProbed(t, srv)
 	tick()
 	newFlowsGoTo := func(port uint16) map[netip.Addr]int {
 		n := map[netip.Addr]int{}
