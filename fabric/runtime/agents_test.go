@@ -494,18 +494,7 @@ func TestAgentsNewSubnet(t *testing.T) {
 	} {
 		c := newClient(mustMachine(t, rt, tc.from), true, 2*time.Second)
 		url := "http://" + tc.to + ":9000/"
-		var body string
-		waitFor(t, tc.from+" reaches "+url, func() bool {
-			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-			resp, err := c.Do(req)
-			if err != nil {
-				return false
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			body = string(b)
-			return true
-		})
+		body := bodyOnceUp(t, c, tc.from, url)
 		if !strings.Contains(body, "(you are "+tc.seen+":") {
 			t.Errorf("%s from %s: %q, want it to see %s", url, tc.from, body, tc.seen)
 		}
@@ -515,18 +504,7 @@ func TestAgentsNewSubnet(t *testing.T) {
 	agent2 := rt.hosts["host2"].agent
 	before := agent2.Stats().Reasons[hostagent.ReasonSNAT]
 	c := newClient(mustMachine(t, rt, "appvm"), true, 2*time.Second)
-	var body string
-	waitFor(t, "appvm reaches the internet VM", func() bool {
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://203.0.113.80/", nil)
-		resp, err := c.Do(req)
-		if err != nil {
-			return false
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
-		return true
-	})
+	body := bodyOnceUp(t, c, "appvm", "http://203.0.113.80/")
 	if !strings.Contains(body, "(you are 203.0.113.2:") {
 		t.Errorf("the internet VM answered %q, want it to see the NATVM", body)
 	}
@@ -684,4 +662,23 @@ func seedController(t *testing.T) (*controller.Controller, *Topology) {
 		t.Fatal(err)
 	}
 	return ctl, topo
+}
+
+// bodyOnceUp fetches url through c (a client of the VM named from) until
+// a request gets an answer, and returns its body.
+func bodyOnceUp(t *testing.T, c *http.Client, from, url string) string {
+	t.Helper()
+	var body string
+	waitFor(t, from+" reaches "+url, func() bool {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+		return true
+	})
+	return body
 }
