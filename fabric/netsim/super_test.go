@@ -112,37 +112,12 @@ func TestSuperFrameToPlainReceiver(t *testing.T) {
 	if !a.SendSuper(f, mss) {
 		t.Fatal("send refused")
 	}
-	var data []byte
-	seq := uint32(1000)
-	for i := range (payload + mss - 1) / mss {
-		select {
-		case seg := <-ch:
-			s, p := checkSegment(t, seg)
-			if s != seq || len(p) > mss {
-				t.Fatalf("segment %d: seq %d, %d bytes; want seq %d, at most %d", i, s, len(p), seq, mss)
-			}
-			seq += uint32(len(p))
-			data = append(data, p...)
-		case <-time.After(5 * time.Second):
-			t.Fatalf("segment %d not delivered", i)
-		}
-	}
-	if want := f[header.EthernetMinSize+20+32:]; !bytes.Equal(data, want) {
-		t.Error("segments' payload differs from the super-frame's")
-	}
+	reassemble(t, ch, f, mss, func(_ int, seg []byte) []byte { return seg })
 	notTCP := bytes.Clone(f)
 	notTCP[12] = 0x86 // not IPv4
-	a.SendSuper(notTCP, mss)
-	waitUnsegmentable(t, b)
-	b.Close()
-	if st := b.Stats(); st.Unsegmentable != 1 || st.RxFrames != 1 {
-		t.Errorf("stats %+v: want 1 unsegmentable, 1 received", st)
-	}
+	checkUnsegmentable(t, a, b, notTCP, mss)
 }
 
-// TestSuperHeader: the header of a super-frame asks for TCPv4 segmentation
-// at its MSS and a partial checksum; one that fits in a segment asks for
-// the checksum only; anything else is ErrSuperFrame.
 // waitUnsegmentable waits until p's delivery goroutine has taken the
 // unsegmentable super-frame sent last: Close may stop it before it does.
 func waitUnsegmentable(t *testing.T, p *Port) {
@@ -154,6 +129,47 @@ func waitUnsegmentable(t *testing.T, p *Port) {
 	}
 }
 
+// reassemble receives from ch the segments of super cut at mss, checks
+// each (inner returns the TCP/IPv4 frame that segment i carries), their
+// sequence numbers from 1000 and that their payload, in order, is super's.
+func reassemble(t *testing.T, ch <-chan []byte, super []byte, mss int, inner func(i int, seg []byte) []byte) {
+	t.Helper()
+	want := super[header.EthernetMinSize+20+32:]
+	var data []byte
+	seq := uint32(1000)
+	for i := range (len(want) + mss - 1) / mss {
+		select {
+		case seg := <-ch:
+			s, p := checkSegment(t, inner(i, seg))
+			if s != seq || len(p) > mss {
+				t.Fatalf("segment %d: seq %d, %d bytes; want seq %d, at most %d", i, s, len(p), seq, mss)
+			}
+			seq += uint32(len(p))
+			data = append(data, p...)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("segment %d not delivered", i)
+		}
+	}
+	if !bytes.Equal(data, want) {
+		t.Error("segments' payload differs from the super-frame's")
+	}
+}
+
+// checkUnsegmentable sends notTCP from a as a super-frame at mss, closes
+// b and checks that b counted it as unsegmentable (and received one frame).
+func checkUnsegmentable(t *testing.T, a, b *Port, notTCP []byte, mss int) {
+	t.Helper()
+	a.SendSuper(notTCP, mss)
+	waitUnsegmentable(t, b)
+	b.Close()
+	if st := b.Stats(); st.Unsegmentable != 1 || st.RxFrames != 1 {
+		t.Errorf("stats %+v: want 1 unsegmentable, 1 received", st)
+	}
+}
+
+// TestSuperHeader: the header of a super-frame asks for TCPv4 segmentation
+// at its MSS and a partial checksum; one that fits in a segment asks for
+// the checksum only; anything else is ErrSuperFrame.
 func TestSuperHeader(t *testing.T) {
 	f := superFrame(t, 3000)
 	h, err := SuperHeader(f, 1448)
@@ -247,43 +263,23 @@ func TestVXLANSuperFrameToPlainReceiver(t *testing.T) {
 		t.Fatal("send refused")
 	}
 	const outer = header.EthernetMinSize + 20 + header.UDPSize + 8
-	var data []byte
-	seq := uint32(1000)
-	for i := range (payload + mss - 1) / mss {
-		select {
-		case seg := <-ch:
-			ip, err := header.ParseIPv4(seg[header.EthernetMinSize:])
-			if err != nil || !ip.ValidChecksum() || ip.Protocol() != header.ProtocolUDP {
-				t.Fatalf("segment %d: outer IPv4 %v, checksum valid %v", i, err, err == nil && ip.ValidChecksum())
-			}
-			udp := ip.Payload()
-			if got := int(binary.BigEndian.Uint16(udp[4:])); got != len(udp) || binary.BigEndian.Uint16(udp[6:]) != 0 {
-				t.Fatalf("segment %d: UDP length %d (want %d), checksum %#x (want 0)", i, got, len(udp), binary.BigEndian.Uint16(udp[6:]))
-			}
-			if !bytes.Equal(seg[outer-8:outer], f[outer-8:outer]) {
-				t.Fatalf("segment %d: VXLAN header % x, want % x", i, seg[outer-8:outer], f[outer-8:outer])
-			}
-			s, p := checkSegment(t, seg[outer:])
-			if s != seq || len(p) > mss {
-				t.Fatalf("segment %d: seq %d, %d bytes; want seq %d, at most %d", i, s, len(p), seq, mss)
-			}
-			seq += uint32(len(p))
-			data = append(data, p...)
-		case <-time.After(5 * time.Second):
-			t.Fatalf("segment %d not delivered", i)
+	reassemble(t, ch, inner, mss, func(i int, seg []byte) []byte {
+		ip, err := header.ParseIPv4(seg[header.EthernetMinSize:])
+		if err != nil || !ip.ValidChecksum() || ip.Protocol() != header.ProtocolUDP {
+			t.Fatalf("segment %d: outer IPv4 %v, checksum valid %v", i, err, err == nil && ip.ValidChecksum())
 		}
-	}
-	if want := inner[header.EthernetMinSize+20+32:]; !bytes.Equal(data, want) {
-		t.Error("segments' payload differs from the super-frame's")
-	}
+		udp := ip.Payload()
+		if got := int(binary.BigEndian.Uint16(udp[4:])); got != len(udp) || binary.BigEndian.Uint16(udp[6:]) != 0 {
+			t.Fatalf("segment %d: UDP length %d (want %d), checksum %#x (want 0)", i, got, len(udp), binary.BigEndian.Uint16(udp[6:]))
+		}
+		if !bytes.Equal(seg[outer-8:outer], f[outer-8:outer]) {
+			t.Fatalf("segment %d: VXLAN header % x, want % x", i, seg[outer-8:outer], f[outer-8:outer])
+		}
+		return seg[outer:]
+	})
 	notTCP := bytes.Clone(f)
 	notTCP[outer+header.EthernetMinSize+9] = header.ProtocolUDP
-	a.SendSuper(notTCP, mss)
-	waitUnsegmentable(t, b)
-	b.Close()
-	if st := b.Stats(); st.Unsegmentable != 1 || st.RxFrames != 1 {
-		t.Errorf("stats %+v: want 1 unsegmentable, 1 received", st)
-	}
+	checkUnsegmentable(t, a, b, notTCP, mss)
 }
 
 // TestVXLANSuperFrameAllocs: delivering a VXLAN super-frame as segments
