@@ -33,8 +33,8 @@ func (p *packet) closes() bool {
 	return p.flags&(header.TCPFlagFIN|header.TCPFlagRST) != 0
 }
 
-// reopensInbound reports whether p, a SYN from a client that found the
-// inbound entry e, opens a new connection on e's 5-tuple; dip is the DIP
+// reopensInbound reports whether a SYN from a client that found the
+// inbound entry e opens a new connection on e's 5-tuple; dip is the DIP
 // the Mux chose, if known (see Inbound).
 func (a *Agent) reopensInbound(c *compiled, e *entry, dip netip.Addr) bool {
 	if e.act.snat || e.act.verdict != Deliver {
@@ -51,8 +51,8 @@ func (a *Agent) reopensInbound(c *compiled, e *entry, dip netip.Addr) bool {
 	return d == nil || !d.usable()
 }
 
-// reopensOutbound reports whether p, a SYN from a local DIP that found
-// the outbound entry e, opens a new SNAT connection on e's 5-tuple.
+// reopensOutbound reports whether a SYN from a local DIP that found the
+// outbound entry e opens a new SNAT connection on e's 5-tuple.
 func reopensOutbound(e *entry) bool {
 	return e.act.snat && e.act.setSrc && e.closing
 }
