@@ -316,8 +316,7 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 		v := e.meta.Load()
 		ref := metaRef(v)
 		b = st.slot(ref)
-		switch {
-		case b != nil && !b.gone(now) && p.opens() && !b.takesNew():
+		if b != nil && !b.gone(now) && p.opens() && !b.takesNew() {
 			// A new connection on the 5-tuple of one whose DIP is out
 			// of rotation: a new flow.
 			if b = m.pick(svc, p, st); b == nil {
@@ -328,7 +327,7 @@ func (m *Mux) flow(svc *service, p *packet, h uint64, sh *shard, bk pair, st *st
 			sh.n[cRepicked]++
 			sh.n[cFlowNew]++
 			r.Flow = FlowNew
-		default:
+		} else {
 			if b == nil || b.gone(now) {
 				// Its DIP was removed and has drained: start over.
 				if b = m.pick(svc, p, st); b == nil {
