@@ -258,15 +258,24 @@ func (v *VNIC) offloadTx(p *packet, guestMSS int) {
 
 // emitSegment takes a finished packet from the offload pipeline on to the
 // other layers.
-func (v *VNIC) emitSegment(h virtio.NetHdr, frame []byte) error {
+func (v *VNIC) emitSegment(_ virtio.NetHdr, frame []byte) error {
+	if p := v.finished(frame, atPort); p != nil {
+		v.fromGuestIP(p)
+	}
+	return nil
+}
+
+// finished parses frame, a packet the offload pipeline finished, into
+// v.pkt and reports its checksum filled in; if frame does not parse it
+// reports the drop with site's reason and returns nil.
+func (v *VNIC) finished(frame []byte, site dropSite) *packet {
 	p := &v.pkt
 	if err := p.parse(frame); err != nil {
-		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(atPort, err), nil)
+		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(site, err), nil)
 		return nil
 	}
 	v.s.event(v.name, Out, LayerOffload, ActionChecksum, "tx checksum", p)
-	v.fromGuestIP(p)
-	return nil
+	return p
 }
 
 // fromGuestIP takes an IPv4 packet from the guest through ACL, SLB and
@@ -353,13 +362,9 @@ func (v *VNIC) segment(p *packet, m Mapping) {
 
 // encapSegment takes a segment of a super-frame on to VXLAN.
 func (v *VNIC) encapSegment(_ virtio.NetHdr, frame []byte) error {
-	p := &v.pkt
-	if err := p.parse(frame); err != nil {
-		v.s.event(v.name, Out, LayerOffload, ActionDrop, dropReason(atOffload, err), nil)
-		return nil
+	if p := v.finished(frame, atOffload); p != nil {
+		v.encapsulate(p, v.encapTo)
 	}
-	v.s.event(v.name, Out, LayerOffload, ActionChecksum, "tx checksum", p)
-	v.encapsulate(p, v.encapTo)
 	return nil
 }
 
