@@ -14,8 +14,9 @@ import (
 
 // twinMuxes returns two Muxes with the same configuration (IPv4 and IPv6
 // VIPs, load-balancing and inbound NAT rules, an SNAT lease, small Maglev
-// tables that build fast), clock and flow-table key, so that the same packets get the same Results and
-// bytes from both, and the load balancer they were configured with.
+// tables that build fast), clock and flow-table key, so that the same
+// packets get the same Results and bytes from both, and the load
+// balancer they were configured with.
 func twinMuxes(t tb, clk Clock) (a, b *Mux, lb slb.LoadBalancer) {
 	lb = webLB(backends(4))
 	lb.FrontendIPConfigurations = append(lb.FrontendIPConfigurations, slb.Frontend{Name: "v6", VIP: vip6})
