@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/netip"
 	"slices"
 	"time"
 
@@ -66,9 +65,8 @@ func (rt *Runtime) follow(ctx context.Context, ifc agent.HostInterface, dst *age
 	_, probed := dst.probes[dip]
 	dst.mu.Unlock()
 	h.health.mu.Lock()
-	if probed && !slices.Contains(h.health.dips, dip) {
-		h.health.dips = append(slices.Clone(h.health.dips), dip)
-		slices.SortFunc(h.health.dips, netip.Addr.Compare)
+	if probed {
+		h.health.addProbed(dip)
 	}
 	if _, ok := h.health.up[dip]; !ok {
 		h.health.up[dip] = !probed // a probed DIP awaits its probe: see below
@@ -161,9 +159,7 @@ func (rt *Runtime) detach(name string) error {
 	p.remove(name)
 	dip := at.m.Addr.Addr()
 	h.health.mu.Lock()
-	h.health.dips = slices.DeleteFunc(slices.Clone(h.health.dips), func(d netip.Addr) bool { return d == dip })
-	delete(h.health.up, dip)
-	delete(h.health.busy, dip)
+	h.health.forget(dip)
 	h.health.mu.Unlock()
 	rt.progress(at.host, "detached", "%s (%s)", name, at.m.Addr)
 	return nil

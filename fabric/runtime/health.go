@@ -35,6 +35,22 @@ type health struct {
 	busy map[netip.Addr]bool
 }
 
+// addProbed adds dip to the probed DIPs, keeping them sorted (h.mu held).
+// The slice is replaced, never changed in place: readers may hold it.
+func (h *health) addProbed(dip netip.Addr) {
+	if !slices.Contains(h.dips, dip) {
+		h.dips = append(slices.Clone(h.dips), dip)
+		slices.SortFunc(h.dips, netip.Addr.Compare)
+	}
+}
+
+// forget drops all that is known of dip (h.mu held).
+func (h *health) forget(dip netip.Addr) {
+	h.dips = slices.DeleteFunc(slices.Clone(h.dips), func(d netip.Addr) bool { return d == dip })
+	delete(h.up, dip)
+	delete(h.busy, dip)
+}
+
 // localDIPs returns the DIPs of host pa that a load-balancing rule probes.
 func (rt *Runtime) localDIPs(pa netip.Addr) []netip.Addr {
 	var out []netip.Addr

@@ -257,19 +257,14 @@ func moveHealth(from, to *hostNode, dip netip.Addr) {
 	from.health.mu.Lock()
 	probed := slices.Contains(from.health.dips, dip)
 	busy := from.health.busy[dip]
-	from.health.dips = slices.DeleteFunc(slices.Clone(from.health.dips), func(d netip.Addr) bool { return d == dip })
-	delete(from.health.up, dip)
-	delete(from.health.busy, dip)
+	from.health.forget(dip)
 	from.health.mu.Unlock()
 	if !probed {
 		return
 	}
 	to.health.mu.Lock()
 	defer to.health.mu.Unlock()
-	if !slices.Contains(to.health.dips, dip) {
-		to.health.dips = append(slices.Clone(to.health.dips), dip)
-		slices.SortFunc(to.health.dips, netip.Addr.Compare)
-	}
+	to.health.addProbed(dip)
 	to.health.up[dip] = true
 	if busy {
 		to.health.busy[dip] = true
