@@ -52,6 +52,28 @@ func (rt *Runtime) follow(ctx context.Context, ifc agent.HostInterface, dst *age
 	h := dst.h
 	m := machineOf(ifc.Name, ifc.Spec, ifc.Attachment)
 	m.Host = h.spec.Name
+	dip := m.Addr.Addr()
+	dst.mu.Lock()
+	_, probed := dst.probes[dip]
+	dst.mu.Unlock()
+	if probed {
+		// As Azure's load balancer: a DIP added to a running pool takes
+		// new flows once its probe passed. It is out of rotation before
+		// its VM is plugged in (the host agent, configured with it by
+		// program, would otherwise pick it at once); the host agent
+		// reports it up then, and the Muxes hold it until (muxHealth).
+		h.health.mu.Lock()
+		h.health.addProbed(dip)
+		h.health.up[dip] = false
+		h.health.mu.Unlock()
+		h.agent.AwaitProbe(dip)
+	} else {
+		h.health.mu.Lock()
+		if _, ok := h.health.up[dip]; !ok {
+			h.health.up[dip] = true
+		}
+		h.health.mu.Unlock()
+	}
 	if _, err := rt.plug(ctx, m, h, true); err != nil {
 		// The vswitch forgot the VM's mapping with its vNIC: program
 		// sets it again.
@@ -59,24 +81,6 @@ func (rt *Runtime) follow(ctx context.Context, ifc agent.HostInterface, dst *age
 		delete(dst.mappings, caKey{m.VNI, m.Addr.Addr()})
 		dst.mu.Unlock()
 		return fmt.Errorf("%s: attach: %w", h.spec.Name, err)
-	}
-	dip := m.Addr.Addr()
-	dst.mu.Lock()
-	_, probed := dst.probes[dip]
-	dst.mu.Unlock()
-	h.health.mu.Lock()
-	if probed {
-		h.health.addProbed(dip)
-	}
-	if _, ok := h.health.up[dip]; !ok {
-		h.health.up[dip] = !probed // a probed DIP awaits its probe: see below
-	}
-	h.health.mu.Unlock()
-	if probed {
-		// As Azure's load balancer: a DIP added to a running pool takes
-		// new flows once its probe passed. The host agent reports it
-		// then; the Muxes hold it out of rotation until (muxHealth).
-		h.agent.AwaitProbe(dip)
 	}
 	rt.progress(h.spec.Name, "attached", "%s (%s) in VNI %d", m.Name, m.Addr, m.VNI)
 	return nil
