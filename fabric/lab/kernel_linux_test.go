@@ -60,8 +60,10 @@ func TestKernelSeed(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("needs curl")
 	}
+	// New connections until both PortalVMs answered: a jhash of the flow
+	// sent all of 12 to one about once in 2048 runs; 48 never will.
 	seen := map[string]int{}
-	for range 12 {
+	for n := 0; n < 48 && len(seen) < 2; n++ {
 		out := curl("ClientVM", "http://192.168.102.10/")
 		i := strings.Index(out, runtime.ServedBy+": ")
 		if i < 0 || !strings.Contains(out, "Hello from PortalVM") {
@@ -71,7 +73,7 @@ func TestKernelSeed(t *testing.T) {
 		seen[by]++
 	}
 	if len(seen) != 2 {
-		t.Errorf("12 connections reached %v, want both PortalVMs", seen)
+		t.Errorf("48 connections reached %v, want both PortalVMs", seen)
 	}
 	if out := curl("ClientVM", "http://192.168.102.10:8080/"); !strings.Contains(out, runtime.ServedBy+": PortalVM1") {
 		t.Errorf("VIP:8080 (inbound NAT rule to PortalVM1:80):\n%s", out)
