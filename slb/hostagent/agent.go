@@ -62,8 +62,11 @@ type Config struct {
 	// OnTCPReset, when set, is given the TCP RSTs that end an idle TCP
 	// connection of a rule with EnableTCPReset (see TCPReset): one to the
 	// local DIP and one to the remote end, each when the sequence number
-	// its receiver expects is known. It is called from Expire (and Tick),
-	// without the agent's locks held. Without it no RST is sent.
+	// its receiver expects is known. It is also given the RST to the DIP
+	// of such a connection that a client's SYN replaced with a new
+	// connection to another DIP (see reopen.go). It is called from Expire
+	// (and Tick) and from Inbound, without the agent's locks held.
+	// Without it no RST is sent.
 	OnTCPReset func(TCPReset)
 	// TickInterval is how often Run calls Tick; 0 means
 	// DefaultTickInterval.
@@ -331,14 +334,14 @@ func (a *Agent) Tick(ctx context.Context) {
 func (a *Agent) Expire() int {
 	n, idle := a.expire()
 	if len(idle) > 0 {
-		a.sendResets(idle)
+		a.sendResets(idle, true)
 	}
 	return n
 }
 
 // expire does Expire's work under the agent's lock and returns the flows
 // left and the idle connections due RSTs.
-func (a *Agent) expire() (int, []idleConn) {
+func (a *Agent) expire() (int, []resetConn) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.tick()
@@ -372,11 +375,11 @@ func (a *Agent) expire() (int, []idleConn) {
 			return drained[dipKey{e.key.vni, fromKey(&e.act.dip, e.key.v4)}]
 		}
 	}
-	var idle []idleConn
+	var idle []resetConn
 	var onIdle func(e, peer *entry)
 	if a.cfg.OnTCPReset != nil {
 		onIdle = func(e, peer *entry) {
-			if c, ok := idleReset(e, peer); ok {
+			if c, ok := dueReset(e, peer); ok {
 				idle = append(idle, c)
 			}
 		}

@@ -82,7 +82,9 @@
 // direction, the sequence number that follows the last segment (RFC 9293
 // section 3.4), and sends a RST only towards an end whose peer's number
 // it has seen. Connections that saw a FIN or RST, and those removed at
-// the end of a drain, get none.
+// the end of a drain, get none. When a client's SYN reopens the 5-tuple
+// of such a connection on another DIP (see above), the old DIP is sent
+// the client's RST for the connection it still holds.
 //
 // # Live migration
 //

@@ -22,6 +22,14 @@ import (
 // Any other SYN (a retransmission) and every packet that is not a SYN
 // keep the connection and its DIP: established flows of a DIP out of
 // rotation go on until they are idle or, when it was removed, drained.
+//
+// The replaced connection may still be open on its old DIP, which
+// would keep it until its own timeouts. When its rule has
+// EnableTCPReset, the agent resets it there instead: Config.OnTCPReset
+// is given a RST from the client to the old DIP, with the sequence
+// number the DIP expects (see TCPReset). The client is sent none: its
+// SYN opens the new connection. A connection that saw a FIN or a RST
+// gets no RST, as at the idle timeout.
 
 // opens reports whether p opens a TCP connection: a SYN without ACK.
 func (p *packet) opens() bool {
@@ -55,6 +63,19 @@ func (a *Agent) reopensInbound(c *compiled, e *entry, dip netip.Addr) bool {
 // outbound entry e opens a new SNAT connection on e's 5-tuple.
 func reopensOutbound(e *entry) bool {
 	return e.act.snat && e.act.setSrc && e.closing
+}
+
+// replacedReset returns a copy of the connection of entry i, which a SYN
+// replaces, if it is due a RST to its DIP, or nil. The shard is locked.
+func (a *Agent) replacedReset(s *shard, i int) *resetConn {
+	if a.cfg.OnTCPReset == nil {
+		return nil
+	}
+	e := &s.entries[i]
+	if c, ok := dueReset(e, &s.entries[e.peer]); ok && c.in.seen {
+		return &c
+	}
+	return nil
 }
 
 // reopen removes the connection of entry i, which a SYN replaces with a

@@ -214,3 +214,48 @@ func TestSYNOnClosedConnection(t *testing.T) {
 		}
 	})
 }
+
+// A SYN that the Mux sends to another DIP than its 5-tuple's open
+// connection's replaces that connection, which its old DIP would keep
+// until its own timeouts: with TCP reset on, the old DIP is sent the
+// client's RST, with the sequence number it expects; the client is sent
+// none. Without TCP reset nothing is sent.
+func TestSYNToAnotherDIPResetsOldDIP(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		front netip.AddrPort
+		port  uint16
+		rule  string
+	}{
+		{"reset", ap(vip4, 80), 8080, "portal/reset"},
+		{"silent", ap(vip4, 81), 8081, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []rstSeen
+			a := newResetAgent(t, newFakeClock(), &got)
+			c := ap(client4, 40000)
+			in := func(pkt []byte, dip netip.Addr, reason hostagent.Reason) {
+				t.Helper()
+				if r, err := a.Inbound(pkt, vni, dip); err != nil || r.DIP != dip || r.Reason != reason {
+					t.Fatalf("inbound to %v: %+v, %v, want %v", dip, r, err, reason)
+				}
+			}
+			in(segment(t, c, tc.front, header.TCPFlagSYN, 1000, 0, 0), dipB, hostagent.ReasonNewFlow)
+			if _, err := a.Outbound(segment(t, ap(dipB, tc.port), c, header.TCPFlagSYN|header.TCPFlagACK, 5000, 1001, 0), vni); err != nil {
+				t.Fatal(err)
+			}
+			in(segment(t, c, tc.front, header.TCPFlagACK, 1001, 5001, 10), dipB, hostagent.ReasonFlow)
+			in(segment(t, c, tc.front, header.TCPFlagSYN, 7000, 0, 0), dipC, hostagent.ReasonNewFlow)
+			var want []rstSeen
+			if tc.rule != "" {
+				want = []rstSeen{{hostagent.Deliver, c, ap(dipB, tc.port), header.TCPFlagRST | header.TCPFlagACK, 1011, 5001, vni, dipB, vip4, tc.rule}}
+			}
+			if diff := cmp.Diff(want, got, addrCmp); diff != "" {
+				t.Errorf("RSTs (-want +got):\n%s", diff)
+			}
+			if s := a.Stats(); s.Reopened != 1 || s.TCPResets != uint64(len(want)) {
+				t.Errorf("Stats.Reopened = %d, TCPResets = %d", s.Reopened, s.TCPResets)
+			}
+		})
+	}
+}

@@ -56,31 +56,32 @@ func (p *packet) track(s *shard, e *entry) {
 	}
 }
 
-// idleConn is a connection that idled out with TCP reset on: copies of
-// its two entries, in is the one of the packets from the remote end
-// (Deliver) and out the one of the DIP's (ToRouter).
-type idleConn struct{ in, out entry }
+// resetConn is a connection due RSTs (it idled out, or a SYN replaced
+// it) with TCP reset on: copies of its two entries, in is the one of the
+// packets from the remote end (Deliver) and out the one of the DIP's
+// (ToRouter).
+type resetConn struct{ in, out entry }
 
-// idleReset returns the connection of entries a and b if it is due RSTs.
-func idleReset(a, b *entry) (idleConn, bool) {
+// dueReset returns the connection of entries a and b if it is due RSTs.
+func dueReset(a, b *entry) (resetConn, bool) {
 	if !a.act.reset || a.key.proto != protoTCP || a.key.frag {
-		return idleConn{}, false
+		return resetConn{}, false
 	}
 	if a.act.verdict == ToRouter {
 		a, b = b, a
 	}
 	if a.act.verdict != Deliver || b.act.verdict != ToRouter {
-		return idleConn{}, false
+		return resetConn{}, false
 	}
-	return idleConn{*a, *b}, true
+	return resetConn{*a, *b}, true
 }
 
 // sendResets builds the RSTs of the connections and hands them to
 // Config.OnTCPReset: to the DIP when the remote end's next sequence
-// number is known, and to the remote end when the DIP's is, each with
-// ACK set when the other direction's is known too. It counts them in
-// Stats.TCPResets.
-func (a *Agent) sendResets(conns []idleConn) {
+// number is known, and, if remote, to the remote end when the DIP's is,
+// each with ACK set when the other direction's is known too. It counts
+// them in Stats.TCPResets.
+func (a *Agent) sendResets(conns []resetConn, remote bool) {
 	var buf [header.IPv6Size + header.TCPMinSize]byte
 	for _, c := range conns {
 		r := TCPReset{VNI: c.in.key.vni, DIP: fromKey(&c.in.act.dip, c.in.key.v4),
@@ -94,7 +95,7 @@ func (a *Agent) sendResets(conns []idleConn) {
 			a.cfg.OnTCPReset(r)
 		}
 		// To the remote end: the reverse of what it sends.
-		if c.out.seen {
+		if remote && c.out.seen {
 			r.Verdict = ToRouter
 			r.Packet = rst(buf[:0], &c.in.key, c.out.nxt, c.in.nxt, c.in.seen)
 			a.stats.tcpResets.Add(1)
