@@ -24,14 +24,15 @@ type DistOptions struct {
 	// Binary is the fabric command run as the controller and the agents
 	// (default: this executable).
 	Binary string
-	// Router is RouterOurs (a gateway agent runs the BGPVM) or RouterBIRD
-	// (BIRD 2 in the BGP gateways' namespaces, on veths).
+	// Router is RouterOurs (a gateway agent runs the BGPVM), RouterBIRD
+	// (BIRD 2) or RouterFRR (FRR's zebra, bfdd and bgpd) in the BGP
+	// gateways' namespaces, on veths.
 	Router string
 	// HoldTime is the BGP hold time of every speaker (0: 9 s).
 	HoldTime time.Duration
 	// BFD is the interval of the BFD sessions (RFC 5880, multiplier 3)
-	// that ride every BGP session of the Muxes and routers, BIRD's
-	// included, so a killed Mux's routes go within 3 intervals rather
+	// that ride every BGP session of the Muxes and routers, BIRD's and
+	// FRR's included, so a killed Mux's routes go within 3 intervals rather
 	// than the hold time: 0 is DefaultBFD, negative turns BFD off.
 	BFD time.Duration
 }

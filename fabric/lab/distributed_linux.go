@@ -51,7 +51,8 @@ type Distributed struct {
 //   - for every gateway, Mux and host of the resulting state, a namespace
 //     named after it with a veth pair to the bridge of each of its networks
 //     and one to the management bridge, and `fabric agent` running in it
-//     (with RouterBIRD, the BGP gateways are BIRD on the veths instead);
+//     (with RouterBIRD or RouterFRR, the BGP gateways are BIRD or FRR on
+//     the veths instead, with BFD to the Muxes);
 //   - every machine plugged into a network directly (the client, the
 //     outside server) is a namespace with the kernel's stack on a veth to
 //     the network's bridge; the VMs are made by their hosts' agents.
@@ -67,8 +68,10 @@ func UpDistributed(ctx context.Context, objs []model.Object, opts DistOptions) (
 			return nil, fmt.Errorf("%w: the distributed lab needs %s", ErrUnsupported, bin)
 		}
 	}
-	if opts.Router != "" && opts.Router != RouterOurs && opts.Router != RouterBIRD {
-		return nil, fmt.Errorf("lab: distributed router %q (want %s or %s)", opts.Router, RouterOurs, RouterBIRD)
+	switch opts.Router {
+	case "", RouterOurs, RouterBIRD, RouterFRR:
+	default:
+		return nil, fmt.Errorf("lab: distributed router %q (want %s, %s or %s)", opts.Router, RouterOurs, RouterBIRD, RouterFRR)
 	}
 	bin := opts.Binary
 	if bin == "" {
@@ -127,8 +130,8 @@ func UpDistributed(ctx context.Context, objs []model.Object, opts DistOptions) (
 	}
 	host := 10
 	for _, g := range d.topo.Gateways {
-		if g.BGP != nil && opts.Router == RouterBIRD {
-			if err := d.startBIRD(ctx, g); err != nil {
+		if g.BGP != nil && (opts.Router == RouterBIRD || opts.Router == RouterFRR) {
+			if err := d.startRouter(ctx, opts.Router, g); err != nil {
 				return nil, err
 			}
 			continue
@@ -428,9 +431,13 @@ func (d *Distributed) RestartAgent(name string) error {
 	return d.start(name, d.ns(name), argv)
 }
 
-// startBIRD runs BGP gateway g as BIRD in a namespace of its own, the
-// kernel forwarding between veths to its networks' bridges.
-func (d *Distributed) startBIRD(ctx context.Context, g runtime.Gateway) error {
+// startRouter runs BGP gateway g as router (BIRD or FRR) in a namespace of
+// its own, the kernel forwarding between veths to its networks' bridges.
+func (d *Distributed) startRouter(ctx context.Context, router string, g runtime.Gateway) error {
+	bins, err := routerDaemons(router, d.bfd)
+	if err != nil {
+		return err
+	}
 	ns := d.ns(g.Name)
 	if err := newNamespace(ctx, ns); err != nil {
 		return err
@@ -456,33 +463,52 @@ func (d *Distributed) startBIRD(ctx context.Context, g runtime.Gateway) error {
 	if err := ip(ctx, script.String(), "-n", ns, "-batch", "-"); err != nil {
 		return err
 	}
-	r := &kernelRouter{name: g.Name, ns: ns, dir: filepath.Join(d.dir, g.Name)}
-	if err := os.Mkdir(r.dir, 0o755); err != nil {
-		return err
-	}
+	r := &kernelRouter{name: g.Name, ns: ns}
 	d.mu.Lock()
 	d.routers[g.Name] = r
 	d.mu.Unlock()
-	bin, err := exec.LookPath("bird")
-	if err != nil {
-		return fmt.Errorf("%w: bird is not installed", ErrUnsupported)
-	}
-	if err := r.startBIRD(bin, g, d.hold, d.bfd); err != nil {
-		return err
-	}
-	return r.waitListening(ctx, 179)
+	return r.startDaemons(ctx, router, bins, g, d.hold, d.bfd)
 }
 
-// Routes returns the kernel's routes to p in the namespace of a BIRD
-// gateway.
-func (d *Distributed) Routes(ctx context.Context, gateway string, p netip.Prefix) (string, error) {
+// router returns the BIRD or FRR router of a gateway.
+func (d *Distributed) router(gateway string) (*kernelRouter, error) {
 	d.mu.Lock()
 	r, ok := d.routers[gateway]
 	d.mu.Unlock()
 	if !ok {
-		return "", fmt.Errorf("lab: no BIRD gateway %q", gateway)
+		return nil, fmt.Errorf("lab: no BIRD or FRR gateway %q", gateway)
+	}
+	return r, nil
+}
+
+// Routes returns the kernel's routes to p in the namespace of a BIRD or
+// FRR gateway.
+func (d *Distributed) Routes(ctx context.Context, gateway string, p netip.Prefix) (string, error) {
+	r, err := d.router(gateway)
+	if err != nil {
+		return "", err
 	}
 	return r.routes(ctx, p)
+}
+
+// FRRBFDPeers returns the BFD sessions of an FRR gateway, one per Mux.
+func (d *Distributed) FRRBFDPeers(ctx context.Context, gateway string) ([]FRRBFDPeer, error) {
+	r, err := d.router(gateway)
+	if err != nil {
+		return nil, err
+	}
+	return r.frrBFDPeers(ctx)
+}
+
+// FRR runs an FRR command in an FRR gateway's daemons (vtysh -c) and
+// returns what it printed, such as `show bgp neighbors json`.
+func (d *Distributed) FRR(ctx context.Context, gateway, command string) (string, error) {
+	r, err := d.router(gateway)
+	if err != nil {
+		return "", err
+	}
+	out, err := r.vtysh(ctx, command)
+	return string(out), err
 }
 
 // BIRDProtocols returns what `birdc show protocols` says in a BIRD
@@ -499,11 +525,9 @@ func (d *Distributed) BIRDBFDSessions(ctx context.Context, gateway string) (stri
 }
 
 func (d *Distributed) birdc(ctx context.Context, gateway string, args ...string) (string, error) {
-	d.mu.Lock()
-	r, ok := d.routers[gateway]
-	d.mu.Unlock()
-	if !ok {
-		return "", fmt.Errorf("lab: no BIRD gateway %q", gateway)
+	r, err := d.router(gateway)
+	if err != nil {
+		return "", err
 	}
 	out, err := exec.CommandContext(ctx, "birdc", append([]string{"-s", filepath.Join(r.dir, "bird.ctl")}, args...)...).CombinedOutput()
 	if err != nil {
@@ -582,7 +606,7 @@ func (d *Distributed) HTTPClient(machine string) *http.Client {
 }
 
 // Ready waits until every node's agent reports its resource's generation
-// programmed (and every host ready), and every BIRD gateway has a kernel
+// programmed (and every host ready), and every BIRD or FRR gateway has a kernel
 // route to every VIP.
 func (d *Distributed) Ready(ctx context.Context) error {
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -615,7 +639,7 @@ func (d *Distributed) pending(ctx context.Context) (string, error) {
 		d.mu.Unlock()
 		for _, o := range objs {
 			if _, ok := routers[o.Metadata.Name]; ok {
-				continue // BIRD: no agent
+				continue // BIRD or FRR: no agent
 			}
 			var s struct {
 				ObservedGeneration int64 `json:"observedGeneration"`
@@ -717,8 +741,8 @@ func (d *Distributed) Partition(ctx context.Context, name string, cut bool) erro
 	return ip(ctx, "", "-n", d.ns(name), "link", "set", "mgmt", state)
 }
 
-// Close stops the agents, the controller and etcd (SIGTERM), the BIRD
-// routers and web servers, and removes every namespace and the lab's
+// Close stops the agents, the controller and etcd (SIGTERM), the BIRD or
+// FRR routers and web servers, and removes every namespace and the lab's
 // directory.
 func (d *Distributed) Close() {
 	d.mu.Lock()

@@ -44,6 +44,12 @@ func (d *Distributed) BIRDProtocols(context.Context, string) (string, error) {
 func (d *Distributed) BIRDBFDSessions(context.Context, string) (string, error) {
 	return "", ErrUnsupported
 }
+func (d *Distributed) FRRBFDPeers(context.Context, string) ([]FRRBFDPeer, error) {
+	return nil, ErrUnsupported
+}
+func (d *Distributed) FRR(context.Context, string, string) (string, error) {
+	return "", ErrUnsupported
+}
 func (d *Distributed) DialContext(context.Context, string, string, string) (net.Conn, error) {
 	return nil, ErrUnsupported
 }

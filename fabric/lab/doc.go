@@ -28,8 +28,11 @@
 // a configuration generated from the topology: an eBGP session with each
 // Mux, their routes installed into the kernel's table with ECMP across
 // equal paths (BIRD's merge paths, FRR's maximum-paths; the kernel hashes
-// on the ports too), nothing announced back. The NAT gateway and the
-// Muxes stay ours.
+// on the ports too), nothing announced back. With runtime.Options.BFD the
+// router runs BFD with every Mux at that interval too (BIRD's protocol bfd;
+// FRR's bfdd, a profile of the interval and `neighbor X bfd`), and
+// Lab.FRRBFDPeers shows FRR's sessions. The NAT gateway and the Muxes stay
+// ours.
 //
 // Down removes every namespace with a prefix and the lab's directories in
 // os.TempDir (the routers' configurations and sockets, a distributed lab's
@@ -80,11 +83,13 @@
 // in a deployment. Machines plugged into a network directly (the client,
 // the outside server) are namespaces with a veth on the network's bridge;
 // VMs are made by their host's agent (Guests) on TAPs, as in a lab. With
-// RouterBIRD the BGP gateways are BIRD on veths, the kernel forwarding.
-// Every Mux<->router BGP session has a BFD session under it (RFC 5880 and
-// 5881, DistOptions.BFD, 100 ms x 3 by default; BIRD's protocol bfd, and
-// bgp/bfd over the Muxes' gVisor stacks): a killed Mux's routes go within
-// a few hundred milliseconds instead of the hold time.
+// RouterBIRD or RouterFRR the BGP gateways are BIRD or FRR on veths, the
+// kernel forwarding. Every Mux<->router BGP session has a BFD session
+// under it (RFC 5880 and 5881, DistOptions.BFD, 100 ms x 3 by default;
+// BIRD's protocol bfd or FRR's bfdd, and bgp/bfd over the Muxes' gVisor
+// stacks): a killed Mux's routes go within a few hundred milliseconds
+// instead of the hold time (Distributed.BIRDBFDSessions and FRRBFDPeers
+// show the router's sessions, Distributed.FRR runs any vtysh command).
 // Partition cuts a node's management link, Kill ends a process with
 // SIGKILL, RestartEtcd kills and restarts the etcd member. The processes
 // get SIGTERM from the kernel when the lab's own process dies (Pdeathsig),
@@ -105,8 +110,8 @@
 // is what `fabric lab bench` (scripts/lab-bench.sh) prints side by side.
 //
 // Lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN), /dev/net/tun and the
-// ip command of iproute2, on Linux (and bird, or FRR in /usr/lib/frr, for
-// the real routers); elsewhere Up returns ErrUnsupported.
+// ip command of iproute2, on Linux (and bird, or FRR in /usr/lib/frr and
+// vtysh, for the real routers); elsewhere Up returns ErrUnsupported.
 //
 // The data path follows RFC 7348 (VXLAN) between hosts, RFC 4271 (BGP)
 // with RFC 5880/5881 (BFD) between the Muxes and the router, and RFC 3022 (NAPT) at the NAT

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -14,10 +15,11 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
 )
 
-// startFRR runs FRR's zebra (which installs routes into the kernel) and
-// bgpd with a configuration generated for g. zebra runs as the frr user,
-// so the directory becomes frr's.
-func (r *kernelRouter) startFRR(zebra, bgpd string, g runtime.Gateway, holdTime time.Duration) error {
+// startFRR runs FRR's zebra (which installs routes into the kernel), bfdd
+// with BFD (bfd not zero) and bgpd, with a configuration generated for g.
+// bins are the daemons' paths (frrDaemons). zebra and bfdd run as the frr
+// user, so the directory becomes frr's.
+func (r *kernelRouter) startFRR(bins []string, g runtime.Gateway, holdTime, bfd time.Duration) error {
 	if u, err := user.Lookup("frr"); err == nil {
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
@@ -29,15 +31,20 @@ func (r *kernelRouter) startFRR(zebra, bgpd string, g runtime.Gateway, holdTime 
 		return err
 	}
 	conf := filepath.Join(r.dir, "frr.conf")
-	if err := os.WriteFile(conf, []byte(frrConfig(g, holdTime)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(frrConfig(g, holdTime, bfd)), 0o644); err != nil {
 		return err
 	}
 	zserv := filepath.Join(r.dir, "zserv.api")
-	if err := r.run("zebra", zebra, "-P", "0", "-f", conf, "-i", filepath.Join(r.dir, "zebra.pid"),
-		"-z", zserv, "--vty_socket", r.dir, "--log", "file:"+filepath.Join(r.dir, "zebra.log")); err != nil {
+	// Every daemon reads the whole file (and warns about the others'
+	// lines), and serves vtysh in the directory.
+	common := func(name string) []string {
+		return []string{"-P", "0", "-f", conf, "-i", filepath.Join(r.dir, name+".pid"), "-z", zserv,
+			"--vty_socket", r.dir, "--log", "file:" + filepath.Join(r.dir, name+".log")}
+	}
+	if err := r.run("zebra", append([]string{bins[0]}, common("zebra")...)...); err != nil {
 		return err
 	}
-	// bgpd needs zebra's socket.
+	// bfdd and bgpd need zebra's socket.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for {
@@ -52,6 +59,37 @@ func (r *kernelRouter) startFRR(zebra, bgpd string, g runtime.Gateway, holdTime 
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return r.run("bgpd", bgpd, "-S", "-P", "0", "-f", conf, "-i", filepath.Join(r.dir, "bgpd.pid"),
-		"-z", zserv, "--vty_socket", r.dir, "--log", "file:"+filepath.Join(r.dir, "bgpd.log"))
+	if bfd > 0 {
+		if err := r.run("bfdd", append(append([]string{bins[1]}, common("bfdd")...), "--bfdctl", filepath.Join(r.dir, "bfdd.sock"))...); err != nil {
+			return err
+		}
+	}
+	return r.run("bgpd", append([]string{bins[len(bins)-1], "-S"}, common("bgpd")...)...)
+}
+
+// frrDaemons are the FRR daemons a router runs: zebra, bfdd with BFD, and
+// bgpd (last).
+func frrDaemons(bfd time.Duration) []string {
+	if bfd > 0 {
+		return []string{frrDir + "/zebra", frrDir + "/bfdd", frrDir + "/bgpd"}
+	}
+	return []string{frrDir + "/zebra", frrDir + "/bgpd"}
+}
+
+// vtysh runs an FRR command in the router's daemons (vtysh -c).
+func (r *kernelRouter) vtysh(ctx context.Context, command string) ([]byte, error) {
+	out, err := exec.CommandContext(ctx, "vtysh", "--vty_socket", r.dir, "-c", command).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("vtysh -c %q in %s: %w: %s", command, r.ns, err, out)
+	}
+	return out, nil
+}
+
+// frrBFDPeers returns the BFD sessions of an FRR router.
+func (r *kernelRouter) frrBFDPeers(ctx context.Context) ([]FRRBFDPeer, error) {
+	out, err := r.vtysh(ctx, "show bfd peers json")
+	if err != nil {
+		return nil, err
+	}
+	return parseFRRBFDPeers(out)
 }

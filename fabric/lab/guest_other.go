@@ -24,12 +24,15 @@ func (g *kernelGuest) close()            {}
 // kernelRouter needs Linux.
 type kernelRouter struct{ name string }
 
-func startKernelRouter(context.Context, string, string, runtime.Gateway, []*netsim.Port, time.Duration) (*kernelRouter, error) {
+func startKernelRouter(context.Context, string, string, runtime.Gateway, []*netsim.Port, time.Duration, time.Duration) (*kernelRouter, error) {
 	return nil, ErrUnsupported
 }
 
 func (r *kernelRouter) routes(context.Context, netip.Prefix) (string, error) {
 	return "", ErrUnsupported
+}
+func (r *kernelRouter) frrBFDPeers(context.Context) ([]FRRBFDPeer, error) {
+	return nil, ErrUnsupported
 }
 func (r *kernelRouter) log() string       { return "" }
 func (r *kernelRouter) stop()             {}

@@ -52,7 +52,8 @@ type Options struct {
 	// (the default, the runtime's rras router and bgp speaker in this
 	// process), RouterBIRD (BIRD 2) or RouterFRR (FRR's zebra and bgpd) in
 	// the gateway's own namespace, the kernel forwarding along the routes
-	// it learns from the Muxes.
+	// it learns from the Muxes. With Runtime.BFD, BIRD (protocol bfd) and
+	// FRR (bfdd) run BFD with the Muxes at that interval too.
 	Router string
 	// FreePorts are TCP ports the lab does not serve HTTP on, though a web
 	// server machine declares them as endpoints: they are left to
@@ -100,8 +101,9 @@ func Up(ctx context.Context, t *runtime.Topology, opts Options) (*Lab, error) {
 		if hold == 0 {
 			hold = 9 * time.Second
 		}
+		bfd := max(ro.BFD, 0)
 		ro.Gateways = func(ctx context.Context, g runtime.Gateway, ports []*netsim.Port) (func(), error) {
-			return l.startRouter(ctx, router, g, ports, hold)
+			return l.startRouter(ctx, router, g, ports, hold, bfd)
 		}
 	default:
 		return nil, fmt.Errorf("lab: router %q (want %s, %s or %s)", opts.Router, RouterOurs, RouterBIRD, RouterFRR)
@@ -201,22 +203,41 @@ func waitRoutes(ctx context.Context, routers []*kernelRouter, vips []netip.Addr)
 // Routes returns the kernel's routes to p in the namespace of a gateway run
 // by BIRD or FRR, as ip route shows them.
 func (l *Lab) Routes(ctx context.Context, gateway string, p netip.Prefix) (string, error) {
-	l.mu.Lock()
-	r, ok := l.routers[gateway]
-	l.mu.Unlock()
-	if !ok {
-		return "", fmt.Errorf("lab: no BIRD or FRR router %q", gateway)
+	r, err := l.router(gateway)
+	if err != nil {
+		return "", err
 	}
 	return r.routes(ctx, p)
 }
 
+// FRRBFDPeers returns the BFD sessions of a gateway run by FRR (with
+// Runtime.BFD), one per Mux.
+func (l *Lab) FRRBFDPeers(ctx context.Context, gateway string) ([]FRRBFDPeer, error) {
+	r, err := l.router(gateway)
+	if err != nil {
+		return nil, err
+	}
+	return r.frrBFDPeers(ctx)
+}
+
+// router returns the BIRD or FRR router of a gateway.
+func (l *Lab) router(gateway string) (*kernelRouter, error) {
+	l.mu.Lock()
+	r, ok := l.routers[gateway]
+	l.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("lab: no BIRD or FRR router %q", gateway)
+	}
+	return r, nil
+}
+
 // startRouter is the runtime's GatewayFactory with BIRD or FRR: it runs
 // every gateway with BGP, and leaves the others (the NAT) to the runtime.
-func (l *Lab) startRouter(ctx context.Context, router string, g runtime.Gateway, ports []*netsim.Port, hold time.Duration) (func(), error) {
+func (l *Lab) startRouter(ctx context.Context, router string, g runtime.Gateway, ports []*netsim.Port, hold, bfd time.Duration) (func(), error) {
 	if g.BGP == nil {
 		return nil, nil
 	}
-	r, err := startKernelRouter(ctx, router, l.Namespace(g.Name), g, ports, hold)
+	r, err := startKernelRouter(ctx, router, l.Namespace(g.Name), g, ports, hold, bfd)
 	if err != nil {
 		return nil, err
 	}

@@ -41,21 +41,11 @@ type daemon struct {
 }
 
 // startKernelRouter runs gateway g with router (RouterBIRD or RouterFRR)
-// in namespace ns on ports.
-func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway, ports []*netsim.Port, holdTime time.Duration) (r *kernelRouter, err error) {
-	var bins []string
-	switch router {
-	case RouterBIRD:
-		bins = []string{"bird"}
-	case RouterFRR:
-		bins = []string{frrDir + "/zebra", frrDir + "/bgpd"}
-	}
-	for i, b := range bins {
-		p, err := exec.LookPath(b)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s is not installed (%s)", ErrUnsupported, router, b)
-		}
-		bins[i] = p
+// in namespace ns on ports, with BFD at interval bfd (none if zero).
+func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway, ports []*netsim.Port, holdTime, bfd time.Duration) (r *kernelRouter, err error) {
+	bins, err := routerDaemons(router, bfd)
+	if err != nil {
+		return nil, err
 	}
 	if err := addNamespace(ctx, ns); err != nil {
 		return nil, err
@@ -92,23 +82,52 @@ func startKernelRouter(ctx context.Context, router, ns string, g runtime.Gateway
 	for _, p := range r.ports {
 		p.start()
 	}
+	return r, r.startDaemons(ctx, router, bins, g, holdTime, bfd)
+}
+
+// routerDaemons returns the paths of the daemons router runs, or
+// ErrUnsupported if one is not installed.
+func routerDaemons(router string, bfd time.Duration) ([]string, error) {
+	var bins []string
+	switch router {
+	case RouterBIRD:
+		bins = []string{"bird"}
+	case RouterFRR:
+		bins = frrDaemons(bfd)
+	default:
+		return nil, fmt.Errorf("lab: router %q (want %s or %s)", router, RouterBIRD, RouterFRR)
+	}
+	for i, b := range bins {
+		p, err := exec.LookPath(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is not installed (%s)", ErrUnsupported, router, b)
+		}
+		bins[i] = p
+	}
+	return bins, nil
+}
+
+// startDaemons runs router's daemons bins (routerDaemons) for g in the
+// router's namespace, its interfaces and routes set up, and returns once
+// BGP listens.
+func (r *kernelRouter) startDaemons(ctx context.Context, router string, bins []string, g runtime.Gateway, holdTime, bfd time.Duration) error {
 	// unix socket paths must stay under 108 bytes: a short directory,
 	// named after the namespace so that Down finds it after a crash.
-	r.dir, err = os.MkdirTemp("", ns+".*"+runDirSuffix)
-	if err != nil {
-		return nil, err
+	var err error
+	if r.dir, err = os.MkdirTemp("", r.ns+".*"+runDirSuffix); err != nil {
+		return err
 	}
 	switch router {
 	case RouterBIRD:
-		err = r.startBIRD(bins[0], g, holdTime, 0)
+		err = r.startBIRD(bins[0], g, holdTime, bfd)
 	case RouterFRR:
-		err = r.startFRR(bins[0], bins[1], g, holdTime)
+		err = r.startFRR(bins, g, holdTime, bfd)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// The Muxes dial the router as soon as it returns: be listening.
-	return r, r.waitListening(ctx, 179)
+	return r.waitListening(ctx, 179)
 }
 
 // routerSysctls makes namespace ns a router: IPv4 forwarding, ECMP

@@ -1,9 +1,11 @@
 package lab
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,18 +85,14 @@ router bgp 64512
  exit-address-family
 !
 `
-	got := frrConfig(seedBGPVM(t), 9*time.Second)
+	got := frrConfig(seedBGPVM(t), 9*time.Second, 0)
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("frr.conf (-want +got):\n%s", d)
 	}
 	// bgpd checks it (-C), where FRR is installed and we may run it.
 	if _, err := exec.LookPath(frrDir + "/bgpd"); err == nil && os.Geteuid() == 0 {
-		conf := filepath.Join(t.TempDir(), "frr.conf")
-		if err := os.WriteFile(conf, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(frrDir+"/bgpd", "-C", "-Z", "-S", "-f", conf).CombinedOutput(); err != nil {
-			t.Errorf("bgpd -C: %v\n%s", err, out)
+		if rejected := frrRejects(t, got, frrDir+"/bgpd", "-C", "-Z", "-S"); len(rejected) > 0 {
+			t.Errorf("bgpd rejects %q", rejected)
 		}
 	}
 }
@@ -119,4 +117,71 @@ func TestBIRDConfigBFD(t *testing.T) {
 	if out, err := exec.Command("bird", "-p", "-c", conf).CombinedOutput(); err != nil {
 		t.Errorf("bird -p: %v\n%s", err, out)
 	}
+}
+
+// TestFRRConfigBFD: with a BFD interval, FRR runs a BFD session under
+// every BGP session with a profile of that interval, multiplier 3, and
+// bgpd and bfdd themselves accept their parts of the configuration.
+func TestFRRConfigBFD(t *testing.T) {
+	got := frrConfig(seedBGPVM(t), 3*time.Second, 100*time.Millisecond)
+	block := "bfd\n profile mux\n  receive-interval 100\n  transmit-interval 100\n  detect-multiplier 3\n!\n"
+	for _, want := range []string{"!\n" + block + "router bgp 64512\n",
+		" neighbor 192.168.100.20 timers 1 3\n neighbor 192.168.100.20 timers connect 1\n neighbor 192.168.100.20 bfd\n neighbor 192.168.100.20 bfd profile mux\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("frr.conf lacks %q:\n%s", want, got)
+		}
+	}
+	if _, err := exec.LookPath(frrDir + "/bfdd"); err != nil || os.Geteuid() != 0 {
+		t.Skip("needs FRR (bgpd, bfdd) and root to check the configuration")
+	}
+	// Each daemon rejects the other's lines (so it read the file), and
+	// only those: bfdd the BGP lines, bgpd the bfd block.
+	bfdLines := strings.Split(strings.TrimSuffix(block, "\n"), "\n")
+	for _, c := range []struct {
+		args []string
+		ours func(line string) bool
+	}{
+		{[]string{frrDir + "/bfdd", "-C"}, func(l string) bool { return slices.Contains(bfdLines, l) }},
+		{[]string{frrDir + "/bgpd", "-C", "-Z", "-S"}, func(l string) bool { return !slices.Contains(bfdLines, l) }},
+	} {
+		rejected := frrRejects(t, got, c.args...)
+		if len(rejected) == 0 {
+			t.Errorf("%s rejects no line, not even the other daemon's: did it read the file?", c.args[0])
+		}
+		for _, l := range rejected {
+			if c.ours(l) {
+				t.Errorf("%s rejects %q", c.args[0], l)
+			}
+		}
+	}
+}
+
+// frrRejects checks conf with an FRR daemon (argv with -C) and returns the
+// lines it rejected. The daemons exit 0 whatever they reject, and every
+// one rejects the lines of the others.
+func frrRejects(t *testing.T, conf string, argv ...string) []string {
+	t.Helper()
+	// bfdd reads it as the frr user (and says nothing if it cannot):
+	// not in t.TempDir, which is root's only.
+	dir, err := os.MkdirTemp("", "frrconf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "frr.conf")
+	if err := errors.Join(os.Chmod(dir, 0o755), os.WriteFile(path, []byte(conf), 0o644)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(argv[0], append(argv[1:], "-f", path)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+	}
+	var rejected []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if _, line, ok := strings.Cut(l, " on config line "); ok {
+			_, text, _ := strings.Cut(line, ": ")
+			rejected = append(rejected, text)
+		}
+	}
+	return rejected
 }

@@ -22,8 +22,8 @@ import (
 // every machine a network namespace with the kernel's stack on a TAP
 // device, the fabric's nodes in this process.
 //
-//	fabric lab up [-f FILE] [-prefix P] [-router ours|bird|frr]   start, and run until interrupted or `lab down`
-//	fabric lab up -distributed [-f FILE] [-prefix P] [-router ours|bird]   every node a process in a namespace
+//	fabric lab up [-f FILE] [-prefix P] [-router ours|bird|frr] [-bfd D]   start, and run until interrupted or `lab down`
+//	fabric lab up -distributed [-f FILE] [-prefix P] [-router ours|bird|frr]   every node a process in a namespace
 //	fabric lab down [-prefix P]           stop a running lab and remove what any lab with P left
 //	fabric lab bench [-rounds N]          ours and a kernel-only build of the seed under the same load, side by side
 func runLab(ctx context.Context, args []string, out io.Writer) error {
@@ -63,11 +63,11 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	lf.register(flags)
 	file := flags.String("f", defaultTopology, "topology file (fabric model resources, YAML or JSON); the built-in seed topology when it does not exist")
 	timeout := flags.Duration("timeout", 20*time.Second, "how long the fabric may take to converge")
-	router := flags.String("router", lab.RouterOurs, "what runs the BGP router (the BGPVM): ours (in this process), bird (BIRD 2) or frr (FRR's zebra and bgpd) in the router's namespace, the kernel forwarding")
+	router := flags.String("router", lab.RouterOurs, "what runs the BGP router (the BGPVM): ours (in this process), bird (BIRD 2) or frr (FRR's zebra, bgpd and, with BFD, bfdd) in the router's namespace, the kernel forwarding")
 	noOffload := flags.Bool("no-offload", false, "open the TAPs without offloads (by default those of VMs on hosts take TSO super-segments)")
-	distributed := flags.Bool("distributed", false, "etcd, the controller and every node a process in a namespace of its own (router ours or bird)")
+	distributed := flags.Bool("distributed", false, "etcd, the controller and every node a process in a namespace of its own (router ours, bird or frr)")
 	hold := flags.Duration("hold-time", 0, "with -distributed: the BGP hold time (0: 9 s)")
-	bfdInterval := flags.Duration("bfd", 0, "with -distributed: the BFD interval (multiplier 3) of the Mux<->router sessions (0: 100 ms; negative: no BFD)")
+	bfdInterval := flags.Duration("bfd", 0, "the BFD interval (multiplier 3) of the Mux<->router sessions (0: 100 ms with -distributed, none without; negative: no BFD)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -82,6 +82,7 @@ func runLabUp(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "sdnfabric lab: starting %s; machines are network namespaces %s* on TAP devices, the fabric's nodes run in this process (PID %d)\n\n",
 		source, lf.prefix, os.Getpid())
 	l, err := lab.Up(ctx, topo, lab.Options{Prefix: lf.prefix, Router: *router, NoOffload: *noOffload, Runtime: runtime.Options{
+		BFD: max(*bfdInterval, 0),
 		Progress: func(p runtime.Progress) {
 			fmt.Fprintf(out, "  %6.1fms  %s\n", float64(time.Since(start).Microseconds())/1000, p)
 		},
