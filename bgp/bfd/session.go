@@ -146,8 +146,8 @@ func (s *Session) startPoll(tx time.Duration) {
 // when that is zero), per RFC 5880 section 6.8.6. It returns the state
 // change it caused, if any.
 func (s *Session) Receive(p Packet, now time.Time) *Change {
-	if p.YourDiscriminator == 0 && s.state != Down && s.state != AdminDown {
-		return nil // the peer lost our discriminator: only valid when we are Down
+	if p.YourDiscriminator == 0 && p.State != Down && p.State != AdminDown {
+		return nil // 6.8.6: only a peer that is Down (or AdminDown) may not know our discriminator
 	}
 	if p.YourDiscriminator != 0 && p.YourDiscriminator != s.localDiscr {
 		return nil

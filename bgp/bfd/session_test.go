@@ -106,6 +106,47 @@ func TestDetectionTimeExpires(t *testing.T) {
 	}
 }
 
+// TestPeerSessionRestarted: a peer that starts its session anew (a new
+// discriminator, as FRR's bfdd does when bgpd registers the session again)
+// sends Down with Your Discriminator 0, a valid packet whatever our state
+// (RFC 5880 section 6.8.6 discards only one whose own State is not Down or
+// AdminDown). From Init we take its new discriminator at once and come Up
+// on its next packet; from Up we go Down (neighbor signaled session down)
+// rather than wait out the detection time.
+func TestPeerSessionRestarted(t *testing.T) {
+	t.Run("Init", func(t *testing.T) {
+		s := NewSession(Config{}, 1, 1)
+		down := Packet{State: Down, DetectMult: 3, MyDiscriminator: 2, DesiredMinTx: time.Second, RequiredMinRx: time.Second}
+		if s.Receive(down, t0); s.State() != Init || s.RemoteDiscriminator() != 2 {
+			t.Fatalf("after the peer's Down: %v, remote %d; want Init, 2", s.State(), s.RemoteDiscriminator())
+		}
+		down.MyDiscriminator = 3 // the peer's new session
+		if s.Receive(down, t0.Add(time.Second)); s.State() != Init || s.RemoteDiscriminator() != 3 {
+			t.Fatalf("after the new session's Down: %v, remote %d; want Init, 3", s.State(), s.RemoteDiscriminator())
+		}
+		pkt, ok, _ := s.Poll(t0.Add(2 * time.Second))
+		if !ok || pkt.YourDiscriminator != 3 {
+			t.Fatalf("next packet %+v (sent %v), want Your Discriminator 3", pkt, ok)
+		}
+		if s.Receive(Packet{State: Init, DetectMult: 3, MyDiscriminator: 3, YourDiscriminator: 1, DesiredMinTx: time.Second, RequiredMinRx: time.Second}, t0.Add(2*time.Second)); s.State() != Up {
+			t.Fatalf("after the new session's Init: %v, want Up", s.State())
+		}
+	})
+	t.Run("Up", func(t *testing.T) {
+		l := newLink(Config{}, Config{})
+		l.step(3 * time.Second)
+		l.changes = nil
+		l.b = NewSession(Config{}, 3, 3)
+		l.step(3 * time.Second)
+		if l.a.State() != Up || l.b.State() != Up || l.a.RemoteDiscriminator() != 3 {
+			t.Fatalf("states %v %v, remote %d; want Up Up with the new discriminator 3", l.a.State(), l.b.State(), l.a.RemoteDiscriminator())
+		}
+		if len(l.changes) == 0 || l.changes[0].New != Down || l.changes[0].Diag != DiagNeighborDown || l.changes[0].Time.After(t0.Add(3*time.Second+10*time.Millisecond)) {
+			t.Fatalf("transitions of a: %v, want Down at once (neighbor signaled session down)", l.changes)
+		}
+	})
+}
+
 func TestAdminDownTellsThePeer(t *testing.T) {
 	l := newLink(Config{}, Config{})
 	l.step(3 * time.Second)
@@ -200,7 +241,7 @@ func TestStateMachine(t *testing.T) {
 				s.Receive(Packet{State: remote, DetectMult: 3, MyDiscriminator: 2, YourDiscriminator: your,
 					DesiredMinTx: 300 * time.Millisecond, RequiredMinRx: 300 * time.Millisecond}, now)
 				want := transition(before, remote)
-				if your == 0 && before != Down && before != AdminDown {
+				if your == 0 && remote != Down && remote != AdminDown {
 					want = before // discarded: 6.8.6
 				} else {
 					lastRx = now
