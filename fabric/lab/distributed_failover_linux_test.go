@@ -204,22 +204,9 @@ func TestDistributedMuxKill(t *testing.T) {
 	d := upDistributed(t, "d", twoMuxObjects(t), lab.DistOptions{Router: lab.RouterBIRD, HoldTime: 3 * time.Second})
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	vip := netip.MustParsePrefix("192.168.102.10/32")
 	waitRoute := func(what string, ok func(string) bool) (string, time.Time) {
 		t.Helper()
-		for {
-			routes, err := d.Routes(ctx, "bgpvm", vip)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok(routes) {
-				return routes, time.Now()
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("bgpvm's route to the VIP: %q, want %s", routes, what)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		return waitVIPRoute(ctx, t, d, what, ok)
 	}
 	r, _ := waitRoute("both Muxes", func(r string) bool {
 		return strings.Contains(r, "via 192.168.100.10") && strings.Contains(r, "via 192.168.100.11")
@@ -285,32 +272,7 @@ func TestDistributedMuxKill(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Second)
-	results := loop()
-
-	var failed, total int
-	var lastFail, lastFailStart time.Time
-	for _, x := range results {
-		if !x.start.After(killed) && !x.end.After(killed) {
-			if x.err != nil {
-				t.Errorf("a request failed before the kill: %v", x.err)
-			}
-			continue
-		}
-		total++
-		if x.err != nil {
-			failed++
-			lastFail, lastFailStart = x.end, x.start
-			if x.start.After(withdrawn) {
-				t.Errorf("a request started %s after the withdraw failed: %v", x.start.Sub(withdrawn).Round(time.Millisecond), x.err)
-			}
-		}
-	}
-	interruption, window := time.Duration(0), time.Duration(0)
-	if failed > 0 {
-		interruption, window = lastFail.Sub(killed), lastFailStart.Sub(killed)
-	}
-	t.Logf("failover: route withdrawn %d ms after the kill; %d of %d new requests failed; interruption %d ms (kill to the end of the last failed request, which waits out the client's 500 ms timeout); the last failed request started %d ms after the kill",
-		withdrawn.Sub(killed).Milliseconds(), failed, total, interruption.Milliseconds(), window.Milliseconds())
+	checkFailover(t, loop(), killed, withdrawn)
 
 	moved := 0
 	for _, k := range kept {
@@ -345,8 +307,8 @@ func TestDistributedMuxKill(t *testing.T) {
 		return strings.Contains(r, "via 192.168.100.10") && !strings.Contains(r, "192.168.100.11")
 	})
 	time.Sleep(500 * time.Millisecond)
-	failed = 0
-	results = loop()
+	failed := 0
+	results := loop()
 	for _, x := range results {
 		if x.err != nil {
 			failed++
@@ -405,4 +367,56 @@ func startClientLoop(ctx context.Context, d *lab.Distributed) func() []result {
 		wg.Wait()
 		return results
 	}
+}
+
+// waitVIPRoute polls bgpvm's kernel route to the seed's VIP until ok
+// accepts it, and returns it and when it was seen.
+func waitVIPRoute(ctx context.Context, t *testing.T, d *lab.Distributed, what string, ok func(string) bool) (string, time.Time) {
+	t.Helper()
+	vip := netip.MustParsePrefix("192.168.102.10/32")
+	for {
+		routes, err := d.Routes(ctx, "bgpvm", vip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok(routes) {
+			return routes, time.Now()
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("bgpvm's route to the VIP: %q, want %s", routes, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// checkFailover judges a client loop's results around a Mux killed at
+// killed whose route was withdrawn at withdrawn: no request fails before
+// the kill, none started after the withdraw fails; it logs how many
+// failed in between and the interruption.
+func checkFailover(t *testing.T, results []result, killed, withdrawn time.Time) {
+	t.Helper()
+	var failed, total int
+	var lastFail, lastFailStart time.Time
+	for _, x := range results {
+		if !x.start.After(killed) && !x.end.After(killed) {
+			if x.err != nil {
+				t.Errorf("a request failed before the kill: %v", x.err)
+			}
+			continue
+		}
+		total++
+		if x.err != nil {
+			failed++
+			lastFail, lastFailStart = x.end, x.start
+			if x.start.After(withdrawn) {
+				t.Errorf("a request started %s after the withdraw failed: %v", x.start.Sub(withdrawn).Round(time.Millisecond), x.err)
+			}
+		}
+	}
+	interruption, window := time.Duration(0), time.Duration(0)
+	if failed > 0 {
+		interruption, window = lastFail.Sub(killed), lastFailStart.Sub(killed)
+	}
+	t.Logf("failover: route withdrawn %d ms after the kill; %d of %d new requests failed; interruption %d ms (kill to the end of the last failed request, which waits out the client's 500 ms timeout); the last failed request started %d ms after the kill",
+		withdrawn.Sub(killed).Milliseconds(), failed, total, interruption.Milliseconds(), window.Milliseconds())
 }
