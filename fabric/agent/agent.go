@@ -32,6 +32,11 @@ type Config struct {
 	// StatusInterval is how often the node's status is reported even
 	// when nothing changed: the heartbeat (default 15 s).
 	StatusInterval time.Duration
+	// StatusMinInterval is the least time between a status report and
+	// one that a change of the node asks for (Host.ReportStatus): the
+	// changes within it make one report, so that a flapping probe writes
+	// to the store at most once per interval (default 500 ms).
+	StatusMinInterval time.Duration
 	// Settle is how long the agent waits after a change for the rest of
 	// a burst before it reprograms (default 50 ms).
 	Settle time.Duration
@@ -56,6 +61,9 @@ func (c *Config) defaults() error {
 	if c.StatusInterval <= 0 {
 		c.StatusInterval = 15 * time.Second
 	}
+	if c.StatusMinInterval <= 0 {
+		c.StatusMinInterval = 500 * time.Millisecond
+	}
 	if c.Settle <= 0 {
 		c.Settle = 50 * time.Millisecond
 	}
@@ -77,6 +85,13 @@ type role[S, St any] struct {
 	// stamp sets the status' observed generation, heartbeat and, when
 	// programming fails, the message saying why.
 	stamp func(st *St, generation int64, now time.Time, message string)
+	// healthOnly, if set, reports whether slice next differs from prev
+	// only in the DIP health it carries (other nodes' reports, see
+	// MuxSlice.Health); the agent then gives the node next through
+	// health, not program, and writes no status: each host's report
+	// would otherwise be echoed by every Mux.
+	healthOnly func(prev, next S) bool
+	health     func(ctx context.Context, slice S) error
 }
 
 // engine runs one agent.
@@ -89,12 +104,16 @@ type engine[S, St any] struct {
 	cache map[string]model.Object // by "<kind>/<name>"; guarded by mu
 	ready bool                    // the state was listed; guarded by mu
 	dirty chan struct{}
+	// changed asks for a status report (statusChanged): run makes one
+	// at most every StatusMinInterval.
+	changed chan struct{}
 
 	programmed   bool
 	last         S
 	observed     int64 // generation of the last programmed slice
 	programTries int
-	failure      string // the last programming error, until one succeeds
+	failure      string    // the last programming error, until one succeeds
+	lastReport   time.Time // when the status was last written (or tried)
 
 	programs *metrics.CounterVec
 	restarts *metrics.CounterVec
@@ -106,8 +125,8 @@ func newEngine[S, St any](cfg Config, r role[S, St]) (*engine[S, St], error) {
 		return nil, err
 	}
 	e := &engine[S, St]{cfg: cfg, role: r,
-		dirty: make(chan struct{}, 1),
-		log:   cfg.Logger.With("agent", string(r.kind)+"/"+cfg.Name)}
+		dirty: make(chan struct{}, 1), changed: make(chan struct{}, 1),
+		log: cfg.Logger.With("agent", string(r.kind)+"/"+cfg.Name)}
 	if m := cfg.Metrics; m != nil {
 		e.programs = m.NewCounter("fabric_agent_programs_total", "Node programmings by result (ok, error).", "result")
 		e.restarts = m.NewCounter("fabric_agent_watch_restarts_total", "Watches of the state listed again after a break.")
@@ -123,6 +142,16 @@ func (e *engine[S, St]) markDirty() {
 	}
 }
 
+// statusChanged asks for a status report soon: the node observed a
+// change that others act on. It never blocks; calls before the report
+// make one.
+func (e *engine[S, St]) statusChanged() {
+	select {
+	case e.changed <- struct{}{}:
+	default:
+	}
+}
+
 // run watches every kind and reconciles until ctx ends.
 func (e *engine[S, St]) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -133,11 +162,31 @@ func (e *engine[S, St]) run(ctx context.Context) error {
 
 	heartbeat := time.NewTicker(e.cfg.StatusInterval)
 	defer heartbeat.Stop()
-	var retry <-chan time.Time
+	var retry, changeDue <-chan time.Time
+	changeFails := 0 // failed reports of a change in a row
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-e.changed:
+			// Not programmed yet: the report after the programming has
+			// the change. One pending: it will have it.
+			if !e.programmed || changeDue != nil {
+				continue
+			}
+			changeDue = e.cfg.Clock.After(max(0, e.lastReport.Add(e.cfg.StatusMinInterval).Sub(e.cfg.Clock.Now())))
+			continue
+		case <-changeDue:
+			changeDue = nil
+			if e.report(ctx) || ctx.Err() != nil {
+				changeFails = 0
+				continue
+			}
+			// Cut off from the controller: try again, less and less
+			// often, up to the heartbeat's pace.
+			changeFails++
+			changeDue = e.cfg.Clock.After(min(e.cfg.StatusMinInterval<<min(changeFails, 16), e.cfg.StatusInterval))
+			continue
 		case <-e.dirty:
 			// Let the rest of a burst (one batch's watch events) arrive.
 			select {
@@ -202,6 +251,13 @@ func (e *engine[S, St]) reconcile(ctx context.Context) error {
 	if same && gen == e.observed {
 		return nil
 	}
+	if e.programmed && gen == e.observed && e.role.healthOnly != nil && e.role.healthOnly(e.last, slice) {
+		if err := e.role.health(ctx, slice); err != nil {
+			return err
+		}
+		e.last = slice
+		return nil
+	}
 	if err := e.role.program(ctx, slice); err != nil {
 		return err
 	}
@@ -217,24 +273,29 @@ func (e *engine[S, St]) reconcile(ctx context.Context) error {
 	return nil
 }
 
-// report writes the node's status into its resource. Failures are
-// logged: the next heartbeat tries again.
-func (e *engine[S, St]) report(ctx context.Context) {
+// report writes the node's status into its resource and reports whether
+// it did. Failures are logged: the next heartbeat tries again.
+func (e *engine[S, St]) report(ctx context.Context) bool {
+	e.lastReport = e.cfg.Clock.Now()
 	s, err := e.role.status(ctx)
 	if err != nil {
 		e.log.Warn("node status unavailable", "err", err)
-		return
+		return false
 	}
 	e.role.stamp(&s, e.observed, e.cfg.Clock.Now().UTC(), e.failure)
 	raw, err := json.Marshal(s)
 	if err != nil {
 		e.log.Error("status does not encode", "err", err)
-		return
+		return false
 	}
 	o := model.Object{APIVersion: model.APIVersion, Kind: e.role.kind, Metadata: model.Metadata{Name: e.cfg.Name}, Status: raw}
-	if _, err := e.cfg.Backend.UpdateStatus(ctx, o, 0); err != nil && ctx.Err() == nil {
-		e.log.Warn("status report failed", "err", err)
+	if _, err := e.cfg.Backend.UpdateStatus(ctx, o, 0); err != nil {
+		if ctx.Err() == nil {
+			e.log.Warn("status report failed", "err", err)
+		}
+		return false
 	}
+	return true
 }
 
 // watchState keeps the cache current: list the whole desired state (one

@@ -239,9 +239,20 @@ func TestHostAgentRetries(t *testing.T) {
 	}
 }
 
-type fakeMux struct{ slices chan *agent.MuxSlice }
+type fakeMux struct {
+	slices chan *agent.MuxSlice
+	health chan *agent.MuxSlice // SetMuxHealth's; nil: ProgramMux's
+}
 
 func (f *fakeMux) ProgramMux(_ context.Context, s *agent.MuxSlice) error { f.slices <- s; return nil }
+func (f *fakeMux) SetMuxHealth(_ context.Context, s *agent.MuxSlice) error {
+	if f.health == nil {
+		f.slices <- s
+		return nil
+	}
+	f.health <- s
+	return nil
+}
 func (f *fakeMux) MuxStatus(context.Context) (model.MuxStatus, error) {
 	return model.MuxStatus{Message: "ok"}, nil
 }
@@ -258,7 +269,7 @@ func (f *fakeGateway) GatewayStatus(context.Context) (model.GatewayStatus, error
 
 func TestMuxAndGatewayAgents(t *testing.T) {
 	c := seeded(t)
-	mux := &fakeMux{make(chan *agent.MuxSlice, 10)}
+	mux := &fakeMux{slices: make(chan *agent.MuxSlice, 10)}
 	gw := &fakeGateway{make(chan *agent.GatewaySlice, 10)}
 	ma, err := agent.NewMux(fastConfig(c, "mux1"), mux)
 	if err != nil {

@@ -18,6 +18,15 @@
 // backoff, and while it is broken the node keeps its last programmed
 // state.
 //
+// Statuses are written after each programming and at every heartbeat
+// (Config.StatusInterval), and a host's also soon after its node says its
+// DIPs' health changed (Host.ReportStatus), at most once per
+// Config.StatusMinInterval. A Mux's slice carries the health its DIPs'
+// hosts report (MuxSlice.Health): the Muxes of every process learn a
+// probe's verdict through the controller, as Ananta's host agents report
+// health to its manager, and a change of health alone is given to the
+// node through MuxNode.SetMuxHealth, with no status write of its own.
+//
 // The runtime implements the node interfaces (HostNode, MuxNode,
 // GatewayNode); this package never touches a data plane itself.
 package agent

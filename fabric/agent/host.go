@@ -81,6 +81,14 @@ func NewHost(cfg Config, node HostNode) (*Host, error) {
 // Run keeps the host programmed until ctx ends.
 func (h *Host) Run(ctx context.Context) error { return h.e.run(ctx) }
 
+// ReportStatus asks for the host's status to be reported soon: the node
+// calls it when its DIPs' health changed (model.HostStatus.Health), so
+// that the Muxes of other processes learn it before the next heartbeat.
+// The reports it asks for are at least Config.StatusMinInterval apart,
+// whatever the rate of calls; each carries the status of its time. It
+// never blocks.
+func (h *Host) ReportStatus() { h.e.statusChanged() }
+
 // HostSliceOf projects host name's slice of st; false when st has no
 // such Host.
 func HostSliceOf(st *model.State, name string) (*HostSlice, int64, bool) {

@@ -2,6 +2,9 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
+	"net/netip"
+	"reflect"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/model"
@@ -17,11 +20,24 @@ type MuxSlice struct {
 	Mux           model.MuxSpec
 	LoadBalancers []slb.LoadBalancer
 	SNAT          map[string][]model.SNATAllocation // by load balancer
+	// Health says, for each DIP of the load balancers, whether the
+	// agent of its host puts it in rotation (model.HostStatus.Health:
+	// up and not busy). Only the report of the host the controller has
+	// the DIP on counts (the host PA of its backend): one from a host it
+	// left says nothing of it. A DIP whose host has not reported it is
+	// absent; nil when none is reported.
+	Health map[netip.Addr]bool
 }
 
 // MuxNode is the Mux the runtime runs.
 type MuxNode interface {
+	// ProgramMux makes the Mux match slice, the DIP health included.
 	ProgramMux(ctx context.Context, slice *MuxSlice) error
+	// SetMuxHealth is called instead of ProgramMux when the slice
+	// differs from the one last programmed only in Health, as the hosts
+	// report their probes: the Mux applies the health of slice.Health
+	// and the agent writes no status for it.
+	SetMuxHealth(ctx context.Context, slice *MuxSlice) error
 	// MuxStatus is what the Mux observes (BGP sessions, announced VIPs,
 	// counters); the agent fills ObservedGeneration and LastHeartbeat.
 	MuxStatus(ctx context.Context) (model.MuxStatus, error)
@@ -39,6 +55,12 @@ func NewMux(cfg Config, node MuxNode) (*Mux, error) {
 		project: MuxSliceOf,
 		program: node.ProgramMux,
 		status:  node.MuxStatus,
+		healthOnly: func(prev, next *MuxSlice) bool {
+			p, n := *prev, *next
+			p.Health, n.Health = nil, nil
+			return reflect.DeepEqual(&p, &n)
+		},
+		health: node.SetMuxHealth,
 		stamp: func(s *model.MuxStatus, gen int64, now time.Time, msg string) {
 			s.ObservedGeneration, s.LastHeartbeat = gen, now
 			if msg != "" {
@@ -69,5 +91,49 @@ func MuxSliceOf(st *model.State, name string) (*MuxSlice, int64, bool) {
 			s.SNAT[lb.Name] = a
 		}
 	}
+	s.Health = DIPHealthOf(st, s.LoadBalancers)
 	return s, s.Generation, true
+}
+
+// DIPHealthOf returns the health of the DIPs of lbs as their hosts' agents
+// report it in st (see MuxSlice.Health), nil if none is reported. A
+// host's status that does not decode counts as no report.
+func DIPHealthOf(st *model.State, lbs []slb.LoadBalancer) map[netip.Addr]bool {
+	on := map[netip.Addr]map[netip.Addr]bool{} // host PA -> its DIPs
+	for _, lb := range lbs {
+		for _, p := range lb.BackendAddressPools {
+			for _, b := range p.Backends {
+				if on[b.HostPA] == nil {
+					on[b.HostPA] = map[netip.Addr]bool{}
+				}
+				on[b.HostPA][b.DIP] = true
+			}
+		}
+	}
+	out := map[netip.Addr]bool{}
+	for name, h := range st.Hosts() {
+		dips := on[h.ProviderAddress]
+		if len(dips) == 0 {
+			continue
+		}
+		o, _ := st.Object(model.KindHost, name)
+		if len(o.Status) == 0 {
+			continue
+		}
+		var s struct {
+			Health []model.DIPHealth `json:"health"`
+		}
+		if json.Unmarshal(o.Status, &s) != nil {
+			continue
+		}
+		for _, d := range s.Health {
+			if dips[d.DIP] {
+				out[d.DIP] = d.Up && !d.Busy
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

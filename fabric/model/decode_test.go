@@ -52,6 +52,7 @@ spec:
 		{"bad apiVersion", "apiVersion: v2\nkind: Host\nmetadata: {name: r}\n", ErrAPIVersion, "apiVersion", 1, ""},
 		{"status on event", "apiVersion: sdnfabric.io/v1\nkind: Event\nmetadata: {name: e}\nstatus: {x: 1}\n", ErrUnknownField, "status", 4, ""},
 		{"unknown status field", "apiVersion: sdnfabric.io/v1\nkind: Host\nmetadata: {name: h}\nstatus: {redy: true}\n", ErrUnknownField, "status.redy", 4, ""},
+		{"DIP health without an address", "apiVersion: sdnfabric.io/v1\nkind: Host\nmetadata: {name: h}\nstatus: {health: [{dip: x, up: true}]}\n", ErrType, "status.health[0].dip", 4, ""},
 		{"repeated key", "apiVersion: sdnfabric.io/v1\nkind: Host\nkind: Mux\nmetadata: {name: h}\n", ErrSyntax, "kind", 3, "repeated"},
 		{"merge key", "a: &a {x: 1}\n<<: *a\n", ErrSyntax, "", 2, "merge"},
 		{"yaml syntax", "apiVersion: [\n", ErrSyntax, "", 0, ""},
@@ -160,7 +161,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 	objs = s.Objects()
 	objs[0].Metadata.Labels = map[string]string{"tier": "1", "yes": "no"}
 	objs[3].Status = []byte(`{"allocated":1,"available":240}`) // the PublicIPPool
-	objs[4].Status = []byte(`{"ready":true,"probes":[{"loadBalancer":"portal","probe":"http-probe","dip":"10.1.0.4","healthy":true}]}`)
+	objs[4].Status = []byte(`{"ready":true,"probes":[{"loadBalancer":"portal","probe":"http-probe","dip":"10.1.0.4","healthy":true}],` +
+		`"health":[{"dip":"10.1.0.4","up":false,"busy":true,"since":"2026-11-22T03:40:00Z"}]}`)
 	for _, enc := range []struct {
 		name string
 		fn   func(*bytes.Buffer, []Object) error

@@ -33,6 +33,11 @@ type HostStatus struct {
 	// Probes is the health of each local DIP as the host agent's probes
 	// see it.
 	Probes []ProbeStatus `json:"probes,omitempty"`
+	// Health says, for each local DIP that a rule probes, whether the host
+	// agent puts it in rotation now, one entry per DIP, sorted: the Muxes
+	// apply it (see DIPHealth). It changes with the probes' verdicts, so
+	// the agent reports it soon after a change, not only at heartbeats.
+	Health []DIPHealth `json:"health,omitempty"`
 	// Counters are the virtual switch's counters by name
 	// ("acl.denied", "vxlan.encap", ...).
 	Counters map[string]uint64 `json:"counters,omitempty"`
@@ -49,6 +54,24 @@ type ProbeStatus struct {
 	// (Set-RoleInstanceStatus -Busy).
 	Busy       bool      `json:"busy,omitempty"`
 	LastChange time.Time `json:"lastChange,omitzero"`
+}
+
+// DIPHealth is a local DIP's place in the load balancers' rotation as its
+// host agent decides it: what a Mux in another process than the host's
+// needs to send the DIP new flows or not (Ananta's host agents report
+// health, the manager carries it, every Mux applies it).
+type DIPHealth struct {
+	DIP netip.Addr `json:"dip"`
+	// Up says the DIP takes new flows: its probes pass, after their
+	// thresholds (a VM attached after start is down until its first
+	// probe passed), and it is not busy.
+	Up bool `json:"up"`
+	// Busy says it left rotation on request (Set-RoleInstanceStatus
+	// -Busy), whatever its probes say.
+	Busy bool `json:"busy,omitempty"`
+	// Since is when Up or Busy last changed, by the host's clock; zero
+	// when they have not since the agent started.
+	Since time.Time `json:"since,omitzero"`
 }
 
 func (s *HostSpec) validate(c checker, _ string) {

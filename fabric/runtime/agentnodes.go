@@ -241,6 +241,7 @@ func (a *agentHost) HostStatus(context.Context) (model.HostStatus, error) {
 			st.Ready = false
 		}
 	}
+	st.Health = a.rt.published(a.h)
 	vs := a.h.sw.Stats()
 	for l := vswitch.LayerPort; l <= vswitch.LayerVNet; l++ {
 		for x := vswitch.ActionAllow; x <= vswitch.ActionDrop; x++ {
@@ -269,6 +270,7 @@ type agentMux struct {
 	peers     bgpPeers
 	drift     string
 	lbs       []slb.LoadBalancer     // of the last slice
+	health    map[netip.Addr]bool    // of the last slice: the DIPs' health as their hosts report it
 	allocated map[mux.SNATLease]bool // leases of the controller's allocations programmed (see allocatedSNAT)
 }
 
@@ -289,6 +291,7 @@ type snatConfig struct {
 func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.health = s.Health
 	// Where the VMs are: a NIC the controller moved goes on being sent
 	// its flows where it is until it has moved.
 	if err := a.configure(ctx, s.LoadBalancers); err != nil {
@@ -323,6 +326,19 @@ func (a *agentMux) ProgramMux(ctx context.Context, s *agent.MuxSlice) error {
 	return nil
 }
 
+// SetMuxHealth implements agent.MuxNode: the Mux applies the health of
+// its DIPs that the hosts of other processes reported (see muxHealth).
+func (a *agentMux) SetMuxHealth(_ context.Context, s *agent.MuxSlice) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.health = s.Health
+	if a.lbs == nil {
+		return nil // not programmed yet
+	}
+	a.rt.muxHealth(a.n.m, a.rt.placed(a.lbs), a.health)
+	return nil
+}
+
 // reconfigure gives the Mux the load balancers of its last slice again,
 // placed where the VMs are now (after a migration).
 func (a *agentMux) reconfigure(ctx context.Context) error {
@@ -345,7 +361,7 @@ func (a *agentMux) configure(ctx context.Context, lbs []slb.LoadBalancer) error 
 	if err := a.n.m.Configure(ctx, placed...); err != nil {
 		return err
 	}
-	a.rt.muxHealth(a.n.m, placed)
+	a.rt.muxHealth(a.n.m, placed, a.health)
 	return nil
 }
 

@@ -52,6 +52,9 @@ func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 		}
 		runs = append(runs, a.Run)
 		hosts = append(hosts, node)
+		h.health.mu.Lock()
+		h.health.report = a.ReportStatus
+		h.health.mu.Unlock()
 	}
 	for _, g := range rt.sortedGateways() {
 		a, err := agent.NewGateway(named(g.name), rt.newAgentGateway(g))
@@ -73,6 +76,9 @@ func (rt *Runtime) StartAgents(cfg agent.Config) (stop func(), err error) {
 			wg.Wait()
 			for _, h := range hosts {
 				h.stop()
+				h.h.health.mu.Lock()
+				h.h.health.report = nil
+				h.h.health.mu.Unlock()
 			}
 		})
 	}

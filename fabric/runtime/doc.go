@@ -50,12 +50,12 @@
 // another process (or whose agent is later than the grace) is detached
 // here and attached anew there. A VM attached so whose DIP a rule probes
 // takes new flows once its probe passed, as Azure adds a backend to
-// rotation: its host agent holds it down until then (AwaitProbe), and,
-// in a runtime that runs every host, the Muxes hold a DIP new to them
-// until told its health (muxHealth). A host agent's internal prefixes,
-// the destinations it never SNATs, follow too: the address spaces of its
-// NICs' virtual networks and the NICs' subnets, so that a NIC in a subnet
-// added later talks east-west with its own address.
+// rotation: its host agent holds it down until then (AwaitProbe), and the
+// Muxes hold a DIP new to them until told its health (muxHealth). A host
+// agent's internal prefixes, the destinations it never SNATs, follow too:
+// the address spaces of its NICs' virtual networks and the NICs' subnets,
+// so that a NIC in a subnet added later talks east-west with its own
+// address.
 //
 // A NIC the controller moves to another host of the runtime is live
 // migrated there by the new host's agent: the VM's end of its wire is
@@ -78,4 +78,19 @@
 // serves the controller's SNAT allocations instead (allocatedSNAT): a
 // host agent leases its DIPs' allocated blocks, and every Mux agent
 // programs every block allocated to the DIPs of its load balancers.
+//
+// DIP health crosses processes through the controller, as in Ananta
+// (host agents report it, the manager carries it, every Mux applies it):
+// a host's agent reports its probed DIPs' health in the host's status
+// (model.HostStatus.Health: up, busy, since when) soon after a probe
+// verdict or busy mark changes, at most one status write per
+// agent.Config.StatusMinInterval however fast a probe flaps; a Mux agent's
+// slice carries the health its DIPs' hosts report (agent.MuxSlice.Health,
+// a report counting only from the host the controller has the DIP on),
+// and the Mux applies what it hears of the hosts of other processes (of
+// its own runtime's hosts it hears at once). A DIP whose host has not
+// reported is as the Mux has it: healthy if it was in its first
+// configuration, held if a later one added it, until the report. A Mux
+// cut off from the controller keeps the health it last heard, and
+// forwards on.
 package runtime

@@ -65,6 +65,7 @@ func (rt *Runtime) follow(ctx context.Context, ifc agent.HostInterface, dst *age
 		h.health.mu.Lock()
 		h.health.addProbed(dip)
 		h.health.up[dip] = false
+		h.health.changed(dip)
 		h.health.mu.Unlock()
 		h.agent.AwaitProbe(dip)
 	} else {

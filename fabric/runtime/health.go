@@ -7,8 +7,10 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
 	"github.com/sdnfabric/sdnfabric/fabric/vswitch"
 	"github.com/sdnfabric/sdnfabric/offload/header"
@@ -27,12 +29,55 @@ var (
 
 // health is what a host knows of its local DIPs: the host agent's probe
 // verdicts (reported through OnHealth; the agent starts with every DIP
-// up) and the instances marked busy.
+// up) and the instances marked busy. The Muxes of the runtime hear of a
+// change at once (onHealth); those of other processes through the
+// controller: the host's agent reports the DIPs' health in the host's
+// status (model.HostStatus.Health, see agentHost.HostStatus), soon after
+// each change (published).
 type health struct {
-	mu   sync.Mutex
-	dips []netip.Addr // local DIPs with a probe, sorted; a migration moves them
-	up   map[netip.Addr]bool
-	busy map[netip.Addr]bool
+	mu    sync.Mutex
+	dips  []netip.Addr // local DIPs with a probe, sorted; a migration moves them
+	up    map[netip.Addr]bool
+	busy  map[netip.Addr]bool
+	since map[netip.Addr]time.Time // when up or busy last changed
+	// report, while the host's agent runs, asks it for a status report
+	// (agent.Host.ReportStatus: coalesced, it never blocks).
+	report func()
+}
+
+// changed records that dip's health changed now and asks the host's agent
+// to report it (h.mu held).
+func (h *health) changed(dip netip.Addr) {
+	h.since[dip] = time.Now()
+	if h.report != nil {
+		h.report()
+	}
+}
+
+// published returns the health of the probed DIPs as the host's status
+// reports it, sorted; those of VMs placed on another host (moving away)
+// are left out, as onHealth leaves out their verdicts.
+func (rt *Runtime) published(h *hostNode) []model.DIPHealth {
+	h.health.mu.Lock()
+	dips := h.health.dips // replaced, never changed in place
+	h.health.mu.Unlock()
+	away := map[netip.Addr]bool{}
+	for _, d := range dips {
+		if host, ok := rt.place.hostOf(d); ok && host != h.spec.Name {
+			away[d] = true
+		}
+	}
+	h.health.mu.Lock()
+	defer h.health.mu.Unlock()
+	var out []model.DIPHealth
+	for _, d := range h.health.dips {
+		if away[d] {
+			continue
+		}
+		busy := h.health.busy[d]
+		out = append(out, model.DIPHealth{DIP: d, Up: h.health.up[d] && !busy, Busy: busy, Since: h.health.since[d].UTC()})
+	}
+	return out
 }
 
 // addProbed adds dip to the probed DIPs, keeping them sorted (h.mu held).
@@ -49,6 +94,10 @@ func (h *health) forget(dip netip.Addr) {
 	h.dips = slices.DeleteFunc(slices.Clone(h.dips), func(d netip.Addr) bool { return d == dip })
 	delete(h.up, dip)
 	delete(h.busy, dip)
+	delete(h.since, dip)
+	if h.report != nil {
+		h.report()
+	}
 }
 
 // localDIPs returns the DIPs of host pa that a load-balancing rule probes.
@@ -89,7 +138,8 @@ func (rt *Runtime) startHostStack(h *hostNode) (*guest.Guest, error) {
 	return stk, nil
 }
 
-// onHealth is the host agent's OnHealth: every Mux hears of the change.
+// onHealth is the host agent's OnHealth: every Mux of the runtime hears
+// of the change, and the host's agent reports it to the others.
 func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
 	if host, ok := rt.place.hostOf(dip); ok && host != h.spec.Name {
 		return // its VM moved away: the old host's probes no longer count
@@ -103,6 +153,7 @@ func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
 	for _, m := range rt.muxes {
 		m.m.SetHealth(dip, up)
 	}
+	h.health.changed(dip)
 	h.health.mu.Unlock()
 	state := "healthy, in rotation"
 	switch {
@@ -114,20 +165,17 @@ func (rt *Runtime) onHealth(h *hostNode, dip netip.Addr, up bool) {
 	rt.progress(h.spec.Name, "health", "%s (%s): %s", dip, rt.machineAt(dip), state)
 }
 
-// runsEveryHost reports whether every host of the topology runs in this
-// runtime, so that their agents report to its Muxes the health of every
-// DIP.
-func (rt *Runtime) runsEveryHost() bool {
-	return !slices.ContainsFunc(rt.topo.Hosts, func(h Host) bool { return !rt.local(h.Name) })
-}
-
 // muxHealth tells Mux m, just configured with lbs, the health of their
-// DIPs: a DIP that a rule probes on a host of this runtime as that host
+// DIPs. A DIP that a rule probes on a host of this runtime: as that host
 // knows it (out of rotation until the host agent's probe passed, for a
-// VM its agent attached: see follow), any other as healthy. A DIP new to
-// the Mux was held out of rotation until now (mux.Config.HoldNewDIPs);
-// a report that reached the Mux before the DIP did was ignored.
-func (rt *Runtime) muxHealth(m *mux.Mux, lbs []slb.LoadBalancer) {
+// VM its agent attached: see follow). One probed on a host of another
+// process: as that host's agent reported it through the controller
+// (reported, see agent.MuxSlice.Health), or, if it has not, left as the
+// Mux has it: healthy if it was in the Mux's first configuration, held
+// out of rotation if a later one added it (mux.Config.HoldNewDIPs), until
+// its host reports it. Any other DIP is healthy. A report that reached
+// the Mux before the DIP did was ignored.
+func (rt *Runtime) muxHealth(m *mux.Mux, lbs []slb.LoadBalancer, reported map[netip.Addr]bool) {
 	byPA := map[netip.Addr]*hostNode{}
 	for _, h := range rt.hosts {
 		byPA[h.spec.PA.Addr()] = h
@@ -135,21 +183,29 @@ func (rt *Runtime) muxHealth(m *mux.Mux, lbs []slb.LoadBalancer) {
 	probed := map[netip.Addr]bool{}
 	where := map[netip.Addr]netip.Addr{} // DIP -> its host's PA
 	for _, lb := range lbs {
-		for pa := range byPA {
-			for dip := range probedDIPs(lb, pa) {
-				probed[dip] = true
+		withProbe := map[string]bool{} // pools a rule probes
+		for _, r := range lb.LoadBalancingRules {
+			if r.Probe != "" {
+				withProbe[r.BackendPool] = true
 			}
 		}
 		for _, pool := range lb.BackendAddressPools {
 			for _, b := range pool.Backends {
 				where[b.DIP] = b.HostPA
+				probed[b.DIP] = probed[b.DIP] || withProbe[pool.Name]
 			}
 		}
 	}
 	for _, dip := range slices.SortedFunc(maps.Keys(where), netip.Addr.Compare) {
-		h := byPA[where[dip]]
-		if h == nil || !probed[dip] {
+		if !probed[dip] {
 			m.SetHealth(dip, true)
+			continue
+		}
+		h := byPA[where[dip]]
+		if h == nil {
+			if up, ok := reported[dip]; ok {
+				m.SetHealth(dip, up)
+			}
 			continue
 		}
 		// As onHealth does: under the host's lock, so that the Mux hears
@@ -218,6 +274,7 @@ func (rt *Runtime) setBusy(addr netip.Addr, busy bool) error {
 			continue
 		}
 		h.health.busy[addr] = busy
+		h.health.changed(addr)
 		h.health.mu.Unlock()
 		what := "ready (Set-RoleInstanceStatus -Ready)"
 		if busy {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
@@ -46,7 +47,7 @@ func (rt *Runtime) startHost(spec Host) error {
 	}
 	h := &hostNode{spec: spec}
 	h.health.dips = rt.localDIPs(spec.PA.Addr())
-	h.health.up, h.health.busy = map[netip.Addr]bool{}, map[netip.Addr]bool{}
+	h.health.up, h.health.busy, h.health.since = map[netip.Addr]bool{}, map[netip.Addr]bool{}, map[netip.Addr]time.Time{}
 	for _, d := range h.health.dips {
 		h.health.up[d] = true // as the agent starts them
 	}

@@ -269,6 +269,7 @@ func moveHealth(from, to *hostNode, dip netip.Addr) {
 	if busy {
 		to.health.busy[dip] = true
 	}
+	to.health.changed(dip)
 }
 
 // vnicConfig is the vNIC of VM m on the switch's end of its wire.

@@ -127,9 +127,9 @@ func (rt *Runtime) startMux(ctx context.Context, spec Mux) (*muxNode, error) {
 		// No healthy DIP: let the routers send the VIP elsewhere.
 		WithdrawUnhealthyVIPs: true,
 		// A DIP added later takes new flows once its host agent's
-		// probe passed (see muxHealth): its host reports it, if it runs
-		// here.
-		HoldNewDIPs: rt.runsEveryHost(),
+		// probe passed (see muxHealth): its host reports it, at once
+		// if it runs here, else through the controller.
+		HoldNewDIPs: true,
 		Logger:      rt.log.With("node", spec.Name),
 	})
 	if err != nil {

@@ -1,0 +1,227 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sdnfabric/sdnfabric/fabric/agent"
+	"github.com/sdnfabric/sdnfabric/fabric/api"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+)
+
+var (
+	portalvm1 = netip.MustParseAddr("10.1.0.4") // on host1 in the seed
+	portalvm2 = netip.MustParseAddr("10.1.0.5") // on host2
+)
+
+// healthHost is a host whose DIP portalvm1 is up or down as the test says.
+type healthHost struct {
+	up         atomic.Bool
+	programmed chan struct{}
+}
+
+func (h *healthHost) ProgramHost(context.Context, *agent.HostSlice) error {
+	select {
+	case h.programmed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (h *healthHost) HostStatus(context.Context) (model.HostStatus, error) {
+	return model.HostStatus{Ready: true, Health: []model.DIPHealth{{DIP: portalvm1, Up: h.up.Load()}}}, nil
+}
+
+// countingBackend counts status writes.
+type countingBackend struct {
+	api.Backend
+	writes atomic.Int64
+}
+
+func (b *countingBackend) UpdateStatus(ctx context.Context, o model.Object, v int64) (model.Object, error) {
+	b.writes.Add(1)
+	return b.Backend.UpdateStatus(ctx, o, v)
+}
+
+// TestHostReportStatusCoalesces: a host whose DIP flaps as fast as it can
+// asks for a report at each change (ReportStatus), and the agent writes
+// its status at most once per StatusMinInterval; the first change after
+// a quiet spell is written at once, and the last one always is.
+func TestHostReportStatusCoalesces(t *testing.T) {
+	c := seeded(t)
+	b := &countingBackend{Backend: c}
+	node := &healthHost{programmed: make(chan struct{}, 1)}
+	node.up.Store(true)
+	cfg := fastConfig(b, "host1")
+	cfg.StatusInterval = time.Hour // no heartbeat: only the changes write
+	const minInterval = 200 * time.Millisecond
+	cfg.StatusMinInterval = minInterval
+	a, err := agent.NewHost(cfg, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.ReportStatus() // before the first programming: its report has it
+	run(t, a)
+	<-node.programmed
+	upIs := func(want bool) func(model.HostStatus) bool {
+		return func(s model.HostStatus) bool { return len(s.Health) == 1 && s.Health[0].Up == want }
+	}
+	waitStatus(t, c, "host1", upIs(true))
+	time.Sleep(minInterval) // a quiet spell
+
+	before := b.writes.Load()
+	start := time.Now()
+	node.up.Store(false)
+	a.ReportStatus()
+	waitStatus(t, c, "host1", upIs(false))
+	if d := time.Since(start); d > minInterval/2 {
+		t.Errorf("the first change was written after %s, want at once", d)
+	}
+
+	const flapping = 600 * time.Millisecond
+	start = time.Now()
+	calls := 0
+	for time.Since(start) < flapping {
+		node.up.Store(calls%2 == 0)
+		a.ReportStatus()
+		calls++
+	}
+	node.up.Store(true)
+	a.ReportStatus()
+	waitStatus(t, c, "host1", upIs(true))
+	writes := b.writes.Load() - before
+	// The first at once, then one per interval, and the last.
+	if limit := int64(time.Since(start)/minInterval) + 2; writes > limit {
+		t.Errorf("%d status writes for %d changes in %s, want at most %d", writes, calls, time.Since(start).Round(time.Millisecond), limit)
+	}
+	t.Logf("%d changes in %s: %d status writes", calls, flapping, writes)
+}
+
+// fakeMuxHealth returns a Mux that records its programmings and health
+// changes apart.
+func fakeMuxHealth() *fakeMux {
+	return &fakeMux{slices: make(chan *agent.MuxSlice, 10), health: make(chan *agent.MuxSlice, 10)}
+}
+
+func nextMux(t *testing.T, ch <-chan *agent.MuxSlice, what string) *agent.MuxSlice {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s", what)
+		return nil
+	}
+}
+
+// setHealth writes host's status with health, as its agent would.
+func setHealth(t *testing.T, b api.Backend, host string, health ...model.DIPHealth) {
+	t.Helper()
+	raw, err := json.Marshal(model.HostStatus{Health: health})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := model.Object{APIVersion: model.APIVersion, Kind: model.KindHost, Metadata: model.Metadata{Name: host}, Status: raw}
+	if _, err := b.UpdateStatus(t.Context(), o, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMuxSliceHealth: a Mux's slice carries its DIPs' health as their
+// hosts report it, each from the host the controller has the DIP on (a
+// report of portalvm1 by host2 does not count), busy as down; a DIP no
+// host reported is absent. A later report reaches the Mux through
+// SetMuxHealth, not a programming, and the Mux agent writes no status
+// for it.
+func TestMuxSliceHealth(t *testing.T) {
+	c := seeded(t)
+	setHealth(t, c, "host1", model.DIPHealth{DIP: portalvm1, Up: false})
+	setHealth(t, c, "host2", model.DIPHealth{DIP: portalvm1, Up: true}) // stale: portalvm1 is on host1
+	mux := fakeMuxHealth()
+	cfg := fastConfig(c, "mux1")
+	cfg.StatusInterval = time.Hour
+	a, err := agent.NewMux(cfg, mux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, a)
+	s := nextMux(t, mux.slices, "programming")
+	if diff := cmp.Diff(map[netip.Addr]bool{portalvm1: false}, s.Health); diff != "" {
+		t.Errorf("health (-want +got):\n%s", diff)
+	}
+	var programmed model.Object
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if programmed, err = c.Get(t.Context(), model.KindMux, "mux1"); err != nil {
+			t.Fatal(err)
+		}
+		if len(programmed.Status) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the Mux's status was never written")
+		}
+	}
+
+	setHealth(t, c, "host2", model.DIPHealth{DIP: portalvm2, Up: true, Busy: true})
+	s = nextMux(t, mux.health, "health change")
+	if diff := cmp.Diff(map[netip.Addr]bool{portalvm1: false, portalvm2: false}, s.Health); diff != "" {
+		t.Errorf("health (-want +got):\n%s", diff)
+	}
+	setHealth(t, c, "host1", model.DIPHealth{DIP: portalvm1, Up: true})
+	s = nextMux(t, mux.health, "health change")
+	if diff := cmp.Diff(map[netip.Addr]bool{portalvm1: true, portalvm2: false}, s.Health); diff != "" {
+		t.Errorf("health (-want +got):\n%s", diff)
+	}
+	select {
+	case s := <-mux.slices:
+		t.Errorf("a health change reprogrammed the Mux: %+v", s)
+	default:
+	}
+	o, err := c.Get(t.Context(), model.KindMux, "mux1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Metadata.ResourceVersion != programmed.Metadata.ResourceVersion {
+		t.Errorf("the Mux's status was written for a health change: %s", o.Status)
+	}
+
+	// portalvm1 moves to host2: host1's report no longer counts, and
+	// host2 has not reported it.
+	nic, err := c.Get(t.Context(), model.KindNetworkInterface, "portalvm1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(nic.Spec, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec["host"] = "host2"
+	nic.Spec, _ = json.Marshal(spec)
+	nic.Metadata.ResourceVersion = ""
+	if _, err := c.Update(t.Context(), nic, 0); err != nil {
+		t.Fatal(err)
+	}
+	s = nextMux(t, mux.slices, "programming after the move")
+	if diff := cmp.Diff(map[netip.Addr]bool{portalvm2: false}, s.Health); diff != "" {
+		t.Errorf("health after the move (-want +got):\n%s", diff)
+	}
+}
+
+// TestHostHealthValidated: the controller refuses a host's status whose
+// health does not decode, so no Mux reads it.
+func TestHostHealthValidated(t *testing.T) {
+	c := seeded(t)
+	o := model.Object{APIVersion: model.APIVersion, Kind: model.KindHost, Metadata: model.Metadata{Name: "host1"},
+		Status: json.RawMessage(`{"health":[{"dip":"not an address","up":true}]}`)}
+	_, err := c.UpdateStatus(t.Context(), o, 0)
+	if err == nil || !strings.Contains(err.Error(), "status.health[0].dip") {
+		t.Errorf("UpdateStatus with a bad DIP: %v, want an error naming status.health[0].dip", err)
+	}
+}

@@ -1,0 +1,247 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/agent"
+	"github.com/sdnfabric/sdnfabric/fabric/api"
+	"github.com/sdnfabric/sdnfabric/fabric/controller"
+	"github.com/sdnfabric/sdnfabric/fabric/guest"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+)
+
+// splitSeed runs examples/seed.yaml as two runtimes under one controller,
+// as two processes would: a with the gateways, the Mux and host1, b with
+// host2 alone (its VMs attached by guests, if not nil), each with its
+// agents, b's hearing of each change lag later; it returns them and a
+// client of the VIP on the client network's wire that opens a
+// connection per request.
+func splitSeed(t *testing.T, guests GuestFactory, lag time.Duration) (a, b *Runtime, ctl *controller.Controller, c *http.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	ctl, topo := seedController(t)
+	w := wires{}
+	t.Cleanup(func() {
+		for _, sw := range w {
+			sw.Close()
+		}
+	})
+	// Not start: the in-process controller's watches outlive the
+	// runtimes' goroutine check.
+	run := func(guests GuestFactory, nodes ...string) *Runtime {
+		rt, err := Start(ctx, topo, Options{Nodes: nodes, Uplinks: w.uplink, Guests: guests})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(rt.Close)
+		if err := rt.Ready(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return rt
+	}
+	a = run(nil, "natvm", "bgpvm", "mux1", "host1")
+	b = run(guests, "host2")
+	for rt, backend := range map[*Runtime]api.Backend{a: ctl, b: lagging{ctl, lag}} {
+		if _, err := rt.StartAgents(agent.Config{Backend: backend, StatusInterval: time.Minute, Settle: 10 * time.Millisecond,
+			StatusMinInterval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var spec Machine
+	for _, m := range topo.Machines {
+		if m.Name == "clientvm" {
+			spec = m
+		}
+	}
+	client, err := guest.New(spec.Name, w[spec.Network].Port(spec.Name), guest.Config{MAC: net.HardwareAddr(spec.MAC[:]), Addr: spec.Addr, Gateway: spec.Gateway})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	waitHostsReady(t, ctl)
+	return a, b, ctl, freshPortsClient(client, 2*time.Second)
+}
+
+// lagging is a Backend whose watches deliver each event lag after it
+// came: an agent further from the controller than the others.
+type lagging struct {
+	api.Backend
+	lag time.Duration
+}
+
+func (b lagging) Watch(ctx context.Context, kind model.Kind, after int64) (<-chan api.WatchEvent, error) {
+	in, err := b.Backend.Watch(ctx, kind, after)
+	if err != nil || b.lag == 0 {
+		return in, err
+	}
+	type timed struct {
+		ev api.WatchEvent
+		at time.Time
+	}
+	queue := make(chan timed, 1024)
+	out := make(chan api.WatchEvent)
+	go func() {
+		defer close(queue)
+		for ev := range in {
+			select {
+			case queue <- timed{ev, time.Now().Add(b.lag)}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(out)
+		for q := range queue {
+			select {
+			case <-time.After(time.Until(q.at)):
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case out <- q.ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// servedOnlyBy waits until n requests in a row are served by want, and
+// returns when the first of them was sent.
+func servedOnlyBy(t *testing.T, c *http.Client, url, want string, n int) time.Time {
+	t.Helper()
+	var first time.Time
+	run := 0
+	waitFor(t, "the VIP served by "+want+" alone", func() bool {
+		at := time.Now()
+		who, err := get(t.Context(), c, url)
+		switch {
+		case err != nil || who != want:
+			run = 0
+		case run == 0:
+			first, run = at, 1
+		default:
+			run++
+		}
+		return run >= n
+	})
+	return first
+}
+
+// TestNodesSplitHealth: a DIP's health reaches a Mux of another process
+// through the controller: portalvm2, on host2 in runtime b, marked busy
+// there, is out of rotation at runtime a's Mux soon after (no new
+// connection reaches it), and back in once ready.
+func TestNodesSplitHealth(t *testing.T) {
+	a, b, ctl, c := splitSeed(t, nil, 0)
+	url := "http://" + a.VIPs()[0].String() + "/"
+	dip := netip.MustParseAddr("10.1.0.5")
+	busy := time.Now()
+	if err := b.SetBusy(t.Context(), dip); err != nil {
+		t.Fatal(err)
+	}
+	out := servedOnlyBy(t, c, url, "portalvm1", 16)
+	t.Logf("portalvm2 out of rotation at the other process's Mux %s after it was marked busy", out.Sub(busy).Round(time.Millisecond))
+	st, _ := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+	if len(st.Health) != 1 || st.Health[0].DIP != dip || st.Health[0].Up || !st.Health[0].Busy || st.Health[0].Since.IsZero() {
+		t.Errorf("host2 reports %+v, want %s busy", st.Health, dip)
+	}
+	if err := b.SetReady(t.Context(), dip); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "portalvm2 serves again", func() bool {
+		who, _ := get(t.Context(), c, url)
+		return who == "portalvm2"
+	})
+}
+
+// lateServer attaches the VMs as gVisor guests that serve HTTP on their
+// endpoints' ports, the VM named late only after delay (a VM that boots
+// slowly).
+func lateServer(late string, delay time.Duration) GuestFactory {
+	return func(_ context.Context, m Machine, port *netsim.Port) (func(), error) {
+		g, err := guest.New(m.Name, port, guest.Config{MAC: net.HardwareAddr(m.MAC[:]), Addr: m.Addr, Gateway: m.Gateway, TSO: true})
+		if err != nil {
+			return nil, err
+		}
+		serve := func() {
+			for _, ep := range m.Endpoints {
+				_ = g.Serve(fmt.Sprintf(":%d", ep.Port), WebHandler(m.Name, nil)) // fails once closed
+			}
+		}
+		if m.Name != late {
+			serve()
+			return g.Close, nil
+		}
+		timer := time.AfterFunc(delay, serve)
+		return func() {
+			timer.Stop()
+			g.Close()
+		}, nil
+	}
+}
+
+// TestNodesSplitNewDIPAwaitsProbe: a NIC added on host2 after start, in
+// another process than the Mux, whose VM serves only a second after it
+// is attached, gets no new flow until host2's agent probed it: the Mux
+// holds it until host2 reports it up through the controller, and a
+// client opening connections to the VIP all along sees none fail, though
+// host2's agent hears of the NIC 300 ms after the Mux. (portalvm2 left
+// the pool before: else host2's agent would give a flow the Mux sent to
+// portalvm3 too early to portalvm2, its usable DIP.)
+func TestNodesSplitNewDIPAwaitsProbe(t *testing.T) {
+	a, _, ctl, c := splitSeed(t, lateServer("portalvm3", time.Second), 300*time.Millisecond)
+	url := "http://" + a.VIPs()[0].String() + "/"
+	apply(t, ctl, edited(t, ctl, model.KindNetworkInterface, "portalvm2", func(s *model.NetworkInterfaceSpec) {
+		s.LoadBalancerBackendPools = nil
+		s.Endpoints = slices.DeleteFunc(s.Endpoints, func(e model.Endpoint) bool { return e.LoadBalancer != "" })
+	}))
+	servedOnlyBy(t, c, url, "portalvm1", 16)
+	waitFor(t, "host2 programmed without a load balancer", func() bool {
+		h2, g2 := status[model.HostStatus](t, ctl, model.KindHost, "host2")
+		return h2.ObservedGeneration == g2 && len(h2.Probes) == 0
+	})
+	nic := portalVM3(t, netip.MustParseAddr("10.1.0.6"))
+	spec, err := nic.DecodeSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.(*model.NetworkInterfaceSpec).Host = "host2"
+	if err := nic.SetSpec(spec); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() { // new connections to the VIP all along
+		for ctx.Err() == nil {
+			if _, err := get(ctx, c, url); err != nil && ctx.Err() == nil {
+				failed.Add(1)
+				t.Logf("request failed: %v", err)
+			}
+		}
+	})
+	applied := time.Now()
+	apply(t, ctl, nic)
+	served := servedOnlyBy(t, c, url, "portalvm3", 1)
+	t.Logf("portalvm3 served %s after its NIC was applied", served.Sub(applied).Round(time.Millisecond))
+	cancel()
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d request(s) to the VIP failed while portalvm3 joined on the other process's host", n)
+	}
+}
