@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -40,6 +41,7 @@ type Distributed struct {
 	routers map[string]*kernelRouter
 	servers []*http.Server
 	vethN   int
+	refused map[string][]uint16 // by machine: the ports SetServing stopped
 }
 
 // UpDistributed starts a distributed lab of the resources objs:
@@ -728,6 +730,76 @@ func (d *Distributed) Stop(name string) error {
 		<-p.exited
 	}
 	return nil
+}
+
+// SetServing stops (on false) or resumes (on true) the HTTP service of a
+// machine's namespace on the given TCP ports, or on its web ports (those
+// of its endpoints in the lab's topology, else 80) when none is given,
+// as Lab.SetServing does; for a VM, whose server runs in its host's agent
+// process, from outside that process: an nftables rule in the namespace
+// answers every TCP segment to a stopped port with a reset, so the
+// kernel refuses new connections (the host agent's probes included) and
+// ends the open ones at their next segment, as when the service stopped
+// listening. It needs nft.
+func (d *Distributed) SetServing(machine string, on bool, ports ...uint16) error {
+	if _, err := exec.LookPath("nft"); err != nil {
+		return fmt.Errorf("%w: SetServing needs nft", ErrUnsupported)
+	}
+	if len(ports) == 0 {
+		ports = d.webPorts(machine)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.refused == nil {
+		d.refused = map[string][]uint16{}
+	}
+	refused := slices.Clone(d.refused[machine])
+	for _, p := range ports {
+		switch i := slices.Index(refused, p); {
+		case on && i >= 0:
+			refused = slices.Delete(refused, i, i+1)
+		case !on && i < 0:
+			refused = append(refused, p)
+		}
+	}
+	slices.Sort(refused)
+	// Made (if absent) and deleted, then made anew with the ports
+	// refused: one transaction.
+	rules := "table inet lab_serving\ndelete table inet lab_serving\n"
+	if len(refused) > 0 {
+		var list []string
+		for _, p := range refused {
+			list = append(list, strconv.Itoa(int(p)))
+		}
+		rules += "table inet lab_serving {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n" +
+			"\t\ttcp dport { " + strings.Join(list, ", ") + " } reject with tcp reset\n\t}\n}\n"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := nft(ctx, d.ns(machine), rules); err != nil {
+		return err
+	}
+	d.refused[machine] = refused
+	return nil
+}
+
+// webPorts returns the TCP ports machine serves HTTP on, as the lab's
+// topology has it; 80 for a machine it does not know (a VM attached
+// later).
+func (d *Distributed) webPorts(machine string) []uint16 {
+	for _, m := range d.topo.Machines {
+		if m.Name != machine || len(m.Endpoints) == 0 {
+			continue
+		}
+		var out []uint16
+		for _, e := range m.Endpoints {
+			if !slices.Contains(out, e.Port) {
+				out = append(out, e.Port)
+			}
+		}
+		return out
+	}
+	return []uint16{80}
 }
 
 // Partition cuts (or, with cut false, restores) the management link of a

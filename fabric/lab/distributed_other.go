@@ -33,6 +33,7 @@ func (d *Distributed) Kill(string) error                             { return Er
 func (d *Distributed) Running(string) bool                           { return false }
 func (d *Distributed) Stop(string) error                             { return ErrUnsupported }
 func (d *Distributed) Partition(context.Context, string, bool) error { return ErrUnsupported }
+func (d *Distributed) SetServing(string, bool, ...uint16) error      { return ErrUnsupported }
 func (d *Distributed) Close()                                        {}
 func (d *Distributed) HTTPClient(string) *http.Client                { return &http.Client{} }
 func (d *Distributed) Routes(context.Context, string, netip.Prefix) (string, error) {

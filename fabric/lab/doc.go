@@ -99,7 +99,12 @@
 // added to the controller later is reached by the running nodes (their
 // static provider neighbours) only once their agents restart. A VM (a
 // NIC) added for a running host, or removed, is attached or detached by
-// its host's agent without a restart (see package runtime).
+// its host's agent without a restart (see package runtime). A host agent
+// reports its DIPs' health to the controller and the Mux agents apply it,
+// so a PortalVM whose probe fails leaves rotation at the Muxes of the
+// other processes (Distributed.SetServing stops a VM's server from
+// outside its host's process, with an nftables reset rule in its
+// namespace).
 //
 // The reference: KernelUp builds the same topology from the kernel's parts
 // only (Linux bridges and veths, kernel VXLAN, nftables NAT, an nftables

@@ -1,0 +1,179 @@
+//go:build linux
+
+package lab_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/sdnfabric/sdnfabric/fabric/lab"
+	"github.com/sdnfabric/sdnfabric/fabric/model"
+)
+
+// fastProbeObjects is examples/seed.yaml with its probe's threshold 1:
+// a DIP changes state at the first probe (every 5 s) that disagrees.
+func fastProbeObjects(t *testing.T) []model.Object {
+	t.Helper()
+	objs := seedObjects(t)
+	for i, o := range objs {
+		if o.Kind != model.KindLoadBalancer {
+			continue
+		}
+		var spec map[string]any
+		if err := json.Unmarshal(o.Spec, &spec); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range spec["probes"].([]any) {
+			p.(map[string]any)["probeThreshold"] = 1
+		}
+		data, err := json.Marshal(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs[i].Spec = data
+	}
+	return objs
+}
+
+// hostHealth returns DIP dip's health as host reports it to the
+// controller; false if it does not.
+func hostHealth(t *testing.T, ctx context.Context, d *lab.Distributed, host string, dip netip.Addr) (model.DIPHealth, bool) {
+	t.Helper()
+	o, err := d.Client().Get(ctx, model.KindHost, host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st model.HostStatus
+	if len(o.Status) > 0 {
+		if err := json.Unmarshal(o.Status, &st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range st.Health {
+		if h.DIP == dip {
+			return h, true
+		}
+	}
+	return model.DIPHealth{}, false
+}
+
+// TestDistributedProbeFailure: portalvm2 stops serving (its namespace
+// refuses TCP on port 80) while a client keeps opening connections
+// through the VIP. host2's agent, a process of its own, sees its probe
+// fail and reports it to the controller; mux1's agent, another process,
+// takes portalvm2 out of rotation within the probe's interval x
+// threshold of the stop, and no connection opened after that fails.
+// Serving again while mux1 is cut off from the controller, portalvm2 is
+// probed up but stays out of rotation at mux1, which keeps its last
+// known health and forwards on; reconnected, mux1 puts it back.
+func TestDistributedProbeFailure(t *testing.T) {
+	needDistributed(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs nft (Debian package nftables) to stop a VM's server from outside its host's process")
+	}
+	d := upDistributed(t, "h", fastProbeObjects(t), lab.DistOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	const url = "http://192.168.102.10/"
+	const probeFor = 5 * time.Second // the seed's probe interval x threshold 1
+	dip := netip.MustParseAddr("10.1.0.5")
+	if seen := fetch(t, ctx, d, url, 16); len(seen) != 2 {
+		t.Fatalf("served by %v, want both PortalVMs", seen)
+	}
+
+	loop := startRequests(ctx, d.HTTPClient("clientvm"), url, 20*time.Millisecond, 3*time.Second)
+	stopped := time.Now()
+	if err := d.SetServing("portalvm2", false); err != nil {
+		loop.end()
+		t.Fatal(err)
+	}
+	var down model.DIPHealth
+	for {
+		if h, ok := hostHealth(t, ctx, d, "host2", dip); ok && !h.Up {
+			down = h
+			break
+		}
+		if ctx.Err() != nil {
+			loop.end()
+			t.Fatal("host2 never reported portalvm2 down")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Requests until the report has surely reached the Mux, and a while
+	// longer.
+	time.Sleep(2 * time.Second)
+	attempts := between(loop.end(), stopped, time.Now())
+	last := -1 // the last failed attempt
+	for i, a := range attempts {
+		if a.err != nil {
+			last = i
+		}
+	}
+	if last < 0 {
+		t.Fatalf("no request failed in %d after portalvm2 stopped serving: the test proves nothing", len(attempts))
+	}
+	if last == len(attempts)-1 {
+		t.Fatalf("the last of %d requests failed: %v", len(attempts), attempts[last].err)
+	}
+	out := attempts[last+1].start
+	failures := 0
+	for _, a := range attempts[:last+1] {
+		if a.err != nil {
+			failures++
+		}
+	}
+	// A second after host2's verdict, the report has reached mux1: from
+	// then on every connection succeeds, at portalvm1.
+	after := between(attempts, down.Since.Add(time.Second), time.Now())
+	if len(after) < 20 {
+		t.Errorf("%d requests more than a second after host2's verdict, want 20 or more", len(after))
+	}
+	for _, a := range after {
+		if a.err != nil || a.servedBy != "portalvm1" {
+			t.Errorf("a request %s after host2's verdict: served by %q, %v", a.start.Sub(down.Since).Round(time.Millisecond), a.servedBy, a.err)
+		}
+	}
+	// mux1 sent portalvm2 a new flow when the last failed request
+	// started, and none from the next one on.
+	t.Logf("portalvm2 stopped serving; host2's probe failed %s later; mux1 took it out of rotation between %s and %s after that (%s after the stop): %d of %d requests failed before, none of %d after",
+		down.Since.Sub(stopped).Round(time.Millisecond), attempts[last].start.Sub(down.Since).Round(time.Millisecond),
+		out.Sub(down.Since).Round(time.Millisecond), out.Sub(stopped).Round(time.Millisecond), failures, last+1, len(attempts)-last-1)
+	if took := out.Sub(stopped); took > probeFor+time.Second {
+		t.Errorf("mux1 took portalvm2 out of rotation %s after it stopped serving, want within the probe's %s (and a second)", took.Round(time.Millisecond), probeFor)
+	}
+
+	// mux1 cut off from the controller keeps what it last heard: while
+	// portalvm2, serving again, is reported up, mux1 keeps it out of
+	// rotation and every connection goes on at portalvm1; reconnected,
+	// it learns and sends portalvm2 new flows again.
+	if err := d.Partition(ctx, "mux1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetServing("portalvm2", true); err != nil {
+		t.Fatal(err)
+	}
+	var up model.DIPHealth
+	for {
+		if h, ok := hostHealth(t, ctx, d, "host2", dip); ok && h.Up {
+			up = h
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("host2 never reported portalvm2 up again")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if seen := fetch(t, ctx, d, url, 8); seen["portalvm1"] != 8 {
+		t.Errorf("with mux1 cut off from the controller, served by %v, want portalvm1 alone", seen)
+	}
+	if err := d.Partition(ctx, "mux1", false); err != nil {
+		t.Fatal(err)
+	}
+	took := waitServed(t, ctx, d, url, "portalvm2")
+	t.Logf("serving again, portalvm2 was probed up %s after; with mux1 reconnected it was back in rotation %s later",
+		up.Since.Sub(down.Since).Round(time.Millisecond), took.Round(time.Millisecond))
+}
