@@ -12,6 +12,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // fastProbeObjects is examples/seed.yaml with its probe's threshold 1:
@@ -176,4 +177,108 @@ func TestDistributedProbeFailure(t *testing.T) {
 	took := waitServed(t, ctx, d, url, "portalvm2")
 	t.Logf("serving again, portalvm2 was probed up %s after; with mux1 reconnected it was back in rotation %s later",
 		up.Since.Sub(down.Since).Round(time.Millisecond), took.Round(time.Millisecond))
+}
+
+// TestDistributedNewDIPAwaitsProbe: portalvm2 leaves the pool, and a NIC
+// added on host2 (a process of its own) joins it while a client keeps
+// opening connections through the VIP: mux1, another process, holds the
+// new DIP until host2's agent has made its VM and reported its first
+// probe passed through the controller: portalvm3 serves no request sent
+// before that, and no request fails. (With
+// portalvm2 in the pool, host2's agent would give a flow sent too early
+// to portalvm2.)
+func TestDistributedNewDIPAwaitsProbe(t *testing.T) {
+	needDistributed(t)
+	d := upDistributed(t, "n", seedObjects(t), lab.DistOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	const url = "http://192.168.102.10/"
+	nic, err := d.Client().Get(ctx, model.KindNetworkInterface, "portalvm2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(nic.Spec, &spec); err != nil {
+		t.Fatal(err)
+	}
+	delete(spec, "loadBalancerBackendPools")
+	var eps []any
+	for _, e := range spec["endpoints"].([]any) {
+		if e.(map[string]any)["loadBalancer"] == nil {
+			eps = append(eps, e)
+		}
+	}
+	spec["endpoints"] = eps
+	if nic.Spec, err = json.Marshal(spec); err != nil {
+		t.Fatal(err)
+	}
+	nic.Status, nic.Metadata.ResourceVersion = nil, ""
+	if _, _, err := d.Client().Apply(ctx, []model.Object{nic}); err != nil {
+		t.Fatal(err)
+	}
+	// host2 serves the VIP no more once its agent reports no probe.
+	for {
+		o, err := d.Client().Get(ctx, model.KindHost, "host2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st model.HostStatus
+		if json.Unmarshal(o.Status, &st) == nil && st.ObservedGeneration == o.Metadata.Generation && len(st.Probes) == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("host2 still probes after portalvm2 left the pool: %s", o.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if seen := fetch(t, ctx, d, url, 8); seen["portalvm1"] != 8 {
+		t.Fatalf("after portalvm2 left the pool, served by %v", seen)
+	}
+
+	vm3, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
+		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host2", Addresses: []netip.Addr{netip.MustParseAddr("10.1.0.6")}, Service: "portal",
+		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
+		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := startRequests(ctx, d.HTTPClient("clientvm"), url, 20*time.Millisecond, 3*time.Second)
+	applied := time.Now()
+	if _, _, err := d.Client().Apply(ctx, []model.Object{vm3}); err != nil {
+		loop.end()
+		t.Fatal(err)
+	}
+	var up model.DIPHealth
+	for {
+		if h, ok := hostHealth(t, ctx, d, "host2", netip.MustParseAddr("10.1.0.6")); ok && h.Up {
+			up = h
+			break
+		}
+		if ctx.Err() != nil {
+			loop.end()
+			t.Fatal("host2 never reported portalvm3 up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for ctx.Err() == nil && loop.served()["portalvm3"] == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	attempts := loop.end()
+	failed := 0
+	for _, a := range attempts {
+		if a.err != nil {
+			failed++
+			t.Errorf("a request %s after portalvm3 was applied failed: %v", a.start.Sub(applied).Round(time.Millisecond), a.err)
+		}
+		if a.servedBy == "portalvm3" && a.start.Before(up.Since) {
+			t.Errorf("portalvm3 served a request sent %s before its first probe passed", up.Since.Sub(a.start).Round(time.Millisecond))
+		}
+	}
+	served := loop.served()
+	if served["portalvm3"] == 0 {
+		t.Fatalf("portalvm3 never served (requests served by %v)", served)
+	}
+	t.Logf("portalvm3 applied; its first probe passed %s later; %d requests meanwhile, %d failed, served by %v",
+		up.Since.Sub(applied).Round(time.Millisecond), len(attempts), failed, served)
 }
