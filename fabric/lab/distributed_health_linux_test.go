@@ -77,7 +77,10 @@ func TestDistributedProbeFailure(t *testing.T) {
 		t.Skip("needs nft (Debian package nftables) to stop a VM's server from outside its host's process")
 	}
 	d := upDistributed(t, "h", fastProbeObjects(t), lab.DistOptions{})
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	// About 15 s; more when mux1's agent, reconnected, waits out its
+	// watch's backoff (jittered, up to several seconds after a few
+	// seconds cut off).
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	const url = "http://192.168.102.10/"
 	const probeFor = 5 * time.Second // the seed's probe interval x threshold 1
@@ -106,7 +109,7 @@ func TestDistributedProbeFailure(t *testing.T) {
 	}
 	// Requests until the report has surely reached the Mux, and a while
 	// longer.
-	time.Sleep(2 * time.Second)
+	time.Sleep(3 * time.Second)
 	attempts := between(loop.end(), stopped, time.Now())
 	last := -1 // the last failed attempt
 	for i, a := range attempts {
@@ -127,11 +130,12 @@ func TestDistributedProbeFailure(t *testing.T) {
 			failures++
 		}
 	}
-	// A second after host2's verdict, the report has reached mux1: from
+	// Two seconds after host2's verdict (it takes tens of milliseconds;
+	// the rest is for a loaded machine) the report has reached mux1: from
 	// then on every connection succeeds, at portalvm1.
-	after := between(attempts, down.Since.Add(time.Second), time.Now())
+	after := between(attempts, down.Since.Add(2*time.Second), time.Now())
 	if len(after) < 20 {
-		t.Errorf("%d requests more than a second after host2's verdict, want 20 or more", len(after))
+		t.Errorf("%d requests more than two seconds after host2's verdict, want 20 or more", len(after))
 	}
 	for _, a := range after {
 		if a.err != nil || a.servedBy != "portalvm1" {
@@ -143,8 +147,8 @@ func TestDistributedProbeFailure(t *testing.T) {
 	t.Logf("portalvm2 stopped serving; host2's probe failed %s later; mux1 took it out of rotation between %s and %s after that (%s after the stop): %d of %d requests failed before, none of %d after",
 		down.Since.Sub(stopped).Round(time.Millisecond), attempts[last].start.Sub(down.Since).Round(time.Millisecond),
 		out.Sub(down.Since).Round(time.Millisecond), out.Sub(stopped).Round(time.Millisecond), failures, last+1, len(attempts)-last-1)
-	if took := out.Sub(stopped); took > probeFor+time.Second {
-		t.Errorf("mux1 took portalvm2 out of rotation %s after it stopped serving, want within the probe's %s (and a second)", took.Round(time.Millisecond), probeFor)
+	if took := out.Sub(stopped); took > probeFor+2*time.Second {
+		t.Errorf("mux1 took portalvm2 out of rotation %s after it stopped serving, want within the probe's %s (and two seconds)", took.Round(time.Millisecond), probeFor)
 	}
 
 	// mux1 cut off from the controller keeps what it last heard: while
@@ -231,8 +235,19 @@ func TestDistributedNewDIPAwaitsProbe(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if seen := fetch(t, ctx, d, url, 8); seen["portalvm1"] != 8 {
-		t.Fatalf("after portalvm2 left the pool, served by %v", seen)
+	// And mux1 sends it none once reprogrammed (until then a flow it
+	// sends host2 may fail).
+	c := d.HTTPClient("clientvm")
+	c.Timeout = time.Second
+	for run := 0; run < 8; {
+		if _, by, err := get(ctx, c, url); err == nil && by == "portalvm1" {
+			run++
+		} else {
+			run = 0
+		}
+		if ctx.Err() != nil {
+			t.Fatal("mux1 still sends flows to host2 after portalvm2 left the pool")
+		}
 	}
 
 	vm3, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
