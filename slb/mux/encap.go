@@ -42,15 +42,16 @@ type template struct {
 	ipCsum uint16 // IPv4 header checksum of hdr as built (total length len(hdr))
 	v4     bool
 	vxlan  bool
-	udp6   bool   // compute the outer IPv6 UDP checksum
-	pseudo uint16 // the IPv6 pseudo-header's sum without the length
+	udp6   bool            // compute the outer IPv6 UDP checksum
+	pseudo uint16          // the IPv6 pseudo-header's sum without the length
+	ports  vxlan.PortRange // the VXLAN UDP source ports (Config.SourcePorts)
 }
 
 // buildTemplate builds the outer headers from the Mux's local PA to
 // hostPA, for inner packets of family innerV6. The VXLAN headers come
 // from vxlan.Outer.Encapsulate run on an inner Ethernet header alone.
 func (m *Mux) buildTemplate(hostPA netip.Addr, vni uint32, innerV6 bool) (template, error) {
-	t := template{v4: hostPA.Is4(), vxlan: m.cfg.Encap == EncapVXLAN,
+	t := template{v4: hostPA.Is4(), vxlan: m.cfg.Encap == EncapVXLAN, ports: m.cfg.SourcePorts,
 		pseudo: checksum.PseudoHeader(m.cfg.LocalPA, hostPA, header.ProtocolUDP, 0)}
 	if m.cfg.Encap == EncapVXLAN {
 		typ := header.EtherTypeIPv4
@@ -113,42 +114,30 @@ func (m *Mux) overhead() int {
 }
 
 // encapsulate appends t's headers and pkt to dst and fills in the
-// per-packet fields. hash picks the VXLAN UDP source port.
-func (t *template) encapsulate(dst, pkt []byte, hash uint64, ports vxlan.PortRange) ([]byte, error) {
-	if !t.fits(len(pkt)) {
-		return dst, errTooBig
-	}
+// per-packet fields. hash picks the VXLAN UDP source port. The caller
+// has checked that pkt fits (Mux.maxInner).
+func (t *template) encapsulate(dst, pkt []byte, hash uint64) []byte {
 	start := len(dst)
 	dst = append(dst, t.hdr...)
 	dst = append(dst, pkt...)
-	t.fill(dst[start:], hash, ports)
-	return dst, nil
+	t.fill(dst[start:], hash)
+	return dst
 }
 
 // prepend writes t's headers into buf[off-len(t.hdr):off], in front of
-// the n-byte packet at buf[off:], fills in the per-packet fields and
-// returns the encapsulated packet; the caller has checked that the
-// headers fit in front.
-func (t *template) prepend(buf []byte, off, n int, hash uint64, ports vxlan.PortRange) ([]byte, error) {
-	if !t.fits(n) {
-		return nil, errTooBig
-	}
-	b := buf[off-len(t.hdr) : off+n]
+// the packet buf[off:], fills in the per-packet fields and returns the
+// encapsulated packet; the caller has checked that the headers fit in
+// front and that the packet fits (Mux.maxInner).
+func (t *template) prepend(buf []byte, off int, hash uint64) []byte {
+	b := buf[off-len(t.hdr):]
 	copy(b, t.hdr)
-	t.fill(b, hash, ports)
-	return b, nil
-}
-
-// fits reports whether a packet of n bytes fits in t's outer IPv4 total
-// length or IPv6 payload length.
-func (t *template) fits(n int) bool {
-	total := len(t.hdr) + n
-	return (t.v4 && total <= 0xffff) || (!t.v4 && total-header.IPv6Size <= 0xffff)
+	t.fill(b, hash)
+	return b
 }
 
 // fill fills in the per-packet fields of b, t's headers followed by the
 // packet.
-func (t *template) fill(b []byte, hash uint64, ports vxlan.PortRange) {
+func (t *template) fill(b []byte, hash uint64) {
 	total := len(b)
 	ipLen := header.IPv6Size
 	if t.v4 {
@@ -160,7 +149,7 @@ func (t *template) fill(b []byte, hash uint64, ports vxlan.PortRange) {
 	}
 	if t.vxlan {
 		u := b[ipLen:]
-		binary.BigEndian.PutUint16(u[0:2], ports.Port(uint32(hash>>32)))
+		binary.BigEndian.PutUint16(u[0:2], t.ports.Port(uint32(hash>>32)))
 		binary.BigEndian.PutUint16(u[4:6], uint16(total-ipLen))
 		if t.udp6 {
 			u[6], u[7] = 0, 0

@@ -19,7 +19,7 @@ import (
 // 4% of flows found their bucket full at half load; with two, 9 of the
 // benchmark's 2^20 flows in 2^21 entries).
 //
-// An entry holds the flow's 64-bit tag (its flowHash, never 0), the
+// An entry holds the flow's 64-bit tag (its tableHash, never 0), the
 // backend's slot in the registry with the trusted bit, and its deadline
 // in ticks. Following Ananta (SIGCOMM 2013, section 3.3.2), a flow is
 // inserted untrusted, with the short Config.UntrustedTimeout, and becomes

@@ -129,7 +129,8 @@ type Mux struct {
 	jiffies  *jiffies // when clock is nil
 	hdrLen   int      // bytes of outer headers
 	// maxInner is the longest inner packet whose encapsulation fits in
-	// an IPv4 total length or an IPv6 payload length.
+	// an IPv4 total length or an IPv6 payload length; processParsed
+	// drops longer ones before any template is used.
 	maxInner int
 	mss      [2]uint16 // by inner family
 	untrust  uint32    // ticks

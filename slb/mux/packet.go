@@ -53,7 +53,11 @@ type packet struct {
 	oproto     uint8
 	v6         bool
 	hash       uint64 // Mux.tableHash, set after parse
-	touched    uint64 // what Mux.parse loaded early (flowTable.touch), kept so that the loads stay
+	// sh and bk are hash's shard and buckets in the flow table, located
+	// once with hash.
+	sh      *shard
+	bk      pair
+	touched uint64 // what Mux.parse loaded early (pair.touch), kept so that the loads stay
 	// inPlace: the packet sits in its buffer after the headroom, and
 	// its outer headers are written in front of it (Worker.ProcessInPlace).
 	inPlace bool

@@ -103,7 +103,7 @@ type Result struct {
 // gets VerdictInvalid and a *PacketError; the other verdicts are not
 // errors. Process does not allocate when dst has room.
 func (m *Mux) Process(dst, pkt []byte) (out []byte, r Result, err error) {
-	out, err = m.process(dst, pkt, m.ticks(), &r)
+	out, err = m.ProcessInto(dst, pkt, &r)
 	return out, r, err
 }
 
@@ -112,7 +112,9 @@ func (m *Mux) Process(dst, pkt []byte) (out []byte, r Result, err error) {
 // overwritten whole.
 func (m *Mux) ProcessInto(dst, pkt []byte, r *Result) ([]byte, error) {
 	*r = Result{}
-	return m.process(dst, pkt, m.ticks(), r)
+	var p packet
+	err := m.parse(pkt, &p)
+	return m.processParsed(dst, pkt, &p, err, m.ticks(), nil, r)
 }
 
 // An Output is the result of one packet of a batch: the packet is
@@ -151,7 +153,8 @@ func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 		// window between parses.
 		for j := range k {
 			if errs[j] == nil {
-				touched += m.flows.touch(ps[j].hash)
+				ps[j].sh, ps[j].bk = m.flows.locate(ps[j].hash)
+				touched += ps[j].bk.touch()
 			}
 		}
 		for j := range k {
@@ -174,36 +177,33 @@ func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 // batchStride is how many packets ProcessBatch parses ahead.
 const batchStride = 16
 
-// tableHash is the flow-table hash of p: its flow's, or for a non-first
-// fragment its datagram's.
+// tableHash is the flow-table hash of p: its flow's 5-tuple, or for a
+// non-first fragment its datagram's (fragTag).
 func (m *Mux) tableHash(p *packet) uint64 {
 	if p.frag == laterFragment {
 		return m.fragTag(p)
 	}
-	return m.flowHash(p)
+	return m.tableKey.sum(p.src, p.dst, uint64(p.tuple.SrcPort)<<24|uint64(p.tuple.DstPort)<<8|uint64(p.tuple.Proto))
 }
 
-func (m *Mux) process(dst, pkt []byte, now uint32, r *Result) ([]byte, error) {
-	var p packet
-	err := m.parse(pkt, &p)
-	return m.processParsed(dst, pkt, &p, err, now, nil, r)
-}
-
-// parse parses pkt into p, which must be zero, and computes its table
-// hash. Then it touches the flow's buckets, so that their lines load
-// while processParsed matches the rule, rather than after.
+// parse parses pkt into p, which must be zero, computes its table hash
+// and locates its shard and buckets. Then it touches the buckets, so that
+// their lines load while processParsed matches the rule, rather than
+// after.
 func (m *Mux) parse(pkt []byte, p *packet) error {
 	err := parse(pkt, p)
 	if err == nil {
 		p.hash = m.tableHash(p)
-		p.touched = m.flows.touch(p.hash)
+		p.sh, p.bk = m.flows.locate(p.hash)
+		p.touched = p.bk.touch()
 	}
 	return err
 }
 
 // processParsed handles a packet that parse read into p (or failed to,
-// with err). A lock-free flow hit is added to *hits (see shard.hits) for
-// the caller to count, or counted at once when hits is nil.
+// with err), with its hash, shard and buckets. A lock-free flow hit is
+// added to *hits (see shard.hits) for the caller to count, or counted at
+// once when hits is nil.
 func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, hits *uint64, r *Result) ([]byte, error) {
 	if err != nil {
 		r.Verdict = VerdictInvalid
@@ -242,8 +242,7 @@ func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, h
 	if r.BackendPort == 0 {
 		r.BackendPort = p.tuple.DstPort
 	}
-	h := p.hash
-	sh, bk := m.flows.locate(h)
+	h, sh, bk := p.hash, p.sh, p.bk
 	var b *backend
 	counted := false
 	switch {
@@ -275,7 +274,7 @@ func (m *Mux) processParsed(dst, pkt []byte, p *packet, err error, now uint32, h
 		m.rememberFragment(p, b.slot, now)
 	}
 	r.DIP, r.NextHop, r.VNI = b.id.dip, b.hostPA, b.id.vni
-	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.v6)], h, sh, counted, r)
+	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.v6)], h, sh, counted, r), nil
 }
 
 // flow looks the flow up in the flow table, inserting it if it is new,
@@ -418,8 +417,7 @@ func (m *Mux) rememberFragment(p *packet, slot uint32, now uint32) {
 
 // laterFragment sends a non-first fragment where its first fragment went.
 func (m *Mux) laterFragment(dst, pkt []byte, p *packet, st *state, now uint32, r *Result) ([]byte, error) {
-	tag := p.hash
-	sh, bk := m.flows.locate(tag)
+	tag, sh, bk := p.hash, p.sh, p.bk
 	var b *backend
 	if e, v := bk.lookup(tag|1, now); e != nil {
 		b = st.slot(metaRef(v))
@@ -435,13 +433,12 @@ func (m *Mux) laterFragment(dst, pkt []byte, p *packet, st *state, now uint32, r
 	}
 	r.Match = MatchFragment
 	r.DIP, r.NextHop, r.VNI = b.id.dip, b.hostPA, b.id.vni
-	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.v6)], tag, sh, false, r)
+	return m.forward(dst, pkt, p, &b.tmpl[btoi(p.v6)], tag, sh, false, r), nil
 }
 
 // snatReturn sends a reply to a host's SNATed flow to that host.
 func (m *Mux) snatReturn(dst, pkt []byte, p *packet, t *snatTarget, now uint32, r *Result) ([]byte, error) {
-	h := p.hash
-	sh := &m.flows.shards[h&m.flows.shardMask]
+	h, sh := p.hash, p.sh
 	r.Match = MatchSNAT
 	r.DIP, r.NextHop, r.VNI = t.lease.DIP, t.lease.HostPA, t.lease.VNI
 	r.BackendPort = p.tuple.DstPort
@@ -449,27 +446,21 @@ func (m *Mux) snatReturn(dst, pkt []byte, p *packet, t *snatTarget, now uint32, 
 	if p.icmpErr {
 		sh.c[cICMPError].Add(1)
 	}
-	return m.forward(dst, pkt, p, &t.tmpl[btoi(p.v6)], h, sh, false, r)
+	return m.forward(dst, pkt, p, &t.tmpl[btoi(p.v6)], h, sh, false, r), nil
 }
 
 // forward encapsulates the packet with t, clamps the MSS of a SYN and
 // counts it, unless flow counted it already. For ProcessInPlace
 // (p.inPlace) dst is the buffer up to the packet, which sits at pkt, and
 // the encapsulated packet is returned; otherwise it is appended to dst.
-func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *shard, counted bool, r *Result) ([]byte, error) {
+func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *shard, counted bool, r *Result) []byte {
 	var out []byte // the encapsulated packet
-	var err error
 	if p.inPlace {
-		out, err = t.prepend(dst[:len(dst)+p.length], len(dst), p.length, h, m.cfg.SourcePorts)
+		out = t.prepend(dst[:len(dst)+p.length], len(dst), h)
 	} else {
 		start := len(dst)
-		dst, err = t.encapsulate(dst, pkt[:p.length], h, m.cfg.SourcePorts)
+		dst = t.encapsulate(dst, pkt[:p.length], h)
 		out = dst[start:]
-	}
-	if err != nil {
-		r.Verdict = VerdictInvalid
-		sh.c[VerdictInvalid].Add(1)
-		return dst, err
 	}
 	if p.tuple.Proto == protoTCP && p.flags&tcpFlagSYN != 0 && p.frag == notFragment && !p.icmpErr {
 		inner := out[len(t.hdr):]
@@ -487,9 +478,9 @@ func (m *Mux) forward(dst, pkt []byte, p *packet, t *template, h uint64, sh *sha
 		sh.c[cBytesOut].Add(uint64(len(out)))
 	}
 	if p.inPlace {
-		return out, nil
+		return out
 	}
-	return dst, nil
+	return dst
 }
 
 func btoi(b bool) int {

@@ -34,8 +34,3 @@ func (k *tableKey) sum(src, dst words, rest uint64) uint64 {
 	h := mum(src.hi^k.k[0], src.lo^k.k[1]) ^ mum(dst.hi^k.k[2], dst.lo^k.k[3])
 	return mum(h^k.k[4], rest^k.k[5])
 }
-
-// flowHash is the flow-table hash of p's 5-tuple.
-func (m *Mux) flowHash(p *packet) uint64 {
-	return m.tableKey.sum(p.src, p.dst, uint64(p.tuple.SrcPort)<<24|uint64(p.tuple.DstPort)<<8|uint64(p.tuple.Proto))
-}

@@ -73,7 +73,7 @@ func (w *Worker) ProcessInPlace(buf []byte, off int, r *Result) (out []byte, err
 // workerFlush of them.
 func (w *Worker) count() {
 	if w.hits >= workerFlush<<hitShift {
-		w.Flush()
+		w.flush()
 	}
 }
 
@@ -83,7 +83,13 @@ func (w *Worker) count() {
 // figures must be exact.
 func (w *Worker) Flush() {
 	if w.hits != 0 {
-		w.m.flows.shards[0].addHits(w.hits)
-		w.hits = 0
+		w.flush()
 	}
+}
+
+// flush adds w's hits to the Mux's counters. Out of count, which is
+// inlined on the packet path.
+func (w *Worker) flush() {
+	w.m.flows.shards[0].addHits(w.hits)
+	w.hits = 0
 }
