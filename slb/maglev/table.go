@@ -182,7 +182,7 @@ const endgame = 256
 // The turns go in three phases, each the cheapest way to find a turn's
 // slot at its density: while less than a quarter of the table is taken,
 // a turn's first choice is mostly free and a branch on it is mostly
-// predicted (whole rounds at a time); then take tests four candidates
+// predicted (whole rounds at a time); then a turn tests four candidates
 // without a branch; the last endgame slots go by rank (finish).
 func fill(entries []uint32, backends []Backend, g uint32, total int) {
 	m := uint32(len(entries))
@@ -209,13 +209,32 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 			p.next = addMod(c, p.step[1], m)
 		}
 	}
+	// A turn takes the first free slot of its backend's permutation from
+	// p.next on. It tests the next four candidates without a branch, so
+	// that a turn whose first choice is taken costs no mispredicted
+	// branch while the table is not full; only when all four are taken
+	// does it probe on. (Written out here rather than in a function of
+	// its own: the call was about 18 of a turn's 130 instructions.)
 	k := 0 // the turn in round
 	for ; left > endgame; left-- {
 		i := round[k]
 		if k++; k == len(round) {
 			k = 0
 		}
-		entries[perms[i].take(taken, m)] = i
+		p := &perms[i]
+		c0 := p.next
+		c1, c2, c3 := c0+p.step[1], c0+p.step[2], c0+p.step[3]
+		t := taken[c0/64]>>(c0%64)&1 | taken[c1/64]>>(c1%64)&1<<1 |
+			taken[c2/64]>>(c2%64)&1<<2 | taken[c3/64]>>(c3%64)&1<<3
+		var c uint32
+		if t == 15 {
+			c = p.probe(taken, addMod(c0, p.skip4, m), m)
+		} else {
+			c = addMod(c0, p.step[bits.TrailingZeros64(^t)&3], m)
+		}
+		setTaken(taken, c, m)
+		entries[c] = i
+		p.next = addMod(c, p.step[1], m)
 	}
 	finish(entries, taken, perms, round, k)
 }
@@ -231,27 +250,6 @@ func newHashModuli(m uint32) hashModuli {
 // the backend called name: h1(name) mod M and h2(name) mod (M-1) + 1.
 func (hm hashModuli) offsetSkip(name string) (offset, skip uint32) {
 	return hm.m.reduce(flowhash.SipHash24(offsetKey, name)), hm.m1.reduce(flowhash.SipHash24(skipKey, name)) + 1
-}
-
-// take marks as taken, and returns, the first free slot of p's
-// permutation from p.next on. It tests the next four candidates without
-// a branch, so that a turn whose first choice is taken costs no
-// mispredicted branch while the table is not full; only when all four
-// are taken does it probe on.
-func (p *permutation) take(taken []uint64, m uint32) uint32 {
-	c0 := p.next
-	c1, c2, c3 := c0+p.step[1], c0+p.step[2], c0+p.step[3]
-	t := taken[c0/64]>>(c0%64)&1 | taken[c1/64]>>(c1%64)&1<<1 |
-		taken[c2/64]>>(c2%64)&1<<2 | taken[c3/64]>>(c3%64)&1<<3
-	var c uint32
-	if t == 15 {
-		c = p.probe(taken, addMod(c0, p.skip4, m), m)
-	} else {
-		c = addMod(c0, p.step[bits.TrailingZeros64(^t)&3], m)
-	}
-	setTaken(taken, c, m)
-	p.next = addMod(c, p.step[1], m)
-	return c
 }
 
 // setTaken marks slot c taken, at both of its bits.
