@@ -183,7 +183,7 @@ const endgame = 256
 // slot at its density: while less than a quarter of the table is taken,
 // a turn's first choice is mostly free and a branch on it is mostly
 // predicted (whole rounds at a time); then a turn tests four candidates
-// without a branch; the last endgame slots go by rank (finish).
+// without a branch (middle); the last endgame slots go by rank (finish).
 func fill(entries []uint32, backends []Backend, g uint32, total int) {
 	m := uint32(len(entries))
 	taken := make([]uint64, (2*m+63)/64)
@@ -209,13 +209,33 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 			p.next = addMod(c, p.step[1], m)
 		}
 	}
-	// A turn takes the first free slot of its backend's permutation from
-	// p.next on. It tests the next four candidates without a branch, so
-	// that a turn whose first choice is taken costs no mispredicted
-	// branch while the table is not full; only when all four are taken
-	// does it probe on. (Written out here rather than in a function of
-	// its own: the call was about 18 of a turn's 130 instructions.)
-	k := 0 // the turn in round
+	k := middle(entries, taken, perms, round, left)
+	finish(entries, taken, perms, round, k)
+}
+
+// hashModuli reduce the name hashes to a permutation of m slots.
+type hashModuli struct{ m, m1 modulus }
+
+func newHashModuli(m uint32) hashModuli {
+	return hashModuli{newModulus(m), newModulus(m - 1)}
+}
+
+// offsetSkip returns the first slot and the skip of the permutation of
+// the backend called name: h1(name) mod M and h2(name) mod (M-1) + 1.
+func (hm hashModuli) offsetSkip(name string) (offset, skip uint32) {
+	return hm.m.reduce(flowhash.SipHash24(offsetKey, name)), hm.m1.reduce(flowhash.SipHash24(skipKey, name)) + 1
+}
+
+// middle runs the turns of round from its first on while more than
+// endgame of the table's slots are free, left of them at the start, and
+// returns the turn that follows them. A turn takes the first free slot of its backend's
+// permutation from p.next on. It tests the next four candidates without
+// a branch, so that a turn whose first choice is taken costs no
+// mispredicted branch while the table is not full; only when all four
+// are taken does it probe on. (All in one loop: a function call per turn
+// was about 18 of its 130 instructions.)
+func middle(entries []uint32, taken []uint64, perms []permutation, round []uint32, left uint32) (k int) {
+	m := uint32(len(entries))
 	for ; left > endgame; left-- {
 		i := round[k]
 		if k++; k == len(round) {
@@ -236,20 +256,7 @@ func fill(entries []uint32, backends []Backend, g uint32, total int) {
 		entries[c] = i
 		p.next = addMod(c, p.step[1], m)
 	}
-	finish(entries, taken, perms, round, k)
-}
-
-// hashModuli reduce the name hashes to a permutation of m slots.
-type hashModuli struct{ m, m1 modulus }
-
-func newHashModuli(m uint32) hashModuli {
-	return hashModuli{newModulus(m), newModulus(m - 1)}
-}
-
-// offsetSkip returns the first slot and the skip of the permutation of
-// the backend called name: h1(name) mod M and h2(name) mod (M-1) + 1.
-func (hm hashModuli) offsetSkip(name string) (offset, skip uint32) {
-	return hm.m.reduce(flowhash.SipHash24(offsetKey, name)), hm.m1.reduce(flowhash.SipHash24(skipKey, name)) + 1
+	return k
 }
 
 // setTaken marks slot c taken, at both of its bits.
