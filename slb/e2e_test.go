@@ -113,7 +113,7 @@ func newE2EFabric(t *testing.T) *e2eFabric {
 	for _, host := range []netip.Addr{e2eHost1, e2eHost2} {
 		a, err := hostagent.New(hostagent.Config{HostPA: host, Clock: clock, FlowTableSize: 1 << 12,
 			Leaser: f.mgr, Dialer: noProbes{}, Logger: quiet, Internal: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
-			OnHealth: func(dip netip.Addr, up bool) { m.SetHealth(dip, up) }})
+			OnHealth: func(vni uint32, dip netip.Addr, up bool) { m.SetHealth(vni, dip, up) }})
 		if err != nil {
 			t.Fatal(err)
 		}

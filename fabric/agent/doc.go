@@ -22,7 +22,8 @@
 // (Config.StatusInterval), and a host's also soon after its node says its
 // DIPs' health changed (Host.ReportStatus), at most once per
 // Config.StatusMinInterval. A Mux's slice carries the health its DIPs'
-// hosts report (MuxSlice.Health): the Muxes of every process learn a
+// hosts report (MuxSlice.Health, by DIP in its virtual network: tenants
+// may reuse addresses): the Muxes of every process learn a
 // probe's verdict through the controller, as Ananta's host agents report
 // health to its manager, and a change of health alone is given to the
 // node through MuxNode.SetMuxHealth, with no status write of its own.

@@ -21,6 +21,12 @@ var (
 	portalvm2 = netip.MustParseAddr("10.1.0.5") // on host2
 )
 
+// portalVNI is the seed's portal-vnet.
+const portalVNI = 5001
+
+// inPortal is dip in the portal's virtual network.
+func inPortal(dip netip.Addr) agent.DIP { return agent.DIP{VNI: portalVNI, Addr: dip} }
+
 // healthHost is a host whose DIP portalvm1 is up or down as the test says.
 type healthHost struct {
 	up         atomic.Bool
@@ -36,7 +42,7 @@ func (h *healthHost) ProgramHost(context.Context, *agent.HostSlice) error {
 }
 
 func (h *healthHost) HostStatus(context.Context) (model.HostStatus, error) {
-	return model.HostStatus{Ready: true, Health: []model.DIPHealth{{DIP: portalvm1, Up: h.up.Load()}}}, nil
+	return model.HostStatus{Ready: true, Health: []model.DIPHealth{{VNI: portalVNI, DIP: portalvm1, Up: h.up.Load()}}}, nil
 }
 
 // countingBackend counts status writes.
@@ -136,14 +142,18 @@ func setHealth(t *testing.T, b api.Backend, host string, health ...model.DIPHeal
 
 // TestMuxSliceHealth: a Mux's slice carries its DIPs' health as their
 // hosts report it, each from the host the controller has the DIP on (a
-// report of portalvm1 by host2 does not count), busy as down; a DIP no
+// report of portalvm1 by host2 does not count) and in its virtual network
+// (one of portalvm1's address in another VNI does not), busy as down; a DIP no
 // host reported is absent. A later report reaches the Mux through
 // SetMuxHealth, not a programming, and the Mux agent writes no status
 // for it.
 func TestMuxSliceHealth(t *testing.T) {
 	c := seeded(t)
-	setHealth(t, c, "host1", model.DIPHealth{DIP: portalvm1, Up: false})
-	setHealth(t, c, "host2", model.DIPHealth{DIP: portalvm1, Up: true}) // stale: portalvm1 is on host1
+	// host1 also has a VM of portalvm1's address in another tenant's
+	// virtual network, which no pool of the Mux has: it does not count.
+	setHealth(t, c, "host1", model.DIPHealth{VNI: portalVNI, DIP: portalvm1, Up: false},
+		model.DIPHealth{VNI: 6001, DIP: portalvm1, Up: true})
+	setHealth(t, c, "host2", model.DIPHealth{VNI: portalVNI, DIP: portalvm1, Up: true}) // stale: portalvm1 is on host1
 	mux := fakeMuxHealth()
 	cfg := fastConfig(c, "mux1")
 	cfg.StatusInterval = time.Hour
@@ -153,7 +163,7 @@ func TestMuxSliceHealth(t *testing.T) {
 	}
 	run(t, a)
 	s := nextMux(t, mux.slices, "programming")
-	if diff := cmp.Diff(map[netip.Addr]bool{portalvm1: false}, s.Health); diff != "" {
+	if diff := cmp.Diff(map[agent.DIP]bool{inPortal(portalvm1): false}, s.Health); diff != "" {
 		t.Errorf("health (-want +got):\n%s", diff)
 	}
 	var programmed model.Object
@@ -169,14 +179,14 @@ func TestMuxSliceHealth(t *testing.T) {
 		}
 	}
 
-	setHealth(t, c, "host2", model.DIPHealth{DIP: portalvm2, Up: true, Busy: true})
+	setHealth(t, c, "host2", model.DIPHealth{VNI: portalVNI, DIP: portalvm2, Up: true, Busy: true})
 	s = nextMux(t, mux.health, "health change")
-	if diff := cmp.Diff(map[netip.Addr]bool{portalvm1: false, portalvm2: false}, s.Health); diff != "" {
+	if diff := cmp.Diff(map[agent.DIP]bool{inPortal(portalvm1): false, inPortal(portalvm2): false}, s.Health); diff != "" {
 		t.Errorf("health (-want +got):\n%s", diff)
 	}
-	setHealth(t, c, "host1", model.DIPHealth{DIP: portalvm1, Up: true})
+	setHealth(t, c, "host1", model.DIPHealth{VNI: portalVNI, DIP: portalvm1, Up: true})
 	s = nextMux(t, mux.health, "health change")
-	if diff := cmp.Diff(map[netip.Addr]bool{portalvm1: true, portalvm2: false}, s.Health); diff != "" {
+	if diff := cmp.Diff(map[agent.DIP]bool{inPortal(portalvm1): true, inPortal(portalvm2): false}, s.Health); diff != "" {
 		t.Errorf("health (-want +got):\n%s", diff)
 	}
 	select {
@@ -209,19 +219,25 @@ func TestMuxSliceHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = nextMux(t, mux.slices, "programming after the move")
-	if diff := cmp.Diff(map[netip.Addr]bool{portalvm2: false}, s.Health); diff != "" {
+	if diff := cmp.Diff(map[agent.DIP]bool{inPortal(portalvm2): false}, s.Health); diff != "" {
 		t.Errorf("health after the move (-want +got):\n%s", diff)
 	}
 }
 
 // TestHostHealthValidated: the controller refuses a host's status whose
-// health does not decode, so no Mux reads it.
+// health does not decode, or names no virtual network, so no Mux reads
+// it.
 func TestHostHealthValidated(t *testing.T) {
 	c := seeded(t)
-	o := model.Object{APIVersion: model.APIVersion, Kind: model.KindHost, Metadata: model.Metadata{Name: "host1"},
-		Status: json.RawMessage(`{"health":[{"dip":"not an address","up":true}]}`)}
-	_, err := c.UpdateStatus(t.Context(), o, 0)
-	if err == nil || !strings.Contains(err.Error(), "status.health[0].dip") {
-		t.Errorf("UpdateStatus with a bad DIP: %v, want an error naming status.health[0].dip", err)
+	for status, field := range map[string]string{
+		`{"health":[{"vni":5001,"dip":"not an address","up":true}]}`: "status.health[0].dip",
+		`{"health":[{"dip":"10.1.0.4","up":true}]}`:                  "status.health[0].vni",
+	} {
+		o := model.Object{APIVersion: model.APIVersion, Kind: model.KindHost, Metadata: model.Metadata{Name: "host1"},
+			Status: json.RawMessage(status)}
+		_, err := c.UpdateStatus(t.Context(), o, 0)
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("UpdateStatus with %s: %v, want an error naming %s", status, err, field)
+		}
 	}
 }

@@ -20,13 +20,21 @@ type MuxSlice struct {
 	Mux           model.MuxSpec
 	LoadBalancers []slb.LoadBalancer
 	SNAT          map[string][]model.SNATAllocation // by load balancer
-	// Health says, for each DIP of the load balancers, whether the
-	// agent of its host puts it in rotation (model.HostStatus.Health:
-	// up and not busy). Only the report of the host the controller has
-	// the DIP on counts (the host PA of its backend): one from a host it
-	// left says nothing of it. A DIP whose host has not reported it is
-	// absent; nil when none is reported.
-	Health map[netip.Addr]bool
+	// Health says, for each DIP of the load balancers in its virtual
+	// network, whether the agent of its host puts it in rotation
+	// (model.HostStatus.Health: up and not busy). Only the report of the
+	// host the controller has the DIP on counts (the host PA of its
+	// backend): one from a host it left says nothing of it. A DIP whose
+	// host has not reported it is absent; nil when none is reported.
+	Health map[DIP]bool
+}
+
+// A DIP is a backend's address in its virtual network (a pool's VNI):
+// tenants' networks may reuse addresses, and two tenants' VMs of one
+// address are two DIPs, each with its own health.
+type DIP struct {
+	VNI  uint32
+	Addr netip.Addr
 }
 
 // MuxNode is the Mux the runtime runs.
@@ -98,19 +106,19 @@ func MuxSliceOf(st *model.State, name string) (*MuxSlice, int64, bool) {
 // DIPHealthOf returns the health of the DIPs of lbs as their hosts' agents
 // report it in st (see MuxSlice.Health), nil if none is reported. A
 // host's status that does not decode counts as no report.
-func DIPHealthOf(st *model.State, lbs []slb.LoadBalancer) map[netip.Addr]bool {
-	on := map[netip.Addr]map[netip.Addr]bool{} // host PA -> its DIPs
+func DIPHealthOf(st *model.State, lbs []slb.LoadBalancer) map[DIP]bool {
+	on := map[netip.Addr]map[DIP]bool{} // host PA -> its DIPs
 	for _, lb := range lbs {
 		for _, p := range lb.BackendAddressPools {
 			for _, b := range p.Backends {
 				if on[b.HostPA] == nil {
-					on[b.HostPA] = map[netip.Addr]bool{}
+					on[b.HostPA] = map[DIP]bool{}
 				}
-				on[b.HostPA][b.DIP] = true
+				on[b.HostPA][DIP{p.VNI, b.DIP}] = true
 			}
 		}
 	}
-	out := map[netip.Addr]bool{}
+	out := map[DIP]bool{}
 	for name, h := range st.Hosts() {
 		dips := on[h.ProviderAddress]
 		if len(dips) == 0 {
@@ -127,8 +135,8 @@ func DIPHealthOf(st *model.State, lbs []slb.LoadBalancer) map[netip.Addr]bool {
 			continue
 		}
 		for _, d := range s.Health {
-			if dips[d.DIP] {
-				out[d.DIP] = d.Up && !d.Busy
+			if k := (DIP{d.VNI, d.DIP}); dips[k] {
+				out[k] = d.Up && !d.Busy
 			}
 		}
 	}

@@ -162,7 +162,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	objs[0].Metadata.Labels = map[string]string{"tier": "1", "yes": "no"}
 	objs[3].Status = []byte(`{"allocated":1,"available":240}`) // the PublicIPPool
 	objs[4].Status = []byte(`{"ready":true,"probes":[{"loadBalancer":"portal","probe":"http-probe","dip":"10.1.0.4","healthy":true}],` +
-		`"health":[{"dip":"10.1.0.4","up":false,"busy":true,"since":"2026-11-22T03:40:00Z"}]}`)
+		`"health":[{"vni":5001,"dip":"10.1.0.4","up":false,"busy":true,"since":"2026-11-22T03:40:00Z"}]}`)
 	for _, enc := range []struct {
 		name string
 		fn   func(*bytes.Buffer, []Object) error

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
@@ -34,8 +35,9 @@ type HostStatus struct {
 	// see it.
 	Probes []ProbeStatus `json:"probes,omitempty"`
 	// Health says, for each local DIP that a rule probes, whether the host
-	// agent puts it in rotation now, one entry per DIP, sorted: the Muxes
-	// apply it (see DIPHealth). It changes with the probes' verdicts, so
+	// agent puts it in rotation now, one entry per DIP in its virtual
+	// network (tenants' networks may reuse addresses), sorted by VNI and
+	// DIP: the Muxes apply it (see DIPHealth). It changes with the probes' verdicts, so
 	// the agent reports it soon after a change, not only at heartbeats.
 	Health []DIPHealth `json:"health,omitempty"`
 	// Counters are the virtual switch's counters by name
@@ -46,10 +48,12 @@ type HostStatus struct {
 
 // ProbeStatus is the health of one DIP under one probe.
 type ProbeStatus struct {
-	LoadBalancer string     `json:"loadBalancer"`
-	Probe        string     `json:"probe"`
-	DIP          netip.Addr `json:"dip"`
-	Healthy      bool       `json:"healthy"`
+	LoadBalancer string `json:"loadBalancer"`
+	Probe        string `json:"probe"`
+	// VNI is the DIP's virtual network (a backend pool's VNI).
+	VNI     uint32     `json:"vni,omitempty"`
+	DIP     netip.Addr `json:"dip"`
+	Healthy bool       `json:"healthy"`
 	// Busy is set while the instance asked to leave rotation
 	// (Set-RoleInstanceStatus -Busy).
 	Busy       bool      `json:"busy,omitempty"`
@@ -61,6 +65,10 @@ type ProbeStatus struct {
 // needs to send the DIP new flows or not (Ananta's host agents report
 // health, the manager carries it, every Mux applies it).
 type DIPHealth struct {
+	// VNI is the DIP's virtual network, the VNI of its backend pools:
+	// two tenants' VMs of one address are two DIPs, each with its own
+	// health.
+	VNI uint32     `json:"vni"`
 	DIP netip.Addr `json:"dip"`
 	// Up says the DIP takes new flows: its probes pass, after their
 	// thresholds (a VM attached after start is down until its first
@@ -72,6 +80,31 @@ type DIPHealth struct {
 	// Since is when Up or Busy last changed, by the host's clock; zero
 	// when they have not since the agent started.
 	Since time.Time `json:"since,omitzero"`
+}
+
+// validate checks what decoding does not: each health entry names its
+// virtual network (a VNI of 24 bits, not 0: a pool's DIPs are on a
+// VirtualNetwork), and no (VNI, DIP) has two entries.
+func (s *HostStatus) validate(c checker) {
+	seen := map[DIPHealth]int{}
+	for i, h := range s.Health {
+		f := fmt.Sprintf("status.health[%d]", i)
+		if h.VNI == 0 {
+			c.fail(ErrRequired, f+".vni", "is 0: name the DIP's virtual network")
+		} else if h.VNI > MaxVNI {
+			c.fail(ErrRange, f+".vni", "%d does not fit in 24 bits", h.VNI)
+		}
+		k := DIPHealth{VNI: h.VNI, DIP: h.DIP}
+		if j, dup := seen[k]; dup {
+			c.fail(ErrDuplicate, f, "%s in VNI %d is also status.health[%d]", h.DIP, h.VNI, j)
+		}
+		seen[k] = i
+	}
+	for i, p := range s.Probes {
+		if p.VNI > MaxVNI {
+			c.fail(ErrRange, fmt.Sprintf("status.probes[%d].vni", i), "%d does not fit in 24 bits", p.VNI)
+		}
+	}
 }
 
 func (s *HostSpec) validate(c checker, _ string) {

@@ -115,6 +115,8 @@ func validateObject(c checker, o *Object) Spec {
 			c.fail(ErrInvalid, "status", "kind %s has no status", o.Kind)
 		} else if p := decodeStrict(o.Status, st, "status"); p != nil {
 			c.fail(ErrInvalid, p.path, "%s", p.msg)
+		} else if v, ok := st.(interface{ validate(checker) }); ok {
+			v.validate(c)
 		}
 	}
 	if !checkLists(c, reflect.ValueOf(spec).Elem(), "spec") {

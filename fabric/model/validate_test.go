@@ -377,3 +377,43 @@ func TestValidateObject(t *testing.T) {
 		t.Errorf("fields %q", got)
 	}
 }
+
+// A host's health entries name their DIP's virtual network: a VNI of 24
+// bits, not 0, and one entry per (VNI, DIP); two tenants' DIPs of one
+// address are two entries.
+func TestValidateHostStatusHealth(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status string
+		want   error
+		field  string
+	}{
+		{"two VNIs, one address", `{"health":[{"vni":5001,"dip":"10.1.0.4","up":true},{"vni":6001,"dip":"10.1.0.4","up":false}]}`, nil, ""},
+		{"no VNI", `{"health":[{"dip":"10.1.0.4","up":true}]}`, ErrRequired, "status.health[0].vni"},
+		{"VNI too large", `{"health":[{"vni":16777216,"dip":"10.1.0.4","up":true}]}`, ErrRange, "status.health[0].vni"},
+		{"twice in one VNI", `{"health":[{"vni":5001,"dip":"10.1.0.4","up":true},{"vni":5001,"dip":"10.1.0.4","up":false}]}`, ErrDuplicate, "status.health[1]"},
+		{"probe VNI too large", `{"probes":[{"loadBalancer":"l","probe":"p","vni":16777216,"dip":"10.1.0.4","healthy":true}]}`, ErrRange, "status.probes[0].vni"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Object{APIVersion: APIVersion, Kind: KindHost, Metadata: Metadata{Name: "h"},
+				Spec: []byte(`{"subnet":"s","providerAddress":"192.168.100.21","logicalNetwork":"provider"}`), Status: []byte(tc.status)}
+			err := ValidateObject(&o)
+			var got []string
+			for _, p := range problems(err) {
+				if strings.HasPrefix(p.Field, "status") {
+					got = append(got, p.Field)
+					if !errors.Is(p, tc.want) {
+						t.Errorf("%s: %v, want %v", p.Field, p, tc.want)
+					}
+				}
+			}
+			want := []string(nil)
+			if tc.field != "" {
+				want = []string{tc.field}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("problems in %v, want %v (%v)", got, want, err)
+			}
+		})
+	}
+}

@@ -80,7 +80,7 @@ func (a *agentHost) configure(lbs []slb.LoadBalancer) error {
 	a.lbs = lbs
 	lbs = a.rt.placed(lbs)
 	a.applied = lbs
-	a.probes = map[netip.Addr][]probeRef{}
+	a.probes = map[dipKey][]probeRef{}
 	for _, lb := range lbs {
 		for dip, probe := range probedDIPs(lb, a.h.spec.PA.Addr()) {
 			a.probes[dip] = append(a.probes[dip], probeRef{lb.Name, probe})

@@ -38,15 +38,15 @@ type agentHost struct {
 	h  *hostNode
 
 	mu       sync.Mutex
-	mappings map[caKey]paMAC           // programmed into the vswitch
-	probes   map[netip.Addr][]probeRef // local DIP -> the probes that watch it, per the applied load balancers
-	ifaces   []agent.HostInterface     // the NICs of the last slice
-	lbs      []slb.LoadBalancer        // the load balancers of the last slice
-	applied  []slb.LoadBalancer        // lbs placed where the VMs are (see Runtime.placed), as the host agent has them
-	grace    *time.Timer               // pending end of a drain grace (see configure)
-	seq      uint64                    // configurations given; a grace ends only the one it began with
-	sweeping *time.Timer               // pending detachment of the VMs whose NICs left (see sweepLater)
-	stopped  bool                      // the agents stopped: attach and detach no more
+	mappings map[caKey]paMAC       // programmed into the vswitch
+	probes   map[dipKey][]probeRef // local DIP -> the probes that watch it, per the applied load balancers
+	ifaces   []agent.HostInterface // the NICs of the last slice
+	lbs      []slb.LoadBalancer    // the load balancers of the last slice
+	applied  []slb.LoadBalancer    // lbs placed where the VMs are (see Runtime.placed), as the host agent has them
+	grace    *time.Timer           // pending end of a drain grace (see configure)
+	seq      uint64                // configurations given; a grace ends only the one it began with
+	sweeping *time.Timer           // pending detachment of the VMs whose NICs left (see sweepLater)
+	stopped  bool                  // the agents stopped: attach and detach no more
 }
 
 type caKey struct {
@@ -62,7 +62,7 @@ type paMAC struct {
 type probeRef struct{ lb, probe string }
 
 func (rt *Runtime) newAgentHost(h *hostNode) *agentHost {
-	a := &agentHost{rt: rt, h: h, mappings: map[caKey]paMAC{}, probes: map[netip.Addr][]probeRef{}}
+	a := &agentHost{rt: rt, h: h, mappings: map[caKey]paMAC{}, probes: map[dipKey][]probeRef{}}
 	pas := map[string]netip.Addr{}
 	for _, x := range rt.topo.Hosts {
 		pas[x.Name] = x.PA.Addr()
@@ -198,18 +198,18 @@ func (a *agentHost) endpointDrift(ifaces []agent.HostInterface) string {
 
 // probedDIPs returns the DIPs of host pa in lb that a rule probes, and
 // the probe's name.
-func probedDIPs(lb slb.LoadBalancer, pa netip.Addr) map[netip.Addr]string {
+func probedDIPs(lb slb.LoadBalancer, pa netip.Addr) map[dipKey]string {
 	probe := map[string]string{} // pool -> probe
 	for _, r := range lb.LoadBalancingRules {
 		if r.Probe != "" {
 			probe[r.BackendPool] = r.Probe
 		}
 	}
-	out := map[netip.Addr]string{}
+	out := map[dipKey]string{}
 	for _, p := range lb.BackendAddressPools {
 		for _, b := range p.Backends {
 			if pr, ok := probe[p.Name]; ok && b.HostPA == pa {
-				out[b.DIP] = pr
+				out[dipKey{p.VNI, b.DIP}] = pr
 			}
 		}
 	}
@@ -228,10 +228,11 @@ func (a *agentHost) HostStatus(context.Context) (model.HostStatus, error) {
 	agentStats := a.h.agent.Stats()
 	probed := agentStats.Probes >= uint64(len(probes))
 	a.h.health.mu.Lock()
-	for _, dip := range slices.SortedFunc(maps.Keys(probes), netip.Addr.Compare) {
+	for _, dip := range slices.SortedFunc(maps.Keys(probes), dipKey.compare) {
 		up, busy := a.h.health.up[dip], a.h.health.busy[dip]
 		for _, p := range probes[dip] {
-			st.Probes = append(st.Probes, model.ProbeStatus{LoadBalancer: p.lb, Probe: p.probe, DIP: dip, Healthy: up && probed, Busy: busy})
+			st.Probes = append(st.Probes, model.ProbeStatus{LoadBalancer: p.lb, Probe: p.probe, VNI: dip.vni, DIP: dip.dip,
+				Healthy: up && probed, Busy: busy})
 		}
 	}
 	a.h.health.mu.Unlock()
@@ -270,7 +271,7 @@ type agentMux struct {
 	peers     bgpPeers
 	drift     string
 	lbs       []slb.LoadBalancer     // of the last slice
-	health    map[netip.Addr]bool    // of the last slice: the DIPs' health as their hosts report it
+	health    map[agent.DIP]bool     // of the last slice: the DIPs' health as their hosts report it
 	allocated map[mux.SNATLease]bool // leases of the controller's allocations programmed (see allocatedSNAT)
 }
 

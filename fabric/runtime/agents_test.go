@@ -433,7 +433,7 @@ func TestAgentsNewDIPAwaitsProbe(t *testing.T) {
 	var held bool
 	waitFor(t, "portalvm3 serves the VIP", func() bool {
 		served := rt.Served("portalvm3") // before its health: see onHealth
-		up := rt.healthy(ca)
+		up := rt.healthy(dipKey{5001, ca})
 		if _, attached := rt.place.get("portalvm3"); attached && !up {
 			held = true
 			if served > 0 {

@@ -26,7 +26,8 @@
 // fabric model's resources such as examples/seed.yaml) and reports
 // progress; Ready waits until BGP is Established, every VIP is routed and
 // every DIP has passed its probes. SetBusy and SetReady implement
-// provision.Rotation (the seed's Set-RoleInstanceStatus -Busy). A
+// provision.Rotation (the seed's Set-RoleInstanceStatus -Busy); InVNI
+// names the virtual network when tenants reuse an address. A
 // trace.Recorder given in Options records the hop-by-hop path of the flows
 // it watches, through every router, NAT, Mux and vswitch layer.
 //
@@ -82,7 +83,9 @@
 // DIP health crosses processes through the controller, as in Ananta
 // (host agents report it, the manager carries it, every Mux applies it):
 // a host's agent reports its probed DIPs' health in the host's status
-// (model.HostStatus.Health: up, busy, since when) soon after a probe
+// (model.HostStatus.Health: up, busy, since when, per DIP in its virtual
+// network: tenants may reuse addresses, and each keeps its own health
+// here, at the host agents and at the Muxes) soon after a probe
 // verdict or busy mark changes, at most one status write per
 // agent.Config.StatusMinInterval however fast a probe flaps; a Mux agent's
 // slice carries the health its DIPs' hosts report (agent.MuxSlice.Health,

@@ -295,7 +295,7 @@ func TestBusyInstanceLeavesRotation(t *testing.T) {
 		t.Fatalf("instance %s, want Ready", in.State())
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !rt.healthy(vm1) && time.Now().Before(deadline) {
+	for !rt.healthy(dipKey{5001, vm1}) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	time.Sleep(20 * time.Millisecond) // the Muxes have heard

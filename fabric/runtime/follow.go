@@ -52,7 +52,7 @@ func (rt *Runtime) follow(ctx context.Context, ifc agent.HostInterface, dst *age
 	h := dst.h
 	m := machineOf(ifc.Name, ifc.Spec, ifc.Attachment)
 	m.Host = h.spec.Name
-	dip := m.Addr.Addr()
+	dip := m.dipKey()
 	dst.mu.Lock()
 	_, probed := dst.probes[dip]
 	dst.mu.Unlock()
@@ -67,7 +67,7 @@ func (rt *Runtime) follow(ctx context.Context, ifc agent.HostInterface, dst *age
 		h.health.up[dip] = false
 		h.health.changed(dip)
 		h.health.mu.Unlock()
-		h.agent.AwaitProbe(dip)
+		h.agent.AwaitProbe(dip.vni, dip.dip)
 	} else {
 		h.health.mu.Lock()
 		if _, ok := h.health.up[dip]; !ok {
@@ -162,9 +162,8 @@ func (rt *Runtime) detach(name string) error {
 	h.sw.RemoveVNIC(name)
 	at.detach()
 	p.remove(name)
-	dip := at.m.Addr.Addr()
 	h.health.mu.Lock()
-	h.health.forget(dip)
+	h.health.forget(at.m.dipKey())
 	h.health.mu.Unlock()
 	rt.progress(at.host, "detached", "%s (%s)", name, at.m.Addr)
 	return nil

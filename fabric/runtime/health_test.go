@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,8 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/netsim"
+	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // splitSeed runs examples/seed.yaml as two runtimes under one controller,
@@ -243,5 +246,83 @@ func TestNodesSplitNewDIPAwaitsProbe(t *testing.T) {
 	wg.Wait()
 	if n := failed.Load(); n != 0 {
 		t.Errorf("%d request(s) to the VIP failed while portalvm3 joined on the other process's host", n)
+	}
+}
+
+// Two tenants' virtual networks reuse an address: PortalVM2 (10.10.0.12
+// in VNI 5001, on Host2) behind the portal's VIP, and TenantVM
+// (10.10.0.12 in VNI 6001, on Host1) behind another tenant's. Each is a
+// DIP of its own at the Mux: one busy leaves the other in rotation, and
+// the runtime will not guess which one an address alone names.
+func TestHealthPerVirtualNetwork(t *testing.T) {
+	const tenantVNI = 6001
+	topo := Seed()
+	dip := addr("10.10.0.12")
+	tenantVIP := addr("192.168.102.20")
+	web := []Endpoint{{Name: "http", Proto: header.ProtocolTCP, Port: 80}}
+	topo.Machines = append(topo.Machines, Machine{Name: "TenantVM", Host: "Host1", VNI: tenantVNI, Addr: pfx("10.10.0.12/24"),
+		Gateway: addr("10.10.0.1"), MAC: mac(0x23), Role: RoleWebServer, Endpoints: web})
+	topo.LoadBalancers = append(topo.LoadBalancers, slb.LoadBalancer{
+		Name:                     "Tenant",
+		FrontendIPConfigurations: []slb.Frontend{{Name: "tenant", VIP: tenantVIP}},
+		BackendAddressPools: []slb.BackendPool{{Name: "tenant", VNI: tenantVNI, Backends: []slb.Backend{
+			{Name: "TenantVM", DIP: dip, HostPA: addr("192.168.100.31")}}}},
+		Probes: []slb.Probe{{Name: "http", Protocol: slb.ProbeHTTP, Port: 80, RequestPath: "/", IntervalInSeconds: 5}},
+		LoadBalancingRules: []slb.LoadBalancingRule{{Name: "http", Frontend: "tenant", BackendPool: "tenant", Probe: "http",
+			Protocol: slb.ProtocolTCP, FrontendPort: 80, BackendPort: 80}},
+	})
+	rt := start(t, topo, Options{})
+	ctx := t.Context()
+	c := freshPortsClient(mustMachine(t, rt, "ClientVM"), 5*time.Second)
+	// served returns who served n requests to vip, each a new flow.
+	served := func(vip netip.Addr, n int) map[string]int {
+		t.Helper()
+		who := map[string]int{}
+		for range n {
+			w, err := get(ctx, c, "http://"+vip.String()+"/")
+			if err != nil {
+				w = "error"
+			}
+			who[w]++
+		}
+		return who
+	}
+	if n := served(tenantVIP, 4); n["TenantVM"] != 4 {
+		t.Fatalf("the tenant's VIP: served by %v", n)
+	}
+
+	if err := rt.SetBusy(ctx, dip); err == nil || !strings.Contains(err.Error(), "InVNI") {
+		t.Errorf("SetBusy of an address two virtual networks have: %v, want it refused", err)
+	}
+	if err := rt.InVNI(5001).SetBusy(ctx, dip); err != nil {
+		t.Fatal(err)
+	}
+	if n := served(seedVIP, 16); n["PortalVM1"] != 16 {
+		t.Errorf("the portal with PortalVM2 busy: served by %v, want PortalVM1 alone", n)
+	}
+	if n := served(tenantVIP, 8); n["TenantVM"] != 8 {
+		t.Errorf("the tenant's VIP with PortalVM2 busy: served by %v, want TenantVM", n)
+	}
+	if err := rt.InVNI(5001).SetReady(ctx, dip); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := rt.InVNI(tenantVNI).SetBusy(ctx, dip); err != nil {
+		t.Fatal(err)
+	}
+	if !rt.healthy(dipKey{5001, dip}) || rt.healthy(dipKey{tenantVNI, dip}) {
+		t.Errorf("health: PortalVM2 %t, TenantVM %t; want PortalVM2 alone", rt.healthy(dipKey{5001, dip}), rt.healthy(dipKey{tenantVNI, dip}))
+	}
+	if n := served(seedVIP, 24); n["PortalVM1"] == 0 || n["PortalVM2"] == 0 || n["error"] != 0 {
+		t.Errorf("the portal with TenantVM busy: served by %v, want both PortalVMs", n)
+	}
+	var tenant Health
+	for _, h := range rt.Status().Health {
+		if h.Machine == "TenantVM" {
+			tenant = h
+		}
+	}
+	if tenant.VNI != tenantVNI || tenant.DIP != dip || !tenant.Busy {
+		t.Errorf("TenantVM's health in the status: %+v", tenant)
 	}
 }

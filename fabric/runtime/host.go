@@ -47,7 +47,7 @@ func (rt *Runtime) startHost(spec Host) error {
 	}
 	h := &hostNode{spec: spec}
 	h.health.dips = rt.localDIPs(spec.PA.Addr())
-	h.health.up, h.health.busy, h.health.since = map[netip.Addr]bool{}, map[netip.Addr]bool{}, map[netip.Addr]time.Time{}
+	h.health.up, h.health.busy, h.health.since = map[dipKey]bool{}, map[dipKey]bool{}, map[dipKey]time.Time{}
 	for _, d := range h.health.dips {
 		h.health.up[d] = true // as the agent starts them
 	}
@@ -60,7 +60,7 @@ func (rt *Runtime) startHost(spec Host) error {
 		Leaser:   rt.leaser(),
 		Internal: rt.tenantPrefixes(),
 		Dialer:   &stack,
-		OnHealth: func(dip netip.Addr, up bool) { rt.onHealth(h, dip, up) },
+		OnHealth: func(vni uint32, dip netip.Addr, up bool) { rt.onHealth(h, vni, dip, up) },
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", spec.Name, err)

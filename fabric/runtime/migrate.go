@@ -89,24 +89,24 @@ func (p *placement) on(host string) map[string][]Endpoint {
 	return out
 }
 
-// hostOf returns the host a VM with address dip is on now.
-func (p *placement) hostOf(dip netip.Addr) (string, bool) {
+// hostOf returns the host the VM of DIP k is on now.
+func (p *placement) hostOf(k dipKey) (string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, at := range p.attached {
-		if at.m.Addr.Addr() == dip {
+		if at.m.dipKey() == k {
 			return at.host, true
 		}
 	}
 	return "", false
 }
 
-// nameOf returns the name of the VM with address dip.
-func (p *placement) nameOf(dip netip.Addr) (string, bool) {
+// nameOf returns the name of the VM of DIP k.
+func (p *placement) nameOf(k dipKey) (string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, at := range p.attached {
-		if at.m.Addr.Addr() == dip {
+		if at.m.dipKey() == k {
 			return name, true
 		}
 	}
@@ -143,7 +143,7 @@ func (rt *Runtime) placed(lbs []slb.LoadBalancer) []slb.LoadBalancer {
 	defer p.mu.Unlock()
 	at := map[dipKey]netip.Addr{}
 	for _, a := range p.attached {
-		at[dipKey{a.m.VNI, a.m.Addr.Addr()}] = a.pa
+		at[a.m.dipKey()] = a.pa
 	}
 	out, copied := lbs, false
 	for i, lb := range lbs {
@@ -173,11 +173,6 @@ func cloneBackends(lbs []slb.LoadBalancer) []slb.LoadBalancer {
 		}
 	}
 	return out
-}
-
-type dipKey struct {
-	vni uint32
-	dip netip.Addr
 }
 
 // migrate moves VM name to the host of dst, if it is attached elsewhere
@@ -227,7 +222,7 @@ func (rt *Runtime) migrate(ctx context.Context, name string, dst *agentHost) err
 	if err := from.sw.SetMapping(m.VNI, dip, pa, hw(m.MAC)); err != nil {
 		errs = append(errs, fmt.Errorf("%s: mapping of %s: %w", at.host, name, err))
 	}
-	moveHealth(from, dst.h, dip)
+	moveHealth(from, dst.h, m.dipKey())
 
 	// The old host agent lets the DIP go (after the drain grace); the
 	// Muxes send its flows, old and new, to the new host.
@@ -253,7 +248,7 @@ func (rt *Runtime) migrate(ctx context.Context, name string, dst *agentHost) err
 
 // moveHealth moves what the runtime knows of dip's health from one host
 // to another; the new host agent starts it healthy, as it does every DIP.
-func moveHealth(from, to *hostNode, dip netip.Addr) {
+func moveHealth(from, to *hostNode, dip dipKey) {
 	from.health.mu.Lock()
 	probed := slices.Contains(from.health.dips, dip)
 	busy := from.health.busy[dip]

@@ -39,6 +39,7 @@ type Route struct {
 type Health struct {
 	Host    string
 	Machine string
+	VNI     uint32 // the DIP's virtual network
 	DIP     netip.Addr
 	Healthy bool
 	Busy    bool
@@ -92,7 +93,7 @@ func (rt *Runtime) Status() Status {
 		st.Hosts = append(st.Hosts, HostCounters{Node: h.spec.Name, Stats: h.agent.Stats()})
 		h.health.mu.Lock()
 		for _, d := range h.health.dips {
-			st.Health = append(st.Health, Health{Host: h.spec.Name, Machine: rt.machineAt(d), DIP: d,
+			st.Health = append(st.Health, Health{Host: h.spec.Name, Machine: rt.machineAt(d), VNI: d.vni, DIP: d.dip,
 				Healthy: h.health.up[d], Busy: h.health.busy[d]})
 		}
 		h.health.mu.Unlock()

@@ -55,10 +55,12 @@ type Config struct {
 	// Dialer opens the health probes' connections; nil means a
 	// net.Dialer.
 	Dialer Dialer
-	// OnHealth, when set, is told when a local DIP goes down (probes
-	// failed, or SetBusy) or comes back up. It is called from Tick or
-	// SetBusy, without the agent's locks held.
-	OnHealth func(dip netip.Addr, up bool)
+	// OnHealth, when set, is told when a local DIP, in the virtual
+	// network vni, goes down (probes failed, or SetBusy) or comes back up.
+	// Tenants' networks may reuse addresses: two VMs of one address in
+	// two VNIs are two DIPs, each reported on its own. It is called from
+	// Tick, SetBusy or AwaitProbe, without the agent's locks held.
+	OnHealth func(vni uint32, dip netip.Addr, up bool)
 	// OnTCPReset, when set, is given the TCP RSTs that end an idle TCP
 	// connection of a rule with EnableTCPReset (see TCPReset): one to the
 	// local DIP and one to the remote end, each when the sequence number
@@ -106,8 +108,8 @@ type Agent struct {
 	nameIdx  map[string]uint16
 	dips     map[dipKey]*localDIP // every local DIP seen, configured or draining
 	probes   map[probeKey]*probeState
-	busy     map[netip.Addr]bool // SetBusy, also for DIPs not configured yet
-	reported map[netip.Addr]bool // the state last reported through OnHealth
+	busy     map[dipKey]bool // SetBusy, also for DIPs not configured yet
+	reported map[dipKey]bool // the state last reported through OnHealth
 }
 
 // New returns an Agent with an empty configuration.
@@ -132,7 +134,7 @@ func New(cfg Config) (*Agent, error) {
 	}
 	a := &Agent{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, dialer: cfg.Dialer,
 		nameIdx: map[string]uint16{"": 0}, dips: map[dipKey]*localDIP{}, probes: map[probeKey]*probeState{},
-		busy: map[netip.Addr]bool{}, reported: map[netip.Addr]bool{}}
+		busy: map[dipKey]bool{}, reported: map[dipKey]bool{}}
 	a.table = newFlowTable(cfg.FlowTableSize, a.snatGone)
 	pools := map[outboundKey]*snatPool{}
 	a.pools.Store(&pools)
@@ -361,13 +363,7 @@ func (a *Agent) expire() (int, []resetConn) {
 		}
 	}
 	for k := range drained {
-		here := false // in another virtual network
-		for o := range a.dips {
-			here = here || o.addr == k.addr
-		}
-		if !here {
-			delete(a.reported, k.addr)
-		}
+		delete(a.reported, k)
 	}
 	var drop func(*entry) bool
 	if drained != nil {

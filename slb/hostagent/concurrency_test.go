@@ -60,7 +60,7 @@ func TestConcurrentUse(t *testing.T) {
 				t.Error(err)
 			}
 			a.Tick(context.Background())
-			a.SetBusy(dipB, i%2 == 0)
+			a.SetBusy(vni, dipB, i%2 == 0)
 			if i%2 == 0 { // remote2 internal, or not: its SYNs Pass or are SNATed
 				a.SetInternal([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.PrefixFrom(remote2, 32)})
 			} else {

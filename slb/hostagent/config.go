@@ -146,13 +146,13 @@ func (a *Agent) compile(lbs []slb.LoadBalancer) (*compiled, error) {
 			if d == nil {
 				d = &localDIP{key: k, addr: addr16(b.DIP)}
 				d.up.Store(true)
-				d.busy.Store(a.busy[b.DIP])
+				d.busy.Store(a.busy[k])
 				a.dips[k] = d
 			}
 			if d.removed != 0 {
 				// Back while draining: report its state afresh, for
 				// the Muxes that forgot it when it left.
-				delete(a.reported, b.DIP)
+				delete(a.reported, k)
 			}
 			d.removed = 0
 			c.dips[k] = d

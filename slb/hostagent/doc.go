@@ -149,7 +149,9 @@
 // each local DIP with its rules' probes: a TCP connection, or an HTTP GET
 // that must answer 200, through Config.Dialer, every probe interval; a DIP
 // changes state after the probe's threshold of consecutive results, and
-// the changes are reported through Config.OnHealth for the Muxes. DIPs
+// the changes are reported through Config.OnHealth for the Muxes, with
+// the DIP's virtual network (tenants may reuse addresses: health is per
+// VNI and DIP, here and at the Mux). DIPs
 // start up; [Agent.AwaitProbe] holds a DIP added to a running pool down
 // until its probes first pass (once, whatever the threshold), as Azure
 // adds a backend to rotation. [Agent.SetBusy] takes a DIP out of rotation (the seed's

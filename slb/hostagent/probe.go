@@ -147,29 +147,27 @@ func (a *Agent) probe(ctx context.Context, k probeKey) error {
 
 // A healthEvent is an OnHealth call to make.
 type healthEvent struct {
-	dip netip.Addr
+	dip dipKey
 	up  bool
 }
 
 // healthEvents returns the changes of the DIPs' reported state (usable:
 // probed up and not busy) since the last report, and records them (a.mu
-// held). A DIP in several virtual networks is reported up if any of its
-// instances is.
+// held). Each (VNI, DIP) is reported on its own: two tenants' VMs of one
+// address are two DIPs.
 func (a *Agent) healthEvents() []healthEvent {
-	state := map[netip.Addr]bool{}
-	for _, d := range a.dips {
-		if d.removed == 0 {
-			state[d.key.addr] = state[d.key.addr] || d.usable()
-		}
-	}
 	var ev []healthEvent
-	for dip, up := range state {
-		if old, ok := a.reported[dip]; !ok && up || ok && old == up {
-			a.reported[dip] = up // a new DIP starts up: nothing to say
+	for k, d := range a.dips {
+		if d.removed != 0 {
 			continue
 		}
-		a.reported[dip] = up
-		ev = append(ev, healthEvent{dip, up})
+		up := d.usable()
+		if old, ok := a.reported[k]; !ok && up || ok && old == up {
+			a.reported[k] = up // a new DIP starts up: nothing to say
+			continue
+		}
+		a.reported[k] = up
+		ev = append(ev, healthEvent{k, up})
 	}
 	return ev
 }
@@ -178,26 +176,28 @@ func (a *Agent) report(ev []healthEvent) {
 	for _, e := range ev {
 		a.stats.healthChanges.Add(1)
 		if a.cfg.OnHealth != nil {
-			a.cfg.OnHealth(e.dip, e.up)
+			a.cfg.OnHealth(e.dip.vni, e.dip.addr, e.up)
 		}
 	}
 }
 
-// AwaitProbe takes local DIP dip out of rotation until its probes pass:
-// each probe of the current configuration that checks it counts as down
-// until it first succeeds (once, whatever the probe's threshold), and it
-// runs at the next Tick. As Azure's load balancer, a DIP added to a
-// running pool takes new flows only once its health probe has succeeded;
-// call AwaitProbe when a DIP is added (its VM started) after the agent
-// started. The DIP is reported down through OnHealth now, unless it was
-// already, and up when its probes pass. A DIP without a probe is left
-// alone.
-func (a *Agent) AwaitProbe(dip netip.Addr) {
+// AwaitProbe takes local DIP dip of the virtual network vni out of
+// rotation until its probes pass: each probe of the current configuration
+// that checks it counts as down until it first succeeds (once, whatever
+// the probe's threshold), and it runs at the next Tick. As Azure's load
+// balancer, a DIP added to a running pool takes new flows only once its
+// health probe has succeeded; call AwaitProbe when a DIP is added (its VM
+// started) after the agent started. The DIP is reported down through
+// OnHealth now, unless it was already, and up when its probes pass. A DIP
+// without a probe is left alone, and so is a DIP of the same address in
+// another virtual network.
+func (a *Agent) AwaitProbe(vni uint32, dip netip.Addr) {
+	k := dipKey{vni, dip}
 	a.mu.Lock()
 	c := a.conf.Load()
 	probed := false
-	for k, st := range c.probes {
-		if k.dip.addr == dip {
+	for pk, st := range c.probes {
+		if pk.dip == k {
 			st.up, st.pending, st.run, st.next = false, true, 0, 0
 			probed = true
 		}
@@ -206,31 +206,31 @@ func (a *Agent) AwaitProbe(dip netip.Addr) {
 		a.mu.Unlock()
 		return
 	}
-	for _, d := range c.dips {
-		if d.key.addr == dip {
-			d.up.Store(false)
-		}
+	if d := c.dips[k]; d != nil {
+		d.up.Store(false)
 	}
 	ev := a.healthEvents()
 	a.mu.Unlock()
 	a.report(ev)
 }
 
-// SetBusy takes a local DIP out of rotation (busy) or puts it back: the
-// seed's Set-RoleInstanceStatus -Busy. A busy DIP is reported down through
-// OnHealth, so the Muxes send it no new flows, and the agent picks it for
-// none; its existing flows go on, but a SYN that opens a connection on
-// the 5-tuple of one of them goes to a usable DIP.
-func (a *Agent) SetBusy(dip netip.Addr, busy bool) {
+// SetBusy takes local DIP dip of the virtual network vni out of rotation
+// (busy) or puts it back: the seed's Set-RoleInstanceStatus -Busy. A busy
+// DIP is reported down through OnHealth, so the Muxes send it no new
+// flows, and the agent picks it for none; its existing flows go on, but a
+// SYN that opens a connection on the 5-tuple of one of them goes to a
+// usable DIP. A DIP of the same address in another virtual network (a VM
+// of another tenant) is left alone. It may be called before the DIP is
+// configured.
+func (a *Agent) SetBusy(vni uint32, dip netip.Addr, busy bool) {
+	k := dipKey{vni, dip}
 	a.mu.Lock()
-	for _, d := range a.dips {
-		if d.key.addr == dip {
-			d.busy.Store(busy)
-		}
+	if d := a.dips[k]; d != nil {
+		d.busy.Store(busy)
 	}
-	a.busy[dip] = busy
+	a.busy[k] = busy
 	if !busy {
-		delete(a.busy, dip)
+		delete(a.busy, k)
 	}
 	ev := a.healthEvents()
 	a.mu.Unlock()

@@ -47,9 +47,9 @@ type healthLog struct {
 	ev []string
 }
 
-func (h *healthLog) on(dip netip.Addr, up bool) {
+func (h *healthLog) on(vni uint32, dip netip.Addr, up bool) {
 	h.mu.Lock()
-	h.ev = append(h.ev, fmt.Sprintf("%v %v", dip, up))
+	h.ev = append(h.ev, fmt.Sprintf("%d/%v %v", vni, dip, up))
 	h.mu.Unlock()
 }
 
@@ -122,7 +122,7 @@ func TestHTTPProbesAndBusy(t *testing.T) {
 		t.Errorf("one failure of a threshold of 2 reported %v", ev)
 	}
 	ev := tick()
-	if diff := cmp.Diff([]string{"10.1.0.6 false", "10.1.0.7 false"}, sorted(ev)); diff != "" {
+	if diff := cmp.Diff([]string{"5001/10.1.0.6 false", "5001/10.1.0.7 false"}, sorted(ev)); diff != "" {
 		t.Errorf("after two failures (-want +got):\n%s", diff)
 	}
 	// No usable DIP for a new flow the Mux did not place.
@@ -132,14 +132,14 @@ func TestHTTPProbesAndBusy(t *testing.T) {
 	}
 	status.Store(200)
 	tick()
-	if ev := sorted(tick()); !cmp.Equal(ev, []string{"10.1.0.6 true", "10.1.0.7 true"}) {
+	if ev := sorted(tick()); !cmp.Equal(ev, []string{"5001/10.1.0.6 true", "5001/10.1.0.7 true"}) {
 		t.Errorf("after two successes: %v", ev)
 	}
 
 	// Busy: reported down, no new flows from the agent's choice; back
 	// when ready.
-	a.SetBusy(dipB, true)
-	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.6 false"}) {
+	a.SetBusy(vni, dipB, true)
+	if ev := log.take(); !cmp.Equal(ev, []string{"5001/10.1.0.6 false"}) {
 		t.Errorf("SetBusy: %v", ev)
 	}
 	for port := uint16(2000); port < 2020; port++ {
@@ -151,8 +151,8 @@ func TestHTTPProbesAndBusy(t *testing.T) {
 	if ev := tick(); len(ev) != 0 {
 		t.Errorf("a busy DIP's probes reported %v", ev)
 	}
-	a.SetBusy(dipB, false)
-	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.6 true"}) {
+	a.SetBusy(vni, dipB, false)
+	if ev := log.take(); !cmp.Equal(ev, []string{"5001/10.1.0.6 true"}) {
 		t.Errorf("SetBusy false: %v", ev)
 	}
 	if s := a.Stats(); s.Probes == 0 || s.HealthChanges != 6 {
@@ -172,7 +172,7 @@ func TestTCPProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Tick(context.Background())
-	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.7 false"}) {
+	if ev := log.take(); !cmp.Equal(ev, []string{"5001/10.1.0.7 false"}) {
 		t.Errorf("events %v", ev)
 	}
 }
@@ -193,7 +193,7 @@ func TestReaddedDIPReportedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Tick(context.Background())
-	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.7 false"}) {
+	if ev := log.take(); !cmp.Equal(ev, []string{"5001/10.1.0.7 false"}) {
 		t.Fatalf("events %v", ev)
 	}
 	without := portal()
@@ -208,7 +208,7 @@ func TestReaddedDIPReportedAgain(t *testing.T) {
 	}
 	clock.Advance(time.Minute)
 	a.Tick(context.Background())
-	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.7 false"}) {
+	if ev := log.take(); !cmp.Equal(ev, []string{"5001/10.1.0.7 false"}) {
 		t.Errorf("events after C came back: %v", ev)
 	}
 }
@@ -307,8 +307,8 @@ func TestAwaitProbe(t *testing.T) {
 	dialer.mu.Lock()
 	dialer.down["10.1.0.6:80"] = true // B's VM does not answer yet
 	dialer.mu.Unlock()
-	a.AwaitProbe(dipB)
-	if ev := log.take(); !cmp.Equal(ev, []string{"10.1.0.6 false"}) {
+	a.AwaitProbe(vni, dipB)
+	if ev := log.take(); !cmp.Equal(ev, []string{"5001/10.1.0.6 false"}) {
 		t.Errorf("AwaitProbe reported %v", ev)
 	}
 	if n := newFlowsGoTo(3000); n[dipB] != 0 {
@@ -323,14 +323,88 @@ func TestAwaitProbe(t *testing.T) {
 	dialer.mu.Lock()
 	dialer.down["10.1.0.6:80"] = false
 	dialer.mu.Unlock()
-	if ev := tick(); !cmp.Equal(ev, []string{"10.1.0.6 true"}) {
+	if ev := tick(); !cmp.Equal(ev, []string{"5001/10.1.0.6 true"}) {
 		t.Errorf("B's first probe passed (threshold 2): reported %v", ev)
 	}
 	if n := newFlowsGoTo(3200); n[dipB] == 0 {
 		t.Errorf("no new flow for B once up: %v", n)
 	}
-	a.AwaitProbe(dipA) // not a local DIP: no probe here
+	a.AwaitProbe(vni, dipA) // not a local DIP: no probe here
 	if ev := log.take(); len(ev) != 0 {
 		t.Errorf("AwaitProbe of a DIP without a probe reported %v", ev)
+	}
+}
+
+// Two tenants' VMs on host2 share address 10.1.0.6 (and 10.1.0.7), B in
+// the portal's virtual network and another in VNI 6001 behind its own
+// VIP: each is a DIP of its own. SetBusy and AwaitProbe take only the one of the VNI
+// they name out of rotation, OnHealth reports it with its VNI, and the
+// other tenant's VM keeps taking new flows.
+func TestHealthPerVirtualNetwork(t *testing.T) {
+	const other = 6001
+	vipOther := netip.MustParseAddr("203.0.113.20")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	a, dialer, _, log, tick := httpProbed(t, srv)
+	lb := portal()
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
+	tenant := slb.LoadBalancer{
+		Name:                     "tenant",
+		FrontendIPConfigurations: []slb.Frontend{{Name: "fe", VIP: vipOther}},
+		BackendAddressPools: []slb.BackendPool{{Name: "web", VNI: other, Backends: []slb.Backend{
+			{DIP: dipB, HostPA: host2}, {DIP: dipC, HostPA: host2}}}},
+		Probes: []slb.Probe{{Name: "tcp", Protocol: slb.ProbeTCP, Port: 80}},
+		LoadBalancingRules: []slb.LoadBalancingRule{{Name: "http", Frontend: "fe", BackendPool: "web", Probe: "tcp",
+			Protocol: slb.ProtocolTCP, FrontendPort: 80, BackendPort: 80}},
+	}
+	if err := a.Configure(lb, tenant); err != nil {
+		t.Fatal(err)
+	}
+	if ev := tick(); len(ev) != 0 {
+		t.Errorf("healthy DIPs reported %v", ev)
+	}
+	// newFlows returns where 20 new flows to vip go, in the VNI they
+	// arrive on.
+	next := uint16(2000)
+	newFlows := func(vip netip.Addr, vni uint32) map[netip.Addr]int {
+		t.Helper()
+		n := map[netip.Addr]int{}
+		for range 20 {
+			r, _ := a.Inbound(build(t, flow{Src: ap(client4, next), Dst: ap(vip, 80), Proto: 6}), vni, netip.Addr{})
+			n[r.DIP]++
+			next++
+		}
+		return n
+	}
+
+	a.SetBusy(other, dipB, true)
+	if ev := log.take(); !cmp.Equal(ev, []string{"6001/10.1.0.6 false"}) {
+		t.Errorf("SetBusy of the other tenant's VM reported %v", ev)
+	}
+	if n := newFlows(vipOther, other); n[dipB] != 0 || n[dipC] != 20 {
+		t.Errorf("the busy VM took new flows: %v", n)
+	}
+	if n := newFlows(vip4, vni); n[dipB] == 0 {
+		t.Errorf("B (same address, another tenant) took no new flow while the other was busy: %v", n)
+	}
+	a.SetBusy(other, dipB, false)
+	if ev := log.take(); !cmp.Equal(ev, []string{"6001/10.1.0.6 true"}) {
+		t.Errorf("SetBusy false reported %v", ev)
+	}
+
+	a.AwaitProbe(vni, dipB)
+	if ev := log.take(); !cmp.Equal(ev, []string{"5001/10.1.0.6 false"}) {
+		t.Errorf("AwaitProbe of B reported %v", ev)
+	}
+	if n := newFlows(vipOther, other); n[dipB] == 0 {
+		t.Errorf("the other tenant's VM while B awaits its probe: %v", n)
+	}
+	if ev := tick(); !cmp.Equal(ev, []string{"5001/10.1.0.6 true"}) {
+		t.Errorf("B's probe passed: reported %v", ev)
+	}
+	dialer.mu.Lock()
+	defer dialer.mu.Unlock()
+	if dialer.seen["10.1.0.6:80"] == 0 {
+		t.Errorf("probes went to %v", dialer.seen)
 	}
 }

@@ -38,7 +38,9 @@ func TestSYNOnFlowOfDIPOutOfRotation(t *testing.T) {
 				a.Tick(context.Background())
 			}
 		}},
-		{"busy", func(t *testing.T, a *hostagent.Agent, _ *fakeClock, _ *redirect, d netip.Addr) { a.SetBusy(d, true) }},
+		{"busy", func(t *testing.T, a *hostagent.Agent, _ *fakeClock, _ *redirect, d netip.Addr) {
+			a.SetBusy(vni, d, true)
+		}},
 		{"draining", func(t *testing.T, a *hostagent.Agent, _ *fakeClock, _ *redirect, d netip.Addr) {
 			lb := reopenLB()
 			lb.BackendAddressPools[0].Backends = slices.DeleteFunc(lb.BackendAddressPools[0].Backends,

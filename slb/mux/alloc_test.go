@@ -113,7 +113,7 @@ func TestRepickAllocs(t *testing.T) {
 			syns = append(syns, k.bytes())
 		}
 	}
-	m.SetHealth(pool[0].DIP, false)
+	m.SetHealth(webVNI, pool[0].DIP, false)
 	buf := make([]byte, 0, 256)
 	i := 0
 	if n := testing.AllocsPerRun(100, func() { m.Process(buf[:0], syns[i]); i++ }); n != 0 {

@@ -20,7 +20,7 @@ type backend struct {
 	hostPA netip.Addr  // where it is: a move replaces the backend in its slot
 	tmpl   [2]template // by inner family: [0] IPv4, [1] IPv6
 
-	down     atomic.Bool // SetHealth marked its DIP unhealthy: out of the Maglev tables
+	down     atomic.Bool // SetHealth marked its DIP (in its VNI) unhealthy: out of the Maglev tables
 	removed  atomic.Bool
 	drainEnd atomic.Uint32 // ticks; when removed, existing flows move on after it
 	freeAt   uint32        // ticks; when removed, the slot is reusable after it (under Mux.mu)
@@ -33,6 +33,16 @@ type backendID struct {
 	dip  netip.Addr
 	vni  uint32
 }
+
+// A vnetDIP is a DIP in its virtual network, what health is kept by:
+// tenants' virtual networks may reuse each other's addresses.
+type vnetDIP struct {
+	vni uint32
+	dip netip.Addr
+}
+
+// vnetDIP returns the DIP of the backend in its virtual network.
+func (id backendID) vnetDIP() vnetDIP { return vnetDIP{id.vni, id.dip} }
 
 // gone reports whether b was removed and its drain time has passed.
 func (b *backend) gone(now uint32) bool {
@@ -74,10 +84,10 @@ func (p *pool) pick(hash uint64) (uint32, bool) {
 // rebuild builds the pool's table over its members that down does not
 // mark, and publishes it. With minimal set it rebuilds from the table the
 // pool has (see Config.MinimalDisruption), if any.
-func (p *pool) rebuild(size int, down map[netip.Addr]bool, minimal bool) error {
+func (p *pool) rebuild(size int, down map[vnetDIP]bool, minimal bool) error {
 	bs := make([]maglev.Backend, 0, len(p.members))
 	for i, b := range p.members {
-		if !down[b.id.dip] {
+		if !down[b.id.vnetDIP()] {
 			bs = append(bs, maglev.Backend{Name: b.id.name, Weight: p.weights[i]})
 		}
 	}

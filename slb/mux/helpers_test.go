@@ -101,6 +101,9 @@ func backends(n int) []slb.Backend {
 	return bs
 }
 
+// webVNI is the virtual network of webLB's pool.
+const webVNI = 5001
+
 // webLB is a load balancer with an IPv4 VIP: TCP 80 -> 8080 over pool
 // "web" (VNI 5001), an inbound NAT rule 2201 -> DIP 1 port 22, and a pool
 // NAT rule 3000-3999 -> port 3389.
@@ -108,7 +111,7 @@ func webLB(pool []slb.Backend) slb.LoadBalancer {
 	return slb.LoadBalancer{
 		Name:                     "lb",
 		FrontendIPConfigurations: []slb.Frontend{{Name: "fe", VIP: vip4}},
-		BackendAddressPools:      []slb.BackendPool{{Name: "web", VNI: 5001, Backends: pool}},
+		BackendAddressPools:      []slb.BackendPool{{Name: "web", VNI: webVNI, Backends: pool}},
 		Probes:                   []slb.Probe{{Name: "p", Protocol: slb.ProbeTCP, Port: 8080}},
 		LoadBalancingRules: []slb.LoadBalancingRule{{Name: "http", Frontend: "fe", BackendPool: "web", Probe: "p",
 			Protocol: slb.ProtocolTCP, FrontendPort: 80, BackendPort: 8080}},

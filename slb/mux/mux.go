@@ -96,7 +96,8 @@ type Config struct {
 	// nowhere; by default a VIP stays announced.
 	WithdrawUnhealthyVIPs bool
 	// HoldNewDIPs starts a DIP that a Configure adds to a configured Mux
-	// unhealthy, until SetHealth says it is healthy: as Azure's load
+	// (new in its virtual network: another VNI's DIP of the same address
+	// does not count) unhealthy, until SetHealth says it is healthy: as Azure's load
 	// balancer, a backend added to a pool gets new flows only once its
 	// health probe first succeeds. Set it when whoever probes the DIPs
 	// reports every new one (up, or that it has no probe); by default a
@@ -140,9 +141,10 @@ type Mux struct {
 	snat  snatTable
 
 	mu sync.Mutex // serialises Configure, SetHealth, Close and announcements
-	// down holds the configured DIPs that SetHealth marked unhealthy;
-	// Configure forgets the DIPs it no longer has.
-	down       map[netip.Addr]bool
+	// down holds the configured DIPs (in their virtual networks) that
+	// SetHealth marked unhealthy; Configure forgets the DIPs it no longer
+	// has.
+	down       map[vnetDIP]bool
 	announced  map[netip.Addr]bool
 	closed     bool
 	configured bool // a Configure succeeded (see Config.HoldNewDIPs)
@@ -154,7 +156,7 @@ type state struct {
 	lookup     svcTable            // services, for the data path
 	vips       map[netip.Addr]bool // frontend VIP -> has a load-balancing rule
 	pools      []*pool
-	poolsByDIP map[netip.Addr][]*pool
+	poolsByDIP map[vnetDIP][]*pool
 	backends   []*backend // the registry, by slot; nil slots are free
 	byID       map[backendID]*backend
 }
@@ -241,7 +243,7 @@ func New(cfg Config) (*Mux, error) {
 		log:       cfg.Logger,
 		untrust:   toTicks(cfg.UntrustedTimeout),
 		drain:     toTicks(cfg.DrainTimeout),
-		down:      make(map[netip.Addr]bool),
+		down:      make(map[vnetDIP]bool),
 		announced: make(map[netip.Addr]bool),
 	}
 	if m.clock != nil {
@@ -268,7 +270,7 @@ func New(cfg Config) (*Mux, error) {
 		services:   map[svcKey]*service{},
 		lookup:     newSvcTable(nil),
 		vips:       map[netip.Addr]bool{},
-		poolsByDIP: map[netip.Addr][]*pool{},
+		poolsByDIP: map[vnetDIP][]*pool{},
 		byID:       map[backendID]*backend{},
 	})
 	return m, nil
@@ -305,7 +307,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 	next := &state{
 		services:   map[svcKey]*service{},
 		vips:       map[netip.Addr]bool{},
-		poolsByDIP: map[netip.Addr][]*pool{},
+		poolsByDIP: map[vnetDIP][]*pool{},
 		backends:   slices.Clone(old.backends),
 		byID:       map[backendID]*backend{},
 	}
@@ -375,7 +377,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 				next.byID[id] = b
 				p.members = append(p.members, b)
 				p.weights = append(p.weights, max(be.Weight, 1))
-				next.poolsByDIP[be.DIP] = append(next.poolsByDIP[be.DIP], p)
+				next.poolsByDIP[id.vnetDIP()] = append(next.poolsByDIP[id.vnetDIP()], p)
 			}
 		}
 		fes := map[string]netip.Addr{}
@@ -465,7 +467,7 @@ func (m *Mux) Configure(ctx context.Context, lbs ...slb.LoadBalancer) error {
 	}
 	for _, b := range next.backends {
 		if b != nil {
-			b.down.Store(m.down[b.id.dip])
+			b.down.Store(m.down[b.id.vnetDIP()])
 		}
 	}
 	m.state.Store(next)
@@ -484,46 +486,49 @@ func findPool(lb *slb.LoadBalancer, name string) slb.BackendPool {
 	return slb.BackendPool{}
 }
 
-// SetHealth records a probe result for dip (in every pool that has it):
-// an unhealthy DIP gets no new flows but keeps its established ones; a
-// SYN that opens a connection on the 5-tuple of one of its flows is a new
-// flow (the client reused its source port) and goes to a healthy DIP. DIPs
-// are healthy until told otherwise. When WithdrawUnhealthyVIPs is set, a
-// VIP that loses its last healthy DIP is withdrawn and announced again
-// when one returns. A DIP that no pool has is ignored, and a DIP that
-// leaves every pool is forgotten, so that the health map holds only
+// SetHealth records a probe result for dip in the virtual network vni
+// (in every pool of that VNI that has it; a pool of another VNI with the
+// same address is another tenant's DIP, whose health is its own): an
+// unhealthy DIP gets no new flows but keeps its established ones; a SYN
+// that opens a connection on the 5-tuple of one of its flows is a new
+// flow (the client reused its source port) and goes to a healthy DIP.
+// DIPs are healthy until told otherwise. When WithdrawUnhealthyVIPs is
+// set, a VIP that loses its last healthy DIP is withdrawn and announced
+// again when one returns. A DIP that no pool has is ignored, and a DIP
+// that leaves every pool is forgotten, so that the health map holds only
 // configured DIPs.
-func (m *Mux) SetHealth(dip netip.Addr, healthy bool) {
+func (m *Mux) SetHealth(vni uint32, dip netip.Addr, healthy bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.down[dip] == !healthy {
+	k := vnetDIP{vni, dip}
+	if m.down[k] == !healthy {
 		return
 	}
 	st := m.state.Load()
-	if _, ok := st.poolsByDIP[dip]; !ok {
+	if _, ok := st.poolsByDIP[k]; !ok {
 		return
 	}
 	if healthy {
-		delete(m.down, dip)
+		delete(m.down, k)
 	} else {
-		m.down[dip] = true
+		m.down[k] = true
 	}
 	for _, b := range st.backends {
-		if b != nil && b.id.dip == dip {
+		if b != nil && b.id.vnetDIP() == k {
 			b.down.Store(!healthy)
 		}
 	}
-	for _, p := range st.poolsByDIP[dip] {
+	for _, p := range st.poolsByDIP[k] {
 		if err := p.rebuild(m.cfg.MaglevSize, m.down, m.cfg.MinimalDisruption); err != nil {
 			m.log.Error("mux: rebuilding pool table", "pool", p.id, "err", err)
 		}
 	}
-	m.log.Info("mux: health", "dip", dip, "healthy", healthy)
+	m.log.Info("mux: health", "vni", vni, "dip", dip, "healthy", healthy)
 	if m.closed {
 		return
 	}
 	if err := m.reconcile(context.Background(), st); err != nil {
-		m.log.Error("mux: announcing after health change", "dip", dip, "err", err)
+		m.log.Error("mux: announcing after health change", "vni", vni, "dip", dip, "err", err)
 	}
 }
 

@@ -336,7 +336,7 @@ func TestHealth(t *testing.T) {
 	k := tcpPk(client, vip4, 7, 80)
 	d := send(t, m, k.bytes()).DIP
 	send(t, m, k.bytes())
-	m.SetHealth(d, false)
+	m.SetHealth(webVNI, d, false)
 	if r := send(t, m, k.bytes()); r.DIP != d {
 		t.Errorf("established flow left its unhealthy DIP")
 	}
@@ -346,7 +346,7 @@ func TestHealth(t *testing.T) {
 		}
 	}
 	for _, b := range pool {
-		m.SetHealth(b.DIP, false)
+		m.SetHealth(webVNI, b.DIP, false)
 	}
 	if r := send(t, m, tcpPk(client, vip4, 9999, 80).bytes()); r.Verdict != VerdictNoBackend {
 		t.Errorf("no healthy DIP: %v", r.Verdict)
@@ -354,7 +354,7 @@ func TestHealth(t *testing.T) {
 	if got := ann.announced(); len(got) != 0 {
 		t.Errorf("VIP without healthy DIP still announced: %v", got)
 	}
-	m.SetHealth(pool[1].DIP, true)
+	m.SetHealth(webVNI, pool[1].DIP, true)
 	if got := ann.announced(); !cmp.Equal(got, []string{"203.0.113.10/32"}) {
 		t.Errorf("announced %v", got)
 	}
@@ -376,7 +376,7 @@ func TestSYNOnFlowOfDIPOutOfRotation(t *testing.T) {
 		name string
 		out  func(m *Mux, pool []slb.Backend, d netip.Addr)
 	}{
-		{"unhealthy", func(m *Mux, _ []slb.Backend, d netip.Addr) { m.SetHealth(d, false) }},
+		{"unhealthy", func(m *Mux, _ []slb.Backend, d netip.Addr) { m.SetHealth(webVNI, d, false) }},
 		{"draining", func(m *Mux, pool []slb.Backend, d netip.Addr) {
 			lb := webLB(slices.DeleteFunc(slices.Clone(pool), func(b slb.Backend) bool { return b.DIP == d }))
 			lb.InboundNatRules = nil
@@ -454,7 +454,7 @@ func TestSYNOnFlowWithoutHealthyDIP(t *testing.T) {
 	syn.flags = tcpFlagSYN
 	d := send(t, m, syn.bytes()).DIP
 	for _, b := range pool {
-		m.SetHealth(b.DIP, false)
+		m.SetHealth(webVNI, b.DIP, false)
 	}
 	if r := send(t, m, syn.bytes()); r.Verdict != VerdictNoBackend {
 		t.Errorf("SYN: %+v, want NoBackend", r)
@@ -494,7 +494,7 @@ func TestHoldNewDIPs(t *testing.T) {
 		if !hold {
 			continue
 		}
-		m.SetHealth(pool[2].DIP, true)
+		m.SetHealth(webVNI, pool[2].DIP, true)
 		if n := spread(m); n[pool[2].DIP] == 0 {
 			t.Errorf("the added DIP, reported healthy, took no new flow: %v", n)
 		}
@@ -506,14 +506,89 @@ func TestHoldNewDIPs(t *testing.T) {
 	}
 }
 
+// Two tenants' virtual networks may use the same DIP addresses: health
+// is the DIP's in its virtual network. Tenant A's DIP 1 going down takes
+// it out of A's pool only; B's DIP 1 (another VM, same address) keeps
+// taking new flows. With HoldNewDIPs, B's DIP 1 added while A's is in
+// rotation is new (held until reported), and A's report does not release
+// it. A report for a VNI no pool has is ignored; B's DIP leaving forgets
+// B's health only.
+func TestHealthPerVirtualNetwork(t *testing.T) {
+	const vniA, vniB = 5001, 6001
+	vipB := netip.MustParseAddr("203.0.113.20")
+	tenant := func(name string, vip netip.Addr, vni uint32, firstHost int, dips ...int) slb.LoadBalancer {
+		var pool []slb.Backend
+		for _, d := range dips {
+			pool = append(pool, slb.Backend{DIP: dip(d), HostPA: host(firstHost + d)})
+		}
+		lb := webLB(pool)
+		lb.Name, lb.InboundNatRules = name, nil
+		lb.FrontendIPConfigurations[0].VIP = vip
+		lb.BackendAddressPools[0].VNI = vni
+		return lb
+	}
+	next := uint16(1000)
+	// spread returns how many of 300 new flows to vip each DIP took,
+	// checking they went to vni.
+	spread := func(m *Mux, vip netip.Addr, vni uint32) map[netip.Addr]int {
+		t.Helper()
+		n := map[netip.Addr]int{}
+		for sp := next; sp < next+300; sp++ {
+			r := send(t, m, tcpPk(client, vip, sp, 80).bytes())
+			if r.Verdict != VerdictForward || r.VNI != vni {
+				t.Fatalf("new flow to %v: %+v, want VNI %d", vip, r, vni)
+			}
+			n[r.DIP]++
+		}
+		next += 300
+		return n
+	}
+	d1 := dip(1)
+	for _, hold := range []bool{false, true} {
+		m := newMux(t, Config{Clock: newClock(), HoldNewDIPs: hold})
+		configure(t, m, tenant("a", vip4, vniA, 0, 1, 2), tenant("b", vipB, vniB, 100, 2))
+		configure(t, m, tenant("a", vip4, vniA, 0, 1, 2), tenant("b", vipB, vniB, 100, 1, 2))
+		if n := spread(m, vipB, vniB); (n[d1] == 0) != hold {
+			t.Errorf("hold %t: B's added DIP 1 (A's in rotation) took %d of 300 new flows", hold, n[d1])
+		}
+		m.SetHealth(vniA, d1, true) // A's, already healthy: no news for B's
+		if n := spread(m, vipB, vniB); (n[d1] == 0) != hold {
+			t.Errorf("hold %t: B's DIP 1 after A's was reported healthy took %d of 300 new flows", hold, n[d1])
+		}
+		m.SetHealth(vniB, d1, true)
+		m.SetHealth(vniA, d1, false)
+		if n := spread(m, vip4, vniA); n[d1] != 0 || n[dip(2)] != 300 {
+			t.Errorf("hold %t: A's new flows with A's DIP 1 down: %v", hold, n)
+		}
+		if n := spread(m, vipB, vniB); n[d1] == 0 || n[dip(2)] == 0 {
+			t.Errorf("hold %t: B's new flows with A's DIP 1 down: %v, want both of B's DIPs", hold, n)
+		}
+		m.SetHealth(7777, d1, false) // no pool of VNI 7777: ignored
+		if n := spread(m, vipB, vniB); n[d1] == 0 {
+			t.Errorf("hold %t: a report for VNI 7777 took B's DIP 1 out: %v", hold, n)
+		}
+		m.SetHealth(vniB, d1, false)
+		if n := len(m.down); n != 2 {
+			t.Errorf("hold %t: health map holds %d DIPs, want 2", hold, n)
+		}
+		configure(t, m, tenant("a", vip4, vniA, 0, 1, 2), tenant("b", vipB, vniB, 100, 2))
+		if !m.down[vnetDIP{vniA, d1}] || len(m.down) != 1 {
+			t.Errorf("hold %t: after B's DIP 1 left, health map %v, want A's DIP 1 only", hold, m.down)
+		}
+		if n := spread(m, vip4, vniA); n[d1] != 0 {
+			t.Errorf("hold %t: A's DIP 1, down, took %d new flows after B's left", hold, n[d1])
+		}
+	}
+}
+
 func TestHealthBounded(t *testing.T) {
 	m := newMux(t, Config{Clock: newClock()})
 	pool := backends(3)
 	configure(t, m, webLB(pool))
 	for i := range 1000 {
-		m.SetHealth(dip(1000+i), false)
+		m.SetHealth(webVNI, dip(1000+i), false)
 	}
-	m.SetHealth(pool[0].DIP, false)
+	m.SetHealth(webVNI, pool[0].DIP, false)
 	if n := len(m.down); n != 1 {
 		t.Errorf("health map holds %d DIPs, want 1", n)
 	}
@@ -533,7 +608,7 @@ func TestAnnounce(t *testing.T) {
 		t.Errorf("announced %v, want %v", got, want)
 	}
 	for _, b := range backends(2) {
-		m.SetHealth(b.DIP, false) // WithdrawUnhealthyVIPs is off
+		m.SetHealth(webVNI, b.DIP, false) // WithdrawUnhealthyVIPs is off
 	}
 	lb.FrontendIPConfigurations = lb.FrontendIPConfigurations[:1]
 	configure(t, m, lb)
@@ -943,7 +1018,7 @@ func TestMinimalDisruption(t *testing.T) {
 		before = table(m)
 		i, _ := before.Index(pool[9].Key())
 		own = before.Shares()[i]
-		m.SetHealth(pool[9].DIP, false)
+		m.SetHealth(webVNI, pool[9].DIP, false)
 		if moved := maglev.Moved(before, table(m)); minimal && moved != own {
 			t.Errorf("minimal: a DIP going down moved %d slots, its own are %d", moved, own)
 		}
@@ -952,7 +1027,7 @@ func TestMinimalDisruption(t *testing.T) {
 			m2 := newMux(t, Config{MinimalDisruption: true})
 			configure(t, m2, lb)
 			configure(t, m2, lb2)
-			m2.SetHealth(pool[9].DIP, false)
+			m2.SetHealth(webVNI, pool[9].DIP, false)
 			if n := maglev.Moved(table(m), table(m2)); n != 0 {
 				t.Errorf("two Muxes with the same history differ in %d slots", n)
 			}

@@ -172,8 +172,8 @@ func TestPropertySYNLeavesDIPOutOfRotation(t *testing.T) {
 		fresh := newMux(t, Config{MaglevSize: 251})
 		configure(t, fresh, lb)
 		for _, d := range down {
-			m.SetHealth(d, false)
-			fresh.SetHealth(d, false)
+			m.SetHealth(webVNI, d, false)
+			fresh.SetHealth(webVNI, d, false)
 		}
 		for range rapid.IntRange(1, 100).Draw(t, "packets") {
 			i := rapid.IntRange(0, len(flows)-1).Draw(t, "flow")

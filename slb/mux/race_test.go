@@ -43,7 +43,7 @@ func TestConcurrent(t *testing.T) {
 	}
 	for i := range 50 {
 		configure(t, m, webLB(backends(4+i%8)))
-		m.SetHealth(dip(1+i%4), i%3 != 0)
+		m.SetHealth(webVNI, dip(1+i%4), i%3 != 0)
 		l := SNATLease{VIP: vip4, Protocol: protoTCP, Port: uint16(8000 + 8*(i%4)), HostPA: host(1), DIP: dip(1)}
 		if err := m.LeaseSNAT(l); err != nil {
 			t.Fatal(err)

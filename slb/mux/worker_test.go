@@ -108,8 +108,8 @@ func TestPropertyWorkerMatchesProcess(t *testing.T) {
 				continue
 			case 1:
 				d, ok := dip(rapid.IntRange(1, 4).Draw(t, "dip")), rapid.Bool().Draw(t, "healthy")
-				a.SetHealth(d, ok)
-				b.SetHealth(d, ok)
+				a.SetHealth(webVNI, d, ok)
+				b.SetHealth(webVNI, d, ok)
 				continue
 			case 2: // remove a backend, or put them all back
 				l := lb
