@@ -198,7 +198,7 @@ func (rt *Runtime) migrate(ctx context.Context, name string, dst *agentHost) err
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	from.sw.RemoveVNIC(m.Name)
-	flows := from.agent.Flows(dip)
+	flows := from.agent.Flows(m.VNI, dip)
 	p.moveTo(name, to, pa)
 
 	// The new host: the DIP is local to its host agent (placed), its

@@ -69,6 +69,27 @@ func portal() slb.LoadBalancer {
 	}
 }
 
+// otherVNI and vipOther are another tenant's: its virtual network reuses
+// the portal's addresses.
+const otherVNI = 6001
+
+var vipOther = netip.MustParseAddr("203.0.113.20")
+
+// otherTenant is another tenant's load balancer: its VMs on host2 have
+// the addresses of the portal's B and C, in its own virtual network,
+// behind vipOther port 80 with a TCP probe.
+func otherTenant() slb.LoadBalancer {
+	return slb.LoadBalancer{
+		Name:                     "tenant",
+		FrontendIPConfigurations: []slb.Frontend{{Name: "fe", VIP: vipOther}},
+		BackendAddressPools: []slb.BackendPool{{Name: "web", VNI: otherVNI, Backends: []slb.Backend{
+			{DIP: dipB, HostPA: host2}, {DIP: dipC, HostPA: host2}}}},
+		Probes: []slb.Probe{{Name: "tcp", Protocol: slb.ProbeTCP, Port: 80}},
+		LoadBalancingRules: []slb.LoadBalancingRule{{Name: "http", Frontend: "fe", BackendPool: "web", Probe: "tcp",
+			Protocol: slb.ProtocolTCP, FrontendPort: 80, BackendPort: 80}},
+	}
+}
+
 // fakeClock is a Clock that moves only when told.
 type fakeClock struct {
 	mu sync.Mutex

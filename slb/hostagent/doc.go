@@ -89,7 +89,8 @@
 // # Live migration
 //
 // When a DIP's VM moves to another host, [Agent.Flows] lists the DIP's
-// inbound connections on the old host and [Agent.AddFlows] records them on
+// inbound connections on the old host (in its virtual network: another
+// tenant's VM of the same address keeps its own) and [Agent.AddFlows] records them on
 // the new one, configured with the DIP as local: their packets are then
 // translated there as before, both ways, even when the new host holds
 // other DIPs of the same rule (it would pick among them for a flow it did

@@ -138,7 +138,7 @@ func ExampleAgent_AddFlows() {
 	old := agent("192.0.2.12", "192.0.2.12")
 	old.Inbound(tcpPacket("198.51.100.7:40000", "203.0.113.10:80"), 5001, netip.Addr{})
 
-	flows := old.Flows(netip.MustParseAddr("10.1.0.6"))
+	flows := old.Flows(5001, netip.MustParseAddr("10.1.0.6"))
 	dst := agent("192.0.2.11", "192.0.2.11") // both DIPs are local there now
 	n, err := dst.AddFlows(flows...)
 	fmt.Println(flows, n, err)

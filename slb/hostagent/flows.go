@@ -26,9 +26,11 @@ var ErrNoLocalRule = errors.New("hostagent: no rule delivers the flow's frontend
 // ErrTableFull: the flow table had no room for a flow AddFlows was given.
 var ErrTableFull = errors.New("hostagent: flow table full")
 
-// Flows returns the live inbound connections of dip, in no particular
-// order. SNAT connections stay with the host that leased their ports.
-func (a *Agent) Flows(dip netip.Addr) []Flow {
+// Flows returns the live inbound connections of local DIP dip in the
+// virtual network vni, in no particular order; those of a DIP of the same
+// address in another virtual network (another tenant's VM) are not its.
+// SNAT connections stay with the host that leased their ports.
+func (a *Agent) Flows(vni uint32, dip netip.Addr) []Flow {
 	want := addr16(dip)
 	now := a.tick()
 	var out []Flow
@@ -37,7 +39,7 @@ func (a *Agent) Flows(dip netip.Addr) []Flow {
 		s.mu.Lock()
 		for i := range s.entries {
 			e := &s.entries[i]
-			if s.tags[i] == 0 || e.key.frag || e.act.snat || e.act.verdict != Deliver || e.act.dip != want || e.expired(s, now) {
+			if s.tags[i] == 0 || e.key.frag || e.act.snat || e.act.verdict != Deliver || e.key.vni != vni || e.act.dip != want || e.expired(s, now) {
 				continue
 			}
 			k := &e.key

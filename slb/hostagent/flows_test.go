@@ -18,9 +18,10 @@ import (
 // there although host1 would pick among A and B for a flow it did not
 // know, and B's replies leave as the VIP's right port, 80 or 8080, which
 // without the flows would be ambiguous (both rules deliver to B's port
-// 80). The other DIPs' flows stay behind.
+// 80). The other DIPs' flows stay behind, also those of another tenant's
+// VM on host2 with B's address.
 func TestFlowsMove(t *testing.T) {
-	old := newAgent(t, host2, nil, portal())
+	old := newAgent(t, host2, nil, portal(), otherTenant())
 	var flows []flow
 	for sp := range uint16(16) {
 		flows = append(flows, flow{Src: ap(client4, 40000+sp), Dst: ap(vip4, 80), Proto: 6, Flags: header.TCPFlagSYN})
@@ -30,8 +31,16 @@ func TestFlowsMove(t *testing.T) {
 		exchange(t, old, dipB, f, ap(dipB, 80))
 	}
 	exchange(t, old, dipC, flow{Src: ap(client4, 42000), Dst: ap(vip4, 80), Proto: 6}, ap(dipC, 80))
+	other := flow{Src: ap(client4, 43000), Dst: ap(vipOther, 80), Proto: 6, Flags: header.TCPFlagSYN}
+	if r, err := old.Inbound(build(t, other), otherVNI, dipB); err != nil || r.Verdict != hostagent.Deliver {
+		t.Fatalf("the other tenant's flow: %+v, %v", r, err)
+	}
+	wantOther := []hostagent.Flow{{VNI: otherVNI, Protocol: 6, Client: other.Src, Frontend: other.Dst, DIP: dipB}}
+	if d := cmp.Diff(wantOther, old.Flows(otherVNI, dipB), addrCmp); d != "" {
+		t.Errorf("Flows of the other tenant's VM (-want +got):\n%s", d)
+	}
 
-	got := old.Flows(dipB)
+	got := old.Flows(vni, dipB)
 	var want []hostagent.Flow
 	for _, f := range flows {
 		want = append(want, hostagent.Flow{VNI: vni, Protocol: 6, Client: f.Src, Frontend: f.Dst, DIP: dipB})
@@ -69,7 +78,7 @@ func TestFlowsMove(t *testing.T) {
 	if n, err := dst.AddFlows(c); n != 0 || !errors.Is(err, hostagent.ErrNoLocalRule) {
 		t.Errorf("AddFlows of a DIP that is not local: %d, %v; want ErrNoLocalRule", n, err)
 	}
-	if fs := old.Flows(dipC); !slices.ContainsFunc(fs, func(f hostagent.Flow) bool { return f == c }) {
+	if fs := old.Flows(vni, dipC); !slices.ContainsFunc(fs, func(f hostagent.Flow) bool { return f == c }) {
 		t.Errorf("Flows(C) = %v, want %v", fs, c)
 	}
 }

@@ -341,23 +341,13 @@ func TestAwaitProbe(t *testing.T) {
 // they name out of rotation, OnHealth reports it with its VNI, and the
 // other tenant's VM keeps taking new flows.
 func TestHealthPerVirtualNetwork(t *testing.T) {
-	const other = 6001
-	vipOther := netip.MustParseAddr("203.0.113.20")
+	const other = otherVNI
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	a, dialer, _, log, tick := httpProbed(t, srv)
 	lb := portal()
 	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
-	tenant := slb.LoadBalancer{
-		Name:                     "tenant",
-		FrontendIPConfigurations: []slb.Frontend{{Name: "fe", VIP: vipOther}},
-		BackendAddressPools: []slb.BackendPool{{Name: "web", VNI: other, Backends: []slb.Backend{
-			{DIP: dipB, HostPA: host2}, {DIP: dipC, HostPA: host2}}}},
-		Probes: []slb.Probe{{Name: "tcp", Protocol: slb.ProbeTCP, Port: 80}},
-		LoadBalancingRules: []slb.LoadBalancingRule{{Name: "http", Frontend: "fe", BackendPool: "web", Probe: "tcp",
-			Protocol: slb.ProtocolTCP, FrontendPort: 80, BackendPort: 80}},
-	}
-	if err := a.Configure(lb, tenant); err != nil {
+	if err := a.Configure(lb, otherTenant()); err != nil {
 		t.Fatal(err)
 	}
 	if ev := tick(); len(ev) != 0 {
