@@ -37,8 +37,9 @@ type HostStatus struct {
 	// Health says, for each local DIP that a rule probes, whether the host
 	// agent puts it in rotation now, one entry per DIP in its virtual
 	// network (tenants' networks may reuse addresses), sorted by VNI and
-	// DIP: the Muxes apply it (see DIPHealth). It changes with the probes' verdicts, so
-	// the agent reports it soon after a change, not only at heartbeats.
+	// DIP: the Muxes apply it (see DIPHealth). It changes with the
+	// probes' verdicts, so the agent reports it soon after a change, not
+	// only at heartbeats.
 	Health []DIPHealth `json:"health,omitempty"`
 	// Counters are the virtual switch's counters by name
 	// ("acl.denied", "vxlan.encap", ...).

@@ -85,7 +85,9 @@
 // a host's agent reports its probed DIPs' health in the host's status
 // (model.HostStatus.Health: up, busy, since when, per DIP in its virtual
 // network: tenants may reuse addresses, and each keeps its own health
-// here, at the host agents and at the Muxes) soon after a probe
+// here, at the host agents and at the Muxes; but two of one address on
+// one host are both probed through the first one's vNIC, as the host
+// port reaches a CA in any VNI) soon after a probe
 // verdict or busy mark changes, at most one status write per
 // agent.Config.StatusMinInterval however fast a probe flaps; a Mux agent's
 // slice carries the health its DIPs' hosts report (agent.MuxSlice.Health,

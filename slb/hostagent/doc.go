@@ -90,8 +90,8 @@
 //
 // When a DIP's VM moves to another host, [Agent.Flows] lists the DIP's
 // inbound connections on the old host (in its virtual network: another
-// tenant's VM of the same address keeps its own) and [Agent.AddFlows] records them on
-// the new one, configured with the DIP as local: their packets are then
+// tenant's VM of the same address keeps its own) and [Agent.AddFlows]
+// records them on the new one, configured with the DIP as local: their packets are then
 // translated there as before, both ways, even when the new host holds
 // other DIPs of the same rule (it would pick among them for a flow it did
 // not know) or the DIP's backend port is behind several rules (its replies
@@ -152,13 +152,16 @@
 // changes state after the probe's threshold of consecutive results, and
 // the changes are reported through Config.OnHealth for the Muxes, with
 // the DIP's virtual network (tenants may reuse addresses: health is per
-// VNI and DIP, here and at the Mux). DIPs
-// start up; [Agent.AwaitProbe] holds a DIP added to a running pool down
-// until its probes first pass (once, whatever the threshold), as Azure
-// adds a backend to rotation. [Agent.SetBusy] takes a DIP out of rotation (the seed's
-// Set-RoleInstanceStatus -Busy): it is reported down and the agent picks it
-// for no new flow, while its existing flows go on (a SYN that reuses the
-// 5-tuple of one of them is a new flow).
+// VNI and DIP, here and at the Mux). DIPs start up; [Agent.AwaitProbe]
+// holds a DIP added to a running pool down until its probes first pass
+// (once, whatever the threshold), as Azure adds a backend to rotation.
+// [Agent.SetBusy] takes a DIP out of rotation (the seed's
+// Set-RoleInstanceStatus -Busy): it is reported down and the agent picks
+// it for no new flow, while its existing flows go on (a SYN that reuses
+// the 5-tuple of one of them is a new flow). A probe dials the DIP's
+// address through Config.Dialer, which does not learn its virtual
+// network: two local DIPs of one address in two VNIs reach the VM the
+// Dialer reaches.
 //
 // # Checksums
 //

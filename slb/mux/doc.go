@@ -71,7 +71,8 @@
 // flows; with Config.HoldNewDIPs a DIP that a Configure adds is unhealthy
 // until SetHealth says otherwise. Health is kept per virtual network and
 // DIP: tenants' networks may reuse addresses, and one tenant's DIP going
-// down leaves another's of the same address in rotation. A SYN without ACK opens a connection: when it finds its
+// down leaves another's of the same address in rotation. A SYN without
+// ACK opens a connection: when it finds its
 // 5-tuple's entry on a DIP out of rotation (unhealthy, or removed and
 // draining), because the client reused a source port, it is a new flow,
 // picked again among the healthy DIPs, and replaces the entry, so that a

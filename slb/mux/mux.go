@@ -97,12 +97,12 @@ type Config struct {
 	WithdrawUnhealthyVIPs bool
 	// HoldNewDIPs starts a DIP that a Configure adds to a configured Mux
 	// (new in its virtual network: another VNI's DIP of the same address
-	// does not count) unhealthy, until SetHealth says it is healthy: as Azure's load
-	// balancer, a backend added to a pool gets new flows only once its
-	// health probe first succeeds. Set it when whoever probes the DIPs
-	// reports every new one (up, or that it has no probe); by default a
-	// new DIP is healthy at once. A DIP of the first configuration is
-	// healthy either way.
+	// does not count) unhealthy, until SetHealth says it is healthy: as
+	// Azure's load balancer, a backend added to a pool gets new flows
+	// only once its health probe first succeeds. Set it when whoever
+	// probes the DIPs reports every new one (up, or that it has no
+	// probe); by default a new DIP is healthy at once. A DIP of the first
+	// configuration is healthy either way.
 	HoldNewDIPs bool
 	// Clock is the time source, read once per Process or ProcessBatch
 	// call; nil means the system clock, read by a goroutine once per tick
