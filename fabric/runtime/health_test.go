@@ -24,13 +24,23 @@ import (
 	"github.com/sdnfabric/sdnfabric/slb"
 )
 
-// splitSeed runs examples/seed.yaml as two runtimes under one controller,
-// as two processes would: a with the gateways, the Mux and host1, b with
-// host2 alone (its VMs attached by guests, if not nil), each with its
-// agents, b's hearing of each change lag later; it returns them and a
-// client of the VIP on the client network's wire that opens a
-// connection per request.
-func splitSeed(t *testing.T, guests GuestFactory, lag time.Duration) (a, b *Runtime, ctl *controller.Controller, c *http.Client) {
+// split is examples/seed.yaml run as two runtimes under one controller,
+// as two processes would run it: a with the gateways, the Mux and host1,
+// b with host2 alone.
+type split struct {
+	a, b *Runtime
+	ctl  *controller.Controller
+	topo *Topology
+	w    wires
+	// client is ClientVM's stack on the client network's wire, opening
+	// a connection per request.
+	client *http.Client
+}
+
+// splitSeed starts a split seed, each runtime with its agents, b's VMs
+// attached by guests (if not nil) and b hearing of each change lag
+// later.
+func splitSeed(t *testing.T, guests GuestFactory, lag time.Duration) *split {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
@@ -54,8 +64,8 @@ func splitSeed(t *testing.T, guests GuestFactory, lag time.Duration) (a, b *Runt
 		}
 		return rt
 	}
-	a = run(nil, "natvm", "bgpvm", "mux1", "host1")
-	b = run(guests, "host2")
+	a := run(nil, "natvm", "bgpvm", "mux1", "host1")
+	b := run(guests, "host2")
 	for rt, backend := range map[*Runtime]api.Backend{a: ctl, b: lagging{ctl, lag}} {
 		if _, err := rt.StartAgents(agent.Config{Backend: backend, StatusInterval: time.Minute, Settle: 10 * time.Millisecond,
 			StatusMinInterval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}); err != nil {
@@ -74,7 +84,7 @@ func splitSeed(t *testing.T, guests GuestFactory, lag time.Duration) (a, b *Runt
 	}
 	t.Cleanup(client.Close)
 	waitHostsReady(t, ctl)
-	return a, b, ctl, freshPortsClient(client, 2*time.Second)
+	return &split{a: a, b: b, ctl: ctl, topo: topo, w: w, client: freshPortsClient(client, 2*time.Second)}
 }
 
 // lagging is a Backend whose watches deliver each event lag after it
@@ -150,7 +160,8 @@ func servedOnlyBy(t *testing.T, c *http.Client, url, want string, n int) time.Ti
 // there, is out of rotation at runtime a's Mux soon after (no new
 // connection reaches it), and back in once ready.
 func TestNodesSplitHealth(t *testing.T) {
-	a, b, ctl, c := splitSeed(t, nil, 0)
+	s := splitSeed(t, nil, 0)
+	a, b, ctl, c := s.a, s.b, s.ctl, s.client
 	url := "http://" + a.VIPs()[0].String() + "/"
 	dip := netip.MustParseAddr("10.1.0.5")
 	busy := time.Now()
@@ -207,7 +218,8 @@ func lateServer(late string, delay time.Duration) GuestFactory {
 // the pool before: else host2's agent would give a flow the Mux sent to
 // portalvm3 too early to portalvm2, its usable DIP.)
 func TestNodesSplitNewDIPAwaitsProbe(t *testing.T) {
-	a, _, ctl, c := splitSeed(t, lateServer("portalvm3", time.Second), 300*time.Millisecond)
+	s := splitSeed(t, lateServer("portalvm3", time.Second), 300*time.Millisecond)
+	a, ctl, c := s.a, s.ctl, s.client
 	url := "http://" + a.VIPs()[0].String() + "/"
 	apply(t, ctl, edited(t, ctl, model.KindNetworkInterface, "portalvm2", func(s *model.NetworkInterfaceSpec) {
 		s.LoadBalancerBackendPools = nil

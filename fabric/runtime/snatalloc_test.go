@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sdnfabric/sdnfabric/fabric/agent"
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/slb/snat"
@@ -64,38 +62,12 @@ func TestAllocatedSNATLeases(t *testing.T) {
 func TestNodesSplitSNAT(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	ctl, topo := seedController(t)
-	w := wires{}
-	t.Cleanup(func() {
-		for _, sw := range w {
-			sw.Close()
-		}
-	})
-	// Not start: the in-process controller's watches outlive the
-	// runtimes' goroutine check.
-	run := func(nodes ...string) *Runtime {
-		rt, err := Start(ctx, topo, Options{Nodes: nodes, Uplinks: w.uplink})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(rt.Close)
-		if err := rt.Ready(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return rt
-	}
-	a := run("natvm", "bgpvm", "mux1", "host1")
-	b := run("host2")
-	for _, rt := range []*Runtime{a, b} {
-		if _, err := rt.StartAgents(agent.Config{Backend: ctl, StatusInterval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out := topo.Outside
+	s := splitSeed(t, nil, 0)
+	out := s.topo.Outside
 	if out == nil {
 		t.Fatal("the seed has no outside server")
 	}
-	inet, err := guest.New(out.Name, w[out.Network].Port(out.Name), guest.Config{MAC: net.HardwareAddr(out.MAC[:]), Addr: out.Addr, Gateway: out.Gateway})
+	inet, err := guest.New(out.Name, s.w[out.Network].Port(out.Name), guest.Config{MAC: net.HardwareAddr(out.MAC[:]), Addr: out.Addr, Gateway: out.Gateway})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +75,7 @@ func TestNodesSplitSNAT(t *testing.T) {
 	if err := inet.Serve(":80", WebHandler(out.Name, nil)); err != nil {
 		t.Fatal(err)
 	}
-	portal := mustMachine(t, b, "portalvm2")
+	portal := mustMachine(t, s.b, "portalvm2")
 	c := newClient(portal, true, 2*time.Second)
 	url := "http://" + out.Addr.Addr().String() + "/"
 	var last error
