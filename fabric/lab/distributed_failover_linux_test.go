@@ -251,16 +251,7 @@ func TestDistributedMuxKill(t *testing.T) {
 		}
 	}
 
-	loop := startClientLoop(ctx, d)
-	time.Sleep(500 * time.Millisecond)
-	killed := time.Now()
-	if err := d.Kill("mux1"); err != nil {
-		t.Fatal(err)
-	}
-	r, withdrawn := waitRoute("mux2 only", func(r string) bool {
-		return strings.Contains(r, "via 192.168.100.11") && !strings.Contains(r, "192.168.100.10")
-	})
-	t.Logf("after mux1 was killed, in %s:\n%s", withdrawn.Sub(killed).Round(time.Millisecond), r)
+	loop, killed, withdrawn := killMux1(ctx, t, d)
 	if protos, err := d.BIRDProtocols(ctx, "bgpvm"); err == nil {
 		for _, line := range strings.Split(protos, "\n") {
 			if strings.HasPrefix(line, "peer0 ") {
@@ -367,6 +358,25 @@ func startClientLoop(ctx context.Context, d *lab.Distributed) func() []result {
 		wg.Wait()
 		return results
 	}
+}
+
+// killMux1 starts a client loop, kills mux1 (SIGKILL) half a second
+// later and waits until the router's route to the VIP is through mux2
+// alone. It returns the loop's end and when mux1 was killed and its
+// route withdrawn.
+func killMux1(ctx context.Context, t *testing.T, d *lab.Distributed) (loop func() []result, killed, withdrawn time.Time) {
+	t.Helper()
+	loop = startClientLoop(ctx, d)
+	time.Sleep(500 * time.Millisecond)
+	killed = time.Now()
+	if err := d.Kill("mux1"); err != nil {
+		t.Fatal(err)
+	}
+	r, withdrawn := waitVIPRoute(ctx, t, d, "mux2 only", func(r string) bool {
+		return strings.Contains(r, "via 192.168.100.11") && !strings.Contains(r, "192.168.100.10")
+	})
+	t.Logf("after mux1 was killed, in %s:\n%s", withdrawn.Sub(killed).Round(time.Millisecond), r)
+	return loop, killed, withdrawn
 }
 
 // waitVIPRoute polls bgpvm's kernel route to the seed's VIP until ok

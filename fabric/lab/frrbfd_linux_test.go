@@ -111,16 +111,7 @@ func TestDistributedMuxKillFRR(t *testing.T) {
 	t.Logf("ECMP route:\n%s", r)
 	waitFRRBFDUp(ctx, t, bfdPeers, lab.DefaultBFD, mux1, mux2)
 
-	loop := startClientLoop(ctx, d)
-	time.Sleep(500 * time.Millisecond)
-	killed := time.Now()
-	if err := d.Kill("mux1"); err != nil {
-		t.Fatal(err)
-	}
-	r, withdrawn := waitRoute("mux2 only", func(r string) bool {
-		return strings.Contains(r, "via "+mux2.String()) && !strings.Contains(r, mux1.String())
-	})
-	t.Logf("after mux1 was killed, in %s:\n%s", withdrawn.Sub(killed).Round(time.Millisecond), r)
+	loop, killed, withdrawn := killMux1(ctx, t, d)
 	time.Sleep(time.Second)
 	results := loop()
 
