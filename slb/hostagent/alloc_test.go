@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sdnfabric/sdnfabric/offload/header"
+	"github.com/sdnfabric/sdnfabric/slb/hostagent"
 )
 
 func TestAllocsPerPacket(t *testing.T) {
@@ -66,5 +67,45 @@ func TestAllocsPerPacket(t *testing.T) {
 	}
 	if n := a.Stats().Reopened; n != 401 { // AllocsPerRun's 201 runs: all SYNs but the first
 		t.Errorf("%d SYNs reopened a connection, want 401", n)
+	}
+}
+
+// A SYN that replaces an open connection of a rule with TCP reset on
+// sends its old DIP a RST (see TestSYNToAnotherDIPResetsOldDIP) and
+// allocates nothing either: the connection is copied on the stack, the
+// RST built in a pooled buffer.
+func TestAllocsReopenWithReset(t *testing.T) {
+	resets := 0
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, FlowTableSize: 4096,
+		OnTCPReset: func(hostagent.TCPReset) { resets++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(resetLB()); err != nil {
+		t.Fatal(err)
+	}
+	c := ap(client4, 40000)
+	syn := segment(t, c, ap(vip4, 80), header.TCPFlagSYN, 1000, 0, 0)
+	ack := segment(t, c, ap(vip4, 80), header.TCPFlagACK, 1001, 5001, 10)
+	pkt := make([]byte, max(len(syn), len(ack)))
+	dips := [2]netip.Addr{dipB, dipC}
+	turn := 0
+	open := func() {
+		// A SYN of the tuple to the other DIP than its connection's
+		// (which it replaces), then the client's first segment.
+		dip := dips[turn%2]
+		turn++
+		n := copy(pkt, syn)
+		a.Inbound(pkt[:n], vni, dip)
+		n = copy(pkt, ack)
+		a.Inbound(pkt[:n], vni, dip)
+	}
+	open()
+	before := resets
+	if n := testing.AllocsPerRun(100, open); n != 0 && !raceEnabled {
+		t.Errorf("%v allocations per reopened connection", n)
+	}
+	if resets == before {
+		t.Fatal("no RST sent: the test does not cover the reset path")
 	}
 }

@@ -66,16 +66,16 @@ func reopensOutbound(e *entry) bool {
 }
 
 // replacedReset returns a copy of the connection of entry i, which a SYN
-// replaces, if it is due a RST to its DIP, or nil. The shard is locked.
-func (a *Agent) replacedReset(s *shard, i int) *resetConn {
+// replaces, and whether it is due a RST to its DIP. The shard is locked.
+func (a *Agent) replacedReset(s *shard, i int) (resetConn, bool) {
 	if a.cfg.OnTCPReset == nil {
-		return nil
+		return resetConn{}, false
 	}
 	e := &s.entries[i]
 	if c, ok := dueReset(e, &s.entries[e.peer]); ok && c.in.seen {
-		return &c
+		return c, true
 	}
-	return nil
+	return resetConn{}, false
 }
 
 // reopen removes the connection of entry i, which a SYN replaces with a

@@ -2,6 +2,7 @@ package hostagent
 
 import (
 	"net/netip"
+	"sync"
 
 	"github.com/sdnfabric/sdnfabric/offload/checksum"
 	"github.com/sdnfabric/sdnfabric/offload/header"
@@ -82,7 +83,11 @@ func dueReset(a, b *entry) (resetConn, bool) {
 // each with ACK set when the other direction's is known too. It counts
 // them in Stats.TCPResets.
 func (a *Agent) sendResets(conns []resetConn, remote bool) {
-	var buf [header.IPv6Size + header.TCPMinSize]byte
+	// A packet is valid only during its OnTCPReset call: one buffer
+	// serves them all. Pooled: the callback makes it escape, and a SYN
+	// that replaces a connection sends its RST from Inbound.
+	buf := rstBuffers.Get().(*[header.IPv6Size + header.TCPMinSize]byte)
+	defer rstBuffers.Put(buf)
 	for _, c := range conns {
 		r := TCPReset{VNI: c.in.key.vni, DIP: fromKey(&c.in.act.dip, c.in.key.v4),
 			VIP: fromKey(&c.in.act.vip, c.in.key.v4), Rule: a.ruleName(c.in.act.rule)}
@@ -103,6 +108,9 @@ func (a *Agent) sendResets(conns []resetConn, remote bool) {
 		}
 	}
 }
+
+// rstBuffers holds the buffers sendResets builds RSTs in.
+var rstBuffers = sync.Pool{New: func() any { return new([header.IPv6Size + header.TCPMinSize]byte) }}
 
 // rst appends to dst a TCP RST that answers key's direction (from its
 // destination to its source) with sequence number seq and, when ackOK,

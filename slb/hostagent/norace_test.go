@@ -1,0 +1,5 @@
+//go:build !race
+
+package hostagent_test
+
+const raceEnabled = false
