@@ -12,8 +12,8 @@
 //     the Mux as next hop (withdrawn when no DIP is healthy or the Mux
 //     stops), sending flows to hosts in VXLAN (RFC 7348);
 //   - a host is a vswitch with ordered layers (offload, ACL of its VMs'
-//     endpoints, the slb host agent for NAT, Direct Server Return and SNAT,
-//     VNet) programmed with the fabric's CA-to-PA mappings, and the host's
+//     endpoints, the slb host agent for NAT, Direct Server Return, SNAT
+//     and TCP reset on idle, VNet) programmed with the fabric's CA-to-PA mappings, and the host's
 //     own stack on the switch's host port, where the host agent's health
 //     probes come from;
 //   - one slb/snat manager leases SNAT port blocks to the host agents and

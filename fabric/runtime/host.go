@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/guest"
@@ -54,6 +55,9 @@ func (rt *Runtime) startHost(spec Host) error {
 	// The host's stack is set up once the switch exists; the agent dials
 	// through it.
 	var stack hostDialer
+	// The agent's RSTs (TCP reset on idle, a connection a SYN replaced)
+	// leave through the switch, which exists once the agent does.
+	var resetVia atomic.Pointer[vswitch.Switch]
 	agent, err := hostagent.New(hostagent.Config{
 		HostPA:   spec.PA.Addr(),
 		Logger:   rt.log.With("node", spec.Name),
@@ -61,6 +65,11 @@ func (rt *Runtime) startHost(spec Host) error {
 		Internal: rt.tenantPrefixes(),
 		Dialer:   &stack,
 		OnHealth: func(vni uint32, dip netip.Addr, up bool) { rt.onHealth(h, vni, dip, up) },
+		OnTCPReset: func(r hostagent.TCPReset) {
+			if sw := resetVia.Load(); sw != nil {
+				sw.SendTCPReset(r)
+			}
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", spec.Name, err)
@@ -91,6 +100,7 @@ func (rt *Runtime) startHost(spec Host) error {
 		cfg.Uplink.Close()
 		return fmt.Errorf("%s: %w", spec.Name, err)
 	}
+	resetVia.Store(sw)
 	rt.closers = append(rt.closers, sw.Close)
 	// The controller's programming: provider MACs (static ARP) and where
 	// every customer address of the fabric lives.

@@ -22,7 +22,8 @@
 //	  - SLB: the load balancer's host agent (slb/hostagent) rewrites packets in
 //	    place: NAT of load-balanced flows to the local DIP, Direct Server
 //	    Return of their replies and SNAT of outbound flows straight to the
-//	    provider router, never through a Mux.
+//	    provider router, never through a Mux. The RSTs the agent makes
+//	    (TCP reset on idle) leave through Switch.SendTCPReset.
 //	  - VNet: virtual networks over VXLAN (RFC 7348). The controller sets the
 //	    customer-address to provider-address mapping (CA -> PA, with the MAC
 //	    of the CA's vNIC); traffic between hosts is encapsulated with the
