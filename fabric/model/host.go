@@ -84,8 +84,8 @@ type DIPHealth struct {
 }
 
 // validate checks what decoding does not: each health entry names its
-// virtual network (a VNI of 24 bits, not 0: a pool's DIPs are on a
-// VirtualNetwork), and no (VNI, DIP) has two entries.
+// DIP and its virtual network (a VNI of 24 bits, not 0: a pool's DIPs are
+// on a VirtualNetwork), and no (VNI, DIP) has two entries.
 func (s *HostStatus) validate(c checker) {
 	seen := map[DIPHealth]int{}
 	for i, h := range s.Health {
@@ -94,6 +94,9 @@ func (s *HostStatus) validate(c checker) {
 			c.fail(ErrRequired, f+".vni", "is 0: name the DIP's virtual network")
 		} else if h.VNI > MaxVNI {
 			c.fail(ErrRange, f+".vni", "%d does not fit in 24 bits", h.VNI)
+		}
+		if !h.DIP.IsValid() {
+			c.fail(ErrRequired, f+".dip", "is empty")
 		}
 		k := DIPHealth{VNI: h.VNI, DIP: h.DIP}
 		if j, dup := seen[k]; dup {

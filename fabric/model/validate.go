@@ -115,8 +115,8 @@ func validateObject(c checker, o *Object) Spec {
 			c.fail(ErrInvalid, "status", "kind %s has no status", o.Kind)
 		} else if p := decodeStrict(o.Status, st, "status"); p != nil {
 			c.fail(ErrInvalid, p.path, "%s", p.msg)
-		} else if v, ok := st.(interface{ validate(checker) }); ok {
-			v.validate(c)
+		} else if v, ok := st.(interface{ validate(checker) }); ok && checkLists(c, reflect.ValueOf(st).Elem(), "status") {
+			v.validate(c) // its lists bounded, as a spec's are
 		}
 	}
 	if !checkLists(c, reflect.ValueOf(spec).Elem(), "spec") {
@@ -126,8 +126,9 @@ func validateObject(c checker, o *Object) Spec {
 	return spec
 }
 
-// Limits of a spec's lists (ours): they keep validation, which compares
-// the items of a list with each other, quick on hostile input.
+// Limits of a spec's or status' lists (ours): they keep validation,
+// which compares the items of a list with each other, quick on hostile
+// input.
 const (
 	MaxItems           = 4096
 	MaxSNATAllocations = 1 << 16

@@ -392,6 +392,8 @@ func TestValidateHostStatusHealth(t *testing.T) {
 		{"no VNI", `{"health":[{"dip":"10.1.0.4","up":true}]}`, ErrRequired, "status.health[0].vni"},
 		{"VNI too large", `{"health":[{"vni":16777216,"dip":"10.1.0.4","up":true}]}`, ErrRange, "status.health[0].vni"},
 		{"twice in one VNI", `{"health":[{"vni":5001,"dip":"10.1.0.4","up":true},{"vni":5001,"dip":"10.1.0.4","up":false}]}`, ErrDuplicate, "status.health[1]"},
+		{"no address", `{"health":[{"vni":5001,"up":true}]}`, ErrRequired, "status.health[0].dip"},
+		{"too many entries", `{"health":[` + strings.Repeat(`{"vni":5001,"dip":"10.1.0.4","up":true},`, MaxItems) + `{"vni":5001,"dip":"10.1.0.4","up":true}]}`, ErrRange, "status.health"},
 		{"probe VNI too large", `{"probes":[{"loadBalancer":"l","probe":"p","vni":16777216,"dip":"10.1.0.4","healthy":true}]}`, ErrRange, "status.probes[0].vni"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
