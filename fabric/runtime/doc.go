@@ -98,4 +98,25 @@
 // configuration, held if a later one added it, until the report. A Mux
 // cut off from the controller keeps the health it last heard, and
 // forwards on.
+//
+// An instance marks itself busy or ready from inside its VM, as the seed's
+// Set-RoleInstanceStatus -Busy does through Azure's guest agent and
+// WireServer: each host's own stack serves its VMs the instance status
+// endpoint at 168.63.129.16, port 80 (WireServerURL): GET
+// /v1/instance/status returns the caller's status (InstanceStatus: machine,
+// address, VNI, "busy" or "ready", in rotation or not), PUT with
+// {"status":"busy"} or {"status":"ready"} (InstanceStatusRequest; an
+// "address", if given, must be the caller's) marks it, as Runtime.SetBusy
+// does, on the host, whose agent carries the mark to every Mux, also those
+// of other processes. The caller is the VM its source address names: the
+// vswitch delivers to the host port only what a local vNIC sent, past its
+// anti-spoofing check, so no VM of another host, no VXLAN and no provider
+// traffic reaches it; a request from an address no VM of the host has is
+// refused (403), as is one naming another address, and one from an address
+// that VMs of several virtual networks have on the host (the host port does
+// not tell which vNIC a packet came through, 409). Errors are RFC 9457
+// problem documents; bodies are limited to 256 bytes, connections to 32 at
+// a time per host, and reads and writes to 5 s. WireServerRotation is the
+// client, a provision.Rotation for provision.BringUp run inside the
+// instance over the instance's own stack.
 package runtime

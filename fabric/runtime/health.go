@@ -147,7 +147,8 @@ func (rt *Runtime) localDIPs(pa netip.Addr) []dipKey {
 }
 
 // startHostStack attaches the host's own stack to its vswitch's host port:
-// the host agent's probes dial from it.
+// the host agent's probes dial from it, and it serves the host's VMs the
+// WireServer's instance status endpoint (wireserver.go).
 func (rt *Runtime) startHostStack(h *hostNode) (*guest.Guest, error) {
 	stackSide, switchSide := netsim.NewWire(h.spec.Name+".host", netsim.WireConfig{Queue: rt.opts.queue()})
 	if _, err := h.sw.AddHostPort(vswitch.HostPortConfig{Name: "host", Port: switchSide, MAC: hw(hostStackMAC), Addr: hostStackAddr.Addr()}); err != nil {
@@ -350,23 +351,35 @@ func (rt *Runtime) probedDIP(addr netip.Addr) (dipKey, error) {
 
 func (rt *Runtime) setBusy(k dipKey, busy bool) error {
 	for _, h := range rt.sortedHosts() {
-		h.health.mu.Lock()
-		if !slices.Contains(h.health.dips, k) {
-			h.health.mu.Unlock()
-			continue
+		if rt.markBusy(h, k, busy) == nil {
+			return nil
 		}
-		h.health.busy[k] = busy
-		h.health.changed(k)
-		h.health.mu.Unlock()
-		what := "ready (Set-RoleInstanceStatus -Ready)"
-		if busy {
-			what = "busy (Set-RoleInstanceStatus -Busy)"
-		}
-		rt.progress(h.spec.Name, "health", "%s (%s) %s", k.dip, rt.machineAt(k), what)
-		h.agent.SetBusy(k.vni, k.dip, busy)
-		return nil
 	}
 	return fmt.Errorf("runtime: no host serves %s", k)
+}
+
+// markBusy marks DIP k, a local DIP of host h, busy or ready (nothing
+// changes if it is already).
+func (rt *Runtime) markBusy(h *hostNode, k dipKey, busy bool) error {
+	h.health.mu.Lock()
+	if !slices.Contains(h.health.dips, k) {
+		h.health.mu.Unlock()
+		return fmt.Errorf("runtime: %s has no probed DIP %s: no load-balancing rule with a probe has it", h.spec.Name, k)
+	}
+	if h.health.busy[k] == busy {
+		h.health.mu.Unlock()
+		return nil // as marked already
+	}
+	h.health.busy[k] = busy
+	h.health.changed(k)
+	h.health.mu.Unlock()
+	what := "ready (Set-RoleInstanceStatus -Ready)"
+	if busy {
+		what = "busy (Set-RoleInstanceStatus -Busy)"
+	}
+	rt.progress(h.spec.Name, "health", "%s (%s) %s", k.dip, rt.machineAt(k), what)
+	h.agent.SetBusy(k.vni, k.dip, busy)
+	return nil
 }
 
 // healthy reports whether DIP k is up and not busy.

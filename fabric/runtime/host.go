@@ -26,6 +26,7 @@ type hostNode struct {
 	spec   Host
 	sw     *vswitch.Switch
 	agent  *hostagent.Agent
+	stack  *guest.Guest // the host's own stack: probes, the WireServer
 	health health
 }
 
@@ -129,8 +130,13 @@ func (rt *Runtime) startHost(spec Host) error {
 	if err != nil {
 		return err
 	}
-	stack.g = stk
+	stack.g, h.stack = stk, stk
 	rt.closers = append(rt.closers, stk.Close)
+	ln, err := stk.Listen("tcp", ":80")
+	if err != nil {
+		return fmt.Errorf("%s: host stack: the WireServer: %w", spec.Name, err)
+	}
+	rt.serveWireServer(h, ln) // closed before the stack
 	rt.progress(spec.Name, "started", "vswitch with PA %s: layers offload, acl, slb (host agent), vnet (VXLAN)", spec.PA.Addr())
 	return nil
 }

@@ -89,6 +89,19 @@ func (p *placement) on(host string) map[string][]Endpoint {
 	return out
 }
 
+// machinesOn returns the VMs attached to host now, by name.
+func (p *placement) machinesOn(host string) map[string]Machine {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]Machine{}
+	for name, at := range p.attached {
+		if at.host == host {
+			out[name] = at.m
+		}
+	}
+	return out
+}
+
 // hostOf returns the host the VM of DIP k is on now.
 func (p *placement) hostOf(k dipKey) (string, bool) {
 	p.mu.Lock()
