@@ -59,7 +59,9 @@ type Config struct {
 	// network vni, goes down (probes failed, or SetBusy) or comes back up.
 	// Tenants' networks may reuse addresses: two VMs of one address in
 	// two VNIs are two DIPs, each reported on its own. It is called from
-	// Tick, SetBusy or AwaitProbe, without the agent's locks held.
+	// Tick, SetBusy or AwaitProbe, without the agent's locks held but one
+	// call at a time, in the order of the changes; it must not call
+	// those three itself.
 	OnHealth func(vni uint32, dip netip.Addr, up bool)
 	// OnTCPReset, when set, is given the TCP RSTs that end an idle TCP
 	// connection of a rule with EnableTCPReset (see TCPReset): one to the
@@ -103,6 +105,11 @@ type Agent struct {
 
 	dialer Dialer
 	http   *http.Client // HTTP probes, through dialer
+
+	// reporting orders the OnHealth calls: held (before mu) from
+	// computing the health events to reporting them, so that the
+	// reports of two goroutines cannot pass each other.
+	reporting sync.Mutex
 
 	mu       sync.Mutex // serialises Configure and Tick; guards what follows
 	nameIdx  map[string]uint16

@@ -86,6 +86,8 @@ func (a *Agent) runProbes(ctx context.Context, c *compiled, now int64) {
 	wg.Wait()
 	a.stats.probes.Add(uint64(len(due)))
 
+	a.reporting.Lock()
+	defer a.reporting.Unlock()
 	a.mu.Lock()
 	for i, st := range due {
 		if st.pending && results[i] {
@@ -193,6 +195,8 @@ func (a *Agent) report(ev []healthEvent) {
 // another virtual network.
 func (a *Agent) AwaitProbe(vni uint32, dip netip.Addr) {
 	k := dipKey{vni, dip}
+	a.reporting.Lock()
+	defer a.reporting.Unlock()
 	a.mu.Lock()
 	c := a.conf.Load()
 	probed := false
@@ -224,6 +228,8 @@ func (a *Agent) AwaitProbe(vni uint32, dip netip.Addr) {
 // configured.
 func (a *Agent) SetBusy(vni uint32, dip netip.Addr, busy bool) {
 	k := dipKey{vni, dip}
+	a.reporting.Lock()
+	defer a.reporting.Unlock()
 	a.mu.Lock()
 	if d := a.dips[k]; d != nil {
 		d.busy.Store(busy)

@@ -398,3 +398,70 @@ func TestHealthPerVirtualNetwork(t *testing.T) {
 		t.Errorf("probes went to %v", dialer.seen)
 	}
 }
+
+// OnHealth hears a DIP's changes in the order the agent made them, also
+// when they come from two goroutines: B's first probe passes at a Tick
+// (up), whose report is slow, and B is marked busy meanwhile (down). The
+// last report must be down, or the Muxes would send new flows to a busy
+// DIP: SetBusy waits for the Tick's report before it makes its own.
+func TestHealthReportsInOrder(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	dialer := &redirect{to: srv.Listener.Addr().String(), seen: map[string]int{}, down: map[string]bool{}}
+	clock := newFakeClock()
+	lb := portal()
+	lb.LoadBalancingRules = lb.LoadBalancingRules[:1]
+	var (
+		mu      sync.Mutex
+		reports []bool // B's
+	)
+	slowUp := make(chan struct{})   // closed: the report of B up may go on
+	inReport := make(chan struct{}) // closed: the report of B up began
+	a, err := hostagent.New(hostagent.Config{HostPA: host2, Clock: clock, Dialer: dialer, Logger: slog.New(slog.DiscardHandler),
+		OnHealth: func(v uint32, dip netip.Addr, up bool) {
+			if dip != dipB || v != vni {
+				return
+			}
+			if up {
+				close(inReport)
+				<-slowUp
+			}
+			mu.Lock()
+			reports = append(reports, up)
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Configure(lb); err != nil {
+		t.Fatal(err)
+	}
+	a.AwaitProbe(vni, dipB) // down until its probe passes
+
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		clock.Advance(5 * time.Second)
+		a.Tick(context.Background()) // B's probe passes: up
+	}()
+	<-inReport
+	busy := make(chan struct{})
+	go func() {
+		defer close(busy)
+		a.SetBusy(vni, dipB, true)
+	}()
+	// Out of order, SetBusy reports at once; in order, it waits for the
+	// Tick's report (this timeout only bounds that wait).
+	select {
+	case <-busy:
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(slowUp)
+	<-ticked
+	<-busy
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []bool{false, true, false}; !cmp.Equal(reports, want) {
+		t.Errorf("B reported %v, want %v (AwaitProbe, the probe, SetBusy)", reports, want)
+	}
+}
