@@ -29,6 +29,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"sdnfabric.io/v1","kind":"Event","metadata":{"name":"e","creationTimestamp":"2026-01-02T03:04:05Z"},"spec":{"time":"2026-01-02T03:04:05Z"}}`))
 	f.Add([]byte("apiVersion: sdnfabric.io/v1\nkind: Host\nmetadata: {name: h, labels: {yes: no, '1': 2.5}}\nstatus: {counters: {a: 1}}\n"))
 	f.Add([]byte("---\n---\n- apiVersion: sdnfabric.io/v1\n  kind: Mux\n  metadata: {name: m}\n"))
+	// A host's DIP health, and entries that validation refuses: no VNI,
+	// no DIP, twice in one VNI.
+	f.Add([]byte("apiVersion: sdnfabric.io/v1\nkind: Host\nmetadata: {name: h}\nstatus: {health: [{vni: 5001, dip: 10.1.0.4, up: true, since: '2026-11-22T03:40:00Z'}, " +
+		"{dip: 10.1.0.5, up: false}, {vni: 5001, busy: true}, {vni: 5001, dip: 10.1.0.4, up: false}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		objs, err := Decode(data)
 		if err != nil {
