@@ -177,15 +177,6 @@ func (m *Mux) ProcessBatch(dst []byte, pkts [][]byte, out []Output) []byte {
 // batchStride is how many packets ProcessBatch parses ahead.
 const batchStride = 16
 
-// tableHash is the flow-table hash of p: its flow's 5-tuple, or for a
-// non-first fragment its datagram's (fragTag).
-func (m *Mux) tableHash(p *packet) uint64 {
-	if p.frag == laterFragment {
-		return m.fragTag(p)
-	}
-	return m.tableKey.sum(p.src, p.dst, uint64(p.tuple.SrcPort)<<24|uint64(p.tuple.DstPort)<<8|uint64(p.tuple.Proto))
-}
-
 // parse parses pkt into p, which must be zero, computes its table hash
 // and locates its shard and buckets. Then it touches the buckets, so that
 // their lines load while processParsed matches the rule, rather than

@@ -34,3 +34,12 @@ func (k *tableKey) sum(src, dst words, rest uint64) uint64 {
 	h := mum(src.hi^k.k[0], src.lo^k.k[1]) ^ mum(dst.hi^k.k[2], dst.lo^k.k[3])
 	return mum(h^k.k[4], rest^k.k[5])
 }
+
+// tableHash is the flow-table hash of p: its flow's 5-tuple, or for a
+// non-first fragment its datagram's (fragTag).
+func (m *Mux) tableHash(p *packet) uint64 {
+	if p.frag == laterFragment {
+		return m.fragTag(p)
+	}
+	return m.tableKey.sum(p.src, p.dst, uint64(p.tuple.SrcPort)<<24|uint64(p.tuple.DstPort)<<8|uint64(p.tuple.Proto))
+}
