@@ -5,6 +5,8 @@ package lab_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"net/netip"
 	"os/exec"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
+	"github.com/sdnfabric/sdnfabric/fabric/runtime"
 	"github.com/sdnfabric/sdnfabric/slb"
 )
 
@@ -296,4 +299,79 @@ func TestDistributedNewDIPAwaitsProbe(t *testing.T) {
 	}
 	t.Logf("portalvm3 applied; its first probe passed %s later; %d requests meanwhile, %d failed, served by %v",
 		up.Since.Sub(applied).Round(time.Millisecond), len(attempts), failed, served)
+}
+
+// TestDistributedBusyFromInside: portalvm2 marks itself busy from inside
+// its namespace, over HTTP to its host's WireServer (168.63.129.16, served
+// by host2's agent, a process of its own, on its vswitch's host port):
+// host2 reports it busy to the controller, and mux1, another process,
+// takes it out of rotation; portalvm1 may not mark portalvm2 (its own host
+// refuses it); ready, portalvm2 serves again.
+func TestDistributedBusyFromInside(t *testing.T) {
+	needDistributed(t)
+	d := upDistributed(t, "w", seedObjects(t), lab.DistOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	const url = "http://192.168.102.10/"
+	dip := netip.MustParseAddr("10.1.0.5")
+	if seen := fetch(t, ctx, d, url, 16); len(seen) != 2 {
+		t.Fatalf("served by %v, want both PortalVMs", seen)
+	}
+	vm2 := runtime.NewWireServerRotation(d.HTTPClient("portalvm2"))
+	st, err := vm2.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Machine != "portalvm2" || st.Address != dip || st.Status != runtime.StatusReady || !st.InRotation {
+		t.Errorf("portalvm2's status from inside: %+v", st)
+	}
+
+	busy := time.Now()
+	if err := vm2.SetBusy(ctx, dip); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if h, ok := hostHealth(t, ctx, d, "host2", dip); ok && h.Busy && !h.Up {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("host2 never reported portalvm2 busy to the controller")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c := d.HTTPClient("clientvm")
+	c.Timeout = 2 * time.Second
+	for run := 0; run < 16; {
+		_, by, err := get(ctx, c, url)
+		switch {
+		case ctx.Err() != nil:
+			t.Fatalf("portalvm2 never left rotation at mux1 (last: %q, %v)", by, err)
+		case err == nil && by == "portalvm1":
+			run++
+		default:
+			run = 0
+		}
+	}
+	t.Logf("16 requests in a row served by portalvm1 alone %s after portalvm2 marked itself busy", time.Since(busy).Round(time.Millisecond))
+
+	var we *runtime.WireServerError
+	vm1 := runtime.NewWireServerRotation(d.HTTPClient("portalvm1"))
+	if err := vm1.SetReady(ctx, dip); !errors.As(err, &we) || we.Status != http.StatusForbidden {
+		t.Errorf("portalvm1 marking portalvm2 ready: %v, want 403", err)
+	}
+	// Ready as the README shows it, with curl in portalvm2's namespace.
+	if _, err := exec.LookPath("curl"); err != nil {
+		if err := vm2.SetReady(ctx, dip); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		out, err := exec.CommandContext(ctx, "ip", "netns", "exec", d.Namespace("portalvm2"), "curl", "-sS", "--fail-with-body",
+			"-X", "PUT", "-d", `{"status":"ready"}`, runtime.WireServerURL).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl in portalvm2's namespace: %v: %s", err, out)
+		}
+		t.Logf("curl: %s", out)
+	}
+	took := waitServed(t, ctx, d, url, "portalvm2")
+	t.Logf("ready, portalvm2 served again %s later", took.Round(time.Millisecond))
 }
