@@ -68,8 +68,9 @@ type health struct {
 	report func()
 }
 
-// changed records that dip's health changed now and asks the host's agent
-// to report it (h.mu held).
+// changed records that dip's health (up or busy) changed now and asks
+// the host's agent to report it (h.mu held). Call it on a change only:
+// the time is the status' Since.
 func (h *health) changed(dip dipKey) {
 	h.since[dip] = time.Now()
 	if h.report != nil {
@@ -174,12 +175,15 @@ func (rt *Runtime) onHealth(h *hostNode, vni uint32, addr netip.Addr, up bool) {
 	busy := h.health.busy[dip]
 	// A report computed before a SetBusy may arrive after it: busy wins.
 	up = up && !busy
+	was, known := h.health.up[dip]
 	h.health.up[dip] = up
 	// Under the lock, so that the Muxes hear the reports in order.
 	for _, m := range rt.muxes {
 		m.m.SetHealth(vni, addr, up)
 	}
-	h.health.changed(dip)
+	if !known || was != up {
+		h.health.changed(dip)
+	}
 	h.health.mu.Unlock()
 	state := "healthy, in rotation"
 	switch {

@@ -338,3 +338,49 @@ func TestHealthPerVirtualNetwork(t *testing.T) {
 		t.Errorf("TenantVM's health in the status: %+v", tenant)
 	}
 }
+
+// A DIP's Since in the host's status (model.DIPHealth) is when its health
+// last changed: marking a busy DIP busy again, or a report that changes
+// nothing, leaves it.
+func TestHealthSinceOnChangeOnly(t *testing.T) {
+	rt := start(t, Seed(), Options{})
+	k := dipKey{5001, addr("10.10.0.12")} // PortalVM2
+	since := func() time.Time {
+		t.Helper()
+		for _, h := range rt.sortedHosts() {
+			for _, d := range rt.published(h) {
+				if d.VNI == k.vni && d.DIP == k.dip {
+					return d.Since
+				}
+			}
+		}
+		t.Fatalf("%s is not in a host's status", k)
+		return time.Time{}
+	}
+	if err := rt.SetBusy(t.Context(), k.dip); err != nil {
+		t.Fatal(err)
+	}
+	busy := since()
+	if busy.IsZero() {
+		t.Fatal("Since is zero after SetBusy")
+	}
+	if err := rt.SetBusy(t.Context(), k.dip); err != nil {
+		t.Fatal(err)
+	}
+	var h *hostNode
+	for _, x := range rt.sortedHosts() {
+		if slices.Contains(x.health.dips, k) {
+			h = x
+		}
+	}
+	rt.onHealth(h, k.vni, k.dip, false) // down again: no change
+	if again := since(); !again.Equal(busy) {
+		t.Errorf("Since moved from %s to %s with no change", busy.Format(time.RFC3339Nano), again.Format(time.RFC3339Nano))
+	}
+	if err := rt.SetReady(t.Context(), k.dip); err != nil {
+		t.Fatal(err)
+	}
+	if ready := since(); !ready.After(busy) {
+		t.Errorf("Since %s after SetReady, want after %s", ready.Format(time.RFC3339Nano), busy.Format(time.RFC3339Nano))
+	}
+}
