@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -189,8 +191,9 @@ func (rt *Runtime) caller(h *hostNode, remote string) (k dipKey, name string, st
 	src := ap.Addr().Unmap()
 	var found []dipKey
 	var names []string
-	for n, m := range rt.place.machinesOn(h.spec.Name) {
-		if m.Addr.Addr() == src {
+	on := rt.place.machinesOn(h.spec.Name)
+	for _, n := range slices.Sorted(maps.Keys(on)) {
+		if m := on[n]; m.Addr.Addr() == src {
 			found, names = append(found, m.dipKey()), append(names, n)
 		}
 	}

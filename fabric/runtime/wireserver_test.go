@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -177,4 +178,81 @@ func FuzzDecodeInstanceStatus(f *testing.F) {
 			t.Fatalf("%+v encodes to %s, decoded %+v, %v", req, b, again, err)
 		}
 	})
+}
+
+// TestWireServerAmbiguousSource: TenantVM, in another virtual network,
+// has PortalVM2's address on PortalVM2's host: the host port does not
+// tell which vNIC a request came through, so the WireServer refuses the
+// address (409) rather than guess, and marks neither busy.
+func TestWireServerAmbiguousSource(t *testing.T) {
+	topo := Seed()
+	topo.Machines = append(topo.Machines, Machine{Name: "TenantVM", Host: "Host2", VNI: 6001, Addr: pfx("10.10.0.12/24"),
+		Gateway: addr("10.10.0.1"), MAC: mac(0x23), Role: RoleWebServer})
+	rt := start(t, topo, Options{})
+	for _, method := range []string{http.MethodGet, http.MethodPut} {
+		req := httptest.NewRequest(method, InstanceStatusPath, strings.NewReader(`{"status":"busy"}`))
+		req.RemoteAddr = "10.10.0.12:40000"
+		rec := httptest.NewRecorder()
+		rt.wireServer(rt.hosts["Host2"]).ServeHTTP(rec, req)
+		var p api.Problem
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); rec.Code != http.StatusConflict || err != nil ||
+			!strings.Contains(p.Detail, "PortalVM2") || !strings.Contains(p.Detail, "TenantVM") {
+			t.Errorf("%s from the address of PortalVM2 and TenantVM: %d %s, want 409 naming both", method, rec.Code, rec.Body)
+		}
+	}
+	if !rt.healthy(dipKey{5001, addr("10.10.0.12")}) {
+		t.Error("PortalVM2 marked busy")
+	}
+}
+
+// TestLimitListener: with one slot, a second connection is accepted only
+// once the first is closed, and closing a connection twice frees one
+// slot.
+func TestLimitListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := limitListener(ln, 1)
+	for range 3 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	first, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 2)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	select {
+	case <-accepted:
+		t.Fatal("a second connection accepted while the first is open")
+	case <-time.After(50 * time.Millisecond):
+	}
+	first.Close()
+	first.Close()
+	second := <-accepted
+	select {
+	case <-accepted:
+		t.Fatal("a third connection accepted: closing the first twice freed two slots")
+	case <-time.After(50 * time.Millisecond):
+	}
+	ln.Close()
+	second.Close()
+	if c, ok := <-accepted; ok {
+		c.Close()
+		t.Fatal("accepted after the listener closed")
+	}
 }
