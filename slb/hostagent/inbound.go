@@ -52,10 +52,9 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	sl := a.table.locate(&p.key, true)
 	sl.s.mu.Lock()
 	i := sl.find(&p.key)
-	var replaced resetConn // the connection a SYN replaced, if due a RST (resetOld)
-	resetOld := false
+	var replaced *resetConn // the connection a SYN replaced, if due a RST
 	if i >= 0 && p.opens() && a.reopensInbound(c, &sl.s.entries[i], dip) {
-		replaced, resetOld = a.replacedReset(sl.s, i)
+		replaced = a.replacedReset(sl.s, i)
 		i = sl.s.reopen(i) // a new connection on the 5-tuple (see reopen.go)
 	}
 	if r, ok := a.established(sl, &p, i, now, false); ok {
@@ -64,8 +63,9 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	var act action
 	r := sl.s.count(false, a.newInbound(c, &p, sl, dip, &act))
 	sl.s.mu.Unlock()
-	if resetOld {
-		a.sendResets([]resetConn{replaced}, false) // to the old DIP only
+	if replaced != nil {
+		a.sendResets([]resetConn{*replaced}, false) // to the old DIP only
+		replacedConns.Put(replaced)
 	}
 	if r.Verdict == Deliver {
 		p.apply(&act)

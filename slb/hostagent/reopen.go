@@ -2,6 +2,7 @@ package hostagent
 
 import (
 	"net/netip"
+	"sync"
 
 	"github.com/sdnfabric/sdnfabric/offload/header"
 )
@@ -66,17 +67,27 @@ func reopensOutbound(e *entry) bool {
 }
 
 // replacedReset returns a copy of the connection of entry i, which a SYN
-// replaces, and whether it is due a RST to its DIP. The shard is locked.
-func (a *Agent) replacedReset(s *shard, i int) (resetConn, bool) {
+// replaces, if it is due a RST to its DIP, or nil. The shard is locked.
+// The copy comes from replacedConns, where the caller puts it back once
+// the RST is sent: a connection's two entries are too big to copy on
+// every packet's stack, and a SYN that replaces one must not allocate
+// either.
+func (a *Agent) replacedReset(s *shard, i int) *resetConn {
 	if a.cfg.OnTCPReset == nil {
-		return resetConn{}, false
+		return nil
 	}
 	e := &s.entries[i]
-	if c, ok := dueReset(e, &s.entries[e.peer]); ok && c.in.seen {
-		return c, true
+	c, ok := dueReset(e, &s.entries[e.peer])
+	if !ok || !c.in.seen {
+		return nil
 	}
-	return resetConn{}, false
+	r := replacedConns.Get().(*resetConn)
+	*r = c
+	return r
 }
+
+// replacedConns holds the copies replacedReset makes.
+var replacedConns = sync.Pool{New: func() any { return new(resetConn) }}
 
 // reopen removes the connection of entry i, which a SYN replaces with a
 // new one, and returns -1 (no entry).
