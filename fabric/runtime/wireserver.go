@@ -55,7 +55,9 @@ type InstanceStatusRequest struct {
 }
 
 // InstanceStatus is the endpoint's answer: the caller's instance, whether
-// it is marked busy, and whether it is in rotation (healthy and not busy).
+// it is marked busy, and whether it is in rotation (its probes pass and
+// it is not busy; false for a VM that no load-balancing rule probes,
+// which cannot be marked).
 type InstanceStatus struct {
 	Machine    string     `json:"machine"`
 	Address    netip.Addr `json:"address"`
@@ -178,11 +180,11 @@ func (rt *Runtime) wireServer(h *hostNode) http.Handler {
 }
 
 // caller identifies the VM of host h a request came from by its source
-// address: a VM attached to h whose DIP a rule probes. It returns an HTTP
-// status and why when it cannot: 403 for an address no VM of h has, 409
-// for a VM no probe watches, or an address VMs of several virtual
-// networks have on h (the host port does not tell which vNIC a packet
-// came through).
+// address: a VM attached to h. It returns an HTTP status and why when it
+// cannot: 403 for an address no VM of h has, 409 for an address VMs of
+// several virtual networks have on h (the host port does not tell which
+// vNIC a packet came through). (A PUT of a VM no load-balancing rule
+// probes is refused with 409 too, by markBusy.)
 func (rt *Runtime) caller(h *hostNode, remote string) (k dipKey, name string, status int, detail string) {
 	ap, err := netip.ParseAddrPort(remote)
 	if err != nil {

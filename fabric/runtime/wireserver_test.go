@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/sdnfabric/sdnfabric/fabric/api"
+	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/provision"
 )
 
@@ -180,28 +181,48 @@ func FuzzDecodeInstanceStatus(f *testing.F) {
 	})
 }
 
-// TestWireServerAmbiguousSource: TenantVM, in another virtual network,
-// has PortalVM2's address on PortalVM2's host: the host port does not
-// tell which vNIC a request came through, so the WireServer refuses the
-// address (409) rather than guess, and marks neither busy.
-func TestWireServerAmbiguousSource(t *testing.T) {
+// TestWireServerConflicts: what the WireServer cannot mark it refuses
+// with 409 and leaves as it is. TenantVM, in another virtual network, has
+// PortalVM2's address on PortalVM2's host: the host port does not tell
+// which vNIC a request came through, so the address is refused rather
+// than guessed. SpareVM, on the host but behind no probed rule, reads its
+// status (not in rotation) but cannot be marked.
+func TestWireServerConflicts(t *testing.T) {
 	topo := Seed()
-	topo.Machines = append(topo.Machines, Machine{Name: "TenantVM", Host: "Host2", VNI: 6001, Addr: pfx("10.10.0.12/24"),
-		Gateway: addr("10.10.0.1"), MAC: mac(0x23), Role: RoleWebServer})
+	// TenantVM serves HTTP too: Host2's probes of PortalVM2 may reach it
+	// (through the first vNIC of the address, see vswitch.HostPortConfig).
+	web := []Endpoint{{Name: "http", Proto: header.ProtocolTCP, Port: 80}}
+	topo.Machines = append(topo.Machines,
+		Machine{Name: "TenantVM", Host: "Host2", VNI: 6001, Addr: pfx("10.10.0.12/24"), Gateway: addr("10.10.0.1"), MAC: mac(0x23), Role: RoleWebServer,
+			Endpoints: web},
+		Machine{Name: "SpareVM", Host: "Host2", VNI: 5001, Addr: pfx("10.10.0.13/24"), Gateway: addr("10.10.0.1"), MAC: mac(0x24), Role: RoleWebServer})
 	rt := start(t, topo, Options{})
-	for _, method := range []string{http.MethodGet, http.MethodPut} {
+	h := rt.wireServer(rt.hosts["Host2"])
+	serve := func(method, remote string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, InstanceStatusPath, strings.NewReader(`{"status":"busy"}`))
-		req.RemoteAddr = "10.10.0.12:40000"
+		req.RemoteAddr = remote
 		rec := httptest.NewRecorder()
-		rt.wireServer(rt.hosts["Host2"]).ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, method := range []string{http.MethodGet, http.MethodPut} {
+		rec := serve(method, "10.10.0.12:40000")
 		var p api.Problem
 		if err := json.Unmarshal(rec.Body.Bytes(), &p); rec.Code != http.StatusConflict || err != nil ||
-			!strings.Contains(p.Detail, "PortalVM2") || !strings.Contains(p.Detail, "TenantVM") {
+			!strings.Contains(p.Detail, "PortalVM2, TenantVM") {
 			t.Errorf("%s from the address of PortalVM2 and TenantVM: %d %s, want 409 naming both", method, rec.Code, rec.Body)
 		}
 	}
 	if !rt.healthy(dipKey{5001, addr("10.10.0.12")}) {
 		t.Error("PortalVM2 marked busy")
+	}
+	var st InstanceStatus
+	if rec := serve(http.MethodGet, "10.10.0.13:40000"); rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &st) != nil ||
+		st.Machine != "SpareVM" || st.Status != StatusReady || st.InRotation {
+		t.Errorf("SpareVM's status: %d %s, want ready and not in rotation", rec.Code, rec.Body)
+	}
+	if rec := serve(http.MethodPut, "10.10.0.13:40000"); rec.Code != http.StatusConflict {
+		t.Errorf("SpareVM marking itself busy: %d %s, want 409", rec.Code, rec.Body)
 	}
 }
 
