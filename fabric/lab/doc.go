@@ -104,7 +104,10 @@
 // so a PortalVM whose probe fails leaves rotation at the Muxes of the
 // other processes (Distributed.SetServing stops a VM's server from
 // outside its host's process, with an nftables reset rule in its
-// namespace).
+// namespace). A VM marks itself busy or ready from its namespace over
+// HTTP to its host's WireServer at 168.63.129.16 (its default route, via
+// its vswitch's gateway, reaches the host agent's own stack on the host
+// port; see runtime.WireServerURL), and the Mux agents take it out.
 //
 // The reference: KernelUp builds the same topology from the kernel's parts
 // only (Linux bridges and veths, kernel VXLAN, nftables NAT, an nftables
