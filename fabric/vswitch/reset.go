@@ -1,6 +1,8 @@
 package vswitch
 
 import (
+	"sync"
+
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/slb/hostagent"
 )
@@ -11,12 +13,21 @@ import (
 // as the load balancer's traffic, and one for the remote end (ToRouter)
 // to the router, as the DIP's replies go (Direct Server Return); the
 // trace shows them as the ACL's and the ports' events of such packets. It
-// copies r.Packet and may be called from any goroutine; a RST that is not
-// IPv4, or whose DIP has no vNIC here, is dropped, as the SLB layer's
-// drop from the port "host agent".
+// copies r.Packet and may be called from any goroutine, without
+// allocating (the agent may call it from its packet path: a SYN that
+// replaces a connection); a RST that is not IPv4, or whose DIP has no
+// vNIC here, is dropped, as the SLB layer's drop from the port "host
+// agent".
 func (s *Switch) SendTCPReset(r hostagent.TCPReset) {
 	const port = "host agent"
-	frame := make([]byte, header.EthernetMinSize+len(r.Packet))
+	if len(r.Packet) > resetMax {
+		s.event(port, Out, LayerSLB, ActionDrop, "tcp reset: too long", nil)
+		return
+	}
+	buf := resetBuffers.Get().(*[header.EthernetMinSize + resetMax + header.EthernetMinSize + header.ARPSize]byte)
+	defer resetBuffers.Put(buf)
+	frame := buf[:header.EthernetMinSize+len(r.Packet)]
+	scratch := buf[header.EthernetMinSize+resetMax:]
 	copy(frame[header.EthernetMinSize:], r.Packet)
 	_, _ = header.InitEthernet(frame, header.MAC{}, s.hostMAC, header.EtherTypeIPv4) // cannot fail: no tags
 	var p packet
@@ -33,8 +44,21 @@ func (s *Switch) SendTCPReset(r hostagent.TCPReset) {
 		}
 		v.toGuest(&p, true)
 	case hostagent.ToRouter:
-		s.toRouter(&p, make([]byte, header.EthernetMinSize+header.ARPSize), port)
+		s.toRouter(&p, scratch, port)
 	default:
 		s.event(port, Out, LayerSLB, ActionDrop, "tcp reset: no direction", &p)
 	}
 }
+
+// resetMax is the longest RST packet SendTCPReset takes: an IPv6 header
+// and a TCP header with options (the agent's have none).
+const resetMax = header.IPv6Size + header.TCPMaxSize
+
+// resetBuffers holds SendTCPReset's buffers: the frame, then the scratch
+// of an ARP request for the router. The receiving port may run in the
+// caller's goroutine (netsim's run to completion) and is done with the
+// frame when SendTCPReset returns; a frame held for an unresolved next
+// hop is copied.
+var resetBuffers = sync.Pool{New: func() any {
+	return new([header.EthernetMinSize + resetMax + header.EthernetMinSize + header.ARPSize]byte)
+}}

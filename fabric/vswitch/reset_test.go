@@ -53,3 +53,23 @@ func TestSendTCPReset(t *testing.T) {
 		})
 	}
 }
+
+// TestSendTCPResetAllocs: SendTCPReset allocates nothing (the host agent
+// calls it from its packet path when a SYN replaces a connection).
+func TestSendTCPResetAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops pooled buffers at random")
+	}
+	client := netip.MustParseAddrPort("198.51.100.7:40000")
+	toDIP := tcpFrame(header.MAC{}, header.MAC{}, client, netip.AddrPortFrom(rigCA, 8080), 0x04, 0)[header.EthernetMinSize:]
+	toClient := tcpFrame(header.MAC{}, header.MAC{}, netip.AddrPortFrom(vip, 80), client, 0x04, 0)[header.EthernetMinSize:]
+	r := newRig(t, false, Endpoint{Name: "web", Kind: Input, Protocol: protoTCP, Port: 8080})
+	for _, rst := range []hostagent.TCPReset{
+		{Verdict: hostagent.Deliver, VNI: vni, DIP: rigCA, Packet: toDIP},
+		{Verdict: hostagent.ToRouter, VNI: vni, DIP: rigCA, Packet: toClient},
+	} {
+		if n := testing.AllocsPerRun(100, func() { r.s.SendTCPReset(rst) }); n != 0 {
+			t.Errorf("%v: %v allocations", rst.Verdict, n)
+		}
+	}
+}
