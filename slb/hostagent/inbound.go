@@ -52,7 +52,7 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	sl := a.table.locate(&p.key, true)
 	sl.s.mu.Lock()
 	i := sl.find(&p.key)
-	var replaced *resetConn // the connection a SYN replaced, if due a RST
+	var replaced *[1]resetConn // the connection a SYN replaced, if due a RST
 	if i >= 0 && p.opens() && a.reopensInbound(c, &sl.s.entries[i], dip) {
 		replaced = a.replacedReset(sl.s, i)
 		i = sl.s.reopen(i) // a new connection on the 5-tuple (see reopen.go)
@@ -64,7 +64,7 @@ func (a *Agent) Inbound(pkt []byte, vni uint32, dip netip.Addr) (Result, error) 
 	r := sl.s.count(false, a.newInbound(c, &p, sl, dip, &act))
 	sl.s.mu.Unlock()
 	if replaced != nil {
-		a.sendResets([]resetConn{*replaced}, false) // to the old DIP only
+		a.sendResets(replaced[:], false) // to the old DIP only
 		replacedConns.Put(replaced)
 	}
 	if r.Verdict == Deliver {

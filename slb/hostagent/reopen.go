@@ -71,8 +71,9 @@ func reopensOutbound(e *entry) bool {
 // The copy comes from replacedConns, where the caller puts it back once
 // the RST is sent: a connection's two entries are too big to copy on
 // every packet's stack, and a SYN that replaces one must not allocate
-// either.
-func (a *Agent) replacedReset(s *shard, i int) *resetConn {
+// either. It is an array of one so that the caller can pass it to
+// sendResets as a slice without copying it onto its own stack.
+func (a *Agent) replacedReset(s *shard, i int) *[1]resetConn {
 	if a.cfg.OnTCPReset == nil {
 		return nil
 	}
@@ -81,13 +82,13 @@ func (a *Agent) replacedReset(s *shard, i int) *resetConn {
 	if !ok || !c.in.seen {
 		return nil
 	}
-	r := replacedConns.Get().(*resetConn)
-	*r = c
+	r := replacedConns.Get().(*[1]resetConn)
+	r[0] = c
 	return r
 }
 
 // replacedConns holds the copies replacedReset makes.
-var replacedConns = sync.Pool{New: func() any { return new(resetConn) }}
+var replacedConns = sync.Pool{New: func() any { return new([1]resetConn) }}
 
 // reopen removes the connection of entry i, which a SYN replaces with a
 // new one, and returns -1 (no entry).
