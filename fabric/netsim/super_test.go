@@ -353,3 +353,28 @@ func TestCoalescingReceiver(t *testing.T) {
 		t.Error("a pure ACK to an idle coalescing receiver was not received in the sender's goroutine")
 	}
 }
+
+// TestIsTCPDataMalformed: what decides whether a coalescing receiver's
+// frame is queued reads a guest's frame as it comes, so it must not panic
+// on any truncation of a segment or any IPv4 or TCP header length, and it
+// tells a segment with data from a pure ACK.
+func TestIsTCPDataMalformed(t *testing.T) {
+	data, ack := superFrame(t, 10), superFrame(t, 0)
+	if !isTCPData(data) || isTCPData(ack) {
+		t.Fatalf("isTCPData: segment with data %v, pure ACK %v; want true, false", isTCPData(data), isTCPData(ack))
+	}
+	for n := range len(data) {
+		isTCPData(data[:n])
+	}
+	const eth = header.EthernetMinSize
+	for ihl := range 16 {
+		for off := range 16 {
+			f := bytes.Clone(data)
+			f[eth] = 0x40 | byte(ihl)
+			f[eth+20+12] = byte(off) << 4
+			for n := eth; n <= len(f); n++ {
+				isTCPData(f[:n])
+			}
+		}
+	}
+}
