@@ -564,16 +564,7 @@ func (d *Distributed) startMachine(ctx context.Context, m runtime.Machine) error
 	if m.Role != runtime.RoleWebServer {
 		return nil
 	}
-	ports := []uint16{80}
-	if len(m.Endpoints) > 0 {
-		ports = nil
-		for _, e := range m.Endpoints {
-			if !slices.Contains(ports, e.Port) {
-				ports = append(ports, e.Port)
-			}
-		}
-	}
-	for _, p := range ports {
+	for _, p := range machineWebPorts(m) {
 		var ln net.Listener
 		if err := inNamespace(ns, func() error {
 			var err error
@@ -788,18 +779,26 @@ func (d *Distributed) SetServing(machine string, on bool, ports ...uint16) error
 // later).
 func (d *Distributed) webPorts(machine string) []uint16 {
 	for _, m := range d.topo.Machines {
-		if m.Name != machine || len(m.Endpoints) == 0 {
-			continue
+		if m.Name == machine {
+			return machineWebPorts(m)
 		}
-		var out []uint16
-		for _, e := range m.Endpoints {
-			if !slices.Contains(out, e.Port) {
-				out = append(out, e.Port)
-			}
-		}
-		return out
 	}
 	return []uint16{80}
+}
+
+// machineWebPorts returns the TCP ports a web server machine m serves HTTP on:
+// its endpoints' ports, or 80 if it has none.
+func machineWebPorts(m runtime.Machine) []uint16 {
+	if len(m.Endpoints) == 0 {
+		return []uint16{80}
+	}
+	var ports []uint16
+	for _, e := range m.Endpoints {
+		if !slices.Contains(ports, e.Port) {
+			ports = append(ports, e.Port)
+		}
+	}
+	return ports
 }
 
 // Partition cuts (or, with cut false, restores) the management link of a
