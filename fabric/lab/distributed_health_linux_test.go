@@ -65,6 +65,25 @@ func hostHealth(t *testing.T, ctx context.Context, d *lab.Distributed, host stri
 	return model.DIPHealth{}, false
 }
 
+// waitHealth waits until host reports DIP dip's health to the controller
+// and ok accepts it, and returns it; if ctx ends first, it calls stop (if
+// not nil) and fails the test: host never reported what.
+func waitHealth(t *testing.T, ctx context.Context, d *lab.Distributed, host string, dip netip.Addr, what string, ok func(model.DIPHealth) bool, stop func()) model.DIPHealth {
+	t.Helper()
+	for {
+		if h, found := hostHealth(t, ctx, d, host, dip); found && ok(h) {
+			return h
+		}
+		if ctx.Err() != nil {
+			if stop != nil {
+				stop()
+			}
+			t.Fatalf("%s never reported %s", host, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestDistributedProbeFailure: portalvm2 stops serving (its namespace
 // refuses TCP on port 80) while a client keeps opening connections
 // through the VIP. host2's agent, a process of its own, sees its probe
@@ -98,18 +117,7 @@ func TestDistributedProbeFailure(t *testing.T) {
 		loop.end()
 		t.Fatal(err)
 	}
-	var down model.DIPHealth
-	for {
-		if h, ok := hostHealth(t, ctx, d, "host2", dip); ok && !h.Up {
-			down = h
-			break
-		}
-		if ctx.Err() != nil {
-			loop.end()
-			t.Fatal("host2 never reported portalvm2 down")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	down := waitHealth(t, ctx, d, "host2", dip, "portalvm2 down", func(h model.DIPHealth) bool { return !h.Up }, func() { loop.end() })
 	// Requests until the report has surely reached the Mux, and a while
 	// longer.
 	time.Sleep(3 * time.Second)
@@ -164,17 +172,7 @@ func TestDistributedProbeFailure(t *testing.T) {
 	if err := d.SetServing("portalvm2", true); err != nil {
 		t.Fatal(err)
 	}
-	var up model.DIPHealth
-	for {
-		if h, ok := hostHealth(t, ctx, d, "host2", dip); ok && h.Up {
-			up = h
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("host2 never reported portalvm2 up again")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	up := waitHealth(t, ctx, d, "host2", dip, "portalvm2 up again", func(h model.DIPHealth) bool { return h.Up }, nil)
 	if seen := fetch(t, ctx, d, url, 8); seen["portalvm1"] != 8 {
 		t.Errorf("with mux1 cut off from the controller, served by %v, want portalvm1 alone", seen)
 	}
@@ -267,18 +265,7 @@ func TestDistributedNewDIPAwaitsProbe(t *testing.T) {
 		loop.end()
 		t.Fatal(err)
 	}
-	var up model.DIPHealth
-	for {
-		if h, ok := hostHealth(t, ctx, d, "host2", netip.MustParseAddr("10.1.0.6")); ok && h.Up {
-			up = h
-			break
-		}
-		if ctx.Err() != nil {
-			loop.end()
-			t.Fatal("host2 never reported portalvm3 up")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	up := waitHealth(t, ctx, d, "host2", netip.MustParseAddr("10.1.0.6"), "portalvm3 up", func(h model.DIPHealth) bool { return h.Up }, func() { loop.end() })
 	for ctx.Err() == nil && loop.served()["portalvm3"] == 0 {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -330,15 +317,7 @@ func TestDistributedBusyFromInside(t *testing.T) {
 	if err := vm2.SetBusy(ctx, dip); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if h, ok := hostHealth(t, ctx, d, "host2", dip); ok && h.Busy && !h.Up {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("host2 never reported portalvm2 busy to the controller")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitHealth(t, ctx, d, "host2", dip, "portalvm2 busy to the controller", func(h model.DIPHealth) bool { return h.Busy && !h.Up }, nil)
 	c := d.HTTPClient("clientvm")
 	c.Timeout = 2 * time.Second
 	for run := 0; run < 16; {
