@@ -15,7 +15,6 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/lab"
 	"github.com/sdnfabric/sdnfabric/fabric/model"
 	"github.com/sdnfabric/sdnfabric/fabric/runtime"
-	"github.com/sdnfabric/sdnfabric/slb"
 )
 
 // fastProbeObjects is examples/seed.yaml with its probe's threshold 1:
@@ -251,14 +250,7 @@ func TestDistributedNewDIPAwaitsProbe(t *testing.T) {
 		}
 	}
 
-	vm3, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
-		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host2", Addresses: []netip.Addr{netip.MustParseAddr("10.1.0.6")}, Service: "portal",
-		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
-		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm3 := portalVM3(t, "host2")
 	loop := startRequests(ctx, d.HTTPClient("clientvm"), url, 20*time.Millisecond, 3*time.Second)
 	applied := time.Now()
 	if _, _, err := d.Client().Apply(ctx, []model.Object{vm3}); err != nil {

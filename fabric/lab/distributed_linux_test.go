@@ -169,14 +169,7 @@ func TestDistributedSeed(t *testing.T) {
 // the VIP is served by the others.
 func attachAndDetach(t *testing.T, ctx context.Context, d *lab.Distributed) {
 	t.Helper()
-	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
-		VirtualNetwork: "portal-vnet", Subnet: "web", Host: "host1", Addresses: []netip.Addr{netip.MustParseAddr("10.1.0.6")}, Service: "portal",
-		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
-		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nic := portalVM3(t, "host1")
 	applied := time.Now()
 	if _, _, err := d.Client().Apply(ctx, []model.Object{nic}); err != nil {
 		t.Fatal(err)
@@ -208,6 +201,21 @@ func attachAndDetach(t *testing.T, ctx context.Context, d *lab.Distributed) {
 	if seen := fetch(t, ctx, d, "http://192.168.102.10/", 8); seen["portalvm3"] != 0 {
 		t.Errorf("after the delete the VIP was served by %v", seen)
 	}
+}
+
+// portalVM3 is a third PortalVM's NIC on host at 10.1.0.6, in the
+// portal's backend pool, as a test adds it to a running lab.
+func portalVM3(t *testing.T, host string) model.Object {
+	t.Helper()
+	nic, err := model.NewObject("portalvm3", &model.NetworkInterfaceSpec{
+		VirtualNetwork: "portal-vnet", Subnet: "web", Host: host, Addresses: []netip.Addr{netip.MustParseAddr("10.1.0.6")}, Service: "portal",
+		Endpoints:                []model.Endpoint{{Name: "http", Type: model.EndpointInput, Protocol: slb.ProtocolTCP, Port: 80, PublicPort: 80, LoadBalancer: "portal"}},
+		LoadBalancerBackendPools: []model.BackendPoolRef{{LoadBalancer: "portal", Pool: "portal-pool"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nic
 }
 
 func namespaces(t *testing.T, d *lab.Distributed) []string {
