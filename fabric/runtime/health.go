@@ -129,17 +129,9 @@ func (h *health) forget(dip dipKey) {
 func (rt *Runtime) localDIPs(pa netip.Addr) []dipKey {
 	var out []dipKey
 	for _, lb := range rt.topo.LoadBalancers {
-		probed := map[string]bool{}
-		for _, r := range lb.LoadBalancingRules {
-			if r.Probe != "" {
-				probed[r.BackendPool] = true
-			}
-		}
-		for _, p := range lb.BackendAddressPools {
-			for _, b := range p.Backends {
-				if k := (dipKey{p.VNI, b.DIP}); probed[p.Name] && b.HostPA == pa && !slices.Contains(out, k) {
-					out = append(out, k)
-				}
+		for k := range probedDIPs(lb, pa) {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
 			}
 		}
 	}
