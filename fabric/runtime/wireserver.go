@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sdnfabric/sdnfabric/fabric/api"
+	"golang.org/x/net/netutil"
 )
 
 // The WireServer: each host's own stack (at 168.63.129.16, as Azure's
@@ -113,7 +114,7 @@ func (rt *Runtime) serveWireServer(h *hostNode, ln net.Listener) {
 		MaxHeaderBytes:    8 << 10,
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = srv.Serve(limitListener(ln, maxWireServerConns)) })
+	wg.Go(func() { _ = srv.Serve(netutil.LimitListener(ln, maxWireServerConns)) })
 	rt.closers = append(rt.closers, func() {
 		srv.Close()
 		wg.Wait()
@@ -218,37 +219,6 @@ func writeStatusProblem(w http.ResponseWriter, r *http.Request, status int, slug
 	b, _ := json.Marshal(api.Problem{Type: api.ProblemTypeBase + slug, Title: http.StatusText(status), Status: status,
 		Detail: detail, Instance: r.URL.Path})
 	_, _ = w.Write(append(b, '\n'))
-}
-
-// limitListener accepts at most n connections at a time from ln.
-func limitListener(ln net.Listener, n int) net.Listener {
-	return &limitedListener{Listener: ln, slots: make(chan struct{}, n)}
-}
-
-type limitedListener struct {
-	net.Listener
-	slots chan struct{}
-}
-
-func (l *limitedListener) Accept() (net.Conn, error) {
-	l.slots <- struct{}{}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.slots
-		return nil, err
-	}
-	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
-}
-
-type limitedConn struct {
-	net.Conn
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.release()
-	return err
 }
 
 // WireServerError is a refusal of the instance status endpoint: its

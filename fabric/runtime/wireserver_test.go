@@ -17,6 +17,7 @@ import (
 	"github.com/sdnfabric/sdnfabric/fabric/api"
 	"github.com/sdnfabric/sdnfabric/offload/header"
 	"github.com/sdnfabric/sdnfabric/provision"
+	"golang.org/x/net/netutil"
 )
 
 // TestWireServerInstanceStatus: PortalVM2 marks itself busy from inside,
@@ -226,7 +227,8 @@ func TestWireServerConflicts(t *testing.T) {
 	}
 }
 
-// TestLimitListener: with one slot, a second connection is accepted only
+// TestLimitListener: the WireServer's listener (netutil.LimitListener):
+// with one slot, a second connection is accepted only
 // once the first is closed, and closing a connection twice frees one
 // slot.
 func TestLimitListener(t *testing.T) {
@@ -234,7 +236,7 @@ func TestLimitListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := limitListener(ln, 1)
+	l := netutil.LimitListener(ln, 1)
 	for range 3 {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
