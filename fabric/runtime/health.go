@@ -87,7 +87,7 @@ func (rt *Runtime) published(h *hostNode) []model.DIPHealth {
 	h.health.mu.Unlock()
 	away := map[dipKey]bool{}
 	for _, d := range dips {
-		if host, ok := rt.place.hostOf(d); ok && host != h.spec.Name {
+		if _, host, ok := rt.place.find(d); ok && host != h.spec.Name {
 			away[d] = true
 		}
 	}
@@ -160,7 +160,7 @@ func (rt *Runtime) startHostStack(h *hostNode) (*guest.Guest, error) {
 // of the change, and the host's agent reports it to the others.
 func (rt *Runtime) onHealth(h *hostNode, vni uint32, addr netip.Addr, up bool) {
 	dip := dipKey{vni, addr}
-	if host, ok := rt.place.hostOf(dip); ok && host != h.spec.Name {
+	if _, host, ok := rt.place.find(dip); ok && host != h.spec.Name {
 		return // its VM moved away: the old host's probes no longer count
 	}
 	h.health.mu.Lock()
@@ -265,7 +265,7 @@ func (h *hostNode) unhealthy() []dipKey {
 
 // machineAt returns the name of the machine of DIP k.
 func (rt *Runtime) machineAt(k dipKey) string {
-	if name, ok := rt.place.nameOf(k); ok {
+	if name, _, ok := rt.place.find(k); ok {
 		return name // a VM on a host, maybe attached by its agent after start
 	}
 	for _, m := range rt.topo.Machines {

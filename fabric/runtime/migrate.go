@@ -102,28 +102,16 @@ func (p *placement) machinesOn(host string) map[string]Machine {
 	return out
 }
 
-// hostOf returns the host the VM of DIP k is on now.
-func (p *placement) hostOf(k dipKey) (string, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, at := range p.attached {
-		if at.m.dipKey() == k {
-			return at.host, true
-		}
-	}
-	return "", false
-}
-
-// nameOf returns the name of the VM of DIP k.
-func (p *placement) nameOf(k dipKey) (string, bool) {
+// find returns the name of the VM of DIP k and the host it is on now.
+func (p *placement) find(k dipKey) (name, host string, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, at := range p.attached {
 		if at.m.dipKey() == k {
-			return name, true
+			return name, at.host, true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 func (p *placement) moveTo(name, host string, pa netip.Addr) {
